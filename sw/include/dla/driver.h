@@ -1,0 +1,54 @@
+/* The driver: loads a loadable into the simulated platform and runs it the way NVDLA firmware
+ * does (per-engine queues, ping-pong register groups, dependency counts, interrupts). */
+#ifndef DLA_DRIVER_H
+#define DLA_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dla/config.h"
+#include "dla/loadable.h"
+#include "dla/platform.h"
+#include "dla/result.h"
+#include "dla/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dla_driver dla_driver;
+
+typedef struct dla_driver_opts {
+    int core;          /* DLA core to run on */
+    bool verbose;      /* log register writes and events to stderr */
+} dla_driver_opts;
+
+/* Validate the loadable against the config, allocate its regions in platform memory and upload
+ * the constant content. Borrowing: cfg, loadable and platform must outlive the driver. */
+dla_status dla_driver_create(const dla_config *cfg, const dla_loadable *loadable, dla_platform *platform,
+                             const dla_driver_opts *opts, dla_driver **out, dla_error *err);
+void dla_driver_destroy(dla_driver *d);
+
+/* Bind an input from FP32 NCHW data (count must equal n*c*h*w): quantised with the tensor scale
+ * and packed into the tensor's feature format in simulated memory. */
+dla_status dla_driver_set_input(dla_driver *d, const char *tensor_name, const float *nchw, size_t count,
+                                dla_error *err);
+
+/* The controller program (pass to dla_platform_run with the driver as user data), or run it
+ * directly on this driver's core: */
+dla_status dla_driver_controller(dla_controller *ctl, void *driver);
+dla_status dla_driver_run(dla_driver *d, dla_error *err);
+
+/* After a run: per-layer records (owned by the driver) and outputs as FP32 NCHW. */
+const dla_layer_record *dla_driver_layers(const dla_driver *d, size_t *count);
+dla_status dla_driver_get_output(dla_driver *d, const char *tensor_name, float *nchw, size_t count, dla_error *err);
+
+/* Last error message of this driver. */
+const char *dla_driver_errmsg(const dla_driver *d);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

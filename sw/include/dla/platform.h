@@ -1,0 +1,81 @@
+/* The platform boundary between the driver (C) and the hardware model (SystemC, C++).
+ * The driver sees registers over CSB, simulated memory, interrupts and the current cycle; it
+ * never includes a SystemC header. hw/platform implements this for the SystemC model.
+ *
+ * SystemC elaborates once per process: one dla_platform may be created per process. */
+#ifndef DLA_PLATFORM_H
+#define DLA_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dla/config.h"
+#include "dla/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dla_platform dla_platform;
+typedef struct dla_controller dla_controller; /* one core's controller (firmware) context */
+
+typedef struct dla_platform_opts {
+    bool functional;          /* compute real data (otherwise timing only) */
+    uint64_t timeout_cycles;  /* hang detection: give up after this many core cycles (0 = default) */
+} dla_platform_opts;
+
+/* Build the SoC model: cfg->num_cores cores sharing DRAM, clocks and bandwidth from mode. */
+dla_status dla_platform_create(const dla_config *cfg, const dla_power_mode *mode, const dla_platform_opts *opts,
+                               dla_platform **out, dla_error *err);
+void dla_platform_destroy(dla_platform *p);
+
+/* Simulated address space. DRAM is sparse (allocated on touch), so large bases are cheap. */
+uint64_t dla_platform_dram_base(const dla_platform *p);
+uint64_t dla_platform_dram_size(const dla_platform *p);
+uint64_t dla_platform_sram_base(const dla_platform *p); /* per-core SRAM window; size 0 if none */
+uint64_t dla_platform_sram_size(const dla_platform *p);
+
+/* Host (backdoor) memory access, untimed: uploading weights/inputs, reading outputs. */
+dla_status dla_platform_mem_write(dla_platform *p, uint64_t addr, const void *data, size_t size, dla_error *err);
+dla_status dla_platform_mem_read(dla_platform *p, uint64_t addr, void *data, size_t size, dla_error *err);
+
+/* A controller program: the firmware loop of one core, run in simulated time. */
+typedef dla_status (*dla_controller_fn)(dla_controller *ctl, void *user);
+
+/* Run one controller program per listed core, concurrently in simulated time, until all return.
+ * Returns the first non-OK status of a program, or DLA_ERR_TIMEOUT on a hang. */
+dla_status dla_platform_run(dla_platform *p, int n, const int *cores, const dla_controller_fn *fns, void *const *users,
+                            dla_error *err);
+
+/* Inside a controller program. Register access costs CSB time; waiting advances the model. */
+dla_status dla_ctl_csb_write(dla_controller *ctl, uint32_t addr, uint32_t value);
+dla_status dla_ctl_csb_read(dla_controller *ctl, uint32_t addr, uint32_t *value);
+/* Block until this core's interrupt line is high (GLB INTR_STATUS & ~INTR_MASK != 0). */
+dla_status dla_ctl_wait_irq(dla_controller *ctl);
+/* Spend controller (falcon) cycles on bookkeeping. */
+void dla_ctl_spend_falcon_cycles(dla_controller *ctl, uint64_t cycles);
+/* DLA core clock cycles since the start of the run. */
+uint64_t dla_ctl_now_cycles(const dla_controller *ctl);
+int dla_ctl_core(const dla_controller *ctl);
+
+/* Action counts gathered by the hardware model (per unit, hierarchical names such as
+ * "dla0.cmac.mac_ops"); energy is computed from these and the power mode's table. */
+typedef struct dla_stat {
+    char name[96];
+    char unit[16];      /* "ops", "bytes", "cycles", "elements", "writes" */
+    uint64_t value;
+    char description[96];
+} dla_stat;
+
+/* Snapshot of every statistic; *stats is malloc'ed, caller frees. */
+dla_status dla_platform_stats(const dla_platform *p, dla_stat **stats, size_t *count, dla_error *err);
+
+/* Total simulated core cycles of the last run. */
+uint64_t dla_platform_total_cycles(const dla_platform *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,26 @@
+/* HDF5 traces (schema: docs/trace-schema.md). One file per run: /meta attributes, /layers
+ * compound table, /summary attributes, /stats table. */
+#ifndef DLA_TRACE_H
+#define DLA_TRACE_H
+
+#include <stdio.h>
+
+#include "dla/result.h"
+#include "dla/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DLA_TRACE_SCHEMA_VERSION 1
+
+/* Written to PATH.tmp.<pid> and renamed into place: never a half-written file. */
+dla_status dla_trace_write(const char *path, const dla_run_result *r, dla_error *err);
+/* *out owned by the caller (dla_run_result_destroy). */
+dla_status dla_trace_read(const char *path, dla_run_result **out, dla_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
