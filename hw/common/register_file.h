@@ -11,26 +11,24 @@
 #include <systemc>
 #include <unordered_map>
 
+#include "dla/dlasim_ext_regs.h"
 #include "interfaces.h"
 
 namespace dlasim::hw {
 
-// Per-group performance registers dlasim adds to every unit (extension window, per group g at
-// 0x800 + g*0x40; each 64-bit value as LO/HI words).
+// Per-group performance registers dlasim adds to every unit (sw/include/dla/dlasim_ext_regs.h).
 enum ExtPerf : uint32_t {
-    kExtStartCycle = 0x00, // core cycle when the op began running
-    kExtEndCycle = 0x08,   // core cycle when it completed
-    kExtDramRead = 0x10,   // bytes read from memory by this unit for the op
-    kExtDramWrite = 0x18,  // bytes written
-    kExtMacs = 0x20,       // MACs issued (CACC reports the conv layer's total)
-    kExtStallMem = 0x28,   // cycles waiting for memory data
-    kExtStallOut = 0x30,   // cycles waiting for downstream space/credits
-    kExtBusy = 0x38,       // cycles doing work
+    kExtStartCycle = DLASIM_EXT_PERF_START_CYCLE,
+    kExtEndCycle = DLASIM_EXT_PERF_END_CYCLE,
+    kExtDramRead = DLASIM_EXT_PERF_DRAM_READ,
+    kExtDramWrite = DLASIM_EXT_PERF_DRAM_WRITE,
+    kExtMacs = DLASIM_EXT_PERF_MACS,
+    kExtStallMem = DLASIM_EXT_PERF_STALL_MEM,
+    kExtStallOut = DLASIM_EXT_PERF_STALL_OUT,
+    kExtBusy = DLASIM_EXT_PERF_BUSY,
 };
-constexpr uint32_t kExtWindow = 0x800;
-constexpr uint32_t kExtGroupStride = 0x40;
-constexpr uint32_t kExtSparseCfg = 0x880; // CDMA/CSC: bit0 = 2:4 sparse weights
-constexpr uint32_t kExtUserBase = 0x900;  // unit-specific extension registers start here
+constexpr uint32_t kExtWindow = DLASIM_EXT_WINDOW;
+constexpr uint32_t kExtGroupStride = DLASIM_EXT_GROUP_STRIDE;
 
 class RegisterFile : public CsbTarget {
   public:
