@@ -5,7 +5,7 @@ packages=(
   cmake make gcc g++ pkg-config
   libsystemc-dev libjson-c-dev libhdf5-dev libgtest-dev
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev
-  python3-onnx python3-numpy python3-h5py python3-matplotlib
+  python3-onnx python3-numpy python3-h5py python3-matplotlib python3-pandas
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,295 @@
+/* `dlasim run`: compile (if ONNX), load into the simulated SoC, run, report, trace, save outputs. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "commands.h"
+#include "dla/driver.h"
+#include "dla/npy.h"
+#include "dla/platform.h"
+#include "dla/report.h"
+#include "dla/rng.h"
+#include "dla/trace.h"
+
+#ifndef DLASIM_VERSION
+#define DLASIM_VERSION "unknown"
+#endif
+
+/* Seed of the synthetic input of network input i (documented in docs/cli.md). */
+#define SYNTHETIC_INPUT_SEED 0x5EEDull
+
+static const char run_help[] =
+    "usage: dlasim run X.dlal|MODEL.onnx [options]\n"
+    "\n"
+    "Simulate a network on one DLA core and print the per-layer report (simulated numbers).\n"
+    "\n"
+    "  --config NAME|PATH      hardware config (default orin-agx-64gb; see configs/)\n"
+    "  --power-mode MODE       power mode of the config (default: its first, e.g. MAXN)\n"
+    "  --set KEY=VALUE         override a config value (repeatable)\n"
+    "  --int8 | --fp16         compute precision when compiling ONNX (default int8)\n"
+    "  --batch N               batch size when compiling ONNX (default: the model's)\n"
+    "  --core N                DLA core to run on (default 0)\n"
+    "  --functional            compute real data (otherwise timing only)\n"
+    "  --input NAME=FILE.npy   network input (FP32 NCHW); default: deterministic synthetic data\n"
+    "  --save-outputs DIR      write each network output as DIR/<name>.npy (FP32, dequantised)\n"
+    "  --trace FILE.h5         write the HDF5 trace (docs/trace-schema.md)\n"
+    "  -v, --verbose           compile report and driver log\n";
+
+typedef struct run_state {
+    cli_options opts;
+    dla_config *cfg;
+    const dla_power_mode *mode;
+    dla_loadable *loadable;
+    dla_platform *platform;
+    dla_driver *driver;
+    dla_run_result *result;
+} run_state;
+
+static void run_state_free(run_state *s)
+{
+    dla_driver_destroy(s->driver);
+    dla_platform_destroy(s->platform);
+    dla_loadable_destroy(s->loadable);
+    dla_run_result_destroy(s->result);
+    dla_config_destroy(s->cfg);
+}
+
+static size_t tensor_count(const dla_ltensor *t)
+{
+    return (size_t)t->n * t->c * t->h * t->w;
+}
+
+/* --input NAME=FILE for this tensor, or NULL. */
+static const char *input_file_for(const cli_options *o, const char *name)
+{
+    for (int i = 0; i < o->num_inputs; ++i) {
+        size_t n = (size_t)(o->input_files[i] - 1 - o->input_names[i]);
+        if (strlen(name) == n && strncmp(o->input_names[i], name, n) == 0)
+            return o->input_files[i];
+    }
+    return NULL;
+}
+
+static int bind_inputs(run_state *s)
+{
+    const cli_options *o = &s->opts;
+    dla_error err = {{0}};
+    /* Every --input must name a network input. */
+    for (int i = 0; i < o->num_inputs; ++i) {
+        size_t n = (size_t)(o->input_files[i] - 1 - o->input_names[i]);
+        int found = 0;
+        for (uint32_t t = 0; t < s->loadable->num_tensors; ++t) {
+            const dla_ltensor *tt = &s->loadable->tensors[t];
+            if (tt->role == DLA_TENSOR_INPUT && strlen(tt->name) == n && strncmp(tt->name, o->input_names[i], n) == 0)
+                found = 1;
+        }
+        if (!found) {
+            cli_error(o, "--input: network '%s' has no input named '%.*s'", s->loadable->network, (int)n,
+                      o->input_names[i]);
+            return CLI_EXIT_ERROR;
+        }
+    }
+    int index = 0;
+    for (uint32_t t = 0; t < s->loadable->num_tensors; ++t) {
+        const dla_ltensor *tt = &s->loadable->tensors[t];
+        if (tt->role != DLA_TENSOR_INPUT)
+            continue;
+        size_t count = tensor_count(tt);
+        const char *file = input_file_for(o, tt->name);
+        dla_status st;
+        if (file) {
+            dla_npy *a = NULL;
+            if (dla_npy_read(file, &a, &err) != DLA_OK) {
+                cli_error(o, "%s", err.msg);
+                return CLI_EXIT_ERROR;
+            }
+            if (a->count != count) {
+                cli_error(o, "%s: input '%s' expects %ux%ux%ux%u = %zu values, the file holds %zu", file, tt->name,
+                          tt->n, tt->c, tt->h, tt->w, count, a->count);
+                dla_npy_destroy(a);
+                return CLI_EXIT_ERROR;
+            }
+            st = dla_driver_set_input(s->driver, tt->name, a->data, count, &err);
+            dla_npy_destroy(a);
+        } else {
+            float *data = malloc(count * sizeof *data);
+            if (!data) {
+                cli_error(o, "out of memory for input '%s'", tt->name);
+                return CLI_EXIT_ERROR;
+            }
+            dla_rng_fill_uniform(data, count, SYNTHETIC_INPUT_SEED + (uint64_t)index, -1.0f, 1.0f);
+            st = dla_driver_set_input(s->driver, tt->name, data, count, &err);
+            free(data);
+        }
+        if (st != DLA_OK) {
+            cli_error(o, "%s", err.msg);
+            return CLI_EXIT_ERROR;
+        }
+        index++;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Output file name: the tensor name with characters unsafe in file names replaced by '_'. */
+static void output_path(char *dst, size_t size, const char *dir, const char *name)
+{
+    char safe[DLA_LNAME_MAX];
+    size_t i = 0;
+    for (; name[i] && i + 1 < sizeof safe; ++i) {
+        char c = name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                 c == '-' || c == '.';
+        safe[i] = ok ? c : '_';
+    }
+    safe[i] = '\0';
+    snprintf(dst, size, "%s/%s.npy", dir, safe);
+}
+
+static int save_outputs(run_state *s)
+{
+    const cli_options *o = &s->opts;
+    dla_error err = {{0}};
+    if (mkdir(o->save_outputs, 0777) != 0 && errno != EEXIST) {
+        cli_error(o, "--save-outputs: cannot create directory '%s': %s", o->save_outputs, strerror(errno));
+        return CLI_EXIT_ERROR;
+    }
+    for (uint32_t t = 0; t < s->loadable->num_tensors; ++t) {
+        const dla_ltensor *tt = &s->loadable->tensors[t];
+        if (tt->role != DLA_TENSOR_OUTPUT)
+            continue;
+        size_t count = tensor_count(tt);
+        float *data = malloc(count * sizeof *data);
+        if (!data) {
+            cli_error(o, "out of memory for output '%s'", tt->name);
+            return CLI_EXIT_ERROR;
+        }
+        char path[1024];
+        output_path(path, sizeof path, o->save_outputs, tt->name);
+        int64_t shape[4] = {tt->n, tt->c, tt->h, tt->w};
+        dla_status st = dla_driver_get_output(s->driver, tt->name, data, count, &err);
+        if (st == DLA_OK)
+            st = dla_npy_write_f32(path, shape, 4, data, &err);
+        free(data);
+        if (st != DLA_OK) {
+            cli_error(o, "%s", err.msg);
+            return CLI_EXIT_ERROR;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+static int collect_result(run_state *s, double wall_s)
+{
+    const cli_options *o = &s->opts;
+    dla_error err = {{0}};
+    dla_run_result *r = calloc(1, sizeof *r);
+    if (!r) {
+        cli_error(o, "out of memory");
+        return CLI_EXIT_ERROR;
+    }
+    s->result = r;
+    snprintf(r->meta.tool_version, sizeof r->meta.tool_version, "%s", DLASIM_VERSION);
+    snprintf(r->meta.config_name, sizeof r->meta.config_name, "%s", s->cfg->name);
+    r->meta.config_json = strdup(s->cfg->resolved_json ? s->cfg->resolved_json : "{}");
+    snprintf(r->meta.power_mode, sizeof r->meta.power_mode, "%s", s->mode->name);
+    snprintf(r->meta.network, sizeof r->meta.network, "%s", s->loadable->network);
+    snprintf(r->meta.precision, sizeof r->meta.precision, "%s", dla_precision_name(s->loadable->precision));
+    r->meta.batch = (int)s->loadable->batch;
+    r->meta.cores = 1;
+    r->meta.functional = o->functional;
+    if (!r->meta.config_json) {
+        cli_error(o, "out of memory");
+        return CLI_EXIT_ERROR;
+    }
+    size_t n = 0;
+    const dla_layer_record *layers = dla_driver_layers(s->driver, &n);
+    if (n) {
+        r->layers = malloc(n * sizeof *r->layers);
+        if (!r->layers) {
+            cli_error(o, "out of memory");
+            return CLI_EXIT_ERROR;
+        }
+        memcpy(r->layers, layers, n * sizeof *r->layers);
+    }
+    r->num_layers = n;
+    if (dla_platform_stats(s->platform, &r->stats, &r->num_stats, &err) != DLA_OK ||
+        dla_result_summarize(r, s->cfg, s->mode, dla_platform_total_cycles(s->platform), &err) != DLA_OK) {
+        cli_error(o, "%s", err.msg);
+        return CLI_EXIT_ERROR;
+    }
+    dla_report_print(r, stdout);
+    printf("simulated in %.2f s wall time\n", wall_s);
+    return CLI_EXIT_OK;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_state s = {.opts = {.command = "run"}};
+    cli_options *o = &s.opts;
+    if (!cli_parse(argc, argv, 2,
+                   CLI_FLAG_CONFIG | CLI_FLAG_PRECISION | CLI_FLAG_RUN | CLI_FLAG_VERBOSE, o))
+        return CLI_EXIT_USAGE;
+    if (o->help) {
+        fputs(run_help, stdout);
+        return CLI_EXIT_OK;
+    }
+    if (o->num_positional != 1) {
+        cli_error(o, "expected one network (X.dlal or MODEL.onnx) (see dlasim run --help)");
+        return CLI_EXIT_USAGE;
+    }
+    if (o->save_outputs && !o->functional) {
+        cli_error(o, "--save-outputs needs --functional (timing-only runs compute no data)");
+        return CLI_EXIT_USAGE;
+    }
+    dla_error err = {{0}};
+    int rc = cli_load_config(o, &s.cfg);
+    if (rc != CLI_EXIT_OK)
+        goto done;
+    s.mode = dla_config_power_mode(s.cfg, o->power_mode);
+    if (o->core >= s.cfg->num_cores) {
+        cli_error(o, "--core %d: config '%s' has %d core(s)", o->core, s.cfg->name, s.cfg->num_cores);
+        rc = CLI_EXIT_ERROR;
+        goto done;
+    }
+    rc = cli_load_network(o, o->positional[0], s.cfg, &s.loadable);
+    if (rc != CLI_EXIT_OK)
+        goto done;
+
+    dla_platform_opts popts = {.functional = o->functional};
+    dla_driver_opts dopts = {.core = o->core, .verbose = o->verbose};
+    if (dla_platform_create(s.cfg, s.mode, &popts, &s.platform, &err) != DLA_OK ||
+        dla_driver_create(s.cfg, s.loadable, s.platform, &dopts, &s.driver, &err) != DLA_OK) {
+        cli_error(o, "%s", err.msg);
+        rc = CLI_EXIT_ERROR;
+        goto done;
+    }
+    rc = bind_inputs(&s);
+    if (rc != CLI_EXIT_OK)
+        goto done;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (dla_driver_run(s.driver, &err) != DLA_OK) {
+        cli_error(o, "%s", err.msg);
+        rc = CLI_EXIT_ERROR;
+        goto done;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double wall_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    rc = collect_result(&s, wall_s);
+    if (rc == CLI_EXIT_OK && o->save_outputs)
+        rc = save_outputs(&s);
+    if (rc == CLI_EXIT_OK && o->trace) {
+        if (dla_trace_write(o->trace, s.result, &err) != DLA_OK) {
+            cli_error(o, "%s", err.msg);
+            rc = CLI_EXIT_ERROR;
+        } else {
+            printf("trace written to %s\n", o->trace);
+        }
+    }
+done:
+    run_state_free(&s);
+    return rc;
+}

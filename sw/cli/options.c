@@ -1,0 +1,139 @@
+/* Command-line flag parsing for dlasim (flags follow trtexec spelling where users know them). */
+#include "options.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_error(const cli_options *opts, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "dlasim %s: ", opts->command ? opts->command : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* "--name=value" or "--name value": returns the value or NULL (usage error printed). */
+static const char *flag_value(int argc, char **argv, int *i, const char *name, const cli_options *opts)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (arg[n] == '=')
+        return arg + n + 1;
+    if (*i + 1 >= argc) {
+        cli_error(opts, "option '%s' needs a value (see dlasim %s --help)", name, opts->command);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static bool matches(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+static bool parse_int(const char *text, int lo, int hi, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *opts)
+{
+    opts->config = "orin-agx-64gb";
+    opts->precision = DLA_PRECISION_INT8;
+    for (int i = first; i < argc; ++i) {
+        const char *a = argv[i];
+        const char *v = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            opts->help = true;
+        } else if ((allowed & CLI_FLAG_CONFIG) && matches(a, "--config")) {
+            if (!(v = flag_value(argc, argv, &i, "--config", opts)))
+                return false;
+            opts->config = v;
+        } else if ((allowed & CLI_FLAG_CONFIG) && matches(a, "--power-mode")) {
+            if (!(v = flag_value(argc, argv, &i, "--power-mode", opts)))
+                return false;
+            opts->power_mode = v;
+        } else if ((allowed & CLI_FLAG_CONFIG) && matches(a, "--set")) {
+            if (!(v = flag_value(argc, argv, &i, "--set", opts)))
+                return false;
+            if (opts->num_sets == CLI_MAX_SETS) {
+                cli_error(opts, "too many --set options (at most %d)", CLI_MAX_SETS);
+                return false;
+            }
+            opts->sets[opts->num_sets++] = v;
+        } else if ((allowed & CLI_FLAG_PRECISION) && strcmp(a, "--int8") == 0) {
+            opts->precision = DLA_PRECISION_INT8;
+            opts->precision_given = true;
+        } else if ((allowed & CLI_FLAG_PRECISION) && strcmp(a, "--fp16") == 0) {
+            opts->precision = DLA_PRECISION_FP16;
+            opts->precision_given = true;
+        } else if ((allowed & CLI_FLAG_PRECISION) && matches(a, "--batch")) {
+            if (!(v = flag_value(argc, argv, &i, "--batch", opts)))
+                return false;
+            if (!parse_int(v, 1, 4096, &opts->batch)) {
+                cli_error(opts, "--batch: expected an integer in [1, 4096], got '%s'", v);
+                return false;
+            }
+        } else if ((allowed & CLI_FLAG_OUTPUT) && (strcmp(a, "-o") == 0 || matches(a, "--output"))) {
+            if (!(v = flag_value(argc, argv, &i, a[1] == 'o' ? "-o" : "--output", opts)))
+                return false;
+            opts->output = v;
+        } else if ((allowed & CLI_FLAG_RUN) && matches(a, "--trace")) {
+            if (!(v = flag_value(argc, argv, &i, "--trace", opts)))
+                return false;
+            opts->trace = v;
+        } else if ((allowed & CLI_FLAG_RUN) && strcmp(a, "--functional") == 0) {
+            opts->functional = true;
+        } else if ((allowed & CLI_FLAG_RUN) && matches(a, "--input")) {
+            if (!(v = flag_value(argc, argv, &i, "--input", opts)))
+                return false;
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v || !eq[1]) {
+                cli_error(opts, "--input: expected NAME=FILE.npy, got '%s'", v);
+                return false;
+            }
+            if (opts->num_inputs == CLI_MAX_INPUTS) {
+                cli_error(opts, "too many --input options (at most %d)", CLI_MAX_INPUTS);
+                return false;
+            }
+            opts->input_names[opts->num_inputs] = v;  /* split later: NAME is up to '=' */
+            opts->input_files[opts->num_inputs] = eq + 1;
+            opts->num_inputs++;
+        } else if ((allowed & CLI_FLAG_RUN) && matches(a, "--save-outputs")) {
+            if (!(v = flag_value(argc, argv, &i, "--save-outputs", opts)))
+                return false;
+            opts->save_outputs = v;
+        } else if ((allowed & CLI_FLAG_RUN) && matches(a, "--core")) {
+            if (!(v = flag_value(argc, argv, &i, "--core", opts)))
+                return false;
+            if (!parse_int(v, 0, 1, &opts->core)) {
+                cli_error(opts, "--core: expected 0 or 1, got '%s'", v);
+                return false;
+            }
+        } else if ((allowed & CLI_FLAG_VERBOSE) && (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)) {
+            opts->verbose = true;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            cli_error(opts, "unknown option '%s' (see dlasim %s --help)", a, opts->command);
+            return false;
+        } else {
+            if (opts->num_positional == CLI_MAX_POSITIONAL) {
+                cli_error(opts, "unexpected argument '%s'", a);
+                return false;
+            }
+            opts->positional[opts->num_positional++] = a;
+        }
+    }
+    return true;
+}
