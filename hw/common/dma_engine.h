@@ -22,7 +22,7 @@ struct DmaParams {
 
 class DmaEngine {
   public:
-    // stats_prefix: e.g. "dla0.cdma.dat"; declares <prefix>.read_bytes/.write_bytes/.requests/.stall_cycles
+    // stats_prefix: e.g. "dla0.cdma.dat"; declares <prefix>.dram_read_bytes/.dram_write_bytes/.requests/.stall_cycles
     DmaEngine(const std::string &stats_prefix, MemoryPort &port, const CoreClock &clock, const DmaParams &params,
               StatsRegistry &stats);
 

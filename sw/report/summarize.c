@@ -1,0 +1,134 @@
+/* Run summary from layer records and action counts (dla_result_summarize, dla/report.h).
+ * Energy follows Accelergy: dynamic = sum of action counts x the power mode's energy per action,
+ * static = static power x latency x cores. The stat suffixes summed are listed in
+ * docs/trace-schema.md ("Summary and energy"); a counter that no unit declares counts as zero. */
+#include "dla/report.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* One kind of action: every stat whose name ends with suffix, costed at the table entry at pj_offset. */
+typedef struct energy_action {
+    const char *suffix;
+    size_t pj_offset;
+} energy_action;
+
+#define PJ(field) offsetof(dla_energy_table, field)
+
+/* Memory traffic is counted once, at the DMA engines that issue it (hw/common/dma_engine.cpp:
+ * "<unit>.dram_read_bytes"); memory-side counters use other suffixes and are not summed. */
+static const energy_action actions[] = {
+    {".cbuf.read_bytes", PJ(cbuf_read_byte_pj)},
+    {".cbuf.write_bytes", PJ(cbuf_write_byte_pj)},
+    {".dram_read_bytes", PJ(dram_byte_pj)},
+    {".dram_write_bytes", PJ(dram_byte_pj)},
+    {".sram.read_bytes", PJ(sram_byte_pj)},
+    {".sram.write_bytes", PJ(sram_byte_pj)},
+    {".sdp.elements", PJ(sdp_element_pj)},
+    {".pdp.input_elements", PJ(pdp_element_pj)},
+    {".cdp.elements", PJ(cdp_element_pj)},
+    {".csb.writes", PJ(csb_write_pj)},
+};
+
+static int ends_with(const char *name, size_t cap, const char *suffix)
+{
+    const char *nul = memchr(name, '\0', cap);
+    size_t n = nul ? (size_t)(nul - name) : cap, m = strlen(suffix);
+    return n >= m && memcmp(name + n - m, suffix, m) == 0;
+}
+
+static dla_status sum_suffix(const dla_run_result *r, const char *suffix, uint64_t *total, dla_error *err)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < r->num_stats; i++) {
+        const dla_stat *s = &r->stats[i];
+        if (ends_with(s->name, sizeof s->name, suffix) && __builtin_add_overflow(sum, s->value, &sum))
+            return dla_error_set(err, DLA_ERR_INVALID, "summary: sum of stats '*%s' overflows 64 bits at '%.96s'",
+                                 suffix, s->name);
+    }
+    *total = sum;
+    return DLA_OK;
+}
+
+static int same_ascii_nocase(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = (char)(*a >= 'A' && *a <= 'Z' ? *a - 'A' + 'a' : *a);
+        char y = (char)(*b >= 'A' && *b <= 'Z' ? *b - 'A' + 'a' : *b);
+        if (x != y)
+            return 0;
+    }
+    return *a == *b;
+}
+
+dla_status dla_result_summarize(dla_run_result *r, const dla_config *cfg, const dla_power_mode *mode,
+                                uint64_t total_cycles, dla_error *err)
+{
+    if (!r || !cfg || !mode)
+        return dla_error_set(err, DLA_ERR_INVALID, "summary: result, config and power mode are required");
+    if ((r->num_layers > 0 && !r->layers) || (r->num_stats > 0 && !r->stats))
+        return dla_error_set(err, DLA_ERR_INVALID, "summary: %zu layers / %zu stats but no array for them",
+                             r->num_layers, r->num_stats);
+    if (!(mode->dla_clock_mhz > 0))
+        return dla_error_set(err, DLA_ERR_INVALID, "summary: power mode '%s': dla_clock_mhz %g, expected > 0",
+                             mode->name, mode->dla_clock_mhz);
+    if (total_cycles == 0)
+        return dla_error_set(err, DLA_ERR_INVALID, "summary: total_cycles is 0, expected a completed run");
+    if (r->meta.batch < 1)
+        return dla_error_set(err, DLA_ERR_INVALID, "summary: batch %d, expected >= 1", r->meta.batch);
+    if (r->meta.cores < 1 || r->meta.cores > cfg->num_cores)
+        return dla_error_set(err, DLA_ERR_INVALID, "summary: cores %d, expected 1..%d (config '%s')", r->meta.cores,
+                             cfg->num_cores, cfg->name);
+
+    int fp16 = same_ascii_nocase(r->meta.precision, "fp16");
+    if (!fp16 && !same_ascii_nocase(r->meta.precision, "int8"))
+        return dla_error_set(err, DLA_ERR_UNSUPPORTED, "summary: precision '%.8s', expected int8 or fp16",
+                             r->meta.precision);
+    double peak_per_core = fp16 ? (double)cfg->core.fp16_macs_per_cycle
+                                : (double)cfg->core.atomic_c * (double)cfg->core.atomic_k;
+    if (!(peak_per_core > 0))
+        return dla_error_set(err, DLA_ERR_INVALID, "summary: config '%s': peak %s MACs per cycle is %g, expected > 0",
+                             cfg->name, fp16 ? "FP16" : "INT8", peak_per_core);
+
+    dla_run_summary s = {0};
+    uint64_t dla_macs = 0;
+    for (size_t i = 0; i < r->num_layers; i++) {
+        const dla_layer_record *l = &r->layers[i];
+        if (__builtin_add_overflow(s.macs, l->macs, &s.macs))
+            return dla_error_set(err, DLA_ERR_INVALID, "summary: layer MACs overflow 64 bits at layer %zu", i);
+        /* GPU-fallback layers ran on the GPU: they are work done, not work of the DLA's MAC array. */
+        if (strcmp(l->engine, "GPU") != 0)
+            dla_macs += l->macs;
+    }
+    dla_status st;
+    if ((st = sum_suffix(r, ".dram_read_bytes", &s.dram_read_bytes, err)) != DLA_OK ||
+        (st = sum_suffix(r, ".dram_write_bytes", &s.dram_write_bytes, err)) != DLA_OK)
+        return st;
+
+    s.clock_mhz = mode->dla_clock_mhz;
+    s.total_cycles = total_cycles;
+    double latency_s = (double)total_cycles / (mode->dla_clock_mhz * 1e6);
+    s.latency_ms = latency_s * 1e3;
+    s.images_per_s = (double)r->meta.batch / latency_s;
+    s.tops = 2.0 * (double)s.macs / latency_s / 1e12;
+    s.mac_utilization = (double)dla_macs / ((double)total_cycles * peak_per_core * (double)r->meta.cores);
+
+    uint64_t count;
+    if ((st = sum_suffix(r, ".mac_ops", &count, err)) != DLA_OK)
+        return st;
+    double dynamic_pj = (double)count * (fp16 ? mode->energy.mac_fp16_pj : mode->energy.mac_int8_pj);
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
+        if ((st = sum_suffix(r, actions[i].suffix, &count, err)) != DLA_OK)
+            return st;
+        double pj;
+        memcpy(&pj, (const char *)&mode->energy + actions[i].pj_offset, sizeof pj);
+        dynamic_pj += (double)count * pj;
+    }
+    s.dynamic_energy_mj = dynamic_pj * 1e-9;
+    s.static_energy_mj = mode->energy.static_power_w * latency_s * (double)r->meta.cores * 1e3;
+    s.energy_mj = s.dynamic_energy_mj + s.static_energy_mj;
+    s.avg_power_w = s.energy_mj / s.latency_ms; /* mJ / ms = W */
+    s.images_per_joule = s.energy_mj > 0 ? (double)r->meta.batch / (s.energy_mj * 1e-3) : 0.0;
+    r->summary = s;
+    return DLA_OK;
+}

@@ -1,0 +1,279 @@
+/* HDF5 trace writer (dla_trace_write, schema in docs/trace-schema.md). Writes PATH.tmp.<pid> and
+ * renames it into place, so readers never see a half-written file. Object times are not tracked and
+ * wall-clock facts live only in /meta/provenance: the same result gives the same datasets. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dla/trace.h"
+#include "trace_internal.h"
+
+typedef struct writer {
+    const char *path; /* the final path, named in messages */
+    hid_t file;
+    hid_t gcpl;       /* group creation: no object times */
+    hid_t dcpl;       /* dataset creation: no object times */
+    dla_error *err;
+} writer;
+
+/* One scalar attribute; file_type is how it is stored, mem_type how buf holds it. */
+static dla_status put_attr(writer *w, hid_t obj, const char *obj_name, const char *name, hid_t file_type,
+                           hid_t mem_type, const void *buf)
+{
+    dla_status st = DLA_OK;
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t attr = space < 0 ? -1 : H5Acreate2(obj, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || H5Awrite(attr, mem_type, buf) < 0) {
+        char what[128];
+        snprintf(what, sizeof what, "cannot write attribute '%s'", name);
+        st = dla_trace_h5_error(w->err, DLA_ERR_IO, w->path, obj_name, what);
+    }
+    if (attr >= 0)
+        H5Aclose(attr);
+    if (space >= 0)
+        H5Sclose(space);
+    return st;
+}
+
+static dla_status put_str(writer *w, hid_t obj, const char *obj_name, const char *name, const char *value)
+{
+    hid_t t = dla_trace_vlstr_type();
+    if (t < 0)
+        return dla_trace_h5_error(w->err, DLA_ERR_INTERNAL, w->path, obj_name, "cannot build string type");
+    const char *v = value ? value : "";
+    dla_status st = put_attr(w, obj, obj_name, name, t, t, &v);
+    H5Tclose(t);
+    return st;
+}
+
+static dla_status put_int(writer *w, hid_t obj, const char *obj_name, const char *name, int value)
+{
+    return put_attr(w, obj, obj_name, name, H5T_STD_I32LE, H5T_NATIVE_INT, &value);
+}
+
+static hid_t make_group(writer *w, const char *name)
+{
+    hid_t g = H5Gcreate2(w->file, name, H5P_DEFAULT, w->gcpl, H5P_DEFAULT);
+    if (g < 0)
+        dla_trace_h5_error(w->err, DLA_ERR_IO, w->path, name, "cannot create group");
+    return g;
+}
+
+/* SOURCE_DATE_EPOCH (the reproducible-builds convention) pins the timestamp for golden files. */
+static void utc_now(char *buf, size_t size)
+{
+    time_t now = time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end;
+        long long v = strtoll(sde, &end, 10);
+        if (*end == '\0' && v >= 0)
+            now = (time_t)v;
+    }
+    struct tm tm;
+    if (!gmtime_r(&now, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, size, "unknown");
+}
+
+static dla_status write_meta(writer *w, const dla_run_meta *m)
+{
+    dla_status st = DLA_ERR_IO;
+    hid_t prov = -1;
+    hid_t meta = make_group(w, "/meta");
+    if (meta < 0)
+        return DLA_ERR_IO;
+    if ((st = put_int(w, meta, "/meta", "schema_version", DLA_TRACE_SCHEMA_VERSION)) != DLA_OK ||
+        (st = put_str(w, meta, "/meta", "tool_version", m->tool_version)) != DLA_OK ||
+        (st = put_str(w, meta, "/meta", "config_name", m->config_name)) != DLA_OK ||
+        (st = put_str(w, meta, "/meta", "config_json", m->config_json)) != DLA_OK ||
+        (st = put_str(w, meta, "/meta", "power_mode", m->power_mode)) != DLA_OK ||
+        (st = put_str(w, meta, "/meta", "network", m->network)) != DLA_OK ||
+        (st = put_str(w, meta, "/meta", "precision", m->precision)) != DLA_OK ||
+        (st = put_int(w, meta, "/meta", "batch", m->batch)) != DLA_OK ||
+        (st = put_int(w, meta, "/meta", "cores", m->cores)) != DLA_OK ||
+        (st = put_int(w, meta, "/meta", "functional", m->functional ? 1 : 0)) != DLA_OK)
+        goto done;
+    st = DLA_ERR_IO;
+    prov = make_group(w, "/meta/provenance");
+    if (prov < 0)
+        goto done;
+    char created[32], host[256] = "unknown";
+    utc_now(created, sizeof created);
+    if (gethostname(host, sizeof host - 1) != 0)
+        snprintf(host, sizeof host, "unknown");
+    host[sizeof host - 1] = '\0';
+    if ((st = put_str(w, prov, "/meta/provenance", "created_utc", created)) != DLA_OK ||
+        (st = put_str(w, prov, "/meta/provenance", "host", host)) != DLA_OK)
+        goto done;
+done:
+    if (prov >= 0)
+        H5Gclose(prov);
+    H5Gclose(meta);
+    return st;
+}
+
+static dla_status write_summary(writer *w, const dla_run_summary *s)
+{
+    hid_t g = make_group(w, "/summary");
+    if (g < 0)
+        return DLA_ERR_IO;
+    dla_status st = DLA_OK;
+    for (size_t i = 0; i < dla_trace_num_summary_fields && st == DLA_OK; i++) {
+        const dla_trace_field *f = &dla_trace_summary_fields[i];
+        hid_t ft = dla_trace_scalar_type(f->kind, 1), mt = dla_trace_scalar_type(f->kind, 0);
+        if (ft < 0 || mt < 0)
+            st = dla_trace_h5_error(w->err, DLA_ERR_INTERNAL, w->path, "/summary", "cannot build numeric type");
+        else
+            st = put_attr(w, g, "/summary", f->name, ft, mt, (const char *)s + f->offset);
+        if (ft >= 0)
+            H5Tclose(ft);
+        if (mt >= 0)
+            H5Tclose(mt);
+    }
+    H5Gclose(g);
+    return st;
+}
+
+/* A one-dimensional compound dataset of n rows of struct_size bytes each. */
+static dla_status write_table(writer *w, const char *name, const dla_trace_field *fields, size_t nfields,
+                              size_t struct_size, const void *rows, size_t n)
+{
+    dla_status st = DLA_OK;
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t ft = dla_trace_compound_type(fields, nfields, struct_size, 1);
+    hid_t mt = dla_trace_compound_type(fields, nfields, struct_size, 0);
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t ds = -1;
+    if (ft < 0 || mt < 0 || space < 0) {
+        st = dla_trace_h5_error(w->err, DLA_ERR_INTERNAL, w->path, name, "cannot build table type");
+        goto done;
+    }
+    ds = H5Dcreate2(w->file, name, ft, space, H5P_DEFAULT, w->dcpl, H5P_DEFAULT);
+    if (ds < 0) {
+        st = dla_trace_h5_error(w->err, DLA_ERR_IO, w->path, name, "cannot create dataset");
+        goto done;
+    }
+    if (n > 0 && H5Dwrite(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0)
+        st = dla_trace_h5_error(w->err, DLA_ERR_IO, w->path, name, "cannot write dataset");
+done:
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (space >= 0)
+        H5Sclose(space);
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (ft >= 0)
+        H5Tclose(ft);
+    return st;
+}
+
+static int terminated(const char *s, size_t size)
+{
+    return memchr(s, '\0', size) != NULL;
+}
+
+#define CHECK_STR(s, what, index)                                                                                  \
+    do {                                                                                                           \
+        if (!terminated((s), sizeof(s)))                                                                           \
+            return dla_error_set(err, DLA_ERR_INVALID, "%s: %s %zu: string is not NUL-terminated within %zu bytes", \
+                                 path, what, (size_t)(index), sizeof(s));                                          \
+    } while (0)
+
+/* Catch a malformed result before any file exists, so nothing is left to clean up. */
+static dla_status validate(const char *path, const dla_run_result *r, dla_error *err)
+{
+    if ((r->num_layers > 0 && !r->layers) || (r->num_stats > 0 && !r->stats))
+        return dla_error_set(err, DLA_ERR_INVALID, "%s: result has %zu layers / %zu stats but no array for them",
+                             path, r->num_layers, r->num_stats);
+    const dla_run_meta *m = &r->meta;
+    CHECK_STR(m->tool_version, "meta field", 0);
+    CHECK_STR(m->config_name, "meta field", 1);
+    CHECK_STR(m->power_mode, "meta field", 2);
+    CHECK_STR(m->network, "meta field", 3);
+    CHECK_STR(m->precision, "meta field", 4);
+    for (size_t i = 0; i < r->num_layers; i++) {
+        CHECK_STR(r->layers[i].name, "layer", i);
+        CHECK_STR(r->layers[i].op, "layer", i);
+        CHECK_STR(r->layers[i].engine, "layer", i);
+        CHECK_STR(r->layers[i].bound, "layer", i);
+    }
+    for (size_t i = 0; i < r->num_stats; i++) {
+        CHECK_STR(r->stats[i].name, "stat", i);
+        CHECK_STR(r->stats[i].unit, "stat", i);
+        CHECK_STR(r->stats[i].description, "stat", i);
+    }
+    return DLA_OK;
+}
+
+dla_status dla_trace_write(const char *path, const dla_run_result *r, dla_error *err)
+{
+    if (!path || !*path || !r)
+        return dla_error_set(err, DLA_ERR_INVALID, "dla_trace_write: path and result are required");
+    dla_status st = validate(path, r, err);
+    if (st != DLA_OK)
+        return st;
+
+    size_t tmp_size = strlen(path) + 32;
+    char *tmp = malloc(tmp_size);
+    if (!tmp)
+        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", path);
+    snprintf(tmp, tmp_size, "%s.tmp.%ld", path, (long)getpid());
+
+    dla_trace_quiet quiet;
+    dla_trace_quiet_begin(&quiet);
+    writer w = {path, -1, -1, -1, err};
+    int created = 0;
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    w.gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    w.dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    /* The root group takes its creation properties from the file creation list. */
+    if (fcpl < 0 || w.gcpl < 0 || w.dcpl < 0 || H5Pset_obj_track_times(fcpl, 0) < 0 ||
+        H5Pset_obj_track_times(w.gcpl, 0) < 0 || H5Pset_obj_track_times(w.dcpl, 0) < 0) {
+        st = dla_trace_h5_error(err, DLA_ERR_INTERNAL, path, "/", "cannot set up property lists");
+        goto fail;
+    }
+    w.file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    if (w.file < 0) {
+        st = dla_trace_h5_error(err, DLA_ERR_IO, path, tmp, "cannot create temporary file");
+        goto fail;
+    }
+    created = 1;
+    if ((st = write_meta(&w, &r->meta)) != DLA_OK ||
+        (st = write_table(&w, "/layers", dla_trace_layer_fields, dla_trace_num_layer_fields, sizeof(dla_layer_record),
+                          r->layers, r->num_layers)) != DLA_OK ||
+        (st = write_summary(&w, &r->summary)) != DLA_OK ||
+        (st = write_table(&w, "/stats", dla_trace_stat_fields, dla_trace_num_stat_fields, sizeof(dla_stat), r->stats,
+                          r->num_stats)) != DLA_OK)
+        goto fail;
+    hid_t file = w.file;
+    w.file = -1;
+    if (H5Fclose(file) < 0) {
+        st = dla_trace_h5_error(err, DLA_ERR_IO, tmp, "/", "cannot flush and close file");
+        goto fail;
+    }
+    if (rename(tmp, path) != 0) {
+        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
+        goto fail;
+    }
+    created = 0;
+    st = DLA_OK;
+fail:
+    if (w.file >= 0)
+        H5Fclose(w.file);
+    if (created)
+        remove(tmp);
+    if (w.dcpl >= 0)
+        H5Pclose(w.dcpl);
+    if (w.gcpl >= 0)
+        H5Pclose(w.gcpl);
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
+    dla_trace_quiet_end(&quiet);
+    free(tmp);
+    return st;
+}
