@@ -1,0 +1,245 @@
+#!/usr/bin/python3
+"""FP32 numpy executor of an ONNX model (the ops of the zoo and ../shared/models), independent of the
+compiler: evaluates nodes in graph order from the ONNX protobuf. Reads .onnx or .onnx.gz.
+Usage: fp32_ref.py MODEL.onnx --input NAME=in.npy ... --out-dir DIR"""
+
+import argparse
+import gzip
+import os
+import sys
+
+import numpy as np
+import onnx
+from google.protobuf.message import DecodeError
+from onnx import helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import refutil  # noqa: E402
+
+
+class Fp32Error(Exception):
+    pass
+
+
+def _attrs(node):
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _pads2d(a, nd=2):
+    if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+        raise Fp32Error(f"auto_pad {a['auto_pad']} not supported (export with explicit pads)")
+    pads = list(a.get("pads", [0] * 2 * nd))
+    return pads[:nd], pads[nd:]  # begins (top, left), ends (bottom, right)
+
+
+def _windows(x, kernel, strides, dilations, begins, ends, pad_value, out_hw):
+    """(N, C, H, W) -> (N, C, kh, kw, OH, OW) windows, out-of-range positions = pad_value."""
+    n, c, h, w = x.shape
+    (kh, kw), (sy, sx), (dy, dx) = kernel, strides, dilations
+    oh, ow = out_hw
+    eh = max((oh - 1) * sy + (kh - 1) * dy + 1, begins[0] + h)
+    ew = max((ow - 1) * sx + (kw - 1) * dx + 1, begins[1] + w)
+    xp = np.full((n, c, eh, ew), pad_value, dtype=x.dtype)
+    xp[:, :, begins[0]:begins[0] + h, begins[1]:begins[1] + w] = x
+    out = np.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+    for r in range(kh):
+        for s in range(kw):
+            out[:, :, r, s] = xp[:, :, r * dy:r * dy + (oh - 1) * sy + 1:sy, s * dx:s * dx + (ow - 1) * sx + 1:sx]
+    return out
+
+
+def _out_size(size, k, s, d, b, e, ceil_mode=False):
+    span = size + b + e - (k - 1) * d - 1
+    return (-(-span // s) if ceil_mode else span // s) + 1
+
+
+def conv(x, w, bias, a):
+    n, c, h, wd = x.shape
+    k, cg, kh, kw = w.shape
+    g = a.get("group", 1)
+    strides, dil = a.get("strides", [1, 1]), a.get("dilations", [1, 1])
+    begins, ends = _pads2d(a)
+    oh = _out_size(h, kh, strides[0], dil[0], begins[0], ends[0])
+    ow = _out_size(wd, kw, strides[1], dil[1], begins[1], ends[1])
+    win = _windows(x, (kh, kw), strides, dil, begins, ends, 0.0, (oh, ow))  # N, C, kh, kw, OH, OW
+    cols = win.reshape(n, g, cg * kh * kw, oh * ow)
+    y = np.matmul(w.reshape(g, k // g, cg * kh * kw)[None], cols)  # N, G, K/G, OH*OW
+    y = y.reshape(n, k, oh, ow)
+    if bias is not None:
+        y = y + bias.reshape(1, k, 1, 1)
+    return y.astype(x.dtype)
+
+
+def pool(x, a, kind):
+    kh, kw = a["kernel_shape"]
+    strides, dil = a.get("strides", [1, 1]), a.get("dilations", [1, 1])
+    begins, ends = _pads2d(a)
+    ceil = bool(a.get("ceil_mode", 0))
+    oh = _out_size(x.shape[2], kh, strides[0], dil[0], begins[0], ends[0], ceil)
+    ow = _out_size(x.shape[3], kw, strides[1], dil[1], begins[1], ends[1], ceil)
+    if kind == "max":
+        return _windows(x, (kh, kw), strides, dil, begins, ends, -np.inf, (oh, ow)).max(axis=(2, 3))
+    total = _windows(x, (kh, kw), strides, dil, begins, ends, 0.0, (oh, ow)).sum(axis=(2, 3))
+    if a.get("count_include_pad", 0):
+        # ONNX counts the declared pads but not positions beyond them (ceil_mode overhang).
+        inside = np.ones((1, 1) + (x.shape[2] + begins[0] + ends[0], x.shape[3] + begins[1] + ends[1]), x.dtype)
+        count = _windows(inside, (kh, kw), strides, dil, (0, 0), (0, 0), 0.0, (oh, ow)).sum(axis=(2, 3))
+    else:
+        ones = np.ones((1, 1) + x.shape[2:], x.dtype)
+        count = _windows(ones, (kh, kw), strides, dil, begins, ends, 0.0, (oh, ow)).sum(axis=(2, 3))
+    return (total / count).astype(x.dtype)
+
+
+def _axes(node, a, inputs, pos):
+    """Axes from the attribute (older opsets) or the optional input `pos` (opset 13+)."""
+    if len(inputs) > pos and inputs[pos] is not None:
+        return [int(v) for v in inputs[pos]]
+    return a.get("axes")
+
+
+ONNX_TO_NUMPY = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.DOUBLE: np.float64,
+                 onnx.TensorProto.FLOAT16: np.float16, onnx.TensorProto.INT64: np.int64,
+                 onnx.TensorProto.INT32: np.int32, onnx.TensorProto.INT8: np.int8, onnx.TensorProto.UINT8: np.uint8,
+                 onnx.TensorProto.BOOL: np.bool_}
+
+
+def run_node(node, ins):
+    op, a = node.op_type, _attrs(node)
+    x = ins[0] if ins else None
+    if op == "Conv":
+        return conv(x, ins[1], ins[2] if len(ins) > 2 else None, a)
+    if op == "BatchNormalization":
+        scale, bias, mean, var = ins[1:5]
+        sh = (1, -1) + (1,) * (x.ndim - 2)
+        inv = scale / np.sqrt(var + np.float32(a.get("epsilon", 1e-5)))
+        return ((x - mean.reshape(sh)) * inv.reshape(sh) + bias.reshape(sh)).astype(x.dtype)
+    if op == "InstanceNormalization":
+        axes = tuple(range(2, x.ndim))
+        mean = x.mean(axis=axes, keepdims=True)
+        var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+        sh = (1, -1) + (1,) * (x.ndim - 2)
+        y = (x - mean) / np.sqrt(var + np.float32(a.get("epsilon", 1e-5)))
+        return (y * ins[1].reshape(sh) + ins[2].reshape(sh)).astype(x.dtype)
+    if op == "Relu":
+        return np.maximum(x, 0).astype(x.dtype)
+    if op == "Clip":
+        lo = ins[1] if len(ins) > 1 and ins[1] is not None else a.get("min", -np.inf)
+        hi = ins[2] if len(ins) > 2 and ins[2] is not None else a.get("max", np.inf)
+        return np.clip(x, lo, hi).astype(x.dtype)
+    if op in ("Add", "Sub", "Mul", "Div"):
+        p, q = ins[0], ins[1]
+        if op == "Div" and p.dtype.kind in "iu" and q.dtype.kind in "iu":
+            return np.trunc(p / q).astype(np.result_type(p, q))  # ONNX integer division truncates
+        f = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide}[op]
+        return f(p, q).astype(np.result_type(p, q))
+    if op == "MaxPool":
+        return pool(x, a, "max")
+    if op == "AveragePool":
+        return pool(x, a, "avg")
+    if op == "GlobalAveragePool":
+        return x.mean(axis=tuple(range(2, x.ndim)), keepdims=True)
+    if op == "ReduceMean":
+        axes = _axes(node, a, ins, 1)
+        return x.mean(axis=tuple(axes) if axes is not None else None, keepdims=bool(a.get("keepdims", 1)))
+    if op == "Gemm":
+        A = ins[0].T if a.get("transA", 0) else ins[0]
+        B = ins[1].T if a.get("transB", 0) else ins[1]
+        y = np.float32(a.get("alpha", 1.0)) * (A @ B)
+        if len(ins) > 2 and ins[2] is not None:
+            y = y + np.float32(a.get("beta", 1.0)) * ins[2]
+        return y.astype(ins[0].dtype)
+    if op == "MatMul":
+        return np.matmul(ins[0], ins[1])
+    if op == "Flatten":
+        axis = a.get("axis", 1)
+        axis = axis + x.ndim if axis < 0 else axis
+        return x.reshape(int(np.prod(x.shape[:axis])), -1)
+    if op == "Reshape":
+        shape = [int(v) for v in ins[1]]
+        if not a.get("allowzero", 0):
+            shape = [x.shape[i] if v == 0 else v for i, v in enumerate(shape)]
+        return x.reshape(shape)
+    if op == "Squeeze":
+        axes = _axes(node, a, ins, 1)
+        return np.squeeze(x, axis=tuple(axes)) if axes is not None else np.squeeze(x)
+    if op == "Unsqueeze":
+        axes = sorted(v % (x.ndim + len(_axes(node, a, ins, 1))) for v in _axes(node, a, ins, 1))
+        for ax in axes:
+            x = np.expand_dims(x, ax)
+        return x
+    if op == "Identity":
+        return x
+    if op == "Constant":
+        if "value" in a:
+            return numpy_helper.to_array(a["value"])
+        for key, dt in (("value_float", np.float32), ("value_floats", np.float32), ("value_int", np.int64),
+                        ("value_ints", np.int64)):
+            if key in a:
+                return np.array(a[key], dtype=dt)
+        raise Fp32Error(f"Constant '{node.name}': unsupported value attribute {list(a)}")
+    if op == "Shape":
+        return np.array(x.shape, dtype=np.int64)[a.get("start", 0):a.get("end", None)]
+    if op == "Gather":
+        return np.take(x, ins[1].astype(np.int64), axis=a.get("axis", 0))
+    if op == "Concat":
+        return np.concatenate(ins, axis=a["axis"])
+    if op == "Cast":
+        return x.astype(ONNX_TO_NUMPY[a["to"]])
+    raise Fp32Error(f"node '{node.name}': op {op} not supported by fp32_ref")
+
+
+def load_model(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if path.endswith(".gz"):
+        data = gzip.decompress(data)
+    return onnx.load_from_string(data)
+
+
+def execute(model, inputs):
+    """Run `model` (ModelProto) on {input name: array}; returns {output name: float32 array}."""
+    g = model.graph
+    env = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+    for v in graph_inputs(model):
+        x = np.asarray(inputs[v.name], dtype=np.float32)
+        dims = [d.dim_value for d in v.type.tensor_type.shape.dim]
+        if all(d > 0 for d in dims) and x.size == int(np.prod(dims)):
+            x = x.reshape(dims)
+        elif all(d > 0 for d in dims):
+            raise Fp32Error(f"input '{v.name}': shape {x.shape}, model expects {dims}")
+        env[v.name] = x
+    for node in g.node:
+        ins = [env[n] if n else None for n in node.input]
+        try:
+            y = run_node(node, ins)
+        except (KeyError, ValueError, IndexError) as e:
+            raise Fp32Error(f"node '{node.name}' ({node.op_type}): {e}") from e
+        env[node.output[0]] = y
+    return {o.name: np.asarray(env[o.name], dtype=np.float32) for o in g.output}
+
+
+def graph_inputs(model):
+    inits = {i.name for i in model.graph.initializer}
+    return [v for v in model.graph.input if v.name not in inits]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model", help=".onnx or .onnx.gz")
+    ap.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy")
+    ap.add_argument("--out-dir", required=True)
+    args = ap.parse_args(argv)
+    try:
+        model = load_model(args.model)
+        names = [v.name for v in graph_inputs(model)]
+        outs = execute(model, refutil.parse_inputs(args.input, names, "fp32_ref"))
+    except (OSError, Fp32Error, DecodeError) as e:
+        sys.stderr.write(f"fp32_ref: {args.model}: {e}\n")
+        return 1
+    for p in refutil.write_outputs(args.out_dir, outs):
+        print(p)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

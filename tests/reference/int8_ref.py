@@ -1,0 +1,408 @@
+#!/usr/bin/python3
+"""Independent INT8 executor of a loadable: the exact integer arithmetic of docs/datapath.md (conv ->
+fused SDP -> optional fused PDP, offline SDP, PDP) on regions held as numpy byte buffers, with feature
+data in the NVDLA feature format and weights in the DC format.
+Usage: int8_ref.py MODEL.dlal --input NAME=in.npy ... --out-dir DIR"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import loadable as L  # noqa: E402
+import refutil  # noqa: E402
+
+INT64_SAFE = 1 << 62  # products and sums are refused beyond this, never silently wrapped
+
+
+class RefError(Exception):
+    """The loadable asks for something this reference cannot execute exactly (message says what)."""
+
+
+# ---- integer primitives (docs/datapath.md "INT8 arithmetic") -------------------------------------
+
+def rshr(x, s):
+    """Arithmetic shift right with round-half-up: floor((x + 2^(s-1)) / 2^s); x unchanged if s == 0."""
+    x = np.asarray(x, dtype=np.int64)
+    if s == 0:
+        return x
+    if s > 62:
+        raise RefError(f"shift {s} exceeds the 64-bit intermediate")
+    return (x + (np.int64(1) << np.int64(s - 1))) >> np.int64(s)
+
+
+def sat(x, bits):
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    return np.clip(np.asarray(x, dtype=np.int64), lo, hi)
+
+
+def _max_abs(x):
+    x = np.asarray(x)
+    return int(np.abs(x.astype(np.int64)).max()) if x.size else 0
+
+
+def checked_mul(a, b, what):
+    if _max_abs(a) * _max_abs(b) >= INT64_SAFE:
+        raise RefError(f"{what}: product exceeds the 64-bit intermediate")
+    return np.asarray(a, dtype=np.int64) * np.asarray(b, dtype=np.int64)
+
+
+def checked_shl(a, s, what):
+    if _max_abs(a) << s >= INT64_SAFE:
+        raise RefError(f"{what}: operand << {s} exceeds the 64-bit intermediate")
+    return np.asarray(a, dtype=np.int64) << np.int64(s)
+
+
+def conv_int8(x, w, stride=(1, 1), dilation=(1, 1), pads=(0, 0, 0, 0), pad_value=0, out_hw=None, clip_truncate=0):
+    """x: (C, H, W) ints; w: (K, C, R, S) ints; stride/dilation (x, y); pads (left, right, top, bottom);
+    out_hw (out_h, out_w) or None for the usual formula. Returns sat_32(rshr(acc, clip_truncate)), (K, OH, OW).
+    acc is exact: every partial sum is an integer below 2^53, so float64 BLAS sums exactly in any order."""
+    x = np.asarray(x, dtype=np.int64)
+    w = np.asarray(w, dtype=np.int64)
+    C, H, W = x.shape
+    K, Cw, R, S = w.shape
+    if Cw != C:
+        raise RefError(f"conv: weights have {Cw} channels, input {C}")
+    sx, sy = stride
+    dx, dy = dilation
+    pl, pr, pt, pb = pads
+    if out_hw is None:
+        out_hw = ((H + pt + pb - (R - 1) * dy - 1) // sy + 1, (W + pl + pr - (S - 1) * dx - 1) // sx + 1)
+    OH, OW = out_hw
+    if max(_max_abs(x), abs(pad_value)) * _max_abs(w) * C * R * S >= 1 << 53:
+        raise RefError("conv: accumulator could exceed 2^53 (exact float64 summation bound)")
+    # Positions outside the input read pad_value, whatever the declared pads: pad to the extent used.
+    need_h = (OH - 1) * sy + (R - 1) * dy + 1
+    need_w = (OW - 1) * sx + (S - 1) * dx + 1
+    xp = np.full((C, max(need_h, pt + H), max(need_w, pl + W)), pad_value, dtype=np.float64)
+    xp[:, pt:pt + H, pl:pl + W] = x
+    cols = np.empty((C, R, S, OH, OW), dtype=np.float64)
+    for r in range(R):
+        for s in range(S):
+            cols[:, r, s] = xp[:, r * dy:r * dy + (OH - 1) * sy + 1:sy, s * dx:s * dx + (OW - 1) * sx + 1:sx]
+    acc = w.reshape(K, -1).astype(np.float64) @ cols.reshape(C * R * S, OH * OW)
+    acc = np.rint(acc).astype(np.int64).reshape(K, OH, OW)
+    return sat(rshr(acc, clip_truncate), 32)
+
+
+def sdp_stage(v, st, alu_k=None, mul_k=None, what="sdp"):
+    """X1 (BS) / X2 (BN) stage on v (K, H, W); alu_k / mul_k: per-kernel operands (K,) when the stage's
+    source is PER_KERNEL. Order: ALU, MUL, ReLU, sat_32."""
+    if not st.enable:
+        return v
+    K = v.shape[0]
+
+    def operand(src, per_layer, per_kernel, name):
+        if src == L.OPERAND_PER_KERNEL:
+            if per_kernel is None:
+                raise RefError(f"{what}: per-kernel {name} operand missing")
+            return np.asarray(per_kernel, dtype=np.int64).reshape(K, 1, 1)
+        if src != L.OPERAND_PER_LAYER:
+            raise RefError(f"{what}: {name}_src {src} unknown")
+        return np.int64(per_layer)
+
+    if st.alu_enable:
+        a = checked_shl(operand(st.alu_src, st.alu_operand, alu_k, "alu"), st.alu_shift, f"{what} ALU")
+        v = _alu(st.alu_op, v, a, what)
+    if st.mul_enable:
+        m = operand(st.mul_src, st.mul_operand, mul_k, "mul")
+        v = rshr(checked_mul(v, m, f"{what} MUL"), st.mul_shift)
+    if st.relu:
+        v = np.maximum(v, 0)
+    return sat(v, 32)
+
+
+def _alu(op, v, a, what):
+    if op == L.ALU_SUM:
+        if _max_abs(v) + _max_abs(a) >= INT64_SAFE:
+            raise RefError(f"{what} ALU: sum exceeds the 64-bit intermediate")
+        return v + a
+    if op == L.ALU_MAX:
+        return np.maximum(v, a)
+    if op == L.ALU_MIN:
+        return np.minimum(v, a)
+    raise RefError(f"{what}: alu_op {op} unknown")
+
+
+def sdp_ew(v, ew, e, what="sdp"):
+    """Y (EW) stage: e (K, H, W) INT8 operand; e' = rshr((e - cvt_offset) * cvt_scale, cvt_shift)."""
+    if not ew.enable:
+        return v
+    e1 = rshr(checked_mul(np.asarray(e, dtype=np.int64) - ew.cvt_offset, ew.cvt_scale, f"{what} EW cvt"),
+              ew.cvt_shift)
+    v = _alu(ew.alu_op, v, e1, f"{what} EW")
+    if ew.mul_enable:
+        v = rshr(checked_mul(v, ew.mul_operand, f"{what} EW MUL"), ew.mul_shift)
+    if ew.relu:
+        v = np.maximum(v, 0)
+    return sat(v, 32)
+
+
+def out_cvt(v, offset, scale, shift, what="sdp"):
+    return sat(rshr(checked_mul(np.asarray(v, dtype=np.int64) - offset, scale, f"{what} output converter"),
+                    shift), 8)
+
+
+def sdp_int8(v, sdp, bs_k=(None, None), bn_k=(None, None), ew_operand=None, what="sdp"):
+    """The whole SDP on v (K, H, W): BS, BN, EW, output converter -> INT8 values (int64 array)."""
+    v = np.asarray(v, dtype=np.int64)
+    v = sdp_stage(v, sdp.bs, *bs_k, what=f"{what} BS")
+    v = sdp_stage(v, sdp.bn, *bn_k, what=f"{what} BN")
+    v = sdp_ew(v, sdp.ew, ew_operand, what=what)
+    return out_cvt(v, sdp.out_cvt_offset, sdp.out_cvt_scale, sdp.out_cvt_shift, what)
+
+
+def pdp_int8(x, method, kernel, stride, pads, pad_value, count_include_pad, out_hw=None):
+    """x (C, H, W) INT8; kernel/stride (w, h) / (x, y); pads (left, right, top, bottom). Window positions
+    outside the input are padding. AVG: sat_8(floor((2*sum + count) / (2*count)))."""
+    x = np.asarray(x, dtype=np.int64)
+    C, H, W = x.shape
+    kw, kh = kernel
+    sx, sy = stride
+    pl, pr, pt, pb = pads
+    if out_hw is None:
+        out_hw = ((H + pt + pb - kh) // sy + 1, (W + pl + pr - kw) // sx + 1)
+    OH, OW = out_hw
+    ext_h, ext_w = max((OH - 1) * sy + kh, pt + H), max((OW - 1) * sx + kw, pl + W)
+    xp = np.full((C, ext_h, ext_w), pad_value, dtype=np.int64)
+    xp[:, pt:pt + H, pl:pl + W] = x
+    valid = np.zeros((ext_h, ext_w), dtype=np.int64)
+    valid[pt:pt + H, pl:pl + W] = 1
+    win = np.empty((C, kh, kw, OH, OW), dtype=np.int64)
+    vwin = np.empty((kh, kw, OH, OW), dtype=np.int64)
+    for r in range(kh):
+        for s in range(kw):
+            win[:, r, s] = xp[:, r:r + (OH - 1) * sy + 1:sy, s:s + (OW - 1) * sx + 1:sx]
+            vwin[r, s] = valid[r:r + (OH - 1) * sy + 1:sy, s:s + (OW - 1) * sx + 1:sx]
+    if method == L.POOL_MAX:
+        return win.max(axis=(1, 2))
+    if method == L.POOL_MIN:
+        return win.min(axis=(1, 2))
+    if method != L.POOL_AVG:
+        raise RefError(f"pdp: method {method} unknown")
+    if count_include_pad:
+        total = win.sum(axis=(1, 2))
+        count = np.full((OH, OW), kw * kh, dtype=np.int64)
+    else:
+        total = (win * vwin).sum(axis=(1, 2))
+        count = vwin.sum(axis=(0, 1))
+        if (count == 0).any():
+            raise RefError("pdp: a window holds no input element (count 0)")
+    return sat(np.floor_divide(2 * total + count, 2 * count), 8)
+
+
+# ---- memory formats ----------------------------------------------------------------------------
+
+def feature_offsets(offset, C, H, W, line_stride, surface_stride, atom, bpe=1):
+    """Byte offset of element (c, h, w) in the NVDLA feature format, as a (C, H, W) int64 array."""
+    cps = atom // bpe
+    c = np.arange(C, dtype=np.int64)
+    return (offset + ((c // cps) * surface_stride + (c % cps) * bpe)[:, None, None]
+            + (np.arange(H, dtype=np.int64) * line_stride)[None, :, None]
+            + (np.arange(W, dtype=np.int64) * atom)[None, None, :])
+
+
+def dc_weight_offsets(K, C, R, S, atomic_c, atomic_k):
+    """Byte offset of w[k][c][r][s] (INT8) in the direct-convolution format, (K, C, R, S) int64."""
+    kpg = atomic_k
+    ncb = -(-C // atomic_c)
+    k = np.arange(K, dtype=np.int64)[:, None, None, None]
+    c = np.arange(C, dtype=np.int64)[None, :, None, None]
+    r = np.arange(R, dtype=np.int64)[None, None, :, None]
+    s = np.arange(S, dtype=np.int64)[None, None, None, :]
+    g, kin = k // kpg, k % kpg
+    kg = np.minimum(kpg, K - g * kpg)  # kernels in this (possibly short, unpadded) group
+    return (g * kpg * ncb * R * S * atomic_c + (((c // atomic_c) * R + r) * S + s) * kg * atomic_c
+            + kin * atomic_c + c % atomic_c)
+
+
+def dc_weight_bytes(K, C, R, S, atomic_c):
+    raw = K * -(-C // atomic_c) * R * S * atomic_c
+    return -(-raw // 128) * 128
+
+
+def pack_weights_dc(w, atomic_c, atomic_k):
+    """INT8 weights (K, C, R, S) -> bytes in the DC format (padding zero)."""
+    K, C, R, S = w.shape
+    buf = np.zeros(dc_weight_bytes(K, C, R, S, atomic_c), dtype=np.uint8)
+    buf[dc_weight_offsets(K, C, R, S, atomic_c, atomic_k)] = np.asarray(w, dtype=np.int8).view(np.uint8)
+    return buf.tobytes()
+
+
+# ---- loadable executor -------------------------------------------------------------------------
+
+class Int8Executor:
+    def __init__(self, lod, source="loadable"):
+        self.lod, self.source = lod, source
+        if lod.precision != L.PREC_INT8:
+            raise RefError(f"{source}: precision {lod.precision} (this reference executes INT8 only)")
+        self.atom = lod.memory_atomic_bytes
+        self.mem = []
+        for i, r in enumerate(lod.regions):
+            buf = np.zeros(r.size, dtype=np.uint8)
+            if r.blob_size:
+                if r.blob_offset + r.blob_size > len(lod.blob) or r.blob_size > r.size:
+                    raise RefError(f"{source}: region {i}: blob {r.blob_offset}+{r.blob_size} outside the blob "
+                                   f"({len(lod.blob)} B) or the region ({r.size} B)")
+                buf[:r.blob_size] = np.frombuffer(lod.blob, np.uint8, r.blob_size, r.blob_offset)
+            self.mem.append(buf)
+
+    def _region(self, index, what):
+        if not 0 <= index < len(self.mem):
+            raise RefError(f"{self.source}: {what}: region {index} out of range (0..{len(self.mem) - 1})")
+        return self.mem[index]
+
+    def _addresses(self, region, offset, C, H, W, ls, ss, what):
+        buf = self._region(region, what)
+        idx = feature_offsets(offset, C, H, W, ls, ss, self.atom)
+        if idx.size and (idx.min() < 0 or idx.max() >= len(buf)):
+            raise RefError(f"{self.source}: {what}: surface reaches byte {idx.max()} of region {region} "
+                           f"({len(buf)} B)")
+        return buf, idx
+
+    def read_surface(self, s, what):
+        if s.precision != L.PREC_INT8:
+            raise RefError(f"{self.source}: {what}: precision {s.precision} (INT8 only)")
+        buf, idx = self._addresses(s.region, s.offset, s.channels, s.height, s.width, s.line_stride,
+                                   s.surface_stride, what)
+        return buf[idx].view(np.int8).astype(np.int64)
+
+    def write_surface(self, s, values, what):
+        if s.precision != L.PREC_INT8:
+            raise RefError(f"{self.source}: {what}: precision {s.precision} (INT8 only)")
+        if values.shape != (s.channels, s.height, s.width):
+            raise RefError(f"{self.source}: {what}: result {values.shape} does not fit the destination "
+                           f"{s.channels}x{s.height}x{s.width}")
+        buf, idx = self._addresses(s.region, s.offset, s.channels, s.height, s.width, s.line_stride,
+                                   s.surface_stride, what)
+        buf[idx] = values.astype(np.int8).view(np.uint8)
+
+    def _tensor_cube(self, t, n):
+        return self._addresses(t.region, t.offset + n * t.batch_stride, t.c, t.h, t.w, t.line_stride,
+                               t.surface_stride, f"tensor '{t.name}'")
+
+    def set_input(self, t, x):
+        if t.precision != L.PREC_INT8:
+            raise RefError(f"{self.source}: tensor '{t.name}': precision {t.precision} (INT8 only)")
+        x = np.asarray(x, dtype=np.float64)
+        if x.size != t.n * t.c * t.h * t.w:
+            raise RefError(f"{self.source}: input '{t.name}' has shape {x.shape}, expected {t.n}x{t.c}x{t.h}x{t.w}")
+        q = np.clip(np.floor(x.reshape(t.n, t.c, t.h, t.w) / np.float64(t.scale) + 0.5), -128, 127)
+        for n in range(t.n):
+            buf, idx = self._tensor_cube(t, n)
+            buf[idx] = q[n].astype(np.int8).view(np.uint8)
+
+    def get_output(self, t):
+        out = np.empty((t.n, t.c, t.h, t.w), dtype=np.float32)
+        for n in range(t.n):
+            buf, idx = self._tensor_cube(t, n)
+            out[n] = buf[idx].view(np.int8).astype(np.float64) * np.float64(t.scale)
+        return out
+
+    def _per_kernel(self, st, K, what):
+        if not st.enable or not ((st.alu_enable and st.alu_src == L.OPERAND_PER_KERNEL) or
+                                 (st.mul_enable and st.mul_src == L.OPERAND_PER_KERNEL)):
+            return None, None
+        buf = self._region(st.operand_region, what)
+        if st.operand_offset + 4 * K > len(buf):
+            raise RefError(f"{self.source}: {what}: {K} per-kernel operands at {st.operand_offset} exceed "
+                           f"region {st.operand_region} ({len(buf)} B)")
+        pairs = buf[st.operand_offset:st.operand_offset + 4 * K].view("<i2").reshape(K, 2).astype(np.int64)
+        return pairs[:, 0], pairs[:, 1]
+
+    def run(self):
+        streams = {}  # op index -> on-the-fly cube produced for its fused child
+        for i, op in enumerate(self.lod.ops):
+            what = f"op {i} ({L.OP_KIND_NAMES.get(op.kind, op.kind)}, layer {op.layer})"
+            if op.kind == L.OP_CONV:
+                streams[i] = self._conv(op.u.conv, what)
+            elif op.kind in (L.OP_SDP, L.OP_PDP):
+                u = op.u.sdp if op.kind == L.OP_SDP else op.u.pdp
+                if u.src.region == -1:
+                    if op.fused_parent not in streams:
+                        raise RefError(f"{self.source}: {what}: on-the-fly source but fused_parent "
+                                       f"{op.fused_parent} produced no stream")
+                    x = streams.pop(op.fused_parent)
+                    if x.shape != (u.src.channels, u.src.height, u.src.width):
+                        raise RefError(f"{self.source}: {what}: stream {x.shape} differs from src "
+                                       f"{u.src.channels}x{u.src.height}x{u.src.width}")
+                else:
+                    x = self.read_surface(u.src, f"{what} src")
+                y = self._sdp(u, x, what) if op.kind == L.OP_SDP else self._pdp(u, x)
+                if u.dst.region == -1:
+                    streams[i] = y
+                else:
+                    self.write_surface(u.dst, y, f"{what} dst")
+            else:
+                raise RefError(f"{self.source}: {what}: op kind not supported by the reference")
+        if streams:
+            raise RefError(f"{self.source}: on-the-fly output of op(s) {sorted(streams)} never consumed")
+
+    def _conv(self, c, what):
+        if c.precision != L.PREC_INT8 or c.weight_format != L.WEIGHT_DENSE:
+            raise RefError(f"{self.source}: {what}: precision {c.precision} / weight_format {c.weight_format} "
+                           f"(INT8 dense only)")
+        if c.kernel_c != c.src.channels:
+            raise RefError(f"{self.source}: {what}: kernel_c {c.kernel_c} != src channels {c.src.channels}")
+        x = self.read_surface(c.src, f"{what} src")
+        K, C, R, S = c.kernel_k, c.kernel_c, c.kernel_h, c.kernel_w
+        raw = K * -(-C // self.lod.atomic_c) * R * S * self.lod.atomic_c
+        buf = self._region(c.weight_region, f"{what} weights")
+        if c.weight_bytes < raw or c.weight_offset + raw > len(buf):
+            raise RefError(f"{self.source}: {what}: weights {c.weight_offset}+{c.weight_bytes} B in region "
+                           f"{c.weight_region} ({len(buf)} B); the DC format of {K}x{C}x{R}x{S} needs {raw} B")
+        idx = c.weight_offset + dc_weight_offsets(K, C, R, S, self.lod.atomic_c, self.lod.atomic_k)
+        w = buf[idx].view(np.int8)
+        return conv_int8(x, w, (c.stride_x, c.stride_y), (c.dilation_x, c.dilation_y),
+                         (c.pad_left, c.pad_right, c.pad_top, c.pad_bottom), c.pad_value, (c.out_h, c.out_w),
+                         c.clip_truncate)
+
+    def _sdp(self, s, x, what):
+        K = x.shape[0]
+        ew = None
+        if s.ew.enable:
+            o = s.ew.operand
+            if (o.channels, o.height, o.width) != x.shape:
+                raise RefError(f"{self.source}: {what}: EW operand {o.channels}x{o.height}x{o.width} != {x.shape}")
+            ew = self.read_surface(o, f"{what} EW operand")
+        return sdp_int8(x, s, self._per_kernel(s.bs, K, f"{what} BS"), self._per_kernel(s.bn, K, f"{what} BN"),
+                        ew, what)
+
+    def _pdp(self, p, x):
+        return pdp_int8(x, p.method, (p.kernel_w, p.kernel_h), (p.stride_x, p.stride_y),
+                        (p.pad_left, p.pad_right, p.pad_top, p.pad_bottom), p.pad_value, p.count_include_pad,
+                        (p.dst.height, p.dst.width))
+
+
+def execute(lod, inputs, source="loadable"):
+    """Run a parsed loadable on {input tensor name: float array}; returns {output tensor name: float32 array}."""
+    ex = Int8Executor(lod, source)
+    ins = [t for t in lod.tensors if t.role == L.ROLE_INPUT]
+    for t in ins:
+        ex.set_input(t, inputs[t.name])
+    ex.run()
+    return {t.name: ex.get_output(t) for t in lod.tensors if t.role == L.ROLE_OUTPUT}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model", help="loadable (.dlal)")
+    ap.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy")
+    ap.add_argument("--out-dir", required=True)
+    args = ap.parse_args(argv)
+    try:
+        lod = L.read(args.model)
+        names = [t.name for t in lod.tensors if t.role == L.ROLE_INPUT]
+        outs = execute(lod, refutil.parse_inputs(args.input, names, "int8_ref"), args.model)
+    except (OSError, L.LoadableError, RefError) as e:
+        sys.stderr.write(f"int8_ref: {e}\n")
+        return 1
+    for p in refutil.write_outputs(args.out_dir, outs):
+        print(p)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
