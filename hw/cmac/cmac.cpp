@@ -1,0 +1,104 @@
+// MAC array timing and INT8 stripe arithmetic (see cmac.h).
+#include "cmac.h"
+
+#include <stdexcept>
+
+#include "dla/nvdla_regs.h"
+
+namespace dlasim::hw {
+
+CmacParams CmacParams::from_config(const dla_core_params &core)
+{
+    CmacParams p;
+    p.latency_cycles = static_cast<uint32_t>(core.cmac_latency_cycles);
+    return p;
+}
+
+void conv_stripe_int8(const ConvLayer &l, const StripeOperands &ops, uint32_t group, uint32_t p0, uint32_t p_count,
+                      int64_t *out)
+{
+    const uint32_t kg = l.kernels_in_group(group);
+    const uint32_t atom = l.atom_bytes, atomic_c = l.atomic_c;
+    const uint64_t surface_bytes = static_cast<uint64_t>(l.in_w) * atom;
+    const int8_t *w_all = reinterpret_cast<const int8_t *>(ops.weights->data());
+    const int8_t pad = static_cast<int8_t>(l.pad_value);
+    for (uint32_t i = 0; i < p_count; ++i) {
+        const uint32_t p = p0 + i;
+        const int64_t y = p / l.out_w, x = p % l.out_w;
+        int64_t *acc = out + static_cast<size_t>(i) * kg;
+        for (uint32_t k = 0; k < kg; ++k)
+            acc[k] = 0;
+        for (uint32_t r = 0; r < l.kernel_h; ++r) {
+            const int64_t ih = y * l.stride_y - l.pad_top + static_cast<int64_t>(r) * l.dilation_y;
+            const bool row_ok = ih >= 0 && ih < static_cast<int64_t>(l.in_h);
+            if (row_ok && (ih < ops.row0 || ih >= ops.row0 + static_cast<int64_t>(ops.row_count)))
+                throw std::logic_error("CMAC: stripe reads an input row the CSC did not fetch from CBUF");
+            const uint8_t *row = row_ok ? ops.rows.data() + static_cast<size_t>(ih - ops.row0) * l.slice_bytes : nullptr;
+            for (uint32_t s = 0; s < l.kernel_w; ++s) {
+                const int64_t iw = x * l.stride_x - l.pad_left + static_cast<int64_t>(s) * l.dilation_x;
+                const bool ok = row_ok && iw >= 0 && iw < static_cast<int64_t>(l.in_w);
+                for (uint32_t c = 0; c < l.in_c; ++c) {
+                    const int64_t v = ok ? static_cast<int8_t>(row[(c / atom) * surface_bytes + iw * atom + c % atom]) : pad;
+                    if (v == 0)
+                        continue;
+                    const uint32_t cb = c / atomic_c, cc = c % atomic_c;
+                    const int8_t *w = w_all + ((static_cast<size_t>(cb) * l.kernel_h + r) * l.kernel_w + s) * kg * atomic_c + cc;
+                    for (uint32_t k = 0; k < kg; ++k)
+                        acc[k] += v * w[static_cast<size_t>(k) * atomic_c];
+                }
+            }
+        }
+    }
+}
+
+Cmac::Cmac(sc_core::sc_module_name name, const CmacParams &params, bool functional, const CoreClock &clock,
+           sc_core::sc_fifo<StripeOp> &from_csc, sc_core::sc_fifo<StripeOp> &to_cacc, StatsRegistry &stats,
+           const std::string &stats_prefix)
+    : sc_module(name), regs_a("CMAC_A", NVDLA_CMAC_A_BASE), regs_b("CMAC_B", NVDLA_CMAC_B_BASE), layer_in("layer_in", 2),
+      p_(params), functional_(functional), clock_(clock), in_(from_csc), out_(to_cacc),
+      mac_ops_(stats.declare(stats_prefix + ".mac_ops", "ops",
+                             "MACs issued (atomic ops x AtomC x kernels of the group, padding included)")),
+      busy_cycles_(stats.declare(stats_prefix + ".busy_cycles", "cycles", "cycles the MAC array was issued work"))
+{
+    SC_HAS_PROCESS(Cmac);
+    SC_THREAD(run);
+}
+
+void Cmac::run()
+{
+    for (;;) {
+        LayerPtr layer = layer_in.read();
+        const uint64_t start = clock_.now_cycles();
+        uint64_t busy = 0, macs = 0;
+        StripeOp op;
+        do {
+            op = in_.read();
+            const ConvLayer &l = *op.layer;
+            if (functional_) {
+                op.partial = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(op.p_count) * l.kernels_in_group(op.group));
+                conv_stripe_int8(l, *op.operands, op.group, op.p0, op.p_count, op.partial->data());
+                op.operands.reset();
+            }
+            op.ready += clock_.cycles(p_.latency_cycles);
+            busy += op.cycles;
+            macs += op.atomic_ops * l.atomic_c * l.kernels_in_group(op.group) / (l.sparse ? 2 : 1);
+            out_.write(op);
+        } while (!op.last);
+        mac_ops_ += macs;
+        busy_cycles_ += busy;
+        // The array is done when the last stripe's results have left it.
+        clock_.wait_until(op.ready);
+        for (RegisterFile *rf : {&regs_a, &regs_b}) {
+            rf->set_ext64(layer->group, kExtStartCycle, start);
+            rf->set_ext64(layer->group, kExtEndCycle, clock_.now_cycles());
+            rf->set_ext64(layer->group, kExtBusy, busy);
+            rf->set_ext64(layer->group, kExtMacs, macs / 2);
+        }
+        regs_a.complete();
+        regs_b.complete();
+        ++done_;
+        done_event_.notify(sc_core::SC_ZERO_TIME);
+    }
+}
+
+} // namespace dlasim::hw
