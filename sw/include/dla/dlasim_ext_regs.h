@@ -21,5 +21,6 @@
 /* Configuration extensions (dual-group semantics are not needed: written before op_enable). */
 #define DLASIM_EXT_SPARSE_CFG 0x880u      /* CDMA, CSC: bit 0 = weights are 2:4 structured sparse */
 #define DLASIM_EXT_POOL_CFG 0x900u        /* PDP: bit 0 = AVG excludes padded positions from the count */
+#define DLASIM_EXT_SDP_CFG 0x900u         /* SDP: bit 0 = ReLU at the end of the Y (EW) stage (NVDLA's Y stage has no ReLU field) */
 
 #endif

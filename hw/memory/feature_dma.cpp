@@ -1,0 +1,99 @@
+// Feature-format block transfers (see feature_dma.h).
+#include "feature_dma.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace dlasim::hw {
+
+namespace {
+
+// Calls fn(surface, c_lo, c_hi, y, x, n, i) for each surface the block touches and each run of n
+// points of one line starting at (y, x), i = index of the run's first point in the block.
+template <class Fn> void for_each_run(const FeatureCube &cube, const Block &b, Fn fn)
+{
+    if (b.k_count == 0 || b.p_count == 0)
+        return;
+    const uint32_t cps = cube.cps();
+    for (uint32_t s = b.k0 / cps; s <= (b.k0 + b.k_count - 1) / cps; ++s) {
+        uint32_t c_lo = std::max(b.k0, s * cps);
+        uint32_t c_hi = std::min(b.k0 + b.k_count, (s + 1) * cps);
+        for (uint32_t i = 0; i < b.p_count;) {
+            uint32_t p = b.p0 + i;
+            uint32_t y = p / cube.width, x = p % cube.width;
+            uint32_t n = std::min(cube.width - x, b.p_count - i);
+            fn(s, c_lo, c_hi, y, x, n, i);
+            i += n;
+        }
+    }
+}
+
+void check_functional(const FeatureCube &cube)
+{
+    if (cube.bpe != 1)
+        throw std::invalid_argument("functional feature transfer supports INT8 cubes only");
+}
+
+} // namespace
+
+sc_core::sc_time feature_read(DmaEngine &dma, const FeatureCube &cube, const Block &b, std::vector<int32_t> *values)
+{
+    sc_core::sc_time done = sc_core::sc_time_stamp();
+    std::vector<int8_t> buf;
+    if (values) {
+        check_functional(cube);
+        values->assign(b.elements(), 0);
+    }
+    for_each_run(cube, b, [&](uint32_t s, uint32_t c_lo, uint32_t c_hi, uint32_t y, uint32_t x, uint32_t n, uint32_t i) {
+        uint64_t bytes = uint64_t(n) * cube.atom_bytes;
+        uint64_t addr = cube.address(s * cube.cps(), y, x);
+        if (values)
+            buf.assign(bytes, 0);
+        done = std::max(done, dma.read(addr, bytes, values ? buf.data() : nullptr));
+        if (!values)
+            return;
+        for (uint32_t j = 0; j < n; ++j)
+            for (uint32_t c = c_lo; c < c_hi; ++c)
+                (*values)[(uint64_t(i) + j) * b.k_count + (c - b.k0)] = buf[uint64_t(j) * cube.atom_bytes + c % cube.cps()];
+    });
+    return done;
+}
+
+sc_core::sc_time feature_write(DmaEngine &dma, const FeatureCube &cube, const Block &b,
+                               const std::vector<int32_t> *values)
+{
+    sc_core::sc_time done = sc_core::sc_time_stamp();
+    std::vector<int8_t> buf;
+    if (values)
+        check_functional(cube);
+    const uint32_t cps = cube.cps();
+    for_each_run(cube, b, [&](uint32_t s, uint32_t c_lo, uint32_t c_hi, uint32_t y, uint32_t x, uint32_t n, uint32_t i) {
+        auto value = [&](uint32_t j, uint32_t c) {
+            return static_cast<int8_t>((*values)[(uint64_t(i) + j) * b.k_count + (c - b.k0)]);
+        };
+        bool whole = c_lo == s * cps && (c_hi == (s + 1) * cps || c_hi == cube.channels);
+        if (whole) {
+            uint64_t bytes = uint64_t(n) * cube.atom_bytes;
+            if (values) {
+                buf.assign(bytes, 0);
+                for (uint32_t j = 0; j < n; ++j)
+                    for (uint32_t c = c_lo; c < c_hi; ++c)
+                        buf[uint64_t(j) * cube.atom_bytes + c % cps] = value(j, c);
+            }
+            done = std::max(done, dma.write(cube.address(c_lo, y, x), bytes, values ? buf.data() : nullptr));
+            return;
+        }
+        uint64_t bytes = uint64_t(c_hi - c_lo) * cube.bpe;
+        for (uint32_t j = 0; j < n; ++j) {
+            if (values) {
+                buf.assign(bytes, 0);
+                for (uint32_t c = c_lo; c < c_hi; ++c)
+                    buf[c - c_lo] = value(j, c);
+            }
+            done = std::max(done, dma.write(cube.address(c_lo, y, x + j), bytes, values ? buf.data() : nullptr));
+        }
+    });
+    return done;
+}
+
+} // namespace dlasim::hw

@@ -1,0 +1,82 @@
+// SDP arithmetic (see sdp_math.h and docs/datapath.md). Intermediates are 128-bit so that no
+// register setting can overflow before the final saturation.
+#include "sdp_math.h"
+
+#include <algorithm>
+
+namespace dlasim::hw {
+
+namespace {
+
+using i128 = __int128;
+
+i128 rshr128(i128 x, unsigned s)
+{
+    if (s == 0)
+        return x;
+    if (s >= 120) // |x| < 2^118 here, so the rounded quotient is 0 (or -0 rounds up to 0)
+        return 0;
+    return (x + (static_cast<i128>(1) << (s - 1))) >> s; // arithmetic shift = floor
+}
+
+int64_t sat128(i128 x, unsigned n)
+{
+    const i128 hi = (static_cast<i128>(1) << (n - 1)) - 1, lo = -(static_cast<i128>(1) << (n - 1));
+    return static_cast<int64_t>(x > hi ? hi : (x < lo ? lo : x));
+}
+
+i128 alu(SdpAlu op, i128 v, i128 a)
+{
+    switch (op) {
+    case SdpAlu::kMax:
+        return std::max(v, a);
+    case SdpAlu::kMin:
+        return std::min(v, a);
+    case SdpAlu::kSum:
+        break;
+    }
+    return v + a;
+}
+
+} // namespace
+
+int64_t rshr(int64_t x, unsigned s) { return static_cast<int64_t>(rshr128(x, s)); }
+
+int64_t sat_bits(int64_t x, unsigned n) { return sat128(x, n); }
+
+int64_t sdp_x_stage(int64_t v, const SdpStage &st, int32_t alu_operand, int32_t mul_operand)
+{
+    if (!st.enable)
+        return v;
+    i128 x = v;
+    if (st.alu_enable)
+        x = alu(st.alu_op, x, static_cast<i128>(alu_operand) * (static_cast<i128>(1) << st.alu_shift));
+    if (st.mul_enable)
+        x = rshr128(x * mul_operand, st.mul_shift);
+    if (st.relu)
+        x = std::max<i128>(x, 0);
+    return sat128(x, 32);
+}
+
+int64_t sdp_ew_stage(int64_t v, const SdpEwStage &st, int64_t e)
+{
+    if (!st.enable)
+        return v;
+    i128 x = v, a = e;
+    if (st.cvt_enable)
+        a = rshr128((a - st.cvt_offset) * st.cvt_scale, st.cvt_shift);
+    if (st.alu_enable)
+        x = alu(st.alu_op, x, a);
+    if (st.mul_enable)
+        x = rshr128(x * st.mul_operand, st.mul_shift);
+    if (st.relu)
+        x = std::max<i128>(x, 0);
+    return sat128(x, 32);
+}
+
+int32_t sdp_out_cvt(int64_t v, const SdpOutCvt &cvt)
+{
+    return static_cast<int32_t>(sat128(rshr128((static_cast<i128>(v) - cvt.offset) * cvt.scale, cvt.shift), 8));
+}
+
+} // namespace dlasim::hw

@@ -1,0 +1,56 @@
+// SDP arithmetic, exactly as docs/datapath.md "INT8 arithmetic" steps 2-5: pure functions, called
+// by the SDP model only in functional mode (and usable by any reference).
+#pragma once
+
+#include <cstdint>
+
+namespace dlasim::hw {
+
+// rshr(x, s): x if s == 0, else floor((x + 2^(s-1)) / 2^s) (round half up), exact for any s.
+int64_t rshr(int64_t x, unsigned s);
+// Clamp to the signed n-bit range.
+int64_t sat_bits(int64_t x, unsigned n);
+
+enum class SdpAlu : uint8_t { kMax = 0, kMin = 1, kSum = 2 }; // NVDLA ALU_ALGO encodings
+
+// X1 (BS) or X2 (BN) stage.
+struct SdpStage {
+    bool enable = false;
+    bool alu_enable = false;
+    SdpAlu alu_op = SdpAlu::kSum;
+    unsigned alu_shift = 0; // operand << alu_shift before the ALU
+    bool mul_enable = false;
+    unsigned mul_shift = 0; // rshr(v * mul, mul_shift)
+    bool relu = false;
+};
+
+// Y (EW) stage: e' = rshr((e - cvt_offset) * cvt_scale, cvt_shift) (unless cvt is bypassed), ALU of
+// v and e', per-layer MUL, ReLU.
+struct SdpEwStage {
+    bool enable = false;
+    bool cvt_enable = true;
+    int32_t cvt_offset = 0;
+    int32_t cvt_scale = 1;
+    unsigned cvt_shift = 0;
+    bool alu_enable = true;
+    SdpAlu alu_op = SdpAlu::kSum;
+    bool mul_enable = false;
+    int32_t mul_operand = 1;
+    unsigned mul_shift = 0;
+    bool relu = false;
+};
+
+struct SdpOutCvt {
+    int32_t offset = 0;
+    int32_t scale = 1;
+    unsigned shift = 0;
+};
+
+// One X stage on v (returns sat_32 of the result; v unchanged when the stage is disabled).
+int64_t sdp_x_stage(int64_t v, const SdpStage &st, int32_t alu_operand, int32_t mul_operand);
+// The Y stage with e = the element-wise operand (or per-layer operand).
+int64_t sdp_ew_stage(int64_t v, const SdpEwStage &st, int64_t e);
+// The output converter: sat_8(rshr((v - offset) * scale, shift)).
+int32_t sdp_out_cvt(int64_t v, const SdpOutCvt &cvt);
+
+} // namespace dlasim::hw

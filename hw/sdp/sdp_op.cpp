@@ -1,0 +1,232 @@
+// SDP register decode (assumptions listed in sdp_op.h).
+#include "sdp_op.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "dla/dlasim_ext_regs.h"
+#include "dla/nvdla_regs.h"
+
+#define FIELD(value, REG, NAME) (((value) >> NVDLA_##REG##_##NAME##_SHIFT) & NVDLA_##REG##_##NAME##_MASK)
+
+namespace dlasim::hw {
+
+namespace {
+
+int32_t sext(uint32_t v, unsigned bits)
+{
+    uint32_t m = 1u << (bits - 1);
+    v &= (bits == 32) ? 0xffffffffu : ((1u << bits) - 1);
+    return static_cast<int32_t>((v ^ m) - m);
+}
+
+[[noreturn]] void reject(const std::string &where, const std::string &what)
+{
+    throw std::invalid_argument(where + ": " + what);
+}
+
+uint32_t bpe_of(uint32_t precision, const std::string &where, const char *reg, bool functional)
+{
+    if (precision == 0)
+        return 1; // INT8
+    if (precision > 2)
+        reject(where, std::string(reg) + " = " + std::to_string(precision) + ", expected INT8 (0), INT16 (1) or FP16 (2)");
+    if (functional)
+        reject(where, std::string(reg) + " = " + std::to_string(precision) + ": functional mode supports INT8 only");
+    return 2;
+}
+
+uint64_t addr64(const RegisterFile &r, int g, uint32_t lo, uint32_t hi)
+{
+    return (uint64_t(r.get(g, hi)) << 32) | r.get(g, lo);
+}
+
+// Decodes one X stage (BS or BN); the register addresses differ only by their block.
+struct XRegs {
+    uint32_t cfg, alu_cfg, alu_val, mul_cfg, mul_val;
+};
+
+void decode_x(const RegisterFile &sdp, int g, const XRegs &r, const std::string &where, SdpStage &st,
+              SdpOp::Operands &ops)
+{
+    // BS and BN share the field layout; the BS macros describe both.
+    uint32_t cfg = sdp.get(g, r.cfg);
+    st.enable = !FIELD(cfg, SDP_D_DP_BS_CFG, BS_BYPASS);
+    if (!st.enable)
+        return;
+    st.alu_enable = !FIELD(cfg, SDP_D_DP_BS_CFG, BS_ALU_BYPASS);
+    uint32_t algo = FIELD(cfg, SDP_D_DP_BS_CFG, BS_ALU_ALGO);
+    if (st.alu_enable && algo > 2)
+        reject(where, "ALU_ALGO = " + std::to_string(algo) + ", expected MAX (0), MIN (1) or SUM (2)");
+    st.alu_op = static_cast<SdpAlu>(algo);
+    st.mul_enable = !FIELD(cfg, SDP_D_DP_BS_CFG, BS_MUL_BYPASS);
+    if (st.mul_enable && FIELD(cfg, SDP_D_DP_BS_CFG, BS_MUL_PRELU))
+        reject(where, "MUL_PRELU = 1 not supported (docs/datapath.md has no PReLU)");
+    st.relu = !FIELD(cfg, SDP_D_DP_BS_CFG, BS_RELU_BYPASS);
+    uint32_t alu_cfg = sdp.get(g, r.alu_cfg), mul_cfg = sdp.get(g, r.mul_cfg);
+    st.alu_shift = FIELD(alu_cfg, SDP_D_DP_BS_ALU_CFG, BS_ALU_SHIFT_VALUE);
+    st.mul_shift = FIELD(mul_cfg, SDP_D_DP_BS_MUL_CFG, BS_MUL_SHIFT_VALUE);
+    ops.alu_mem = st.alu_enable && FIELD(alu_cfg, SDP_D_DP_BS_ALU_CFG, BS_ALU_SRC);
+    ops.mul_mem = st.mul_enable && FIELD(mul_cfg, SDP_D_DP_BS_MUL_CFG, BS_MUL_SRC);
+    ops.alu_reg = sext(sdp.get(g, r.alu_val), 16);
+    ops.mul_reg = sext(sdp.get(g, r.mul_val), 16);
+}
+
+void decode_operand_dma(const RegisterFile &rdma, int rg, uint32_t cfg_addr, uint32_t addr_lo, uint32_t addr_hi,
+                        const std::string &where, SdpOp::Operands &ops)
+{
+    if (!ops.from_mem())
+        return;
+    uint32_t cfg = rdma.get(rg, cfg_addr); // BRDMA/NRDMA share the field layout
+    if (FIELD(cfg, SDP_RDMA_D_BRDMA_CFG, BRDMA_DISABLE))
+        reject(where, "operand source is MEM but the read DMA is disabled (*RDMA_DISABLE = 1)");
+    if (FIELD(cfg, SDP_RDMA_D_BRDMA_CFG, BRDMA_DATA_MODE))
+        reject(where, "per-element operands (DATA_MODE = PER_ELEMENT) not supported; expected PER_KERNEL");
+    ops.addr = addr64(rdma, rg, addr_lo, addr_hi);
+}
+
+} // namespace
+
+bool sdp_needs_rdma(const RegisterFile &sdp, int g)
+{
+    SdpOp op;
+    op.flying = FIELD(sdp.get(g, NVDLA_SDP_D_FEATURE_MODE_CFG), SDP_D_FEATURE_MODE_CFG, FLYING_MODE);
+    const std::string where = "SDP";
+    decode_x(sdp, g, {NVDLA_SDP_D_DP_BS_CFG, NVDLA_SDP_D_DP_BS_ALU_CFG, NVDLA_SDP_D_DP_BS_ALU_SRC_VALUE,
+                      NVDLA_SDP_D_DP_BS_MUL_CFG, NVDLA_SDP_D_DP_BS_MUL_SRC_VALUE},
+             where, op.bs, op.bs_ops);
+    decode_x(sdp, g, {NVDLA_SDP_D_DP_BN_CFG, NVDLA_SDP_D_DP_BN_ALU_CFG, NVDLA_SDP_D_DP_BN_ALU_SRC_VALUE,
+                      NVDLA_SDP_D_DP_BN_MUL_CFG, NVDLA_SDP_D_DP_BN_MUL_SRC_VALUE},
+             where, op.bn, op.bn_ops);
+    uint32_t ew_cfg = sdp.get(g, NVDLA_SDP_D_DP_EW_CFG);
+    op.ew_from_mem = !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_BYPASS) && !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_ALU_BYPASS) &&
+                     FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CFG), SDP_D_DP_EW_ALU_CFG, EW_ALU_SRC);
+    return op.needs_rdma();
+}
+
+SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, int rg, uint32_t atom_bytes,
+                    bool functional)
+{
+    SdpOp op;
+    op.group = g;
+    const std::string where = "SDP group " + std::to_string(g);
+    op.width = FIELD(sdp.get(g, NVDLA_SDP_D_DATA_CUBE_WIDTH), SDP_D_DATA_CUBE_WIDTH, WIDTH) + 1;
+    op.height = FIELD(sdp.get(g, NVDLA_SDP_D_DATA_CUBE_HEIGHT), SDP_D_DATA_CUBE_HEIGHT, HEIGHT) + 1;
+    op.channels = FIELD(sdp.get(g, NVDLA_SDP_D_DATA_CUBE_CHANNEL), SDP_D_DATA_CUBE_CHANNEL, CHANNEL) + 1;
+    uint32_t mode = sdp.get(g, NVDLA_SDP_D_FEATURE_MODE_CFG);
+    op.flying = FIELD(mode, SDP_D_FEATURE_MODE_CFG, FLYING_MODE);
+    op.to_pdp = FIELD(mode, SDP_D_FEATURE_MODE_CFG, OUTPUT_DST);
+    if (FIELD(mode, SDP_D_FEATURE_MODE_CFG, WINOGRAD))
+        reject(where, "D_FEATURE_MODE_CFG.WINOGRAD = 1 not supported");
+    if (uint32_t b = FIELD(mode, SDP_D_FEATURE_MODE_CFG, BATCH_NUMBER))
+        reject(where, "D_FEATURE_MODE_CFG.BATCH_NUMBER = " + std::to_string(b) + " (batch " + std::to_string(b + 1) +
+                          ") not supported; expected 0");
+    uint32_t fmt = sdp.get(g, NVDLA_SDP_D_DATA_FORMAT);
+    bpe_of(FIELD(fmt, SDP_D_DATA_FORMAT, PROC_PRECISION), where, "D_DATA_FORMAT.PROC_PRECISION", functional);
+    uint32_t out_bpe = bpe_of(FIELD(fmt, SDP_D_DATA_FORMAT, OUT_PRECISION), where, "D_DATA_FORMAT.OUT_PRECISION",
+                              functional);
+
+    decode_x(sdp, g, {NVDLA_SDP_D_DP_BS_CFG, NVDLA_SDP_D_DP_BS_ALU_CFG, NVDLA_SDP_D_DP_BS_ALU_SRC_VALUE,
+                      NVDLA_SDP_D_DP_BS_MUL_CFG, NVDLA_SDP_D_DP_BS_MUL_SRC_VALUE},
+             where + " BS", op.bs, op.bs_ops);
+    decode_x(sdp, g, {NVDLA_SDP_D_DP_BN_CFG, NVDLA_SDP_D_DP_BN_ALU_CFG, NVDLA_SDP_D_DP_BN_ALU_SRC_VALUE,
+                      NVDLA_SDP_D_DP_BN_MUL_CFG, NVDLA_SDP_D_DP_BN_MUL_SRC_VALUE},
+             where + " BN", op.bn, op.bn_ops);
+
+    uint32_t ew_cfg = sdp.get(g, NVDLA_SDP_D_DP_EW_CFG);
+    SdpEwStage &ew = op.ew_stage;
+    ew.enable = !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_BYPASS);
+    if (ew.enable) {
+        const std::string w = where + " EW";
+        ew.alu_enable = !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_ALU_BYPASS);
+        uint32_t algo = FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_ALU_ALGO);
+        if (ew.alu_enable && algo > 2)
+            reject(w, "D_DP_EW_CFG.EW_ALU_ALGO = " + std::to_string(algo) + ", expected MAX (0), MIN (1) or SUM (2)");
+        ew.alu_op = static_cast<SdpAlu>(algo);
+        ew.mul_enable = !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_MUL_BYPASS);
+        if (ew.mul_enable && FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_MUL_PRELU))
+            reject(w, "D_DP_EW_CFG.EW_MUL_PRELU = 1 not supported");
+        if (!FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_LUT_BYPASS))
+            reject(w, "D_DP_EW_CFG.EW_LUT_BYPASS = 0: the LUT is not supported");
+        uint32_t alu_cfg = sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CFG);
+        op.ew_from_mem = ew.alu_enable && FIELD(alu_cfg, SDP_D_DP_EW_ALU_CFG, EW_ALU_SRC);
+        op.ew_reg_operand = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_SRC_VALUE));
+        ew.cvt_enable = !FIELD(alu_cfg, SDP_D_DP_EW_ALU_CFG, EW_ALU_CVT_BYPASS);
+        ew.cvt_offset = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CVT_OFFSET_VALUE));
+        ew.cvt_scale = sext(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CVT_SCALE_VALUE), 16);
+        ew.cvt_shift = FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CVT_TRUNCATE_VALUE), SDP_D_DP_EW_ALU_CVT_TRUNCATE_VALUE,
+                             EW_ALU_CVT_TRUNCATE);
+        if (ew.mul_enable) {
+            if (FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_CFG), SDP_D_DP_EW_MUL_CFG, EW_MUL_SRC))
+                reject(w, "D_DP_EW_MUL_CFG.EW_MUL_SRC = MEM not supported; the EW multiplier is per layer");
+            ew.mul_operand = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_SRC_VALUE));
+            if (ew.mul_operand < -32768 || ew.mul_operand > 32767)
+                reject(w, "D_DP_EW_MUL_SRC_VALUE = " + std::to_string(ew.mul_operand) + ", expected an int16 value");
+            ew.mul_shift = FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_TRUNCATE_VALUE), SDP_D_DP_EW_TRUNCATE_VALUE, EW_TRUNCATE);
+        }
+        ew.relu = sdp.get_ext(sdp.csb_base() + DLASIM_EXT_SDP_CFG) & 1u;
+    }
+    op.out.offset = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_D_CVT_OFFSET));
+    op.out.scale = sext(sdp.get(g, NVDLA_SDP_D_CVT_SCALE), 16);
+    op.out.shift = FIELD(sdp.get(g, NVDLA_SDP_D_CVT_SHIFT), SDP_D_CVT_SHIFT, CVT_SHIFT);
+
+    if (!op.to_pdp) {
+        op.dst.base = addr64(sdp, g, NVDLA_SDP_D_DST_BASE_ADDR_LOW, NVDLA_SDP_D_DST_BASE_ADDR_HIGH);
+        op.dst.line_stride = sdp.get(g, NVDLA_SDP_D_DST_LINE_STRIDE);
+        op.dst.surface_stride = sdp.get(g, NVDLA_SDP_D_DST_SURFACE_STRIDE);
+    }
+    op.dst.width = op.width;
+    op.dst.height = op.height;
+    op.dst.channels = op.channels;
+    op.dst.atom_bytes = atom_bytes;
+    op.dst.bpe = out_bpe;
+    if (!op.to_pdp && (op.dst.line_stride < uint64_t(op.width) * atom_bytes ||
+                       (op.channels > op.dst.cps() && op.dst.surface_stride < op.height * op.dst.line_stride)))
+        reject(where, "D_DST_LINE_STRIDE " + std::to_string(op.dst.line_stride) + " / D_DST_SURFACE_STRIDE " +
+                          std::to_string(op.dst.surface_stride) + " smaller than the " + std::to_string(op.width) +
+                          "x" + std::to_string(op.height) + " cube they hold");
+
+    if (!op.needs_rdma())
+        return op;
+    op.rdma_group = rg;
+    const std::string rw = "SDP_RDMA group " + std::to_string(rg);
+    uint32_t rmode = rdma.get(rg, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG);
+    if (bool(FIELD(rmode, SDP_RDMA_D_FEATURE_MODE_CFG, FLYING_MODE)) != op.flying)
+        reject(rw, "D_FEATURE_MODE_CFG.FLYING_MODE differs from SDP's");
+    uint32_t in_bpe = bpe_of(FIELD(rmode, SDP_RDMA_D_FEATURE_MODE_CFG, IN_PRECISION), rw,
+                             "D_FEATURE_MODE_CFG.IN_PRECISION", functional);
+    uint32_t rw_ = FIELD(rdma.get(rg, NVDLA_SDP_RDMA_D_DATA_CUBE_WIDTH), SDP_RDMA_D_DATA_CUBE_WIDTH, WIDTH) + 1;
+    uint32_t rh = FIELD(rdma.get(rg, NVDLA_SDP_RDMA_D_DATA_CUBE_HEIGHT), SDP_RDMA_D_DATA_CUBE_HEIGHT, HEIGHT) + 1;
+    uint32_t rc = FIELD(rdma.get(rg, NVDLA_SDP_RDMA_D_DATA_CUBE_CHANNEL), SDP_RDMA_D_DATA_CUBE_CHANNEL, CHANNEL) + 1;
+    if (rw_ != op.width || rh != op.height || rc != op.channels)
+        reject(rw, "cube " + std::to_string(rw_) + "x" + std::to_string(rh) + "x" + std::to_string(rc) +
+                       " differs from SDP's " + std::to_string(op.width) + "x" + std::to_string(op.height) + "x" +
+                       std::to_string(op.channels));
+    FeatureCube base_cube = op.dst;
+    base_cube.bpe = in_bpe;
+    if (!op.flying) {
+        op.src = base_cube;
+        op.src.base = addr64(rdma, rg, NVDLA_SDP_RDMA_D_SRC_BASE_ADDR_LOW, NVDLA_SDP_RDMA_D_SRC_BASE_ADDR_HIGH);
+        op.src.line_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_SRC_LINE_STRIDE);
+        op.src.surface_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_SRC_SURFACE_STRIDE);
+    }
+    decode_operand_dma(rdma, rg, NVDLA_SDP_RDMA_D_BRDMA_CFG, NVDLA_SDP_RDMA_D_BS_BASE_ADDR_LOW,
+                       NVDLA_SDP_RDMA_D_BS_BASE_ADDR_HIGH, rw + " BRDMA", op.bs_ops);
+    decode_operand_dma(rdma, rg, NVDLA_SDP_RDMA_D_NRDMA_CFG, NVDLA_SDP_RDMA_D_BN_BASE_ADDR_LOW,
+                       NVDLA_SDP_RDMA_D_BN_BASE_ADDR_HIGH, rw + " NRDMA", op.bn_ops);
+    if (op.ew_from_mem) {
+        uint32_t cfg = rdma.get(rg, NVDLA_SDP_RDMA_D_ERDMA_CFG);
+        if (FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DISABLE))
+            reject(rw, "EW operand source is MEM but D_ERDMA_CFG.ERDMA_DISABLE = 1");
+        op.ew = base_cube;
+        op.ew.bpe = FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_SIZE) ? 2 : 1;
+        if (functional && op.ew.bpe != 1)
+            reject(rw, "D_ERDMA_CFG.ERDMA_DATA_SIZE = TWO_BYTE: functional mode supports INT8 operands only");
+        op.ew.base = addr64(rdma, rg, NVDLA_SDP_RDMA_D_EW_BASE_ADDR_LOW, NVDLA_SDP_RDMA_D_EW_BASE_ADDR_HIGH);
+        op.ew.line_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_EW_LINE_STRIDE);
+        op.ew.surface_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_EW_SURFACE_STRIDE);
+    }
+    return op;
+}
+
+} // namespace dlasim::hw

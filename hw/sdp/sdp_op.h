@@ -1,0 +1,58 @@
+// One SDP operation decoded from the SDP and SDP_RDMA register groups (NVDLA encodings,
+// NVDLA_SDP.rdl / NVDLA_SDP_RDMA.rdl), validated once when the op starts. Decode assumptions:
+// - sizes are value+1; addresses LOW/HIGH; strides in bytes; RAM_TYPE bits are ignored (the
+//   address decides DRAM or SRAM).
+// - input: FLYING_MODE (SDP) 1 = from CACC, 0 = offline from SDP_RDMA SRC_* (cube size and
+//   IN_PRECISION from SDP_RDMA); output: OUTPUT_DST 0 = memory (DST_*), 1 = PDP.
+// - BS/BN: *_BYPASS, *_ALU_BYPASS, *_ALU_ALGO (MAX/MIN/SUM), *_MUL_BYPASS, *_RELU_BYPASS; operands
+//   per layer from *_SRC_VALUE (int16) or, with *_SRC = MEM, per kernel from B/N-RDMA
+//   BS/BN_BASE_ADDR as K pairs of int16 {alu, mul} (docs/datapath.md; DATA_MODE must be PER_KERNEL).
+// - EW: EW_BYPASS, EW_ALU_BYPASS, EW_ALU_ALGO, EW_ALU_SRC (MEM: INT8 cube at E-RDMA EW_BASE_ADDR with
+//   EW_LINE/SURFACE_STRIDE; REG: EW_ALU_SRC_VALUE), EW_ALU_CVT_BYPASS and the ALU CVT
+//   offset/scale/truncate, EW_MUL_BYPASS with EW_MUL_SRC_VALUE (per layer, int16 range) and
+//   EW_TRUNCATE_VALUE as the MUL shift; ReLU = extension register DLASIM_EXT_SDP_CFG bit 0.
+// - output converter: CVT_OFFSET, CVT_SCALE (int16), CVT_SHIFT.
+// Unsupported settings (batch > 1, Winograd, LUT, PReLU, EQL, per-element B/N operands, non-INT8
+// data in functional mode) are rejected with a message naming the register.
+#pragma once
+
+#include <cstdint>
+
+#include "common/register_file.h"
+#include "memory/feature_dma.h"
+#include "sdp_math.h"
+
+namespace dlasim::hw {
+
+struct SdpOp {
+    int group = 0;       // SDP group
+    int rdma_group = -1; // SDP_RDMA group, -1 when no read DMA is used
+    uint32_t width = 0, height = 0, channels = 0;
+    bool flying = false; // input from CACC
+    bool to_pdp = false; // output to PDP instead of memory
+    FeatureCube src;     // offline input
+    FeatureCube dst;     // output in memory
+    FeatureCube ew;      // element-wise operand cube (when ew_from_mem)
+    bool ew_from_mem = false;
+    int32_t ew_reg_operand = 0;
+    // Per-stage operands: per layer (register) or per kernel from memory.
+    struct Operands {
+        bool alu_mem = false, mul_mem = false;
+        int32_t alu_reg = 0, mul_reg = 0;
+        uint64_t addr = 0; // K pairs of int16 {alu, mul}
+        bool from_mem() const { return alu_mem || mul_mem; }
+    } bs_ops, bn_ops;
+    SdpStage bs, bn;
+    SdpEwStage ew_stage;
+    SdpOutCvt out;
+    bool needs_rdma() const { return !flying || bs_ops.from_mem() || bn_ops.from_mem() || ew_from_mem; }
+};
+
+// Whether the op in this SDP group needs SDP_RDMA (offline input or operands from memory).
+bool sdp_needs_rdma(const RegisterFile &sdp, int group);
+// Decode and validate; rdma/rdma_group are used only when the op needs them. Throws
+// std::invalid_argument ("SDP group 0: D_DP_BS_CFG.BS_ALU_ALGO = 3 (EQL) not supported ...").
+SdpOp decode_sdp_op(const RegisterFile &sdp, int group, const RegisterFile &rdma, int rdma_group,
+                    uint32_t atom_bytes, bool functional);
+
+} // namespace dlasim::hw

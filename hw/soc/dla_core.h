@@ -1,0 +1,59 @@
+// One DLA core: its clock (power mode dla_clock_mhz), GLB, CSB decoder, MCIF (+ SRAM), the
+// convolution core, SDP and PDP, wired as NVDLA's pipeline: CACC -> SDP over a bounded channel of
+// core.cacc_delivery_stripes chunks, SDP -> PDP over one of the same depth. Stats are named
+// "dla<i>.<unit>...".
+#pragma once
+
+#include <memory>
+#include <string>
+#include <systemc>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/register_file.h"
+#include "common/stats.h"
+#include "common/streams.h"
+#include "csb/csb.h"
+#include "dla/config.h"
+#include "glb/glb.h"
+#include "memory/memory_system.h"
+#include "pdp/pdp.h"
+#include "sdp/sdp.h"
+
+namespace dlasim::hw {
+
+class ConvCore;
+
+class DlaCore : public sc_core::sc_module {
+  public:
+    // sram_window.size 0: no SRAM.
+    DlaCore(sc_core::sc_module_name name, const dla_config &cfg, const dla_power_mode &mode, bool functional, int index,
+            Dram &dram, const AddressWindow &sram_window, StatsRegistry &stats);
+    ~DlaCore() override;
+    int index() const { return index_; }
+    const CoreClock &clock() const { return clock_; }
+    Glb &glb() { return glb_; }
+    Csb &csb() { return csb_; }
+    Mcif &mcif() { return mcif_; }
+    Sram *sram() { return sram_.get(); }
+    Sdp &sdp() { return sdp_; }
+    Pdp &pdp() { return pdp_; }
+    bool has_conv() const { return conv_ != nullptr; }
+    // Every unit register file on CSB (conv stages, SDP, PDP and their RDMAs), for diagnostics.
+    std::vector<RegisterFile *> register_files();
+
+  private:
+    int index_;
+    std::string prefix_;
+    CoreClock clock_;
+    Glb glb_;
+    Csb csb_;
+    std::unique_ptr<Sram> sram_;
+    Mcif mcif_;
+    sc_core::sc_fifo<OutputChunk> cacc_to_sdp_, sdp_to_pdp_;
+    std::unique_ptr<ConvCore> conv_;
+    Sdp sdp_;
+    Pdp pdp_;
+};
+
+} // namespace dlasim::hw
