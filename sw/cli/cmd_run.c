@@ -1,4 +1,5 @@
 /* `dlasim run`: compile (if ONNX), load into the simulated SoC, run, report, trace, save outputs. */
+#define _POSIX_C_SOURCE 200809L /* strdup, clock_gettime, mkdir */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,10 +193,10 @@ static int collect_result(run_state *s, double wall_s)
     }
     s->result = r;
     snprintf(r->meta.tool_version, sizeof r->meta.tool_version, "%s", DLASIM_VERSION);
-    snprintf(r->meta.config_name, sizeof r->meta.config_name, "%s", s->cfg->name);
+    snprintf(r->meta.config_name, sizeof r->meta.config_name, "%.*s", (int)sizeof r->meta.config_name - 1, s->cfg->name);
     r->meta.config_json = strdup(s->cfg->resolved_json ? s->cfg->resolved_json : "{}");
-    snprintf(r->meta.power_mode, sizeof r->meta.power_mode, "%s", s->mode->name);
-    snprintf(r->meta.network, sizeof r->meta.network, "%s", s->loadable->network);
+    snprintf(r->meta.power_mode, sizeof r->meta.power_mode, "%.*s", (int)sizeof r->meta.power_mode - 1, s->mode->name);
+    snprintf(r->meta.network, sizeof r->meta.network, "%.*s", (int)sizeof r->meta.network - 1, s->loadable->network);
     snprintf(r->meta.precision, sizeof r->meta.precision, "%s", dla_precision_name(s->loadable->precision));
     r->meta.batch = (int)s->loadable->batch;
     r->meta.cores = 1;

@@ -1,0 +1,487 @@
+/* The firmware loop (NVDLA kmd/firmware scheduler style), run by the platform in simulated time:
+ * per-engine queues, two register groups per unit, dependency counts fed by events (ENABLED of a fused
+ * child, COMPLETED of a dependency), GLB interrupts, and per-layer records from the extension perf
+ * registers. docs/driver.md describes the protocol. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dla/dlasim_ext_regs.h"
+#include "driver_internal.h"
+
+/* Processors (engines), each with its own queue and pair of register groups. */
+enum { P_CONV, P_SDP, P_PDP, P_COUNT };
+static const char *const proc_name[P_COUNT] = {"conv", "sdp", "pdp"};
+/* GLB done bit of group 0 (group 1 is +1): CACC for a conv, SDP, PDP. */
+static const uint32_t proc_irq[P_COUNT] = {NVDLA_GLB_S_INTR_STATUS_CACC_DONE_STATUS0_SHIFT,
+                                           NVDLA_GLB_S_INTR_STATUS_SDP_DONE_STATUS0_SHIFT,
+                                           NVDLA_GLB_S_INTR_STATUS_PDP_DONE_STATUS0_SHIFT};
+/* Unit whose S_POINTER.CONSUMER tells the group of the processor's next op, and its RDMA. */
+static const drv_unit proc_unit[P_COUNT] = {U_CACC, U_SDP, U_PDP};
+static const drv_unit proc_rdma[P_COUNT] = {U_COUNT, U_SDP_RDMA, U_PDP_RDMA};
+
+enum op_state { S_QUEUED, S_PROGRAMMED, S_ENABLED, S_COMPLETED };
+
+typedef struct perf {
+    uint64_t start, end, read, write, macs, stall_mem, stall_out, busy;
+} perf;
+
+typedef struct sop {
+    int state;
+    int group, rdma_group;
+    uint32_t pending;      /* events still awaited before enable (dependency_count) */
+    uint32_t *consumers;   /* ops whose count drops when this op completes */
+    uint32_t nconsumers;
+    int32_t child;         /* fused child (its ENABLED event releases this op), -1 if none */
+    int32_t prev, next;    /* neighbours in the engine's queue */
+    perf pf;
+} sop;
+
+typedef struct proc {
+    uint32_t *queue;
+    uint32_t n, next;
+    int32_t group_op[2], rdma_op[2];
+    int next_group, next_rdma;
+} proc;
+
+typedef struct sched {
+    dla_driver *d;
+    dla_controller *ctl;
+    const dla_core_params *core;
+    sop *ops;
+    uint32_t *storage;
+    proc procs[P_COUNT];
+    int producer[U_COUNT]; /* last S_POINTER.PRODUCER written, -1 unknown */
+    uint32_t completed;
+    dla_status st;
+} sched;
+
+static int proc_of(uint32_t kind) { return kind == DLA_OP_CONV ? P_CONV : kind == DLA_OP_SDP ? P_SDP : P_PDP; }
+static bool is_rdma(drv_unit u) { return u == U_SDP_RDMA || u == U_PDP_RDMA; }
+
+static void fail(sched *s, dla_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void fail(sched *s, dla_status st, const char *fmt, ...)
+{
+    if (s->st != DLA_OK)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->d->errmsg, sizeof s->d->errmsg, fmt, ap);
+    va_end(ap);
+    s->st = st;
+}
+
+static void wr(sched *s, uint32_t addr, uint32_t value)
+{
+    if (s->st != DLA_OK)
+        return;
+    if (s->d->opts.verbose) {
+        drv_unit u = drv_unit_of(addr);
+        fprintf(stderr, "dla%d @%" PRIu64 ": write %s+0x%03x = 0x%08x\n", s->d->opts.core, dla_ctl_now_cycles(s->ctl),
+                u == U_COUNT ? "GLB" : drv_units[u].name, addr & 0xfffu, value);
+    }
+    dla_status st = dla_ctl_csb_write(s->ctl, addr, value);
+    if (st != DLA_OK)
+        fail(s, st, "CSB write of 0x%08x to 0x%05x failed", value, addr);
+}
+
+static uint32_t rd(sched *s, uint32_t addr)
+{
+    uint32_t v = 0;
+    if (s->st != DLA_OK)
+        return 0;
+    dla_status st = dla_ctl_csb_read(s->ctl, addr, &v);
+    if (st != DLA_OK)
+        fail(s, st, "CSB read of 0x%05x failed", addr);
+    return v;
+}
+
+static uint64_t rd_perf(sched *s, drv_unit u, int group, uint32_t reg)
+{
+    uint32_t a = drv_units[u].base + DLASIM_EXT_WINDOW + (uint32_t)group * DLASIM_EXT_GROUP_STRIDE + reg;
+    uint64_t lo = rd(s, a);
+    return lo | (uint64_t)rd(s, a + 4) << 32;
+}
+
+static void set_pointer(sched *s, drv_unit u, int group)
+{
+    wr(s, drv_units[u].s_pointer, NVDLA_FIELD(NVDLA_CDMA_S_POINTER, PRODUCER, (uint32_t)group));
+    s->producer[u] = group;
+}
+
+static void try_enable(sched *s, uint32_t i);
+
+/* Enable: extension config first (latched by the unit when it starts the op), then each unit
+ * downstream first; then this op's ENABLED event releases its fused parent. */
+static void enable(sched *s, uint32_t i)
+{
+    const drv_op *op = &s->d->ops[i];
+    sop *o = &s->ops[i];
+    for (uint32_t k = 0; k < op->next; ++k)
+        wr(s, op->ext[k].addr, op->ext[k].value);
+    for (uint32_t k = 0; k < op->nenables; ++k) {
+        drv_unit u = op->enables[k];
+        int g = is_rdma(u) ? o->rdma_group : o->group;
+        if (s->producer[u] != g)
+            set_pointer(s, u, g);
+        wr(s, drv_units[u].d_op_enable, NVDLA_FIELD(NVDLA_CDMA_D_OP_ENABLE, OP_EN, 1));
+    }
+    o->state = S_ENABLED;
+    if (o->next >= 0)
+        try_enable(s, (uint32_t)o->next);
+    int32_t parent = s->d->l->ops[i].fused_parent;
+    if (parent >= 0) {
+        s->ops[parent].pending--;
+        try_enable(s, (uint32_t)parent);
+    }
+}
+
+/* Ops of one engine are enabled in queue order: the hardware runs them in that order anyway, and the
+ * single (not per-group) extension registers written at enable must not be overwritten for an op
+ * that has not started yet. */
+static void try_enable(sched *s, uint32_t i)
+{
+    const sop *o = &s->ops[i];
+    if (s->st == DLA_OK && o->state == S_PROGRAMMED && o->pending == 0 &&
+        (o->prev < 0 || s->ops[o->prev].state >= S_ENABLED))
+        enable(s, i);
+}
+
+static void program(sched *s, uint32_t i)
+{
+    const drv_op *op = &s->d->ops[i];
+    sop *o = &s->ops[i];
+    drv_unit cur = U_COUNT;
+    for (uint32_t k = 0; k < op->nregs; ++k) {
+        drv_unit u = drv_unit_of(op->regs[k].addr);
+        if (u != cur) {
+            cur = u;
+            set_pointer(s, u, is_rdma(u) ? o->rdma_group : o->group);
+        }
+        wr(s, op->regs[k].addr, op->regs[k].value);
+    }
+    dla_ctl_spend_falcon_cycles(s->ctl, (uint64_t)s->core->falcon_cycles_per_op);
+    o->state = S_PROGRAMMED;
+    try_enable(s, i);
+}
+
+/* Program every op that has a free group, one op per engine per pass, downstream engines first so a
+ * fused pipeline's consumers are programmed (and enabled) before its producer. */
+static void schedule(sched *s)
+{
+    static const int order[P_COUNT] = {P_PDP, P_SDP, P_CONV};
+    bool progress = true;
+    while (progress && s->st == DLA_OK) {
+        progress = false;
+        for (int k = 0; k < P_COUNT; ++k) {
+            proc *p = &s->procs[order[k]];
+            if (p->next == p->n || p->group_op[p->next_group] >= 0)
+                continue;
+            uint32_t i = p->queue[p->next];
+            bool rdma = s->d->ops[i].rdma;
+            if (rdma && p->rdma_op[p->next_rdma] >= 0)
+                continue;
+            s->ops[i].group = p->next_group;
+            p->group_op[p->next_group] = (int32_t)i;
+            p->next_group ^= 1;
+            if (rdma) {
+                s->ops[i].rdma_group = p->next_rdma;
+                p->rdma_op[p->next_rdma] = (int32_t)i;
+                p->next_rdma ^= 1;
+            }
+            p->next++;
+            program(s, i);
+            progress = true;
+        }
+    }
+}
+
+static void read_perf(sched *s, uint32_t i)
+{
+    sop *o = &s->ops[i];
+    perf *f = &o->pf;
+    int g = o->group;
+    switch (s->d->l->ops[i].kind) {
+    case DLA_OP_CONV:
+        f->start = rd_perf(s, U_CACC, g, DLASIM_EXT_PERF_START_CYCLE);
+        f->end = rd_perf(s, U_CACC, g, DLASIM_EXT_PERF_END_CYCLE);
+        f->macs = rd_perf(s, U_CACC, g, DLASIM_EXT_PERF_MACS);
+        f->read = rd_perf(s, U_CDMA, g, DLASIM_EXT_PERF_DRAM_READ);
+        f->stall_mem = rd_perf(s, U_CSC, g, DLASIM_EXT_PERF_STALL_MEM);
+        f->stall_out = rd_perf(s, U_CSC, g, DLASIM_EXT_PERF_STALL_OUT);
+        f->busy = rd_perf(s, U_CSC, g, DLASIM_EXT_PERF_BUSY);
+        break;
+    case DLA_OP_SDP:
+    case DLA_OP_PDP: {
+        drv_unit u = s->d->l->ops[i].kind == DLA_OP_SDP ? U_SDP : U_PDP;
+        f->start = rd_perf(s, u, g, DLASIM_EXT_PERF_START_CYCLE);
+        f->end = rd_perf(s, u, g, DLASIM_EXT_PERF_END_CYCLE);
+        f->read = rd_perf(s, u, g, DLASIM_EXT_PERF_DRAM_READ); /* includes its RDMA's reads */
+        f->write = rd_perf(s, u, g, DLASIM_EXT_PERF_DRAM_WRITE);
+        f->stall_mem = rd_perf(s, u, g, DLASIM_EXT_PERF_STALL_MEM);
+        f->busy = rd_perf(s, u, g, DLASIM_EXT_PERF_BUSY);
+        break;
+    }
+    default: break;
+    }
+}
+
+static void complete(sched *s, int pi, int g)
+{
+    proc *p = &s->procs[pi];
+    int32_t i = p->group_op[g];
+    if (i < 0 || s->ops[i].state != S_ENABLED) {
+        fail(s, DLA_ERR_INTERNAL, "%s done interrupt for register group %d, which holds no enabled op",
+             proc_name[pi], g);
+        return;
+    }
+    sop *o = &s->ops[i];
+    /* Read the group's perf registers before the group can be reprogrammed and rerun. */
+    read_perf(s, (uint32_t)i);
+    o->state = S_COMPLETED;
+    p->group_op[g] = -1;
+    if (s->d->ops[i].rdma)
+        p->rdma_op[o->rdma_group] = -1;
+    s->completed++;
+    for (uint32_t k = 0; k < o->nconsumers; ++k) {
+        s->ops[o->consumers[k]].pending--;
+        try_enable(s, o->consumers[k]);
+    }
+}
+
+/* Why op i cannot make progress (for the stall message). */
+static void describe_stall(sched *s, uint32_t i)
+{
+    const dla_loadable *l = s->d->l;
+    const dla_lop *op = &l->ops[i];
+    const sop *o = &s->ops[i];
+    char why[512] = "";
+    size_t n = 0;
+    static const char *const state[] = {"not programmed (no free register group)", "programmed, not enabled",
+                                        "enabled", "completed"};
+    for (uint32_t k = 0; k < op->num_deps && n < sizeof why - 64; ++k)
+        if (s->ops[op->deps[k]].state != S_COMPLETED)
+            n += (size_t)snprintf(why + n, sizeof why - n, " op %u not completed;", op->deps[k]);
+    if (o->child >= 0 && s->ops[o->child].state < S_ENABLED && n < sizeof why - 64)
+        n += (size_t)snprintf(why + n, sizeof why - n, " fused op %d not enabled;", o->child);
+    if (o->prev >= 0 && s->ops[o->prev].state < S_ENABLED && n < sizeof why - 64)
+        n += (size_t)snprintf(why + n, sizeof why - n, " previous %s op %d not enabled;", dla_op_kind_name(op->kind),
+                              o->prev);
+    fail(s, DLA_ERR_INTERNAL,
+         "scheduler stall: op %u (%s, layer '%s') can never run: %s, %u event(s) pending:%s (no op is running, so "
+         "no interrupt can come)",
+         i, dla_op_kind_name(op->kind), l->layers[op->layer].name, state[o->state], o->pending, n ? why : " none");
+}
+
+/* Does op j's fused pipeline contain op i upstream of it (a dependency that is implied)? */
+static bool fused_ancestor(const dla_loadable *l, uint32_t j, uint32_t i)
+{
+    for (int32_t p = l->ops[j].fused_parent; p >= 0; p = l->ops[p].fused_parent)
+        if ((uint32_t)p == i)
+            return true;
+    return false;
+}
+
+static dla_status setup(sched *s)
+{
+    const dla_loadable *l = s->d->l;
+    uint32_t n = l->num_ops, edges = 0;
+    s->ops = calloc(n ? n : 1, sizeof *s->ops);
+    for (uint32_t j = 0; j < n; ++j)
+        edges += l->ops[j].num_deps;
+    s->storage = calloc((size_t)edges + 3u * n + 1u, sizeof *s->storage);
+    if (!s->ops || !s->storage)
+        return DLA_ERR_NOMEM;
+    for (uint32_t i = 0; i < n; ++i)
+        s->ops[i].child = s->ops[i].prev = s->ops[i].next = -1;
+    for (uint32_t j = 0; j < n; ++j) {
+        const dla_lop *op = &l->ops[j];
+        for (uint32_t k = 0; k < op->num_deps; ++k)
+            if (!fused_ancestor(l, j, op->deps[k])) {
+                s->ops[op->deps[k]].nconsumers++;
+                s->ops[j].pending++;
+            }
+        if (op->fused_parent >= 0) {
+            s->ops[op->fused_parent].child = (int32_t)j;
+            s->ops[op->fused_parent].pending++;
+        }
+    }
+    uint32_t *next = s->storage;
+    for (uint32_t i = 0; i < n; ++i) {
+        s->ops[i].consumers = next;
+        next += s->ops[i].nconsumers;
+        s->ops[i].nconsumers = 0;
+    }
+    for (uint32_t j = 0; j < n; ++j)
+        for (uint32_t k = 0; k < l->ops[j].num_deps; ++k)
+            if (!fused_ancestor(l, j, l->ops[j].deps[k])) {
+                sop *d = &s->ops[l->ops[j].deps[k]];
+                d->consumers[d->nconsumers++] = j;
+            }
+    for (int p = 0; p < P_COUNT; ++p) {
+        s->procs[p].queue = next;
+        for (uint32_t i = 0; i < n; ++i)
+            if (proc_of(l->ops[i].kind) == p) {
+                if (s->procs[p].n) {
+                    uint32_t prev = next[s->procs[p].n - 1];
+                    s->ops[i].prev = (int32_t)prev;
+                    s->ops[prev].next = (int32_t)i;
+                }
+                next[s->procs[p].n++] = i;
+            }
+        next += s->procs[p].n;
+        s->procs[p].group_op[0] = s->procs[p].group_op[1] = -1;
+        s->procs[p].rdma_op[0] = s->procs[p].rdma_op[1] = -1;
+    }
+    for (int u = 0; u < U_COUNT; ++u)
+        s->producer[u] = -1;
+    return DLA_OK;
+}
+
+/* The hardware keeps its consumer pointers across runs: start each engine at the group it will
+ * execute next. */
+static void sync_groups(sched *s)
+{
+    for (int p = 0; p < P_COUNT; ++p) {
+        uint32_t v = rd(s, drv_units[proc_unit[p]].s_pointer);
+        s->procs[p].next_group = (int)NVDLA_GET(NVDLA_CDMA_S_POINTER, CONSUMER, v);
+        if (proc_rdma[p] != U_COUNT) {
+            v = rd(s, drv_units[proc_rdma[p]].s_pointer);
+            s->procs[p].next_rdma = (int)NVDLA_GET(NVDLA_CDMA_S_POINTER, CONSUMER, v);
+        }
+    }
+}
+
+/* Aggregate op perf per loadable layer into d->records. */
+static dla_status build_records(sched *s)
+{
+    dla_driver *d = s->d;
+    const dla_loadable *l = d->l;
+    free(d->records);
+    d->records = NULL;
+    d->num_records = 0;
+    if (!l->num_layers)
+        return DLA_OK;
+    d->records = calloc(l->num_layers, sizeof *d->records);
+    if (!d->records)
+        return DLA_ERR_NOMEM;
+    for (uint32_t y = 0; y < l->num_layers; ++y) {
+        dla_layer_record r;
+        memset(&r, 0, sizeof r);
+        uint64_t conv_mem = 0, conv_out = 0, conv_busy = 0, mem = 0, busy = 0;
+        bool any = false, has_conv = false, fp16 = false;
+        for (uint32_t i = 0; i < l->num_ops; ++i) {
+            if (l->ops[i].layer != y)
+                continue;
+            const perf *f = &s->ops[i].pf;
+            if (!any || f->start < r.start_cycle)
+                r.start_cycle = f->start;
+            if (!any || f->end > r.end_cycle)
+                r.end_cycle = f->end;
+            any = true;
+            r.macs += f->macs;
+            r.dram_read_bytes += f->read;
+            r.dram_write_bytes += f->write;
+            if (l->ops[i].kind == DLA_OP_CONV) {
+                has_conv = true;
+                fp16 |= l->ops[i].u.conv.precision != DLA_PRECISION_INT8;
+                conv_mem += f->stall_mem;
+                conv_out += f->stall_out;
+                conv_busy += f->busy;
+            } else {
+                mem += f->stall_mem;
+                busy += f->busy;
+            }
+        }
+        if (!any)
+            continue;
+        snprintf(r.name, sizeof r.name, "%s", l->layers[y].name);
+        snprintf(r.op, sizeof r.op, "%s", l->layers[y].type);
+        snprintf(r.engine, sizeof r.engine, "DLA%d", d->opts.core);
+        r.cycles = r.end_cycle > r.start_cycle ? r.end_cycle - r.start_cycle : 0;
+        double peak = fp16 ? (double)s->core->fp16_macs_per_cycle : (double)s->core->atomic_c * s->core->atomic_k;
+        r.mac_utilization = r.cycles && peak > 0 ? (double)r.macs / ((double)r.cycles * peak) : 0.0;
+        const char *bound = "compute";
+        if (has_conv) {
+            if (conv_mem > conv_out && conv_mem > conv_busy)
+                bound = "memory";
+            else if (conv_out > conv_mem && conv_out > conv_busy)
+                bound = "output";
+        } else if (mem > busy) {
+            bound = "memory";
+        }
+        snprintf(r.bound, sizeof r.bound, "%s", bound);
+        d->records[d->num_records++] = r;
+    }
+    return DLA_OK;
+}
+
+dla_status dla_driver_controller(dla_controller *ctl, void *user)
+{
+    dla_driver *d = user;
+    sched s;
+    memset(&s, 0, sizeof s);
+    s.d = d;
+    s.ctl = ctl;
+    s.core = &d->cfg->core;
+    d->errmsg[0] = '\0';
+    if (setup(&s) != DLA_OK) {
+        fail(&s, DLA_ERR_NOMEM, "out of memory setting up the scheduler");
+        goto done;
+    }
+    const uint32_t used = 3u << proc_irq[P_CONV] | 3u << proc_irq[P_SDP] | 3u << proc_irq[P_PDP];
+    const uint32_t all = 0x3ffu | 0x3fu << NVDLA_GLB_S_INTR_MASK_CDMA_DAT_DONE_MASK0_SHIFT;
+    /* INTR_MASK: 1 masks a source. Only the done interrupts the scheduler consumes are left unmasked. */
+    wr(&s, NVDLA_GLB_S_INTR_MASK, all & ~used);
+    sync_groups(&s);
+    while (s.st == DLA_OK && s.completed < d->l->num_ops) {
+        schedule(&s);
+        if (s.st != DLA_OK)
+            break;
+        /* Running = enabled with its whole upstream pipeline enabled (a fused child alone only waits
+         * for data that would never come). */
+        bool running = false;
+        for (uint32_t i = 0; i < d->l->num_ops && !running; ++i) {
+            int32_t up = d->l->ops[i].fused_parent;
+            while (up >= 0 && s.ops[up].state >= S_ENABLED)
+                up = d->l->ops[up].fused_parent;
+            running = s.ops[i].state == S_ENABLED && up < 0;
+        }
+        if (!running) {
+            for (uint32_t i = 0; i < d->l->num_ops; ++i)
+                if (s.ops[i].state != S_COMPLETED) {
+                    describe_stall(&s, i);
+                    break;
+                }
+            break;
+        }
+        dla_status st = dla_ctl_wait_irq(ctl);
+        if (st != DLA_OK) {
+            fail(&s, st, "waiting for an interrupt failed (%s)", dla_status_name(st));
+            break;
+        }
+        uint32_t status = rd(&s, NVDLA_GLB_S_INTR_STATUS);
+        wr(&s, NVDLA_GLB_S_INTR_STATUS, status); /* write-1-to-clear what was seen */
+        dla_ctl_spend_falcon_cycles(ctl, (uint64_t)s.core->falcon_cycles_per_irq);
+        if (s.st == DLA_OK && !(status & used))
+            fail(&s, DLA_ERR_INTERNAL, "interrupt with GLB S_INTR_STATUS 0x%08x: none of the done bits 0x%08x", status,
+                 used);
+        for (int p = 0; p < P_COUNT && s.st == DLA_OK; ++p)
+            for (int g = 0; g < 2 && s.st == DLA_OK; ++g)
+                if (status & (1u << (proc_irq[p] + (uint32_t)g)))
+                    complete(&s, p, g);
+    }
+    if (s.st == DLA_OK && build_records(&s) != DLA_OK)
+        fail(&s, DLA_ERR_NOMEM, "out of memory building layer records");
+done:
+    free(s.ops);
+    free(s.storage);
+    d->ran = s.st == DLA_OK;
+    return s.st;
+}

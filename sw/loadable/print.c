@@ -1,0 +1,168 @@
+/* Human-readable dump of a loadable for `dlasim inspect`: header, target, regions, tensors, layers,
+ * then one line per op with its key parameters. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "dla/loadable.h"
+
+static const char *region_kind(uint32_t k)
+{
+    static const char *const n[] = {"weights", "input", "output", "activations"};
+    return k <= DLA_REGION_ACTIVATIONS ? n[k] : "?";
+}
+
+static const char *role_name(uint32_t r)
+{
+    static const char *const n[] = {"input", "output", "internal"};
+    return r <= DLA_TENSOR_INTERNAL ? n[r] : "?";
+}
+
+static const char *alu_name(uint32_t a)
+{
+    static const char *const n[] = {"max", "min", "sum"};
+    return a <= DLA_ALU_SUM ? n[a] : "?";
+}
+
+static const char *pool_name(uint32_t m)
+{
+    static const char *const n[] = {"avg", "max", "min"};
+    return m <= DLA_POOL_MIN ? n[m] : "?";
+}
+
+static void print_surface(FILE *out, const char *label, const dla_lsurface *s)
+{
+    if (s->region < 0)
+        fprintf(out, " %s=%ux%ux%u(fly)", label, s->width, s->height, s->channels);
+    else
+        fprintf(out, " %s=%ux%ux%u %s @r%d+%" PRIu64 " ls=%u ss=%u", label, s->width, s->height, s->channels,
+                dla_precision_name(s->precision), s->region, s->offset, s->line_stride, s->surface_stride);
+}
+
+static void print_stage(FILE *out, const char *name, const dla_lsdp_stage *s)
+{
+    if (!s->enable)
+        return;
+    fprintf(out, " %s[", name);
+    if (s->alu_enable)
+        fprintf(out, "alu=%s %s", alu_name(s->alu_op),
+                s->alu_src == DLA_OPERAND_PER_KERNEL ? "per-kernel" : "per-layer");
+    if (s->alu_enable && s->alu_src != DLA_OPERAND_PER_KERNEL)
+        fprintf(out, " %d", s->alu_operand);
+    if (s->alu_enable)
+        fprintf(out, "<<%u", s->alu_shift);
+    if (s->mul_enable) {
+        fprintf(out, "%smul=%s", s->alu_enable ? " " : "",
+                s->mul_src == DLA_OPERAND_PER_KERNEL ? "per-kernel" : "per-layer");
+        if (s->mul_src != DLA_OPERAND_PER_KERNEL)
+            fprintf(out, " %d", s->mul_operand);
+        fprintf(out, ">>%u", s->mul_shift);
+    }
+    if (s->relu)
+        fprintf(out, "%srelu", (s->alu_enable || s->mul_enable) ? " " : "");
+    if (s->operand_region >= 0)
+        fprintf(out, " ops@r%d+%" PRIu64, s->operand_region, s->operand_offset);
+    fprintf(out, "]");
+}
+
+static void print_op(FILE *out, const dla_loadable *l, uint32_t i)
+{
+    const dla_lop *op = &l->ops[i];
+    fprintf(out, "  [%3u] %-4s layer=%u", i, dla_op_kind_name(op->kind), op->layer);
+    if (op->batch_index)
+        fprintf(out, " n=%u", op->batch_index);
+    if (op->fused_parent >= 0)
+        fprintf(out, " fused<-%d", op->fused_parent);
+    if (op->num_deps) {
+        fprintf(out, " deps=");
+        for (uint32_t d = 0; d < op->num_deps && d < DLA_MAX_OP_DEPS; ++d)
+            fprintf(out, "%s%u", d ? "," : "", op->deps[d]);
+    }
+    switch (op->kind) {
+    case DLA_OP_CONV: {
+        const dla_lconv *c = &op->u.conv;
+        print_surface(out, "src", &c->src);
+        fprintf(out, " k=%ux%ux%u->%u s=%ux%u d=%ux%u pad=l%u r%u t%u b%u(%d) out=%ux%u %s w=r%u+%" PRIu64 "/%" PRIu64
+                     "%s banks=%u+%u eps=%u grain=%u clip=%u macs=%" PRIu64,
+                c->kernel_w, c->kernel_h, c->kernel_c, c->kernel_k, c->stride_x, c->stride_y, c->dilation_x,
+                c->dilation_y, c->pad_left, c->pad_right, c->pad_top, c->pad_bottom, c->pad_value, c->out_w, c->out_h,
+                dla_precision_name(c->precision), c->weight_region, c->weight_offset, c->weight_bytes,
+                c->weight_format == DLA_WEIGHT_SPARSE_2_4 ? " sparse2:4" : "", c->data_banks, c->weight_banks,
+                c->entry_per_slice, c->fetch_grain, c->clip_truncate, op->macs);
+        if (c->data_reuse || c->weight_reuse || c->skip_data_release || c->skip_weight_release)
+            fprintf(out, " reuse=d%u w%u skip_rls=d%u w%u", c->data_reuse, c->weight_reuse, c->skip_data_release,
+                    c->skip_weight_release);
+        break;
+    }
+    case DLA_OP_SDP: {
+        const dla_lsdp *s = &op->u.sdp;
+        print_surface(out, "src", &s->src);
+        print_surface(out, "dst", &s->dst);
+        fprintf(out, " %s->%s", dla_precision_name(s->in_precision), dla_precision_name(s->out_precision));
+        print_stage(out, "bs", &s->bs);
+        print_stage(out, "bn", &s->bn);
+        if (s->ew.enable) {
+            fprintf(out, " ew[%s", alu_name(s->ew.alu_op));
+            print_surface(out, "e", &s->ew.operand);
+            fprintf(out, " cvt=(e-%d)*%d>>%u", s->ew.cvt_offset, s->ew.cvt_scale, s->ew.cvt_shift);
+            if (s->ew.mul_enable)
+                fprintf(out, " mul=%d>>%u", s->ew.mul_operand, s->ew.mul_shift);
+            fprintf(out, "%s]", s->ew.relu ? " relu" : "");
+        }
+        fprintf(out, " out=(v-%d)*%d>>%u", s->out_cvt_offset, s->out_cvt_scale, s->out_cvt_shift);
+        break;
+    }
+    case DLA_OP_PDP: {
+        const dla_lpdp *p = &op->u.pdp;
+        print_surface(out, "src", &p->src);
+        print_surface(out, "dst", &p->dst);
+        fprintf(out, " %s k=%ux%u s=%ux%u pad=l%u r%u t%u b%u(%d)%s split=%u", pool_name(p->method), p->kernel_w,
+                p->kernel_h, p->stride_x, p->stride_y, p->pad_left, p->pad_right, p->pad_top, p->pad_bottom,
+                p->pad_value, p->method == DLA_POOL_AVG && !p->count_include_pad ? " exclude-pad" : "",
+                p->split_num);
+        break;
+    }
+    case DLA_OP_CDP: {
+        const dla_lcdp *c = &op->u.cdp;
+        print_surface(out, "src", &c->src);
+        print_surface(out, "dst", &c->dst);
+        fprintf(out, " lrn size=%u alpha=%g beta=%g bias=%g", c->local_size, (double)c->alpha, (double)c->beta,
+                (double)c->bias);
+        break;
+    }
+    default: break;
+    }
+    fputc('\n', out);
+}
+
+void dla_loadable_print(const dla_loadable *l, FILE *out)
+{
+    fprintf(out, "loadable format %u.%u\n", DLA_LOADABLE_VERSION_MAJOR, DLA_LOADABLE_VERSION_MINOR);
+    fprintf(out, "network   %s (batch %u, %s)\n", l->network, l->batch, dla_precision_name(l->precision));
+    fprintf(out, "target    %s: atomic_c %u, atomic_k %u, memory atom %u B, CBUF %u banks x %u entries x %u B\n",
+            l->target_config, l->atomic_c, l->atomic_k, l->memory_atomic_bytes, l->cbuf_banks,
+            l->cbuf_entries_per_bank, l->cbuf_entry_bytes);
+    fprintf(out, "blob      %" PRIu64 " bytes\n", l->blob_size);
+    fprintf(out, "regions   %u\n", l->num_regions);
+    for (uint32_t i = 0; i < l->num_regions; ++i) {
+        const dla_lregion *r = &l->regions[i];
+        fprintf(out, "  [%3u] %-11s %s %12" PRIu64 " B align %u", i, region_kind(r->kind),
+                r->domain == DLA_DOMAIN_SRAM ? "sram" : "dram", r->size, r->alignment);
+        if (r->blob_size)
+            fprintf(out, " content blob[%" PRIu64 ", +%" PRIu64 ")", r->blob_offset, r->blob_size);
+        fputc('\n', out);
+    }
+    fprintf(out, "tensors   %u\n", l->num_tensors);
+    for (uint32_t i = 0; i < l->num_tensors; ++i) {
+        const dla_ltensor *t = &l->tensors[i];
+        fprintf(out, "  [%3u] %-8s %s %ux%ux%ux%u %s scale %g @r%u+%" PRIu64 " ls=%u ss=%u bs=%" PRIu64 "\n", i,
+                role_name(t->role), t->name, t->n, t->c, t->h, t->w, dla_precision_name(t->precision),
+                (double)t->scale, t->region, t->offset, t->line_stride, t->surface_stride, t->batch_stride);
+    }
+    fprintf(out, "layers    %u\n", l->num_layers);
+    for (uint32_t i = 0; i < l->num_layers; ++i)
+        fprintf(out, "  [%3u] %-10s %s (%" PRIu64 " MACs)\n", i, l->layers[i].type, l->layers[i].name,
+                l->layers[i].macs);
+    fprintf(out, "ops       %u\n", l->num_ops);
+    for (uint32_t i = 0; i < l->num_ops; ++i)
+        print_op(out, l, i);
+}

@@ -1,0 +1,643 @@
+/* Byte format of the loadable (docs/loadable-format.md): one symmetric codec describes every record
+ * once, and is run to measure, to write or to read; the header, section table and CRC-32 live here. */
+#define _POSIX_C_SOURCE 200809L
+#include "dla/loadable.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loadable_internal.h"
+
+enum { HEADER_BYTES = 64, SECTION_ENTRY_BYTES = 24, SECTION_COUNT = 6 };
+enum { SEC_TARGET = 1, SEC_REGIONS = 2, SEC_TENSORS = 3, SEC_LAYERS = 4, SEC_OPS = 5, SEC_BLOB = 6 };
+
+/* ---- codec: buf == NULL measures; reading copies from in, writing copies into buf ---- */
+typedef struct codec {
+    uint8_t *out;
+    const uint8_t *in;
+    size_t pos;
+} codec;
+
+static void io_bytes(codec *c, void *v, size_t n)
+{
+    if (c->in)
+        memcpy(v, c->in + c->pos, n);
+    else if (c->out)
+        memcpy(c->out + c->pos, v, n);
+    c->pos += n;
+}
+
+static void io_u32(codec *c, uint32_t *v)
+{
+    uint8_t b[4];
+    if (!c->in)
+        for (int i = 0; i < 4; ++i)
+            b[i] = (uint8_t)(*v >> (8 * i));
+    io_bytes(c, b, 4);
+    if (c->in)
+        *v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static void io_u64(codec *c, uint64_t *v)
+{
+    uint32_t lo = (uint32_t)*v, hi = (uint32_t)(*v >> 32);
+    io_u32(c, &lo);
+    io_u32(c, &hi);
+    *v = (uint64_t)hi << 32 | lo;
+}
+
+static void io_i32(codec *c, int32_t *v)
+{
+    uint32_t u = (uint32_t)*v;
+    io_u32(c, &u);
+    memcpy(v, &u, 4); /* two's complement bit pattern, no implementation-defined conversion */
+}
+
+static void io_f32(codec *c, float *v)
+{
+    uint32_t u;
+    memcpy(&u, v, 4);
+    io_u32(c, &u);
+    memcpy(v, &u, 4);
+}
+
+static void io_zero(codec *c, size_t n)
+{
+    if (c->out)
+        memset(c->out + c->pos, 0, n);
+    c->pos += n;
+}
+
+/* ---- records, each field in declaration order (loadable.h) ---- */
+static void io_target(codec *c, dla_loadable *l)
+{
+    io_bytes(c, l->target_config, sizeof l->target_config);
+    io_u32(c, &l->atomic_c);
+    io_u32(c, &l->atomic_k);
+    io_u32(c, &l->memory_atomic_bytes);
+    io_u32(c, &l->cbuf_banks);
+    io_u32(c, &l->cbuf_entries_per_bank);
+    io_u32(c, &l->cbuf_entry_bytes);
+    io_bytes(c, l->network, sizeof l->network);
+    io_u32(c, &l->precision);
+    io_u32(c, &l->batch);
+}
+
+static void io_region(codec *c, dla_lregion *r)
+{
+    io_u32(c, &r->kind);
+    io_u32(c, &r->domain);
+    io_u64(c, &r->size);
+    io_u32(c, &r->alignment);
+    io_u64(c, &r->blob_offset);
+    io_u64(c, &r->blob_size);
+}
+
+static void io_tensor(codec *c, dla_ltensor *t)
+{
+    io_bytes(c, t->name, sizeof t->name);
+    io_u32(c, &t->role);
+    io_u32(c, &t->n);
+    io_u32(c, &t->c);
+    io_u32(c, &t->h);
+    io_u32(c, &t->w);
+    io_u32(c, &t->precision);
+    io_u32(c, &t->region);
+    io_u64(c, &t->offset);
+    io_u32(c, &t->line_stride);
+    io_u32(c, &t->surface_stride);
+    io_u64(c, &t->batch_stride);
+    io_f32(c, &t->scale);
+}
+
+static void io_layer(codec *c, dla_llayer *y)
+{
+    io_bytes(c, y->name, sizeof y->name);
+    io_bytes(c, y->type, sizeof y->type);
+    io_u64(c, &y->macs);
+}
+
+static void io_surface(codec *c, dla_lsurface *s)
+{
+    io_i32(c, &s->region);
+    io_u64(c, &s->offset);
+    io_u32(c, &s->width);
+    io_u32(c, &s->height);
+    io_u32(c, &s->channels);
+    io_u32(c, &s->line_stride);
+    io_u32(c, &s->surface_stride);
+    io_u32(c, &s->precision);
+}
+
+static void io_conv(codec *c, dla_lconv *v)
+{
+    io_surface(c, &v->src);
+    io_u32(c, &v->weight_region);
+    io_u64(c, &v->weight_offset);
+    io_u64(c, &v->weight_bytes);
+    io_u32(c, &v->weight_format);
+    io_u64(c, &v->sparse_meta_offset);
+    io_u64(c, &v->sparse_meta_bytes);
+    uint32_t *u32s[] = {&v->kernel_w,   &v->kernel_h,   &v->kernel_c, &v->kernel_k, &v->stride_x,
+                        &v->stride_y,   &v->dilation_x, &v->dilation_y, &v->pad_left, &v->pad_right,
+                        &v->pad_top,    &v->pad_bottom};
+    for (size_t i = 0; i < sizeof u32s / sizeof u32s[0]; ++i)
+        io_u32(c, u32s[i]);
+    io_i32(c, &v->pad_value);
+    uint32_t *rest[] = {&v->out_w,         &v->out_h,        &v->precision,    &v->data_banks,
+                        &v->weight_banks,  &v->entry_per_slice, &v->fetch_grain, &v->data_reuse,
+                        &v->weight_reuse,  &v->skip_data_release, &v->skip_weight_release,
+                        &v->release_slices, &v->clip_truncate};
+    for (size_t i = 0; i < sizeof rest / sizeof rest[0]; ++i)
+        io_u32(c, rest[i]);
+}
+
+static void io_stage(codec *c, dla_lsdp_stage *s)
+{
+    io_u32(c, &s->enable);
+    io_u32(c, &s->alu_enable);
+    io_u32(c, &s->alu_op);
+    io_u32(c, &s->alu_src);
+    io_i32(c, &s->alu_operand);
+    io_u32(c, &s->alu_shift);
+    io_u32(c, &s->mul_enable);
+    io_u32(c, &s->mul_src);
+    io_i32(c, &s->mul_operand);
+    io_u32(c, &s->mul_shift);
+    io_u32(c, &s->relu);
+    io_i32(c, &s->operand_region);
+    io_u64(c, &s->operand_offset);
+}
+
+static void io_ew(codec *c, dla_lsdp_ew *e)
+{
+    io_u32(c, &e->enable);
+    io_surface(c, &e->operand);
+    io_i32(c, &e->cvt_offset);
+    io_i32(c, &e->cvt_scale);
+    io_u32(c, &e->cvt_shift);
+    io_u32(c, &e->alu_op);
+    io_u32(c, &e->mul_enable);
+    io_i32(c, &e->mul_operand);
+    io_u32(c, &e->mul_shift);
+    io_u32(c, &e->relu);
+}
+
+static void io_sdp(codec *c, dla_lsdp *s)
+{
+    io_surface(c, &s->src);
+    io_surface(c, &s->dst);
+    io_u32(c, &s->in_precision);
+    io_u32(c, &s->out_precision);
+    io_stage(c, &s->bs);
+    io_stage(c, &s->bn);
+    io_ew(c, &s->ew);
+    io_i32(c, &s->out_cvt_offset);
+    io_i32(c, &s->out_cvt_scale);
+    io_u32(c, &s->out_cvt_shift);
+}
+
+static void io_pdp(codec *c, dla_lpdp *p)
+{
+    io_surface(c, &p->src);
+    io_surface(c, &p->dst);
+    uint32_t *a[] = {&p->method,  &p->kernel_w,  &p->kernel_h, &p->stride_x,
+                     &p->stride_y, &p->pad_left, &p->pad_right, &p->pad_top, &p->pad_bottom};
+    for (size_t i = 0; i < sizeof a / sizeof a[0]; ++i)
+        io_u32(c, a[i]);
+    io_i32(c, &p->pad_value);
+    io_u32(c, &p->count_include_pad);
+    io_u32(c, &p->split_num);
+}
+
+static void io_cdp(codec *c, dla_lcdp *p)
+{
+    io_surface(c, &p->src);
+    io_surface(c, &p->dst);
+    io_u32(c, &p->local_size);
+    io_f32(c, &p->alpha);
+    io_f32(c, &p->beta);
+    io_f32(c, &p->bias);
+}
+
+static size_t op_member_bytes(uint32_t kind)
+{
+    dla_lop op;
+    memset(&op, 0, sizeof op);
+    codec m = {0};
+    switch (kind) {
+    case DLA_OP_CONV: io_conv(&m, &op.u.conv); break;
+    case DLA_OP_SDP: io_sdp(&m, &op.u.sdp); break;
+    case DLA_OP_PDP: io_pdp(&m, &op.u.pdp); break;
+    case DLA_OP_CDP: io_cdp(&m, &op.u.cdp); break;
+    default: break;
+    }
+    return m.pos;
+}
+
+static size_t op_union_bytes(void)
+{
+    size_t max = 0;
+    for (uint32_t k = 0; k < DLA_OP_KIND_COUNT; ++k)
+        if (op_member_bytes(k) > max)
+            max = op_member_bytes(k);
+    return max;
+}
+
+/* kind must already be known valid when reading (checked by the caller before the member). */
+static void io_op(codec *c, dla_lop *op)
+{
+    io_u32(c, &op->kind);
+    io_u32(c, &op->layer);
+    io_u32(c, &op->batch_index);
+    io_i32(c, &op->fused_parent);
+    io_u32(c, &op->num_deps);
+    for (int i = 0; i < DLA_MAX_OP_DEPS; ++i)
+        io_u32(c, &op->deps[i]);
+    io_u64(c, &op->macs);
+    size_t start = c->pos;
+    switch (op->kind) {
+    case DLA_OP_CONV: io_conv(c, &op->u.conv); break;
+    case DLA_OP_SDP: io_sdp(c, &op->u.sdp); break;
+    case DLA_OP_PDP: io_pdp(c, &op->u.pdp); break;
+    case DLA_OP_CDP: io_cdp(c, &op->u.cdp); break;
+    default: break; /* unknown kind: all padding (the reader refuses it afterwards) */
+    }
+    size_t pad = op_union_bytes() - (c->pos - start);
+    if (c->in)
+        c->pos += pad;
+    else
+        io_zero(c, pad);
+}
+
+/* Record sizes in bytes, measured from the field lists above. */
+size_t dla_loadable_record_bytes(int section)
+{
+    dla_loadable l;
+    dla_lregion r;
+    dla_ltensor t;
+    dla_llayer y;
+    dla_lop op;
+    memset(&l, 0, sizeof l);
+    memset(&r, 0, sizeof r);
+    memset(&t, 0, sizeof t);
+    memset(&y, 0, sizeof y);
+    memset(&op, 0, sizeof op);
+    codec m = {0};
+    switch (section) {
+    case SEC_TARGET: io_target(&m, &l); break;
+    case SEC_REGIONS: io_region(&m, &r); break;
+    case SEC_TENSORS: io_tensor(&m, &t); break;
+    case SEC_LAYERS: io_layer(&m, &y); break;
+    case SEC_OPS: io_op(&m, &op); break;
+    case SEC_BLOB: return 1;
+    default: return 0;
+    }
+    return m.pos;
+}
+
+/* ---- CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, as zlib's crc32) ---- */
+uint32_t dla_loadable_crc32(const void *data, size_t size)
+{
+    uint32_t table[256];
+    for (uint32_t i = 0; i < 256; ++i) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; ++k)
+            c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        table[i] = c;
+    }
+    const uint8_t *p = data;
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < size; ++i)
+        crc = table[(crc ^ p[i]) & 0xFFu] ^ (crc >> 8);
+    return crc ^ 0xFFFFFFFFu;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t get_u64(const uint8_t *p) { return (uint64_t)get_u32(p + 4) << 32 | get_u32(p); }
+static void put_u16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; ++i)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put_u64(uint8_t *p, uint64_t v) { put_u32(p, (uint32_t)v); put_u32(p + 4, (uint32_t)(v >> 32)); }
+
+static uint64_t align8(uint64_t v) { return (v + 7u) & ~(uint64_t)7u; }
+
+typedef struct section {
+    uint32_t type, count;
+    uint64_t offset, size;
+} section;
+
+/* Section layout of l (offsets, counts, sizes) and the total file size. */
+static uint64_t plan_sections(const dla_loadable *l, section s[SECTION_COUNT])
+{
+    uint32_t counts[SECTION_COUNT] = {1, l->num_regions, l->num_tensors, l->num_layers, l->num_ops, 0};
+    uint64_t pos = HEADER_BYTES + (uint64_t)SECTION_COUNT * SECTION_ENTRY_BYTES;
+    for (int i = 0; i < SECTION_COUNT; ++i) {
+        s[i].type = (uint32_t)(i + 1);
+        s[i].count = counts[i];
+        s[i].size = (uint64_t)counts[i] * dla_loadable_record_bytes(i + 1);
+        if (s[i].type == SEC_BLOB) {
+            s[i].size = l->blob_size;
+            s[i].count = (uint32_t)l->blob_size; /* bytes; the size field is authoritative */
+        }
+        pos = align8(pos);
+        s[i].offset = pos;
+        pos += s[i].size;
+    }
+    return pos;
+}
+
+dla_status dla_loadable_serialize(const dla_loadable *l, uint8_t **out, size_t *out_size, dla_error *err)
+{
+    section s[SECTION_COUNT];
+    uint64_t file_size = plan_sections(l, s);
+    if (l->blob_size > UINT32_MAX)
+        return dla_error_set(err, DLA_ERR_LIMIT, "blob of %llu bytes exceeds the 4 GiB limit of format 1.0",
+                             (unsigned long long)l->blob_size);
+    if (file_size > (uint64_t)SIZE_MAX)
+        return dla_error_set(err, DLA_ERR_LIMIT, "loadable of %llu bytes does not fit in memory",
+                             (unsigned long long)file_size);
+    uint8_t *buf = calloc(1, (size_t)file_size);
+    if (!buf)
+        return dla_error_set(err, DLA_ERR_NOMEM, "cannot allocate %llu bytes", (unsigned long long)file_size);
+    /* The codec takes non-const pointers (it is symmetric); writing never modifies the source. */
+    dla_loadable *src = (dla_loadable *)l;
+    codec c = {.out = buf};
+    c.pos = (size_t)s[0].offset;
+    io_target(&c, src);
+    c.pos = (size_t)s[1].offset;
+    for (uint32_t i = 0; i < l->num_regions; ++i)
+        io_region(&c, &src->regions[i]);
+    c.pos = (size_t)s[2].offset;
+    for (uint32_t i = 0; i < l->num_tensors; ++i)
+        io_tensor(&c, &src->tensors[i]);
+    c.pos = (size_t)s[3].offset;
+    for (uint32_t i = 0; i < l->num_layers; ++i)
+        io_layer(&c, &src->layers[i]);
+    c.pos = (size_t)s[4].offset;
+    for (uint32_t i = 0; i < l->num_ops; ++i)
+        io_op(&c, &src->ops[i]);
+    if (l->blob_size)
+        memcpy(buf + s[5].offset, l->blob, (size_t)l->blob_size);
+
+    uint8_t *h = buf;
+    put_u32(h + 0, DLA_LOADABLE_MAGIC);
+    put_u16(h + 4, DLA_LOADABLE_VERSION_MAJOR);
+    put_u16(h + 6, DLA_LOADABLE_VERSION_MINOR);
+    put_u32(h + 8, HEADER_BYTES);
+    put_u32(h + 12, 0);
+    put_u64(h + 16, file_size);
+    put_u32(h + 28, SECTION_COUNT);
+    put_u64(h + 32, HEADER_BYTES);
+    for (int i = 0; i < SECTION_COUNT; ++i) {
+        uint8_t *e = buf + HEADER_BYTES + i * SECTION_ENTRY_BYTES;
+        put_u32(e, s[i].type);
+        put_u32(e + 4, s[i].count);
+        put_u64(e + 8, s[i].offset);
+        put_u64(e + 16, s[i].size);
+    }
+    put_u32(h + 24, dla_loadable_crc32(buf + HEADER_BYTES, (size_t)file_size - HEADER_BYTES));
+    *out = buf;
+    *out_size = (size_t)file_size;
+    return DLA_OK;
+}
+
+dla_status dla_loadable_write_file(const dla_loadable *l, const char *path, dla_error *err)
+{
+    dla_status st = dla_loadable_validate(l, err);
+    if (st != DLA_OK) {
+        dla_error_prefix(err, "%s: refusing to write an invalid loadable", path);
+        return st;
+    }
+    uint8_t *buf = NULL;
+    size_t size = 0;
+    st = dla_loadable_serialize(l, &buf, &size, err);
+    if (st != DLA_OK) {
+        dla_error_prefix(err, "%s", path);
+        return st;
+    }
+    char tmp[4096];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        free(buf);
+        return dla_error_set(err, DLA_ERR_IO, "%s: path too long", path);
+    }
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot create temporary file %s: %s", path, tmp, strerror(errno));
+        free(buf);
+        return st;
+    }
+    int ok = fwrite(buf, 1, size, f) == size;
+    ok = (fflush(f) == 0) && ok;
+    ok = (fsync(fileno(f)) == 0) && ok;
+    int saved = errno;
+    ok = (fclose(f) == 0) && ok;
+    free(buf);
+    if (!ok) {
+        remove(tmp);
+        return dla_error_set(err, DLA_ERR_IO, "%s: write failed: %s", path, strerror(saved ? saved : errno));
+    }
+    if (rename(tmp, path) != 0) {
+        saved = errno;
+        remove(tmp);
+        return dla_error_set(err, DLA_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(saved));
+    }
+    return DLA_OK;
+}
+
+static const char *section_name(uint32_t type)
+{
+    static const char *const names[] = {"?", "TARGET", "REGIONS", "TENSORS", "LAYERS", "OPS", "BLOB"};
+    return type <= SEC_BLOB ? names[type] : "?";
+}
+
+/* Every fixed-size name must hold a NUL (docs/loadable-format.md). */
+static int has_nul(const char *s, size_t n) { return memchr(s, '\0', n) != NULL; }
+
+static dla_status decode(const uint8_t *data, size_t size, const char *src, dla_loadable *l, dla_error *err)
+{
+    uint32_t header_bytes = get_u32(data + 8);
+    uint32_t nsec = get_u32(data + 28);
+    uint64_t table = get_u64(data + 32);
+    if (nsec != SECTION_COUNT)
+        return dla_error_set(err, DLA_ERR_FORMAT, "%s: bad section table: %u sections, expected %d", src, nsec,
+                             SECTION_COUNT);
+    if (table < header_bytes || table > size || size - table < (uint64_t)nsec * SECTION_ENTRY_BYTES)
+        return dla_error_set(err, DLA_ERR_FORMAT,
+                             "%s: bad section table: offset %llu with %u entries lies outside the %zu-byte file", src,
+                             (unsigned long long)table, nsec, size);
+    section s[SECTION_COUNT + 1];
+    memset(s, 0, sizeof s);
+    int seen[SECTION_COUNT + 1] = {0};
+    for (uint32_t i = 0; i < nsec; ++i) {
+        const uint8_t *e = data + table + (size_t)i * SECTION_ENTRY_BYTES;
+        section x = {get_u32(e), get_u32(e + 4), get_u64(e + 8), get_u64(e + 16)};
+        if (x.type < SEC_TARGET || x.type > SEC_BLOB)
+            return dla_error_set(err, DLA_ERR_FORMAT, "%s: bad section table: entry %u has unknown type %u", src, i,
+                                 x.type);
+        if (seen[x.type]++)
+            return dla_error_set(err, DLA_ERR_FORMAT, "%s: bad section table: section %s appears twice", src,
+                                 section_name(x.type));
+        if (x.offset % 8 || x.offset < header_bytes || x.offset > size || size - x.offset < x.size)
+            return dla_error_set(err, DLA_ERR_FORMAT,
+                                 "%s: bad section table: section %s at offset %llu size %llu lies outside the "
+                                 "%zu-byte file or is not 8-byte aligned",
+                                 src, section_name(x.type), (unsigned long long)x.offset, (unsigned long long)x.size,
+                                 size);
+        uint64_t rec = dla_loadable_record_bytes((int)x.type);
+        uint64_t count = x.type == SEC_BLOB ? x.size : x.count;
+        if (x.type == SEC_TARGET && x.count != 1)
+            return dla_error_set(err, DLA_ERR_FORMAT, "%s: section TARGET has count %u, expected 1", src, x.count);
+        if (x.type == SEC_BLOB && x.count != (uint32_t)x.size)
+            return dla_error_set(err, DLA_ERR_FORMAT, "%s: section BLOB has count %u but size %llu", src, x.count,
+                                 (unsigned long long)x.size);
+        if (x.size != count * rec)
+            return dla_error_set(err, DLA_ERR_FORMAT,
+                                 "%s: section %s has size %llu, expected %llu (%llu records of %llu bytes)", src,
+                                 section_name(x.type), (unsigned long long)x.size,
+                                 (unsigned long long)(count * rec), (unsigned long long)count,
+                                 (unsigned long long)rec);
+        s[x.type] = x;
+    }
+
+    codec c = {.in = data};
+    c.pos = (size_t)s[SEC_TARGET].offset;
+    io_target(&c, l);
+    if (!has_nul(l->target_config, sizeof l->target_config) || !has_nul(l->network, sizeof l->network))
+        return dla_error_set(err, DLA_ERR_FORMAT, "%s: TARGET: target_config or network is not NUL-terminated",
+                             src);
+
+    l->num_regions = s[SEC_REGIONS].count;
+    l->num_tensors = s[SEC_TENSORS].count;
+    l->num_layers = s[SEC_LAYERS].count;
+    l->num_ops = s[SEC_OPS].count;
+    l->blob_size = s[SEC_BLOB].size;
+    /* calloc(n ? n : 1): a valid empty array is still a distinct allocation; sizes are bounded by the
+     * file size checked above. */
+    l->regions = calloc(l->num_regions ? l->num_regions : 1, sizeof *l->regions);
+    l->tensors = calloc(l->num_tensors ? l->num_tensors : 1, sizeof *l->tensors);
+    l->layers = calloc(l->num_layers ? l->num_layers : 1, sizeof *l->layers);
+    l->ops = calloc(l->num_ops ? l->num_ops : 1, sizeof *l->ops);
+    l->blob = malloc(l->blob_size ? (size_t)l->blob_size : 1);
+    if (!l->regions || !l->tensors || !l->layers || !l->ops || !l->blob)
+        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", src);
+
+    c.pos = (size_t)s[SEC_REGIONS].offset;
+    for (uint32_t i = 0; i < l->num_regions; ++i)
+        io_region(&c, &l->regions[i]);
+    c.pos = (size_t)s[SEC_TENSORS].offset;
+    for (uint32_t i = 0; i < l->num_tensors; ++i) {
+        io_tensor(&c, &l->tensors[i]);
+        if (!has_nul(l->tensors[i].name, sizeof l->tensors[i].name))
+            return dla_error_set(err, DLA_ERR_FORMAT, "%s: tensor %u: name is not NUL-terminated", src, i);
+    }
+    c.pos = (size_t)s[SEC_LAYERS].offset;
+    for (uint32_t i = 0; i < l->num_layers; ++i) {
+        io_layer(&c, &l->layers[i]);
+        if (!has_nul(l->layers[i].name, sizeof l->layers[i].name) ||
+            !has_nul(l->layers[i].type, sizeof l->layers[i].type))
+            return dla_error_set(err, DLA_ERR_FORMAT, "%s: layer %u: name or type is not NUL-terminated", src, i);
+    }
+    c.pos = (size_t)s[SEC_OPS].offset;
+    for (uint32_t i = 0; i < l->num_ops; ++i) {
+        io_op(&c, &l->ops[i]);
+        if (l->ops[i].kind >= DLA_OP_KIND_COUNT)
+            return dla_error_set(err, DLA_ERR_FORMAT, "%s: op %u: unknown kind %u (expected 0..%d)", src, i,
+                                 l->ops[i].kind, DLA_OP_KIND_COUNT - 1);
+    }
+    if (l->blob_size)
+        memcpy(l->blob, data + s[SEC_BLOB].offset, (size_t)l->blob_size);
+    return DLA_OK;
+}
+
+dla_status dla_loadable_read_buffer(const void *data, size_t size, const char *source_name, dla_loadable **out,
+                                    dla_error *err)
+{
+    const char *src = source_name ? source_name : "<buffer>";
+    const uint8_t *d = data;
+    *out = NULL;
+    if (size < HEADER_BYTES)
+        return dla_error_set(err, DLA_ERR_FORMAT, "%s: file is %zu bytes, shorter than the %d-byte header", src,
+                             size, HEADER_BYTES);
+    uint32_t magic = get_u32(d);
+    if (magic != DLA_LOADABLE_MAGIC)
+        return dla_error_set(err, DLA_ERR_FORMAT, "%s: bad magic 0x%08x, expected 0x%08x (\"DLAL\"): not a loadable",
+                             src, magic, DLA_LOADABLE_MAGIC);
+    unsigned major = (unsigned)d[4] | (unsigned)d[5] << 8, minor = (unsigned)d[6] | (unsigned)d[7] << 8;
+    if (major != DLA_LOADABLE_VERSION_MAJOR)
+        return dla_error_set(err, DLA_ERR_FORMAT, "%s: unsupported format version %u.%u (this reader supports %u.x)",
+                             src, major, minor, DLA_LOADABLE_VERSION_MAJOR);
+    uint32_t header_bytes = get_u32(d + 8);
+    uint64_t file_size = get_u64(d + 16);
+    if (file_size != size)
+        return dla_error_set(err, DLA_ERR_FORMAT,
+                             "%s: header says file_size %llu but the file is %zu bytes (truncated or damaged)", src,
+                             (unsigned long long)file_size, size);
+    if (header_bytes < HEADER_BYTES || header_bytes > size)
+        return dla_error_set(err, DLA_ERR_FORMAT, "%s: bad header_bytes %u (expected >= %d)", src, header_bytes,
+                             HEADER_BYTES);
+    uint32_t crc = dla_loadable_crc32(d + header_bytes, size - header_bytes);
+    if (crc != get_u32(d + 24))
+        return dla_error_set(err, DLA_ERR_FORMAT, "%s: checksum mismatch: crc32 0x%08x, header says 0x%08x (damaged)",
+                             src, crc, get_u32(d + 24));
+    dla_loadable *l = dla_loadable_create();
+    if (!l)
+        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", src);
+    dla_status st = decode(d, size, src, l, err);
+    if (st == DLA_OK) {
+        st = dla_loadable_validate(l, err);
+        if (st != DLA_OK)
+            dla_error_prefix(err, "%s", src);
+    }
+    if (st != DLA_OK) {
+        dla_loadable_destroy(l);
+        return st;
+    }
+    *out = l;
+    return DLA_OK;
+}
+
+dla_status dla_loadable_read_file(const char *path, dla_loadable **out, dla_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return dla_error_set(err, DLA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    uint8_t *buf = NULL;
+    size_t size = 0, cap = 0;
+    dla_status st = DLA_OK;
+    for (;;) {
+        if (size == cap) {
+            cap = cap ? cap * 2 : 1 << 16;
+            uint8_t *p = realloc(buf, cap);
+            if (!p) {
+                st = dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory reading the file", path);
+                goto done;
+            }
+            buf = p;
+        }
+        size_t n = fread(buf + size, 1, cap - size, f);
+        size += n;
+        if (n == 0) {
+            if (ferror(f))
+                st = dla_error_set(err, DLA_ERR_IO, "%s: read error: %s", path, strerror(errno));
+            break;
+        }
+    }
+    if (st == DLA_OK)
+        st = dla_loadable_read_buffer(buf, size, path, out, err);
+done:
+    fclose(f);
+    free(buf);
+    return st;
+}

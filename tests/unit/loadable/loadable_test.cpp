@@ -1,0 +1,477 @@
+// Loadable: byte format (header fields at documented offsets), round trip, reader refusals
+// (truncation, CRC, magic, version) and semantic validation.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "dla/loadable.h"
+#include "sw/loadable/loadable_internal.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+uint32_t rd32(const std::vector<uint8_t> &b, size_t o)
+{
+    return uint32_t(b[o]) | uint32_t(b[o + 1]) << 8 | uint32_t(b[o + 2]) << 16 | uint32_t(b[o + 3]) << 24;
+}
+uint64_t rd64(const std::vector<uint8_t> &b, size_t o) { return uint64_t(rd32(b, o + 4)) << 32 | rd32(b, o); }
+
+dla_lsurface mem_surface(int32_t region, uint64_t offset, uint32_t w, uint32_t h, uint32_t c, uint32_t atom)
+{
+    dla_lsurface s{};
+    s.region = region;
+    s.offset = offset;
+    s.width = w;
+    s.height = h;
+    s.channels = c;
+    s.line_stride = w * atom;
+    s.surface_stride = h * w * atom;
+    s.precision = DLA_PRECISION_INT8;
+    return s;
+}
+
+dla_lsurface fly(uint32_t w, uint32_t h, uint32_t c)
+{
+    dla_lsurface s{};
+    s.region = -1;
+    s.width = w;
+    s.height = h;
+    s.channels = c;
+    s.precision = DLA_PRECISION_INT8;
+    return s;
+}
+
+// nv_small-like target (atom 8 B): input 8x8x8 INT8 -> 3x3 conv, pad 1, 16 kernels -> SDP (bias+scale+relu
+// per kernel) -> 2x2/2 max pool -> 4x4x16 output. Blob: 1152 B of weights (16 x 3x3x8) + 64 B of SDP
+// operands (16 x {int16, int16}).
+struct Chain {
+    dla_loadable *l = dla_loadable_create();
+    ~Chain() { dla_loadable_destroy(l); }
+
+    Chain()
+    {
+        std::strcpy(l->target_config, "nv_small");
+        l->atomic_c = 8;
+        l->atomic_k = 8;
+        l->memory_atomic_bytes = 8;
+        l->cbuf_banks = 32;
+        l->cbuf_entries_per_bank = 512;
+        l->cbuf_entry_bytes = 8;
+        std::strcpy(l->network, "chain");
+        l->precision = DLA_PRECISION_INT8;
+        l->batch = 1;
+
+        std::vector<uint8_t> weights(1152), operands(64);
+        for (size_t i = 0; i < weights.size(); ++i)
+            weights[i] = uint8_t(i * 7 + 1);
+        for (size_t i = 0; i < operands.size(); ++i)
+            operands[i] = uint8_t(i + 100);
+        uint64_t off = 0;
+        EXPECT_EQ(dla_loadable_append_blob(l, weights.data(), weights.size(), 128, &off), DLA_OK);
+        EXPECT_EQ(off, 0u);
+        EXPECT_EQ(dla_loadable_append_blob(l, operands.data(), operands.size(), 64, &off), DLA_OK);
+        EXPECT_EQ(off, 1152u);
+
+        dla_lregion r{};
+        r.kind = DLA_REGION_WEIGHTS;
+        r.size = 1216;
+        r.alignment = 128;
+        r.blob_size = 1216;
+        add_region(r);
+        r = {};
+        r.kind = DLA_REGION_INPUT;
+        r.size = 512; // 8x8x8 INT8, one surface of 8 lines x 64 B
+        r.alignment = 64;
+        add_region(r);
+        r.kind = DLA_REGION_OUTPUT;
+        r.size = 256; // 4x4x16: 2 surfaces of 4 lines x 32 B
+        add_region(r);
+
+        dla_ltensor t{};
+        std::strcpy(t.name, "input");
+        t.role = DLA_TENSOR_INPUT;
+        t.n = 1, t.c = 8, t.h = 8, t.w = 8;
+        t.precision = DLA_PRECISION_INT8;
+        t.region = 1;
+        t.line_stride = 64;
+        t.surface_stride = 512;
+        t.batch_stride = 512;
+        t.scale = 0.5f;
+        uint32_t idx;
+        EXPECT_EQ(dla_loadable_add_tensor(l, &t, &idx), DLA_OK);
+        std::strcpy(t.name, "output");
+        t.role = DLA_TENSOR_OUTPUT;
+        t.c = 16, t.h = 4, t.w = 4;
+        t.region = 2;
+        t.line_stride = 32;
+        t.surface_stride = 128;
+        t.batch_stride = 256;
+        t.scale = 0.25f;
+        EXPECT_EQ(dla_loadable_add_tensor(l, &t, &idx), DLA_OK);
+
+        dla_llayer layer{};
+        std::strcpy(layer.name, "Conv_0 + Relu_1 + MaxPool_2");
+        std::strcpy(layer.type, "conv");
+        layer.macs = 8 * 8 * 16 * 9 * 8;
+        EXPECT_EQ(dla_loadable_add_layer(l, &layer, &idx), DLA_OK);
+
+        dla_lop op{};
+        op.kind = DLA_OP_CONV;
+        op.fused_parent = -1;
+        op.macs = layer.macs;
+        dla_lconv &c = op.u.conv;
+        c.src = mem_surface(1, 0, 8, 8, 8, 8);
+        c.weight_region = 0;
+        c.weight_bytes = 1152;
+        c.kernel_w = c.kernel_h = 3;
+        c.kernel_c = 8;
+        c.kernel_k = 16;
+        c.stride_x = c.stride_y = c.dilation_x = c.dilation_y = 1;
+        c.pad_left = c.pad_right = c.pad_top = c.pad_bottom = 1;
+        c.pad_value = -3;
+        c.out_w = c.out_h = 8;
+        c.data_banks = 1;
+        c.weight_banks = 1;
+        c.entry_per_slice = 8;
+        c.fetch_grain = 1;
+        c.release_slices = 8;
+        c.clip_truncate = 4;
+        add_op(op);
+
+        op = {};
+        op.kind = DLA_OP_SDP;
+        op.fused_parent = 0;
+        dla_lsdp &s = op.u.sdp;
+        s.src = fly(8, 8, 16);
+        s.dst = fly(8, 8, 16);
+        s.bs.enable = s.bs.alu_enable = s.bs.mul_enable = s.bs.relu = 1;
+        s.bs.alu_op = DLA_ALU_SUM;
+        s.bs.alu_src = s.bs.mul_src = DLA_OPERAND_PER_KERNEL;
+        s.bs.alu_shift = 3;
+        s.bs.mul_shift = 15;
+        s.bs.operand_region = 0;
+        s.bs.operand_offset = 1152;
+        s.bn.operand_region = -1;
+        s.ew.operand.region = -1;
+        s.out_cvt_scale = 1;
+        s.out_cvt_shift = 2;
+        s.out_cvt_offset = -7;
+        add_op(op);
+
+        op = {};
+        op.kind = DLA_OP_PDP;
+        op.fused_parent = 1;
+        dla_lpdp &p = op.u.pdp;
+        p.src = fly(8, 8, 16);
+        p.dst = mem_surface(2, 0, 4, 4, 16, 8);
+        p.method = DLA_POOL_MAX;
+        p.kernel_w = p.kernel_h = p.stride_x = p.stride_y = 2;
+        p.pad_value = -128;
+        p.count_include_pad = 1;
+        p.split_num = 1;
+        add_op(op);
+    }
+    void add_region(const dla_lregion &r)
+    {
+        uint32_t i;
+        EXPECT_EQ(dla_loadable_add_region(l, &r, &i), DLA_OK);
+    }
+    void add_op(const dla_lop &op)
+    {
+        uint32_t i;
+        EXPECT_EQ(dla_loadable_add_op(l, &op, &i), DLA_OK);
+    }
+};
+
+struct TempDir {
+    fs::path path;
+    TempDir()
+    {
+        path = fs::temp_directory_path() / ("dlasim_loadable_" + std::to_string(::testing::UnitTest::GetInstance()
+                                                                                    ->random_seed()) +
+                                            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~TempDir() { fs::remove_all(path); }
+};
+
+std::vector<uint8_t> serialize(const dla_loadable *l)
+{
+    uint8_t *buf = nullptr;
+    size_t size = 0;
+    dla_error err{};
+    EXPECT_EQ(dla_loadable_serialize(l, &buf, &size, &err), DLA_OK) << err.msg;
+    std::vector<uint8_t> v(buf, buf + size);
+    free(buf);
+    return v;
+}
+
+// Record sizes from the field lists of docs/loadable-format.md (natural sizes, no padding):
+//   TARGET  = 64 + 6*4 + 128 + 4 + 4                                   = 224
+//   REGION  = 4 + 4 + 8 + 4 + 8 + 8                                    = 36
+//   TENSOR  = 128 + 7*4 + 8 + 4 + 4 + 8 + 4                            = 184
+//   LAYER   = 128 + 32 + 8                                             = 168
+//   SURFACE = 4 + 8 + 6*4 = 36; SDP stage = 56; EW = 72; SDP = 2*36 + 8 + 2*56 + 72 + 12 = 276 (largest)
+//   OP      = 5*4 + 8*4 + 8 + 276                                      = 336
+TEST(LoadableTest, RecordSizesMatchTheDocumentedFieldLists)
+{
+    EXPECT_EQ(dla_loadable_record_bytes(1), 224u);
+    EXPECT_EQ(dla_loadable_record_bytes(2), 36u);
+    EXPECT_EQ(dla_loadable_record_bytes(3), 184u);
+    EXPECT_EQ(dla_loadable_record_bytes(4), 168u);
+    EXPECT_EQ(dla_loadable_record_bytes(5), 336u);
+}
+
+TEST(LoadableTest, Crc32MatchesTheStandardCheckValue)
+{
+    // The IEEE CRC-32 check value of "123456789" is 0xCBF43926 (zlib, PNG, Ethernet).
+    EXPECT_EQ(dla_loadable_crc32("123456789", 9), 0xCBF43926u);
+}
+
+TEST(LoadableTest, HeaderFieldsAtDocumentedOffsets)
+{
+    Chain c;
+    std::vector<uint8_t> b = serialize(c.l);
+    // Layout: header 64 + table 6*24 = 208; TARGET [208,432); REGIONS 3*36 = 108 -> [432,540), next at 544;
+    // TENSORS 2*184 = 368 -> [544,912); LAYERS 168 -> [912,1080); OPS 3*336 = 1008 -> [1080,2088);
+    // BLOB 1216 -> [2088,3304).
+    const uint64_t file_size = 3304;
+    ASSERT_EQ(b.size(), file_size);
+    EXPECT_EQ(std::string(b.begin(), b.begin() + 4), "DLAL");
+    EXPECT_EQ(rd32(b, 0), 0x4C414C44u);
+    EXPECT_EQ(b[4] | b[5] << 8, 1);  // version_major
+    EXPECT_EQ(b[6] | b[7] << 8, 0);  // version_minor
+    EXPECT_EQ(rd32(b, 8), 64u);      // header_bytes
+    EXPECT_EQ(rd32(b, 12), 0u);      // flags
+    EXPECT_EQ(rd64(b, 16), file_size);
+    EXPECT_EQ(rd32(b, 24), dla_loadable_crc32(b.data() + 64, b.size() - 64));
+    EXPECT_EQ(rd32(b, 28), 6u);  // section_count
+    EXPECT_EQ(rd64(b, 32), 64u); // section_table_offset
+    for (size_t i = 40; i < 64; ++i)
+        EXPECT_EQ(b[i], 0) << "reserved header byte " << i;
+    const uint64_t expect[6][3] = {// count, offset, size
+                                   {1, 208, 224},   {3, 432, 108},    {2, 544, 368},
+                                   {1, 912, 168},   {3, 1080, 1008},  {1216, 2088, 1216}};
+    for (int s = 0; s < 6; ++s) {
+        size_t e = 64 + 24 * s;
+        EXPECT_EQ(rd32(b, e), uint32_t(s + 1)) << "section " << s;
+        EXPECT_EQ(rd32(b, e + 4), expect[s][0]) << "section " << s;
+        EXPECT_EQ(rd64(b, e + 8), expect[s][1]) << "section " << s;
+        EXPECT_EQ(rd64(b, e + 16), expect[s][2]) << "section " << s;
+    }
+    // Fields inside records: TARGET atomic_c at 208+64; region 0 size (u64) at 432+8;
+    // op 1 fused_parent (i32) at 1080+336+12; op 2 (PDP) pad_value: 60 common + 2*36 surfaces + 9*4 = +168.
+    EXPECT_EQ(rd32(b, 208 + 64), 8u);
+    EXPECT_EQ(std::string(reinterpret_cast<const char *>(&b[208])), "nv_small");
+    EXPECT_EQ(rd64(b, 432 + 8), 1216u);
+    EXPECT_EQ(rd32(b, 1080 + 336 + 12), 0u);
+    EXPECT_EQ(rd32(b, 1080 + 2 * 336 + 168), uint32_t(-128));
+    EXPECT_EQ(b[2088 + 5], uint8_t(5 * 7 + 1)); // blob copied verbatim
+}
+
+TEST(LoadableTest, RoundTripPreservesEveryField)
+{
+    Chain c;
+    TempDir dir;
+    std::string path = (dir.path / "chain.dlal").string();
+    dla_error err{};
+    ASSERT_EQ(dla_loadable_write_file(c.l, path.c_str(), &err), DLA_OK) << err.msg;
+    dla_loadable *r = nullptr;
+    ASSERT_EQ(dla_loadable_read_file(path.c_str(), &r, &err), DLA_OK) << err.msg;
+    EXPECT_STREQ(r->target_config, "nv_small");
+    EXPECT_STREQ(r->network, "chain");
+    EXPECT_EQ(r->atomic_c, 8u);
+    EXPECT_EQ(r->cbuf_entries_per_bank, 512u);
+    EXPECT_EQ(r->batch, 1u);
+    ASSERT_EQ(r->num_regions, 3u);
+    ASSERT_EQ(r->num_tensors, 2u);
+    ASSERT_EQ(r->num_layers, 1u);
+    ASSERT_EQ(r->num_ops, 3u);
+    ASSERT_EQ(r->blob_size, 1216u);
+    // Both sides are zero-initialised structs (padding included), so a byte comparison covers every field.
+    EXPECT_EQ(std::memcmp(r->regions, c.l->regions, 3 * sizeof(dla_lregion)), 0);
+    EXPECT_EQ(std::memcmp(r->tensors, c.l->tensors, 2 * sizeof(dla_ltensor)), 0);
+    EXPECT_EQ(std::memcmp(r->layers, c.l->layers, sizeof(dla_llayer)), 0);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(std::memcmp(&r->ops[i], &c.l->ops[i], sizeof(dla_lop)), 0) << "op " << i;
+    EXPECT_EQ(std::memcmp(r->blob, c.l->blob, 1216), 0);
+    // A few fields spelled out, so a failure says which.
+    EXPECT_EQ(r->ops[0].u.conv.pad_value, -3);
+    EXPECT_EQ(r->ops[0].u.conv.clip_truncate, 4u);
+    EXPECT_EQ(r->ops[1].u.sdp.bs.operand_offset, 1152u);
+    EXPECT_EQ(r->ops[1].u.sdp.out_cvt_offset, -7);
+    EXPECT_EQ(r->ops[2].u.pdp.dst.surface_stride, 32u * 4);
+    EXPECT_FLOAT_EQ(r->tensors[1].scale, 0.25f);
+    dla_loadable_destroy(r);
+}
+
+TEST(LoadableTest, WriteLeavesNoTemporaryFile)
+{
+    Chain c;
+    TempDir dir;
+    dla_error err{};
+    std::string path = (dir.path / "net.dlal").string();
+    ASSERT_EQ(dla_loadable_write_file(c.l, path.c_str(), &err), DLA_OK) << err.msg;
+    ASSERT_EQ(dla_loadable_write_file(c.l, path.c_str(), &err), DLA_OK) << err.msg; // overwrite in place
+    std::vector<std::string> names;
+    for (auto &e : fs::directory_iterator(dir.path))
+        names.push_back(e.path().filename().string());
+    ASSERT_EQ(names.size(), 1u);
+    EXPECT_EQ(names[0], "net.dlal");
+    // A failing write (directory missing) creates nothing and names the path.
+    std::string bad = (dir.path / "missing" / "x.dlal").string();
+    EXPECT_EQ(dla_loadable_write_file(c.l, bad.c_str(), &err), DLA_ERR_IO);
+    EXPECT_NE(std::string(err.msg).find(bad), std::string::npos) << err.msg;
+    EXPECT_FALSE(fs::exists(dir.path / "missing"));
+}
+
+TEST(LoadableTest, TruncatedFileIsRejected)
+{
+    Chain c;
+    std::vector<uint8_t> b = serialize(c.l);
+    dla_loadable *r = nullptr;
+    dla_error err{};
+    EXPECT_EQ(dla_loadable_read_buffer(b.data(), b.size() - 1, "t.dlal", &r, &err), DLA_ERR_FORMAT);
+    EXPECT_EQ(r, nullptr);
+    EXPECT_NE(std::string(err.msg).find("t.dlal: header says file_size 3304 but the file is 3303 bytes"),
+              std::string::npos)
+        << err.msg;
+    EXPECT_EQ(dla_loadable_read_buffer(b.data(), 40, "t.dlal", &r, &err), DLA_ERR_FORMAT);
+    EXPECT_NE(std::string(err.msg).find("shorter than the 64-byte header"), std::string::npos) << err.msg;
+    // On disk too, and the message names the file.
+    TempDir dir;
+    std::string path = (dir.path / "short.dlal").string();
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char *>(b.data()), 1000);
+    EXPECT_EQ(dla_loadable_read_file(path.c_str(), &r, &err), DLA_ERR_FORMAT);
+    EXPECT_EQ(std::string(err.msg).rfind(path + ":", 0), 0u) << err.msg;
+}
+
+TEST(LoadableTest, FlippedPayloadByteFailsTheChecksum)
+{
+    Chain c;
+    std::vector<uint8_t> b = serialize(c.l);
+    b[2088 + 100] ^= 0x01; // one bit of the weights
+    dla_loadable *r = nullptr;
+    dla_error err{};
+    EXPECT_EQ(dla_loadable_read_buffer(b.data(), b.size(), "f.dlal", &r, &err), DLA_ERR_FORMAT);
+    EXPECT_NE(std::string(err.msg).find("f.dlal: checksum mismatch"), std::string::npos) << err.msg;
+}
+
+TEST(LoadableTest, WrongMagicIsRejected)
+{
+    Chain c;
+    std::vector<uint8_t> b = serialize(c.l);
+    b[0] = 'X';
+    dla_loadable *r = nullptr;
+    dla_error err{};
+    EXPECT_EQ(dla_loadable_read_buffer(b.data(), b.size(), "m.dlal", &r, &err), DLA_ERR_FORMAT);
+    EXPECT_NE(std::string(err.msg).find("m.dlal: bad magic"), std::string::npos) << err.msg;
+}
+
+TEST(LoadableTest, FutureMajorVersionIsRejectedButHigherMinorAccepted)
+{
+    Chain c;
+    std::vector<uint8_t> b = serialize(c.l);
+    dla_loadable *r = nullptr;
+    dla_error err{};
+    std::vector<uint8_t> minor = b;
+    minor[6] = 3; // 1.3: same major, readable (the header is outside the CRC)
+    EXPECT_EQ(dla_loadable_read_buffer(minor.data(), minor.size(), "v.dlal", &r, &err), DLA_OK) << err.msg;
+    dla_loadable_destroy(r);
+    r = nullptr;
+    b[4] = 2;
+    EXPECT_EQ(dla_loadable_read_buffer(b.data(), b.size(), "v.dlal", &r, &err), DLA_ERR_FORMAT);
+    EXPECT_NE(std::string(err.msg).find("unsupported format version 2.0"), std::string::npos) << err.msg;
+    EXPECT_EQ(r, nullptr);
+}
+
+TEST(LoadableTest, SectionOfWrongSizeIsRejected)
+{
+    Chain c;
+    std::vector<uint8_t> b = serialize(c.l);
+    // REGIONS entry (index 1) count 3 -> 2: size 108 no longer equals 2 x 36. Fix the CRC so only the
+    // section check can object.
+    b[64 + 24 + 4] = 2;
+    uint32_t crc = dla_loadable_crc32(b.data() + 64, b.size() - 64);
+    for (int i = 0; i < 4; ++i)
+        b[24 + i] = uint8_t(crc >> (8 * i));
+    dla_loadable *r = nullptr;
+    dla_error err{};
+    EXPECT_EQ(dla_loadable_read_buffer(b.data(), b.size(), "s.dlal", &r, &err), DLA_ERR_FORMAT);
+    EXPECT_NE(std::string(err.msg).find("section REGIONS has size 108, expected 72"), std::string::npos) << err.msg;
+}
+
+TEST(LoadableTest, ValidateRejectsSurfaceOutsideItsRegion)
+{
+    Chain c;
+    dla_error err{};
+    ASSERT_EQ(dla_loadable_validate(c.l, &err), DLA_OK) << err.msg;
+    // PDP output 4x4x16: 2 surfaces x 128 B = 256 B exactly fills region 2; moving it 8 B over by offset
+    // makes it end at 264.
+    c.l->ops[2].u.pdp.dst.offset = 8;
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("op 2 (pdp"), std::string::npos) << err.msg;
+    EXPECT_NE(std::string(err.msg).find("ends at byte 264, outside region 2 of 256 bytes"), std::string::npos)
+        << err.msg;
+}
+
+TEST(LoadableTest, ValidateRejectsDependencyOnLaterOp)
+{
+    Chain c;
+    dla_error err{};
+    c.l->ops[0].num_deps = 1;
+    c.l->ops[0].deps[0] = 2;
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("op 0 (conv"), std::string::npos) << err.msg;
+    EXPECT_NE(std::string(err.msg).find("depends on op 2"), std::string::npos) << err.msg;
+}
+
+TEST(LoadableTest, ValidateRejectsConvWithoutSdpConsumerAndWrongFusedParentKind)
+{
+    Chain c;
+    dla_error err{};
+    c.l->ops[2].fused_parent = 0; // PDP fused to a conv: NVDLA pipelines are conv -> SDP -> PDP only
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("fused_parent op 0 is conv; a fused pdp needs a sdp parent"),
+              std::string::npos)
+        << err.msg;
+    Chain d;
+    d.l->num_ops = 1; // conv alone
+    EXPECT_EQ(dla_loadable_validate(d.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("conv has no SDP consumer"), std::string::npos) << err.msg;
+}
+
+TEST(LoadableTest, WriterRefusesAnInvalidLoadable)
+{
+    Chain c;
+    TempDir dir;
+    dla_error err{};
+    c.l->ops[1].u.sdp.bs.alu_op = 7;
+    std::string path = (dir.path / "bad.dlal").string();
+    EXPECT_EQ(dla_loadable_write_file(c.l, path.c_str(), &err), DLA_ERR_INVALID);
+    EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(LoadableTest, AppendBlobAlignsAndZeroFillsTheGap)
+{
+    dla_loadable *l = dla_loadable_create();
+    uint64_t off = 99;
+    const uint8_t a[3] = {1, 2, 3}, b[2] = {9, 9};
+    ASSERT_EQ(dla_loadable_append_blob(l, a, 3, 1, &off), DLA_OK);
+    EXPECT_EQ(off, 0u);
+    ASSERT_EQ(dla_loadable_append_blob(l, b, 2, 8, &off), DLA_OK);
+    EXPECT_EQ(off, 8u); // 3 rounded up to a multiple of 8
+    EXPECT_EQ(l->blob_size, 10u);
+    for (int i = 3; i < 8; ++i)
+        EXPECT_EQ(l->blob[i], 0);
+    EXPECT_EQ(dla_loadable_append_blob(l, b, 2, 6, &off), DLA_ERR_INVALID); // not a power of two
+    dla_loadable_destroy(l);
+}
+
+} // namespace
