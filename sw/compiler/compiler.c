@@ -1,0 +1,102 @@
+/* dla_compile_onnx (dla/compiler.h): runs the passes in order (docs/compiler.md) and writes the
+ * compile report: one line per DLA layer with its ONNX nodes, output shape, precision and tiling,
+ * then a summary. */
+#include <string.h>
+
+#include "dla/compiler.h"
+#include "graph.h"
+
+static const char *weight_mode_name(int mode)
+{
+    return mode == 0 ? "all weights" : mode == 1 ? "2 kernel groups (ping-pong)" : "1 kernel group";
+}
+
+static void write_report(const ir_graph *g, const dla_compile_opts *opts, const dla_loadable *ld)
+{
+    FILE *f = opts->report;
+    const char *prec = dla_precision_name((uint32_t)opts->precision);
+    fprintf(f, "dlasim compile report: %s for '%s', %s, batch %lld\n", g->base, opts->cfg->name, prec,
+            (long long)g->batch);
+    uint64_t macs = 0;
+    for (int i = 0; i < g->n_layers; i++) {
+        const ir_layer *l = &g->layers[i];
+        char shape[64];
+        int64_t d[4];
+        ir_nchw(&g->tensors[l->out], d);
+        snprintf(shape, sizeof shape, "%lldx%lldx%lldx%lld", (long long)d[0], (long long)d[1], (long long)d[2],
+                 (long long)d[3]);
+        fprintf(f, "%4d %-8s %-18s %-5s %s", i, l->type, shape, prec, l->name);
+        if (l->kind == IR_LAYER_CONV && l->n_tiles > 0) {
+            uint32_t dmax = 0;
+            int overlap = 0;
+            const ir_conv *c = &g->nodes[l->conv_node].conv;
+            for (int k = 0; k < l->n_tiles; k++)
+                if (l->tiles[k].data_banks > dmax)
+                    dmax = l->tiles[k].data_banks;
+            if (l->h_splits > 1) {
+                int eff = (c->kh - 1) * c->dy + 1;
+                overlap = eff > c->sy ? eff - c->sy : 0;
+            }
+            fprintf(f, " | eps %u, data banks %u, weight banks %u (%s), %d H split%s", l->tiles[0].entry_per_slice, dmax,
+                    l->tiles[0].weight_banks, weight_mode_name(l->tiles[0].weight_mode), l->h_splits,
+                    l->h_splits == 1 ? "" : "s");
+            if (l->h_splits > 1)
+                fprintf(f, " (%d overlap rows)", overlap);
+            if (l->k_slices > 1)
+                fprintf(f, ", %d channel slices (groups %d)", l->k_slices, c->groups);
+        }
+        if (l->ew_in >= 0)
+            fprintf(f, " | EW operand %s", g->tensors[l->ew_in].name);
+        if (opts->precision == DLA_PRECISION_INT8)
+            fprintf(f, " | out scale %.6g", g->tensors[l->out].scale);
+        fprintf(f, "\n");
+        macs += l->macs;
+    }
+    fprintf(f, "summary: %d layers, %u ops, %llu MACs (%llu per image), %llu weight bytes, %llu activation bytes\n",
+            g->n_layers, ld->num_ops, (unsigned long long)macs,
+            (unsigned long long)(g->batch > 0 ? macs / (uint64_t)g->batch : macs), (unsigned long long)g->weights_bytes,
+            (unsigned long long)g->activations_bytes);
+}
+
+dla_status dla_compile_onnx(const char *onnx_path, const dla_compile_opts *opts, dla_loadable **out, dla_error *err)
+{
+    if (!out)
+        return dla_error_set(err, DLA_ERR_INVALID, "dla_compile_onnx: out is NULL");
+    *out = NULL;
+    if (!onnx_path || !opts || !opts->cfg)
+        return dla_error_set(err, DLA_ERR_INVALID, "dla_compile_onnx: path, options and target config are required");
+    const dla_config *cfg = opts->cfg;
+    if (opts->precision != DLA_PRECISION_INT8 && opts->precision != DLA_PRECISION_FP16)
+        return dla_error_set(err, DLA_ERR_INVALID, "%s: precision %s is not a DLA compute precision (int8 or fp16)",
+                             onnx_path, dla_precision_name((uint32_t)opts->precision));
+    if ((opts->precision == DLA_PRECISION_INT8 && !cfg->core.features.int8) ||
+        (opts->precision == DLA_PRECISION_FP16 && !cfg->core.features.fp16))
+        return dla_error_set(err, DLA_ERR_UNSUPPORTED, "%s: target '%s' does not support %s", onnx_path, cfg->name,
+                             dla_precision_name((uint32_t)opts->precision));
+    if (opts->batch < 0 || opts->calibration_samples < 0)
+        return dla_error_set(err, DLA_ERR_INVALID, "%s: batch (%d) and calibration_samples (%d) must be >= 0",
+                             onnx_path, opts->batch, opts->calibration_samples);
+    ir_graph *g = NULL;
+    dla_status st = ir_import_onnx(onnx_path, opts->batch, &g, err);
+    if (st != DLA_OK)
+        return st;
+    for (int i = 0; i < g->n_inputs; i++) {
+        int64_t d[4];
+        if (!ir_nchw(&g->tensors[g->inputs[i]], d)) {
+            st = dla_error_set(err, DLA_ERR_UNSUPPORTED, "%s: input '%s' must be N x C x H x W or N x C", g->base,
+                               g->tensors[g->inputs[i]].name);
+            goto done;
+        }
+    }
+    if ((st = ir_fold_shapes(g, err)) != DLA_OK || (st = ir_canonicalize(g, err)) != DLA_OK ||
+        (st = ir_check_legality(g, cfg, opts->report, err)) != DLA_OK || (st = ir_fuse(g, err)) != DLA_OK ||
+        (opts->precision == DLA_PRECISION_INT8 && (st = ir_calibrate(g, opts, err)) != DLA_OK) ||
+        (st = ir_quantize(g, opts, err)) != DLA_OK || (st = ir_tile(g, cfg, opts->precision, err)) != DLA_OK ||
+        (st = ir_memory_plan(g, cfg, opts->precision, err)) != DLA_OK || (st = ir_emit(g, opts, out, err)) != DLA_OK)
+        goto done;
+    if (opts->report)
+        write_report(g, opts, *out);
+done:
+    ir_graph_destroy(g);
+    return st;
+}

@@ -1,0 +1,250 @@
+/* The compiler's internal graph IR (docs/compiler.md "IR"): tensors and nodes as imported from ONNX,
+ * rewritten in place by the passes, then grouped into DLA layers (fusion) that carry quantisation,
+ * tiling and memory decisions down to emission. Internal to sw/compiler; not a public contract. */
+#ifndef DLA_COMPILER_GRAPH_H
+#define DLA_COMPILER_GRAPH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dla/compiler.h"
+#include "dla/config.h"
+#include "dla/loadable.h"
+#include "dla/status.h"
+
+#define IR_MAX_RANK 8
+/* Import limits: refuse before allocating (a malformed file must not make us allocate terabytes). */
+#define IR_MAX_DIM ((int64_t)1 << 24)
+#define IR_MAX_ELEMS ((int64_t)1 << 30)
+#define IR_MAX_CONST_BYTES ((int64_t)1 << 31)
+
+/* ONNX TensorProto.DataType values we understand. */
+enum {
+    IR_ONNX_FLOAT = 1, IR_ONNX_UINT8 = 2, IR_ONNX_INT8 = 3, IR_ONNX_INT32 = 6, IR_ONNX_INT64 = 7,
+    IR_ONNX_BOOL = 9, IR_ONNX_FLOAT16 = 10, IR_ONNX_DOUBLE = 11
+};
+
+typedef struct ir_tensor {
+    char *name;
+    int rank;                   /* -1: shape not known (yet) */
+    int64_t dims[IR_MAX_RANK];
+    int elem_type;              /* ONNX data type (logical) */
+    bool is_const;
+    bool is_input;              /* network input */
+    bool is_output;             /* network output */
+    /* Constant payload: floating types are held as float, integer/bool types as int64. */
+    float *f;
+    int64_t *i;
+    int producer;               /* node index, -1 for inputs and constants */
+    /* Calibration and quantisation. */
+    float absmax;               /* max |x| seen by the calibration forward pass */
+    float scale;                /* INT8: real = q * scale */
+    int alias_of;               /* a flatten/reshape view of another tensor (same bytes), -1 if none */
+    /* Memory plan */
+    int region;                 /* loadable region index, -1 if not materialised */
+    uint64_t offset;
+    uint32_t line_stride, surface_stride;
+    uint64_t batch_stride;
+    int64_t bytes;              /* all batch images */
+    int first_layer, last_layer; /* lifetime in layer order (memory planning) */
+    int *war, n_war;            /* earlier tensors whose bytes this one overwrites (WAR hazards) */
+    int loadable_tensor;        /* index in the loadable's tensors[], -1 if none */
+} ir_tensor;
+
+typedef enum ir_attr_type { IR_ATTR_INT, IR_ATTR_FLOAT, IR_ATTR_STRING, IR_ATTR_INTS, IR_ATTR_FLOATS, IR_ATTR_TENSOR, IR_ATTR_OTHER } ir_attr_type;
+
+typedef struct ir_attr {
+    char *name;
+    ir_attr_type type;
+    int64_t i;
+    float f;
+    char *s;
+    int64_t *ints;
+    float *floats;
+    int n;                      /* elements of ints / floats */
+    int tensor;                 /* IR_ATTR_TENSOR: a constant tensor of the graph */
+} ir_attr;
+
+/* Canonical node kinds (canonicalize.c); everything else stays IR_OP_ONNX with its op_type. */
+typedef enum ir_kind {
+    IR_OP_ONNX = 0,   /* not (yet) canonical: op_type says what it is */
+    IR_OP_CONV,       /* Conv / FC (1x1 or whole-input kernel on a cube) */
+    IR_OP_POOL,       /* MaxPool / AveragePool (GlobalAveragePool rewritten) */
+    IR_OP_SCALE,      /* per-channel y = x * mul[c] + add[c] (BN without conv, Mul/Add by constants) */
+    IR_OP_ADD,        /* element-wise sum of two activations of equal shape */
+    IR_OP_RELU,
+    IR_OP_CLIP,       /* Clip(lo, hi) */
+    IR_OP_VIEW,       /* Flatten / Reshape that only renames the NCHW bytes (N,C,1,1) <-> (N,C) */
+    IR_OP_DEAD        /* removed */
+} ir_kind;
+
+typedef struct ir_conv {
+    int weight, bias;           /* constant tensors: weight K x (C/groups) x R x S; bias K or -1 */
+    int k, c, kh, kw;
+    int sy, sx, dy, dx;
+    int pt, pl, pb, pr;
+    int groups;
+    bool fc;                    /* came from Gemm/MatMul */
+} ir_conv;
+
+typedef struct ir_pool {
+    bool max;                   /* else average */
+    int kh, kw, sy, sx, pt, pl, pb, pr;
+    bool count_include_pad;
+    bool zero_pad;              /* padding holds zeros (a folded Pad), also for max pooling */
+} ir_pool;
+
+typedef struct ir_node {
+    char *name;
+    char *op_type;
+    ir_kind kind;
+    int n_in, n_out;
+    int *in;                    /* tensor indices, -1 = optional input left empty */
+    int *out;
+    int n_attrs;
+    ir_attr *attrs;
+    ir_conv conv;               /* IR_OP_CONV */
+    ir_pool pool;               /* IR_OP_POOL */
+    int scale_mul, scale_add;   /* IR_OP_SCALE: constant tensors of C floats (-1 = 1 / 0) */
+    float clip_lo, clip_hi;     /* IR_OP_CLIP */
+    char *merged;               /* names of nodes folded into this one (" + " separated), or NULL */
+} ir_node;
+
+typedef enum ir_layer_kind { IR_LAYER_CONV, IR_LAYER_SDP, IR_LAYER_POOL } ir_layer_kind;
+
+/* One hardware convolution op of a layer (tiling.c): a channel slice (grouped conv) x a row split. */
+typedef struct ir_conv_tile {
+    int k0, kn;                 /* output channels [k0, k0+kn) */
+    int c0, cn;                 /* input channels [c0, c0+cn) read (surface aligned) */
+    int in_row0, in_rows;       /* input rows read */
+    int out_row0, out_rows;     /* output rows written */
+    int pad_top, pad_bottom;
+    uint32_t entry_per_slice, data_banks, weight_banks;
+    bool full_weights;          /* all weights of this slice stay in CBUF */
+    int weight_mode;            /* 0 all weights, 1 two kernel groups (ping-pong), 2 one kernel group */
+    uint64_t weight_offset, weight_bytes; /* in the weights region (memory_plan.c) */
+} ir_conv_tile;
+
+typedef struct ir_layer {
+    ir_layer_kind kind;
+    char name[DLA_LNAME_MAX];
+    char type[32];
+    int *nodes;                 /* ONNX-level nodes fused here (for names and the report) */
+    int n_nodes;
+    int in;                     /* activation tensor read */
+    int out;                    /* tensor written */
+    int conv_node;              /* IR_LAYER_CONV: the conv node */
+    int pool_node;              /* IR_LAYER_POOL */
+    int scale_mul, scale_add;   /* SDP-only: per-channel scale/shift (-1 when absent) */
+    int ew_in;                  /* element-wise operand tensor, -1 if none */
+    bool relu_before_ew;        /* ReLU in the BS stage (conv -> relu -> add) */
+    bool relu;                  /* ReLU at the end of the SDP (after EW when there is one) */
+    bool clip;
+    float clip_hi;              /* clip(0, hi) after ReLU */
+    /* quantize.c */
+    uint32_t clip_truncate;
+    dla_lsdp sdp;               /* SDP template: stages, cvts and precisions; surfaces filled at emission */
+    int16_t *operands;          /* per-kernel {alu, mul} pairs (K x 2), or NULL */
+    void *qweights;             /* K x (C/groups) x R x S, int8 or binary16 */
+    uint64_t operand_offset;    /* in the weights region (memory_plan.c) */
+    /* tiling.c */
+    ir_conv_tile *tiles;
+    int n_tiles;
+    int h_splits, k_slices;
+    uint64_t macs;              /* useful MACs, all images */
+} ir_layer;
+
+typedef struct ir_graph {
+    char *path;                 /* the ONNX file, for messages */
+    const char *base;           /* its basename */
+    ir_tensor *tensors;
+    int n_tensors, cap_tensors;
+    ir_node *nodes;
+    int n_nodes, cap_nodes;
+    int *inputs, n_inputs;      /* network inputs (non-constant graph inputs) */
+    int *outputs, n_outputs;
+    int64_t opset;
+    int64_t model_batch;        /* batch of the first input as exported */
+    int64_t batch;              /* batch compiled for */
+    /* name -> tensor index (open addressing) */
+    int *hash;
+    int hash_cap;
+    ir_layer *layers;
+    int n_layers;
+    /* memory_plan.c */
+    uint64_t weights_bytes, activations_bytes;
+} ir_graph;
+
+/* graph.c: construction and queries. */
+ir_graph *ir_graph_create(const char *path);
+void ir_graph_destroy(ir_graph *g);
+int ir_tensor_find(const ir_graph *g, const char *name);
+/* New tensor with this name (unique: existing name -> its index when reuse, else a fresh suffix). */
+dla_status ir_tensor_add(ir_graph *g, const char *name, int *index, dla_error *err);
+dla_status ir_node_add(ir_graph *g, const char *name, const char *op_type, int n_in, int n_out, int *index,
+                       dla_error *err);
+int64_t ir_numel(const ir_tensor *t);
+/* The tensor holding t's bytes (follows flatten views). */
+int ir_resolve(const ir_graph *g, int t);
+/* Set a constant payload (takes ownership of f or i). */
+void ir_tensor_set_const_f(ir_tensor *t, float *f, int elem_type);
+void ir_tensor_set_const_i(ir_tensor *t, int64_t *i, int elem_type);
+/* A new constant float tensor with the given shape (data zeroed), for rewritten weights. */
+dla_status ir_const_new_f(ir_graph *g, const char *name, int rank, const int64_t *dims, int *index, dla_error *err);
+const ir_attr *ir_attr_get(const ir_node *n, const char *name);
+int64_t ir_attr_int(const ir_node *n, const char *name, int64_t def);
+float ir_attr_float(const ir_node *n, const char *name, float def);
+/* Node indices reading tensor t (fills up to max, returns the count). */
+int ir_consumers(const ir_graph *g, int t, int *out, int max);
+bool ir_is_float_type(int elem_type);
+/* The tensor as an N x C x H x W cube: rank 4 as is, rank 2 (N x C) as N x C x 1 x 1. */
+bool ir_nchw(const ir_tensor *t, int64_t d[4]);
+const char *ir_shape_str(const ir_tensor *t, char *buf, size_t size);
+/* Nodes in a topological order (alive ones only); caller frees. */
+dla_status ir_topo_order(const ir_graph *g, int **order, int *n, dla_error *err);
+/* Append " + name" to n->merged (fusion names). */
+dla_status ir_node_merge_name(ir_node *n, const char *name, dla_error *err);
+/* Put "name + " in front (a node folded in from upstream, e.g. Pad or Flatten). */
+dla_status ir_node_prepend_name(ir_node *n, const char *name, dla_error *err);
+char *ir_strdup(const char *s);
+uint16_t ir_f32_to_f16(float f);
+float ir_f16_to_f32(uint16_t h);
+
+/* The passes, in pipeline order. Each returns DLA_OK or fills err naming the file and node. */
+dla_status ir_import_onnx(const char *path, int64_t batch, ir_graph **out, dla_error *err);
+dla_status ir_fold_shapes(ir_graph *g, dla_error *err);
+dla_status ir_canonicalize(ir_graph *g, dla_error *err);
+dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, dla_error *err);
+dla_status ir_fuse(ir_graph *g, dla_error *err);
+dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool track_absmax, float **outputs,
+                                dla_error *err);
+/* INT8: absmax of every tensor over opts->calibration_samples synthetic batches (inputs uniform in
+ * [-1, 1) from xorshift64* seeded by opts->calibration_seed). ir_quantize then uses the absmax. */
+dla_status ir_calibrate(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
+dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
+uint32_t ir_entry_per_slice(int64_t C, int64_t W, const dla_config *cfg, dla_precision prec);
+dla_status ir_tile(ir_graph *g, const dla_config *cfg, dla_precision prec, dla_error *err);
+dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec, dla_error *err);
+dla_status ir_emit(ir_graph *g, const dla_compile_opts *opts, dla_loadable **out, dla_error *err);
+
+/* Window geometry of a Conv or pooling node on an HxW input (pads from pads/auto_pad, ceil_mode
+ * turned into extra bottom/right padding), checked; shared by shape inference and canonicalisation. */
+typedef struct ir_window {
+    int kh, kw, sy, sx, dy, dx, pt, pl, pb, pr;
+    int64_t oh, ow;
+} ir_window;
+dla_status ir_window_geometry(const ir_graph *g, const ir_node *n, int64_t h, int64_t w, int64_t kh, int64_t kw,
+                              bool pool, ir_window *out, dla_error *err);
+
+/* Helpers shared by passes. */
+uint64_t ir_xorshift64s(uint64_t *state);           /* xorshift64* (documented calibration PRNG) */
+int ir_fraction_bits(void);                         /* F of docs/datapath.md */
+uint64_t ir_dc_weight_bytes(int k, int c, int r, int s, int atomic_c, int atomic_k, dla_precision prec);
+/* Write weights w[k][c][r][s] (kn kernels, cn channels, either int8 or binary16) in DC format. */
+void ir_dc_weight_pack(const void *w, int kn, int cn, int r, int s, int atomic_c, int atomic_k, dla_precision prec,
+                       uint8_t *dst);
+int ir_bpe(dla_precision prec);
+
+#endif

@@ -1,0 +1,157 @@
+/* Memory planning: NVDLA feature layout for every tensor in memory, the regions (one WEIGHTS, one
+ * INPUT per network input, one OUTPUT per network output, one ACTIVATIONS), weight and SDP operand
+ * offsets, and first-fit placement of intermediates by lifetime, recording which earlier tensors
+ * each placement overwrites so emission can add the write-after-read dependencies. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+
+#define PLACE_ALIGN 128 /* weights are padded to 128 B (docs/datapath.md); tensors share the rule */
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) / a * a;
+}
+
+static void feature_layout(ir_tensor *t, int atom, int bpe)
+{
+    int64_t d[4];
+    ir_nchw(t, d);
+    int64_t cps = atom / bpe;
+    t->line_stride = (uint32_t)(d[3] * atom);
+    t->surface_stride = (uint32_t)(d[2] * (int64_t)t->line_stride);
+    t->batch_stride = (uint64_t)((d[1] + cps - 1) / cps) * t->surface_stride;
+    t->bytes = (int64_t)(d[0] * (int64_t)t->batch_stride);
+}
+
+typedef struct span {
+    uint64_t off, size;
+    int tensor;
+} span;
+
+static dla_status add_war(ir_graph *g, int t, int earlier, dla_error *err)
+{
+    ir_tensor *x = &g->tensors[t];
+    for (int i = 0; i < x->n_war; i++)
+        if (x->war[i] == earlier)
+            return DLA_OK;
+    int *w = realloc(x->war, (size_t)(x->n_war + 1) * sizeof(int));
+    if (!w)
+        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (memory plan)", g->base);
+    x->war = w;
+    x->war[x->n_war++] = earlier;
+    return DLA_OK;
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+    const span *x = a, *y = b;
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
+dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec, dla_error *err)
+{
+    int atom = cfg->core.memory_atomic_bytes, bpe = ir_bpe(prec);
+    dla_status st = DLA_OK;
+    int out_base = 1 + g->n_inputs, act_region = 1 + g->n_inputs + g->n_outputs;
+    /* I/O tensors */
+    for (int i = 0; i < g->n_inputs; i++) {
+        ir_tensor *t = &g->tensors[g->inputs[i]];
+        feature_layout(t, atom, bpe);
+        t->region = 1 + i;
+        t->offset = 0;
+    }
+    for (int i = 0; i < g->n_outputs; i++) {
+        int r = ir_resolve(g, g->outputs[i]);
+        ir_tensor *t = &g->tensors[r];
+        bool computed = false;
+        for (int k = 0; k < g->n_layers && !computed; k++)
+            computed = g->layers[k].out == r;
+        if (!computed || t->region >= 0)
+            return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                                 "%s: output '%s' is a constant, a network input or another output: nothing for the "
+                                 "DLA to compute",
+                                 g->base, g->tensors[g->outputs[i]].name);
+        feature_layout(t, atom, bpe);
+        t->region = out_base + i;
+        t->offset = 0;
+    }
+    /* weights and per-kernel operands */
+    uint64_t woff = 0;
+    for (int i = 0; i < g->n_layers; i++) {
+        ir_layer *l = &g->layers[i];
+        for (int k = 0; k < l->n_tiles; k++) {
+            ir_conv_tile *t = &l->tiles[k];
+            if (k > 0 && t->k0 == l->tiles[k - 1].k0) {
+                t->weight_offset = l->tiles[k - 1].weight_offset; /* row splits share the slice's weights */
+                continue;
+            }
+            t->weight_offset = woff;
+            woff = align_up(woff + t->weight_bytes, PLACE_ALIGN);
+        }
+        if (l->operands) {
+            l->operand_offset = woff;
+            woff = align_up(woff + (uint64_t)g->tensors[l->out].dims[1] * 4u, PLACE_ALIGN);
+        }
+    }
+    g->weights_bytes = woff;
+    /* intermediates: lifetimes in layer order */
+    for (int i = 0; i < g->n_layers; i++) {
+        ir_layer *l = &g->layers[i];
+        ir_tensor *o = &g->tensors[l->out];
+        o->first_layer = i;
+        if (o->last_layer < i)
+            o->last_layer = i;
+        int reads[2] = {l->in, l->ew_in};
+        for (int k = 0; k < 2; k++)
+            if (reads[k] >= 0 && g->tensors[reads[k]].last_layer < i)
+                g->tensors[reads[k]].last_layer = i;
+    }
+    span *live = calloc((size_t)g->n_layers + 1, sizeof *live), *hist = calloc((size_t)g->n_layers + 1, sizeof *hist);
+    int n_live = 0, n_hist = 0;
+    uint64_t peak = 0;
+    if (!live || !hist) {
+        st = dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (memory plan)", g->base);
+        goto done;
+    }
+    for (int i = 0; i < g->n_layers; i++) {
+        int ti = g->layers[i].out;
+        ir_tensor *t = &g->tensors[ti];
+        if (t->region < 0) {
+            feature_layout(t, atom, bpe);
+            uint64_t size = align_up((uint64_t)t->bytes, PLACE_ALIGN), off = 0;
+            qsort(live, (size_t)n_live, sizeof *live, cmp_span);
+            for (int k = 0; k < n_live; k++) { /* first gap that fits */
+                if (live[k].off >= off + size)
+                    break;
+                uint64_t end = live[k].off + live[k].size;
+                if (end > off)
+                    off = end;
+            }
+            t->region = act_region;
+            t->offset = off;
+            if (off + size > peak)
+                peak = off + size;
+            live[n_live++] = (span){off, size, ti};
+            for (int k = 0; k < n_hist; k++)
+                if (hist[k].off < off + size && off < hist[k].off + hist[k].size)
+                    if ((st = add_war(g, ti, hist[k].tensor, err)) != DLA_OK)
+                        goto done;
+        }
+        /* free what this layer was the last to read (and dead outputs) */
+        for (int k = 0; k < n_live;) {
+            if (g->tensors[live[k].tensor].last_layer <= i) {
+                hist[n_hist++] = live[k];
+                live[k] = live[--n_live];
+            } else {
+                k++;
+            }
+        }
+    }
+    g->activations_bytes = peak;
+done:
+    free(live);
+    free(hist);
+    return st;
+}
