@@ -111,7 +111,7 @@ static void compose(const ir_graph *g, const violation *v, int n, dla_error *err
     if (m->len > budget) {
         m->len = 0;
         m->text[0] = '\0';
-        bool *done = calloc((size_t)n, sizeof(bool));
+        bool *done = calloc(n > 0 ? (size_t)n : 1, sizeof(bool));
         int listed = 0;
         for (int i = 0; i < n && done; i++) {
             if (done[i])

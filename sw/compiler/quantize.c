@@ -24,14 +24,14 @@ static int64_t rshr64(int64_t x, int s)
     return s == 0 ? x : (x + ((int64_t)1 << (s - 1))) >> s;
 }
 
-/* Largest shift <= max with every |round(f[k] * 2^(shift - F))| <= OPERAND_MAX; -1 if none. */
+/* Largest shift <= max with every |round(f[k] * 2^(shift + F))| <= OPERAND_MAX; -1 if none. */
 static int choose_shift(const double *f, int n, int frac, int max)
 {
     double mx = 0;
     for (int k = 0; k < n; k++)
         mx = fmax(mx, fabs(f[k]));
     for (int s = max; s >= 0; s--)
-        if (llround(mx * ldexp(1.0, s - frac)) <= OPERAND_MAX)
+        if (mx * ldexp(1.0, s + frac) < OPERAND_MAX + 0.5) /* in double: no llround overflow */
             return s;
     return -1;
 }
@@ -67,7 +67,7 @@ static dla_status set_ew(const ir_graph *g, ir_layer *l, float se, float sy, int
     if (s < 0)
         return qerr(g, l, err, "element-wise operand scale ratio too large for the EW converter");
     ew->cvt_shift = (uint32_t)s;
-    ew->cvt_scale = (int32_t)llround(f * ldexp(1.0, s - F));
+    ew->cvt_scale = (int32_t)llround(f * ldexp(1.0, s + F));
     return DLA_OK;
 }
 
@@ -134,7 +134,7 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
         }
         for (int k = 0; k < c->k; k++) {
             l->operands[2 * k] = (int16_t)rshr64(bq[k], ash);
-            l->operands[2 * k + 1] = (int16_t)llround(M[k] * ldexp(1.0, shift - F));
+            l->operands[2 * k + 1] = (int16_t)llround(M[k] * ldexp(1.0, shift + F));
         }
         free(M);
         free(bq);
@@ -168,7 +168,7 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
         bs->mul_shift = (uint32_t)shift;
         if (!has_scale) {
             bs->mul_src = DLA_OPERAND_PER_LAYER;
-            bs->mul_operand = (int32_t)llround(M[0] * ldexp(1.0, shift - F));
+            bs->mul_operand = (int32_t)llround(M[0] * ldexp(1.0, shift + F));
             bs->relu = l->relu_before_ew || (l->relu && l->ew_in < 0);
         } else {
             /* BS multiplies (per channel), BN adds the shift in output units * 2^F (so a zero scale works). */
@@ -190,7 +190,7 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
             for (int k = 0; k < K; k++) {
                 double a = l->scale_add >= 0 ? g->tensors[l->scale_add].f[k] / (double)sy * ldexp(1.0, F) : 0.0;
                 l->operands[2 * k] = (int16_t)rshr64(llround(a), ash);
-                l->operands[2 * k + 1] = (int16_t)llround(M[k] * ldexp(1.0, shift - F));
+                l->operands[2 * k + 1] = (int16_t)llround(M[k] * ldexp(1.0, shift + F));
             }
             bs->mul_src = DLA_OPERAND_PER_KERNEL;
             bs->operand_region = 0;

@@ -77,9 +77,9 @@ TEST(QuantizeTest, WeightMax127HundredthsGivesScaleOneHundredthAndHandComputedOp
     EXPECT_EQ(q[1], 50);
     EXPECT_EQ(q[2], -127);
     EXPECT_EQ(q[3], 40);
-    // M = s_x s_w / s_y = [0.005, 0.0025]; F = 8; the largest shift with |m| <= 32767:
-    // 0.005 * 2^(30 - 8) = 20971.52 -> 20972 fits, 2^23 would give 41943 -> mul_shift 30.
-    EXPECT_EQ(l->sdp.bs.mul_shift, 30u);
+    // M = s_x s_w / s_y = [0.005, 0.0025]; F = 8; m = M * 2^(mul_shift + F), the largest shift
+    // with |m| <= 32767: 0.005 * 2^(14 + 8) = 20971.52 -> 20972 fits, 2^23 would give 41943 -> 14.
+    EXPECT_EQ(l->sdp.bs.mul_shift, 14u);
     EXPECT_EQ(l->operands[1], 20972);
     EXPECT_EQ(l->operands[3], 10486); // 0.0025 * 2^22 = 10485.76
     // bias / (s_x s_w) = [0.3 / 1e-4, -0.1 / 5e-5] = [3000, -2000]: fits int16, alu_shift 0
@@ -113,8 +113,8 @@ TEST(QuantizeTest, BiasBeyondInt16TakesTheSmallestAluShift)
     // s_w = 0.001; bias 10 / (0.01 * 0.001) = 1e6; rshr by 4 = 62500 > 32767, by 5 = 31250 -> shift 5
     EXPECT_EQ(l->sdp.bs.alu_shift, 5u);
     EXPECT_EQ(l->operands[0], 31250);
-    // M = 0.0005: 0.0005 * 2^25 = 16777.2 fits, 2^26 gives 33554 -> mul_shift 33
-    EXPECT_EQ(l->sdp.bs.mul_shift, 33u);
+    // M = 0.0005: 0.0005 * 2^(17 + 8) = 16777.2 fits, 2^26 gives 33554 -> mul_shift 17
+    EXPECT_EQ(l->sdp.bs.mul_shift, 17u);
     EXPECT_EQ(l->operands[1], 16777);
     ir_graph_destroy(g);
 }
@@ -134,10 +134,10 @@ TEST(QuantizeTest, ResidualOperandIsConvertedIntoOutputUnitsWithFFractionBits)
     dla_error err{};
     ASSERT_EQ(ir_quantize(g, &o, &err), DLA_OK) << err.msg;
     const dla_lsdp &s = g->layers[0].sdp;
-    // e' = e * s_e / s_y * 2^F = e * 2 * 2^8: the largest shift with cvt_scale <= 32767 is
-    // 2 * 2^(21 - 8) = 16384 (2^22 would give 32768).
+    // e' = e * s_e / s_y * 2^F = rshr(e * cvt_scale, cvt_shift), so cvt_scale = 2 * 2^(cvt_shift + 8);
+    // the largest shift with cvt_scale <= 32767 is 5: 2 * 2^13 = 16384 (shift 6 would give 32768).
     EXPECT_EQ(s.ew.enable, 1u);
-    EXPECT_EQ(s.ew.cvt_shift, 21u);
+    EXPECT_EQ(s.ew.cvt_shift, 5u);
     EXPECT_EQ(s.ew.cvt_scale, 16384);
     EXPECT_EQ(s.ew.cvt_offset, 0);
     EXPECT_EQ(s.ew.alu_op, (uint32_t)DLA_ALU_SUM);
