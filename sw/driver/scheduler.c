@@ -86,6 +86,8 @@ static void wr(sched *s, uint32_t addr, uint32_t value)
         fprintf(stderr, "dla%d @%" PRIu64 ": write %s+0x%03x = 0x%08x\n", s->d->opts.core, dla_ctl_now_cycles(s->ctl),
                 u == U_COUNT ? "GLB" : drv_units[u].name, addr & 0xfffu, value);
     }
+    /* The controller composes each value before the bus carries it: its cycles, then CSB's. */
+    dla_ctl_spend_falcon_cycles(s->ctl, (uint64_t)s->core->falcon_cycles_per_reg_write);
     dla_status st = dla_ctl_csb_write(s->ctl, addr, value);
     if (st != DLA_OK)
         fail(s, st, "CSB write of 0x%08x to 0x%05x failed", value, addr);
@@ -375,13 +377,18 @@ static dla_status build_records(sched *s)
         dla_layer_record r;
         memset(&r, 0, sizeof r);
         uint64_t conv_mem = 0, conv_out = 0, conv_busy = 0, mem = 0, busy = 0;
-        bool any = false, has_conv = false, fp16 = false;
+        bool any = false, has_start = false, has_conv = false, fp16 = false;
         for (uint32_t i = 0; i < l->num_ops; ++i) {
             if (l->ops[i].layer != y)
                 continue;
             const perf *f = &s->ops[i].pf;
-            if (!any || f->start < r.start_cycle)
+            /* A fused consumer (SDP/PDP fed on the fly) is enabled before its producer and idles
+             * until data flows, so the layer starts when its head op starts. */
+            bool head = l->ops[i].fused_parent < 0;
+            if (head && (!has_start || f->start < r.start_cycle)) {
                 r.start_cycle = f->start;
+                has_start = true;
+            }
             if (!any || f->end > r.end_cycle)
                 r.end_cycle = f->end;
             any = true;

@@ -602,7 +602,9 @@ TEST(DriverTest, LayerRecordAggregatesExtensionPerfRegisters)
     conv_sdp_net(n, false);
     Rig r;
     // conv (CACC group 0): cycles 1000..3000, 147456 MACs; CDMA read 5000 B; CSC stall_mem 1500 >
-    // stall_out 100 and busy 400 -> "memory". SDP group 0: 900..3100, writes 384 B.
+    // stall_out 100 and busy 400 -> "memory". SDP group 0: 900..3100, writes 384 B. The SDP is
+    // enabled before the conv (downstream first) and idles until data flows, so the layer starts
+    // when its head op, the conv, starts (1000) and ends when the last op ends (3100).
     fake_set_ext64(r.p, NVDLA_CACC_BASE, 0, DLASIM_EXT_PERF_START_CYCLE, 1000);
     fake_set_ext64(r.p, NVDLA_CACC_BASE, 0, DLASIM_EXT_PERF_END_CYCLE, 3000);
     fake_set_ext64(r.p, NVDLA_CACC_BASE, 0, DLASIM_EXT_PERF_MACS, 147456);
@@ -620,14 +622,14 @@ TEST(DriverTest, LayerRecordAggregatesExtensionPerfRegisters)
     ASSERT_EQ(count, 1u);
     EXPECT_STREQ(rec[0].name, "Conv_0 + Relu_1");
     EXPECT_STREQ(rec[0].engine, "DLA0");
-    EXPECT_EQ(rec[0].start_cycle, 900u);
+    EXPECT_EQ(rec[0].start_cycle, 1000u);
     EXPECT_EQ(rec[0].end_cycle, 3100u);
-    EXPECT_EQ(rec[0].cycles, 2200u);
+    EXPECT_EQ(rec[0].cycles, 2100u);
     EXPECT_EQ(rec[0].macs, 147456u);
     EXPECT_EQ(rec[0].dram_read_bytes, 5000u);
     EXPECT_EQ(rec[0].dram_write_bytes, 384u);
-    // 147456 / (2200 cycles x 64 MACs/cycle) = 147456 / 140800
-    EXPECT_DOUBLE_EQ(rec[0].mac_utilization, 147456.0 / 140800.0);
+    // 147456 / (2100 cycles x 64 MACs/cycle) = 147456 / 134400
+    EXPECT_DOUBLE_EQ(rec[0].mac_utilization, 147456.0 / 134400.0);
     EXPECT_STREQ(rec[0].bound, "memory");
 }
 
