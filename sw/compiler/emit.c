@@ -246,9 +246,9 @@ static dla_status emit_other_layer(emitter *e, ir_layer *l, uint32_t li, dla_err
             int32_t lowest = e->prec == DLA_PRECISION_FP16 ? (int32_t)ir_f32_to_f16(-INFINITY) : -128;
             pd->pad_value = p->max && !p->zero_pad ? lowest : 0;
             pd->count_include_pad = p->count_include_pad;
-            /* PDP keeps one output line of a surface at 16 bits per element; a wider line is split */
-            int64_t line = (int64_t)pd->dst.width * e->cps * 2, buf = e->cfg->core.pdp_line_buffer_bytes;
-            pd->split_num = buf > 0 && line > buf ? (uint32_t)((line + buf - 1) / buf) : 1;
+            /* The PDP splits a line wider than its line buffer by itself (hw/pdp/pdp.h); loadable
+             * format 1.0 carries no partial widths, so software never splits. */
+            pd->split_num = 1;
         } else {
             op.kind = DLA_OP_SDP;
             op.u.sdp = l->sdp;

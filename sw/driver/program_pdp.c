@@ -29,11 +29,6 @@ dla_status drv_program_pdp(const dla_driver *d, uint32_t index, drv_builder *b, 
                  p->split_num);
         return b->st;
     }
-    if (p->src.precision == DLA_PRECISION_FP16 && p->pad_value != 0) {
-        b->st = DLA_ERR_UNSUPPORTED;
-        snprintf(b->msg, sizeof b->msg, "FP16 pooling with pad_value %d (only 0 has an encoding)", p->pad_value);
-        return b->st;
-    }
     uint32_t kernel = FLD_M1(b, NVDLA_PDP_D_POOLING_KERNEL_CFG, KERNEL_WIDTH, p->kernel_w) |
                       FLD_M1(b, NVDLA_PDP_D_POOLING_KERNEL_CFG, KERNEL_HEIGHT, p->kernel_h) |
                       FLD_M1(b, NVDLA_PDP_D_POOLING_KERNEL_CFG, KERNEL_STRIDE_WIDTH, p->stride_x) |
@@ -90,15 +85,19 @@ dla_status drv_program_pdp(const dla_driver *d, uint32_t index, drv_builder *b, 
                  FLD(b, NVDLA_PDP_D_POOLING_PADDING_CFG, PAD_TOP, p->pad_top) |
                  FLD(b, NVDLA_PDP_D_POOLING_PADDING_CFG, PAD_RIGHT, p->pad_right) |
                  FLD(b, NVDLA_PDP_D_POOLING_PADDING_CFG, PAD_BOTTOM, p->pad_bottom));
-    /* PAD_VALUE_nX: the sum contributed by n padded positions, n * pad_value (19-bit signed). */
+    /* PAD_VALUE_nX: the sum contributed by n padded positions, n * pad_value (19-bit signed). An
+     * FP16 pad value is a binary16 bit pattern that cannot be multiplied in integers: every
+     * register carries the pattern itself (FP16 runs are timing-only in this version). */
     const uint32_t pad_regs[7] = {
         NVDLA_PDP_D_POOLING_PADDING_VALUE_1_CFG, NVDLA_PDP_D_POOLING_PADDING_VALUE_2_CFG,
         NVDLA_PDP_D_POOLING_PADDING_VALUE_3_CFG, NVDLA_PDP_D_POOLING_PADDING_VALUE_4_CFG,
         NVDLA_PDP_D_POOLING_PADDING_VALUE_5_CFG, NVDLA_PDP_D_POOLING_PADDING_VALUE_6_CFG,
         NVDLA_PDP_D_POOLING_PADDING_VALUE_7_CFG};
+    bool fp16 = p->src.precision == DLA_PRECISION_FP16;
     for (int n = 1; n <= 7; ++n)
         drv_emit(b, pad_regs[n - 1],
-                 SFLD(b, NVDLA_PDP_D_POOLING_PADDING_VALUE_1_CFG, PAD_VALUE_1X, (int64_t)n * p->pad_value));
+                 fp16 ? FLD(b, NVDLA_PDP_D_POOLING_PADDING_VALUE_1_CFG, PAD_VALUE_1X, (uint16_t)p->pad_value)
+                      : SFLD(b, NVDLA_PDP_D_POOLING_PADDING_VALUE_1_CFG, PAD_VALUE_1X, (int64_t)n * p->pad_value));
     drv_emit_addr(b, NVDLA_PDP_D_SRC_BASE_ADDR_LOW, NVDLA_PDP_D_SRC_BASE_ADDR_HIGH, drv_surface_addr(d, &p->src));
     drv_emit(b, NVDLA_PDP_D_SRC_LINE_STRIDE, flying ? 0 : p->src.line_stride);
     drv_emit(b, NVDLA_PDP_D_SRC_SURFACE_STRIDE, flying ? 0 : p->src.surface_stride);
