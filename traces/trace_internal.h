@@ -10,7 +10,11 @@
 #include "dla/result.h"
 #include "dla/status.h"
 
-typedef enum dla_trace_kind { DLA_TRACE_STR, DLA_TRACE_U64, DLA_TRACE_F64 } dla_trace_kind;
+typedef enum dla_trace_kind {
+    DLA_TRACE_STR,
+    DLA_TRACE_U64,
+    DLA_TRACE_F64
+} dla_trace_kind;
 
 /* One column of a compound table or one attribute of /summary: name in the file, kind, size of
  * the C field (strings: the char array, stored as a fixed string of that size) and its offset. */

@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define FIELD(type, member, kind) {#member, kind, sizeof(((type *)0)->member), offsetof(type, member)}
+#define FIELD(type, member, kind)                                                                                      \
+    {                                                                                                                  \
+#member, kind, sizeof(((type *)0)->member), offsetof(type, member)                                             \
+    }
 
 const dla_trace_field dla_trace_layer_fields[] = {
     FIELD(dla_layer_record, name, DLA_TRACE_STR),
@@ -98,7 +101,8 @@ hid_t dla_trace_compound_type(const dla_trace_field *fields, size_t n, size_t st
     size_t offset = 0;
     for (size_t i = 0; i < n; i++) {
         const dla_trace_field *f = &fields[i];
-        hid_t m = f->kind == DLA_TRACE_STR ? fixed_string_type(f->size, in_file) : dla_trace_scalar_type(f->kind, in_file);
+        hid_t m =
+            f->kind == DLA_TRACE_STR ? fixed_string_type(f->size, in_file) : dla_trace_scalar_type(f->kind, in_file);
         herr_t rc = m < 0 ? -1 : H5Tinsert(t, f->name, in_file ? offset : f->offset, m);
         if (m >= 0)
             H5Tclose(m);
@@ -133,8 +137,7 @@ static herr_t innermost(unsigned n, const H5E_error2_t *e, void *client)
     return 0;
 }
 
-dla_status dla_trace_h5_error(dla_error *err, dla_status status, const char *file, const char *object,
-                              const char *what)
+dla_status dla_trace_h5_error(dla_error *err, dla_status status, const char *file, const char *object, const char *what)
 {
     char detail[256] = "";
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, detail);

@@ -16,8 +16,8 @@
 typedef struct writer {
     const char *path; /* the final path, named in messages */
     hid_t file;
-    hid_t gcpl;       /* group creation: no object times */
-    hid_t dcpl;       /* dataset creation: no object times */
+    hid_t gcpl; /* group creation: no object times */
+    hid_t dcpl; /* dataset creation: no object times */
     dla_error *err;
 } writer;
 
@@ -177,19 +177,19 @@ static int terminated(const char *s, size_t size)
     return memchr(s, '\0', size) != NULL;
 }
 
-#define CHECK_STR(s, what, index)                                                                                  \
-    do {                                                                                                           \
-        if (!terminated((s), sizeof(s)))                                                                           \
-            return dla_error_set(err, DLA_ERR_INVALID, "%s: %s %zu: string is not NUL-terminated within %zu bytes", \
-                                 path, what, (size_t)(index), sizeof(s));                                          \
+#define CHECK_STR(s, what, index)                                                                                      \
+    do {                                                                                                               \
+        if (!terminated((s), sizeof(s)))                                                                               \
+            return dla_error_set(err, DLA_ERR_INVALID, "%s: %s %zu: string is not NUL-terminated within %zu bytes",    \
+                                 path, what, (size_t)(index), sizeof(s));                                              \
     } while (0)
 
 /* Catch a malformed result before any file exists, so nothing is left to clean up. */
 static dla_status validate(const char *path, const dla_run_result *r, dla_error *err)
 {
     if ((r->num_layers > 0 && !r->layers) || (r->num_stats > 0 && !r->stats))
-        return dla_error_set(err, DLA_ERR_INVALID, "%s: result has %zu layers / %zu stats but no array for them",
-                             path, r->num_layers, r->num_stats);
+        return dla_error_set(err, DLA_ERR_INVALID, "%s: result has %zu layers / %zu stats but no array for them", path,
+                             r->num_layers, r->num_stats);
     const dla_run_meta *m = &r->meta;
     CHECK_STR(m->tool_version, "meta field", 0);
     CHECK_STR(m->config_name, "meta field", 1);

@@ -36,7 +36,8 @@ Cacc::Cacc(sc_core::sc_module_name name, const CaccParams &params, bool function
     : sc_module(name), regs("CACC", NVDLA_CACC_BASE), layer_in("layer_in", 2), p_(params), functional_(functional),
       clock_(clock), in_(from_cmac), credits_(credits), to_sdp_(to_sdp), irq_(irq),
       busy_cycles_(stats.declare(stats_prefix + ".busy_cycles", "cycles", "cycles assembling partial sums")),
-      stall_out_cycles_(stats.declare(stats_prefix + ".stall_out_cycles", "cycles", "cycles waiting for SDP to accept output")),
+      stall_out_cycles_(
+          stats.declare(stats_prefix + ".stall_out_cycles", "cycles", "cycles waiting for SDP to accept output")),
       elements_(stats.declare(stats_prefix + ".out_elements", "elements", "output elements delivered to SDP"))
 {
     SC_HAS_PROCESS(Cacc);

@@ -53,7 +53,8 @@ void TimedCounter::wait_change()
 Cbuf::Cbuf(const CbufParams &params, bool functional, const CoreClock &clock, StatsRegistry &stats,
            const std::string &stats_prefix)
     : p_(params), functional_(functional), clock_(clock), data_avail_(clock), weight_avail_(clock),
-      read_bytes_(stats.declare(stats_prefix + ".read_bytes", "bytes", "bytes read from CBUF by CSC (data and weights)")),
+      read_bytes_(
+          stats.declare(stats_prefix + ".read_bytes", "bytes", "bytes read from CBUF by CSC (data and weights)")),
       write_bytes_(stats.declare(stats_prefix + ".write_bytes", "bytes", "bytes written to CBUF by CDMA"))
 {
     if (p_.banks == 0 || p_.entries_per_bank == 0 || p_.entry_bytes == 0)
@@ -70,20 +71,23 @@ void Cbuf::begin_layer(const ConvLayer &l)
     data_reused_ = l.data_reuse;
     weights_reused_ = l.weight_reuse;
     if (l.data_reuse) {
-        if (!have_prev || !prev_kept_data_ || prev_.entry_per_slice != l.entry_per_slice || prev_.data_banks != l.data_banks ||
-            l.in_h > prev_.in_h)
-            throw std::invalid_argument("conv layer " + std::to_string(l.seq) +
-                                        ": DATA_REUSE but the previous layer did not keep (SKIP_DATA_RLS) an input with the same "
-                                        "D_ENTRY_PER_SLICE and data banks and at least as many rows");
+        if (!have_prev || !prev_kept_data_ || prev_.entry_per_slice != l.entry_per_slice ||
+            prev_.data_banks != l.data_banks || l.in_h > prev_.in_h)
+            throw std::invalid_argument(
+                "conv layer " + std::to_string(l.seq) +
+                ": DATA_REUSE but the previous layer did not keep (SKIP_DATA_RLS) an input with the same "
+                "D_ENTRY_PER_SLICE and data banks and at least as many rows");
     }
     if (l.weight_reuse) {
         // Kept weights stay in the banks the previous layer gave them; the new data banks must
         // not reach into them (NVDLA puts weights right after the data banks).
-        if (!have_prev || !prev_kept_weights_ || prev_.group_bytes != l.group_bytes || prev_.weight_banks != l.weight_banks ||
+        if (!have_prev || !prev_kept_weights_ || prev_.group_bytes != l.group_bytes ||
+            prev_.weight_banks != l.weight_banks ||
             static_cast<uint64_t>(l.data_banks) * p_.entries_per_bank > weight_base_)
-            throw std::invalid_argument("conv layer " + std::to_string(l.seq) +
-                                        ": WEIGHT_REUSE but the previous layer did not keep (SKIP_WEIGHT_RLS) the same weights "
-                                        "in as many weight banks, or the data banks now overlap them");
+            throw std::invalid_argument(
+                "conv layer " + std::to_string(l.seq) +
+                ": WEIGHT_REUSE but the previous layer did not keep (SKIP_WEIGHT_RLS) the same weights "
+                "in as many weight banks, or the data banks now overlap them");
     }
     data_base_ = 0;
     data_entries_ = static_cast<uint64_t>(l.data_banks) * p_.entries_per_bank;
@@ -160,7 +164,10 @@ void Cbuf::write_data(uint64_t slice, uint64_t offset, const uint8_t *src, uint6
                   const_cast<uint8_t *>(src), bytes);
 }
 
-void Cbuf::data_arrive(uint64_t slices, const sc_core::sc_time &when) { data_avail_.add_at(slices, when); }
+void Cbuf::data_arrive(uint64_t slices, const sc_core::sc_time &when)
+{
+    data_avail_.add_at(slices, when);
+}
 
 void Cbuf::read_data(uint64_t slice, uint8_t *dst, uint64_t bytes) const
 {
@@ -192,7 +199,10 @@ void Cbuf::write_weights(uint32_t group, const uint8_t *src, uint64_t bytes)
         ring_copy(true, weight_base_, weight_entries_, group_offset_.at(group), const_cast<uint8_t *>(src), bytes);
 }
 
-void Cbuf::weights_arrive(const sc_core::sc_time &when) { weight_avail_.add_at(1, when); }
+void Cbuf::weights_arrive(const sc_core::sc_time &when)
+{
+    weight_avail_.add_at(1, when);
+}
 
 void Cbuf::read_weights(uint32_t group, uint8_t *dst, uint64_t bytes) const
 {

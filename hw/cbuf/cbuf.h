@@ -61,12 +61,12 @@ class Cbuf {
     bool weights_reused() const { return weights_reused_; }
 
     // Data ring, in slices of the current layer (slice i = input row i).
-    void wait_data_space(uint64_t slices);                                  // CDMA; reserves them
+    void wait_data_space(uint64_t slices);                                                // CDMA; reserves them
     void write_data(uint64_t slice, uint64_t offset, const uint8_t *src, uint64_t bytes); // src may be null
-    void data_arrive(uint64_t slices, const sc_core::sc_time &when);        // available at `when`
+    void data_arrive(uint64_t slices, const sc_core::sc_time &when);                      // available at `when`
     uint64_t data_available() { return data_avail_.value(); }
     void wait_data_change() { data_avail_.wait_change(); }
-    void read_data(uint64_t slice, uint8_t *dst, uint64_t bytes) const;     // functional
+    void read_data(uint64_t slice, uint8_t *dst, uint64_t bytes) const; // functional
     void release_data(uint64_t slices);
 
     // Weight ring, in kernel groups (entry-aligned).
@@ -75,7 +75,7 @@ class Cbuf {
     void weights_arrive(const sc_core::sc_time &when);                      // next group available at `when`
     uint64_t weight_groups_available() { return weight_avail_.value(); }
     void wait_weight_change() { weight_avail_.wait_change(); }
-    void read_weights(uint32_t group, uint8_t *dst, uint64_t bytes) const;  // functional
+    void read_weights(uint32_t group, uint8_t *dst, uint64_t bytes) const; // functional
     void release_weight_group(uint32_t group);
     void release_all_weights();
 
@@ -98,8 +98,8 @@ class Cbuf {
     sc_core::sc_event layer_event_;
     bool data_reused_ = false, weights_reused_ = false;
     bool prev_kept_data_ = false, prev_kept_weights_ = false;
-    ConvLayer prev_; // geometry of the previous layer (reuse checks)
-    uint64_t data_base_ = 0, data_entries_ = 0;     // ring in entries
+    ConvLayer prev_;                            // geometry of the previous layer (reuse checks)
+    uint64_t data_base_ = 0, data_entries_ = 0; // ring in entries
     uint64_t weight_base_ = 0, weight_entries_ = 0;
 
     uint64_t data_reserved_ = 0, data_released_ = 0;     // slices

@@ -24,8 +24,7 @@ Cdma::Cdma(sc_core::sc_module_name name, const CdmaParams &params, bool function
            MemoryPort &data_port, MemoryPort &weight_port, InterruptSink &irq, StatsRegistry &stats,
            const std::string &stats_prefix)
     : sc_module(name), regs("CDMA", NVDLA_CDMA_BASE), layer_in("layer_in", 2), p_(params), functional_(functional),
-      clock_(clock), cbuf_(cbuf), irq_(irq),
-      data_dma_(stats_prefix + ".dat", data_port, clock, params.data_dma, stats),
+      clock_(clock), cbuf_(cbuf), irq_(irq), data_dma_(stats_prefix + ".dat", data_port, clock, params.data_dma, stats),
       weight_dma_(stats_prefix + ".wt", weight_port, clock, params.weight_dma, stats), data_q_("data_q", 1),
       weight_q_("weight_q", 1), data_done_("data_done", 1), weight_done_("weight_done", 1),
       cbuf_wait_cycles_(stats.declare(stats_prefix + ".cbuf_full_cycles", "cycles",
@@ -112,7 +111,8 @@ void Cdma::weight_engine()
                 cbuf_wait_cycles_ += clock_.now_cycles() - t0;
                 if (functional_)
                     buf.resize(bytes);
-                sc_core::sc_time done = weight_dma_.read(l.weight_addr + offset, bytes, functional_ ? buf.data() : nullptr);
+                sc_core::sc_time done =
+                    weight_dma_.read(l.weight_addr + offset, bytes, functional_ ? buf.data() : nullptr);
                 cbuf_.write_weights(g, functional_ ? buf.data() : nullptr, bytes);
                 last = done + clock_.cycles(p_.cbuf_write_latency_cycles);
                 cbuf_.weights_arrive(last);

@@ -20,7 +20,10 @@
 namespace dlasim::hw {
 
 // MCIF client ids of the two CDMA read engines (the ports passed in already tell them apart).
-enum CdmaClient : int { kCdmaDataClient = 0, kCdmaWeightClient = 1 };
+enum CdmaClient : int {
+    kCdmaDataClient = 0,
+    kCdmaWeightClient = 1
+};
 
 struct CdmaParams {
     DmaParams data_dma;

@@ -33,16 +33,19 @@ void conv_stripe_int8(const ConvLayer &l, const StripeOperands &ops, uint32_t gr
             const bool row_ok = ih >= 0 && ih < static_cast<int64_t>(l.in_h);
             if (row_ok && (ih < ops.row0 || ih >= ops.row0 + static_cast<int64_t>(ops.row_count)))
                 throw std::logic_error("CMAC: stripe reads an input row the CSC did not fetch from CBUF");
-            const uint8_t *row = row_ok ? ops.rows.data() + static_cast<size_t>(ih - ops.row0) * l.slice_bytes : nullptr;
+            const uint8_t *row =
+                row_ok ? ops.rows.data() + static_cast<size_t>(ih - ops.row0) * l.slice_bytes : nullptr;
             for (uint32_t s = 0; s < l.kernel_w; ++s) {
                 const int64_t iw = x * l.stride_x - l.pad_left + static_cast<int64_t>(s) * l.dilation_x;
                 const bool ok = row_ok && iw >= 0 && iw < static_cast<int64_t>(l.in_w);
                 for (uint32_t c = 0; c < l.in_c; ++c) {
-                    const int64_t v = ok ? static_cast<int8_t>(row[(c / atom) * surface_bytes + iw * atom + c % atom]) : pad;
+                    const int64_t v =
+                        ok ? static_cast<int8_t>(row[(c / atom) * surface_bytes + iw * atom + c % atom]) : pad;
                     if (v == 0)
                         continue;
                     const uint32_t cb = c / atomic_c, cc = c % atomic_c;
-                    const int8_t *w = w_all + ((static_cast<size_t>(cb) * l.kernel_h + r) * l.kernel_w + s) * kg * atomic_c + cc;
+                    const int8_t *w =
+                        w_all + ((static_cast<size_t>(cb) * l.kernel_h + r) * l.kernel_w + s) * kg * atomic_c + cc;
                     for (uint32_t k = 0; k < kg; ++k)
                         acc[k] += v * w[static_cast<size_t>(k) * atomic_c];
                 }
@@ -54,8 +57,8 @@ void conv_stripe_int8(const ConvLayer &l, const StripeOperands &ops, uint32_t gr
 Cmac::Cmac(sc_core::sc_module_name name, const CmacParams &params, bool functional, const CoreClock &clock,
            sc_core::sc_fifo<StripeOp> &from_csc, sc_core::sc_fifo<StripeOp> &to_cacc, StatsRegistry &stats,
            const std::string &stats_prefix)
-    : sc_module(name), regs_a("CMAC_A", NVDLA_CMAC_A_BASE), regs_b("CMAC_B", NVDLA_CMAC_B_BASE), layer_in("layer_in", 2),
-      p_(params), functional_(functional), clock_(clock), in_(from_csc), out_(to_cacc),
+    : sc_module(name), regs_a("CMAC_A", NVDLA_CMAC_A_BASE), regs_b("CMAC_B", NVDLA_CMAC_B_BASE),
+      layer_in("layer_in", 2), p_(params), functional_(functional), clock_(clock), in_(from_csc), out_(to_cacc),
       mac_ops_(stats.declare(stats_prefix + ".mac_ops", "ops",
                              "MACs issued (atomic ops x AtomC x kernels of the group, padding included)")),
       busy_cycles_(stats.declare(stats_prefix + ".busy_cycles", "cycles", "cycles the MAC array was issued work"))
@@ -75,7 +78,8 @@ void Cmac::run()
             op = in_.read();
             const ConvLayer &l = *op.layer;
             if (functional_) {
-                op.partial = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(op.p_count) * l.kernels_in_group(op.group));
+                op.partial = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(op.p_count) *
+                                                                    l.kernels_in_group(op.group));
                 conv_stripe_int8(l, *op.operands, op.group, op.p0, op.p_count, op.partial->data());
                 op.operands.reset();
             }

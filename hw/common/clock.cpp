@@ -7,7 +7,10 @@ namespace dlasim::hw {
 
 CoreClock::CoreClock(double clock_mhz) : mhz_(clock_mhz), period_(1e6 / clock_mhz, sc_core::SC_PS) {}
 
-uint64_t CoreClock::now_cycles() const { return to_cycles(sc_core::sc_time_stamp()); }
+uint64_t CoreClock::now_cycles() const
+{
+    return to_cycles(sc_core::sc_time_stamp());
+}
 
 uint64_t CoreClock::to_cycles(const sc_core::sc_time &t) const
 {

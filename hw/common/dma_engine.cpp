@@ -6,13 +6,14 @@
 
 namespace dlasim::hw {
 
-DmaEngine::DmaEngine(const std::string &stats_prefix, MemoryPort &port, const CoreClock &clock,
-                     const DmaParams &params, StatsRegistry &stats)
+DmaEngine::DmaEngine(const std::string &stats_prefix, MemoryPort &port, const CoreClock &clock, const DmaParams &params,
+                     StatsRegistry &stats)
     : port_(port), clock_(clock), params_(params),
       read_bytes_(stats.declare(stats_prefix + ".dram_read_bytes", "bytes", "bytes read from memory")),
       write_bytes_(stats.declare(stats_prefix + ".dram_write_bytes", "bytes", "bytes written to memory")),
       requests_(stats.declare(stats_prefix + ".requests", "requests", "memory requests issued")),
-      stall_cycles_(stats.declare(stats_prefix + ".stall_cycles", "cycles", "cycles blocked on outstanding limit or interface"))
+      stall_cycles_(
+          stats.declare(stats_prefix + ".stall_cycles", "cycles", "cycles blocked on outstanding limit or interface"))
 {
     if (params_.request_bytes == 0 || params_.max_outstanding == 0)
         throw std::invalid_argument(stats_prefix + ": request_bytes and max_outstanding must be positive");

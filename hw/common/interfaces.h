@@ -46,7 +46,7 @@ class MemoryPort {
 class CsbTarget {
   public:
     virtual ~CsbTarget() = default;
-    virtual uint32_t csb_base() const = 0;        // absolute byte address of the unit window
+    virtual uint32_t csb_base() const = 0;                     // absolute byte address of the unit window
     virtual void csb_write(uint32_t addr, uint32_t value) = 0; // absolute address
     virtual uint32_t csb_read(uint32_t addr) = 0;
 };

@@ -53,8 +53,8 @@ class ConvSequencer : public sc_core::sc_module {
             const int g = static_cast<int>(n & 1u);
             while (!(all_enabled(g) && (n < 2 || min_done() >= n - 1)))
                 sc_core::wait(any);
-            auto layer = std::make_shared<ConvLayer>(
-                decode_conv_layer(core_, cdma_.regs, csc_.regs, cmac_.regs_a, cmac_.regs_b, cacc_.regs, g, functional_));
+            auto layer = std::make_shared<ConvLayer>(decode_conv_layer(core_, cdma_.regs, csc_.regs, cmac_.regs_a,
+                                                                       cmac_.regs_b, cacc_.regs, g, functional_));
             layer->seq = n;
             LayerPtr shared = layer;
             cacc_.layer_in.write(shared);
@@ -76,8 +76,8 @@ class ConvSequencer : public sc_core::sc_module {
 uint32_t delivery_stripes(const dla_core_params &core)
 {
     if (core.cacc_delivery_stripes <= 0)
-        throw std::invalid_argument("config core.cacc_delivery_stripes = " + std::to_string(core.cacc_delivery_stripes) +
-                                    "; expected >= 1");
+        throw std::invalid_argument(
+            "config core.cacc_delivery_stripes = " + std::to_string(core.cacc_delivery_stripes) + "; expected >= 1");
     return static_cast<uint32_t>(core.cacc_delivery_stripes);
 }
 
@@ -93,7 +93,8 @@ struct ConvCore::Impl {
           cbuf(CbufParams::from_config(cfg.core), functional, clock, stats, prefix + ".cbuf"),
           cdma("cdma", CdmaParams::from_config(cfg.core), functional, clock, cbuf, data_port, weight_port, irq, stats,
                prefix + ".cdma"),
-          csc("csc", CscParams::from_config(cfg.core), functional, clock, cbuf, credits, csc_to_cmac, stats, prefix + ".csc"),
+          csc("csc", CscParams::from_config(cfg.core), functional, clock, cbuf, credits, csc_to_cmac, stats,
+              prefix + ".csc"),
           cmac("cmac", CmacParams::from_config(cfg.core), functional, clock, csc_to_cmac, cmac_to_cacc, stats,
                prefix + ".cmac"),
           cacc("cacc", CaccParams::from_config(cfg.core), functional, clock, cmac_to_cacc, credits, to_sdp, irq, stats,

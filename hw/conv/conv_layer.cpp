@@ -15,7 +15,7 @@ namespace dlasim::hw {
 
 namespace {
 
-#define FIELD(rf, UNIT, REG, F)                                                                                    \
+#define FIELD(rf, UNIT, REG, F)                                                                                        \
     ((rf.get(group, NVDLA_##UNIT##_##REG) >> NVDLA_##UNIT##_##REG##_##F##_SHIFT) & NVDLA_##UNIT##_##REG##_##F##_MASK)
 
 [[noreturn]] void fail(int group, const std::string &what)
@@ -32,13 +32,16 @@ void expect_equal(int group, const char *a_name, uint64_t a, const char *b_name,
     }
 }
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+uint64_t ceil_div(uint64_t a, uint64_t b)
+{
+    return (a + b - 1) / b;
+}
 
 } // namespace
 
 ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdma, const RegisterFile &csc,
-                            const RegisterFile &cmac_a, const RegisterFile &cmac_b, const RegisterFile &cacc,
-                            int group, bool functional)
+                            const RegisterFile &cmac_a, const RegisterFile &cmac_b, const RegisterFile &cacc, int group,
+                            bool functional)
 {
     ConvLayer l;
     l.group = group;
@@ -68,7 +71,8 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
         if (functional)
             fail(group, "FP16 convolution in functional mode is not supported by the conv core model (timing only)");
     } else {
-        fail(group, "D_MISC_CFG.PROC_PRECISION = " + std::to_string(prec) + " (INT16) is not supported; expected 0 (INT8) or 2 (FP16)");
+        fail(group, "D_MISC_CFG.PROC_PRECISION = " + std::to_string(prec) +
+                        " (INT16) is not supported; expected 0 (INT8) or 2 (FP16)");
     }
     if (FIELD(cdma, CDMA, D_MISC_CFG, CONV_MODE) || FIELD(csc, CSC, D_MISC_CFG, CONV_MODE) ||
         FIELD(cacc, CACC, D_MISC_CFG, CONV_MODE) || FIELD(cmac_a, CMAC_A, D_MISC_CFG, CONV_MODE) ||
@@ -95,12 +99,15 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
     l.in_w = FIELD(cdma, CDMA, D_DATAIN_SIZE_0, DATAIN_WIDTH) + 1;
     l.in_h = FIELD(cdma, CDMA, D_DATAIN_SIZE_0, DATAIN_HEIGHT) + 1;
     l.in_c = FIELD(cdma, CDMA, D_DATAIN_SIZE_1, DATAIN_CHANNEL) + 1;
-    expect_equal(group, "CSC.D_DATAIN_SIZE_EXT_0.DATAIN_WIDTH_EXT+1", FIELD(csc, CSC, D_DATAIN_SIZE_EXT_0, DATAIN_WIDTH_EXT) + 1,
-                 "CDMA.D_DATAIN_SIZE_0.DATAIN_WIDTH+1", l.in_w);
-    expect_equal(group, "CSC.D_DATAIN_SIZE_EXT_0.DATAIN_HEIGHT_EXT+1", FIELD(csc, CSC, D_DATAIN_SIZE_EXT_0, DATAIN_HEIGHT_EXT) + 1,
-                 "CDMA.D_DATAIN_SIZE_0.DATAIN_HEIGHT+1", l.in_h);
-    expect_equal(group, "CSC.D_DATAIN_SIZE_EXT_1.DATAIN_CHANNEL_EXT+1", FIELD(csc, CSC, D_DATAIN_SIZE_EXT_1, DATAIN_CHANNEL_EXT) + 1,
-                 "CDMA.D_DATAIN_SIZE_1.DATAIN_CHANNEL+1", l.in_c);
+    expect_equal(group, "CSC.D_DATAIN_SIZE_EXT_0.DATAIN_WIDTH_EXT+1",
+                 FIELD(csc, CSC, D_DATAIN_SIZE_EXT_0, DATAIN_WIDTH_EXT) + 1, "CDMA.D_DATAIN_SIZE_0.DATAIN_WIDTH+1",
+                 l.in_w);
+    expect_equal(group, "CSC.D_DATAIN_SIZE_EXT_0.DATAIN_HEIGHT_EXT+1",
+                 FIELD(csc, CSC, D_DATAIN_SIZE_EXT_0, DATAIN_HEIGHT_EXT) + 1, "CDMA.D_DATAIN_SIZE_0.DATAIN_HEIGHT+1",
+                 l.in_h);
+    expect_equal(group, "CSC.D_DATAIN_SIZE_EXT_1.DATAIN_CHANNEL_EXT+1",
+                 FIELD(csc, CSC, D_DATAIN_SIZE_EXT_1, DATAIN_CHANNEL_EXT) + 1, "CDMA.D_DATAIN_SIZE_1.DATAIN_CHANNEL+1",
+                 l.in_c);
     l.in_addr = (static_cast<uint64_t>(cdma.get(group, NVDLA_CDMA_D_DAIN_ADDR_HIGH_0)) << 32) |
                 cdma.get(group, NVDLA_CDMA_D_DAIN_ADDR_LOW_0);
     l.line_stride = cdma.get(group, NVDLA_CDMA_D_LINE_STRIDE);
@@ -112,26 +119,26 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
         fail(group, "CDMA input address/LINE_STRIDE/SURF_STRIDE must be multiples of the memory atom (" +
                         std::to_string(l.atom_bytes) + " B)");
     if (l.line_stride < static_cast<uint64_t>(l.in_w) * l.atom_bytes)
-        fail(group, "CDMA.D_LINE_STRIDE = " + std::to_string(l.line_stride) + " is less than width x atom = " +
-                        std::to_string(l.in_w * l.atom_bytes));
+        fail(group, "CDMA.D_LINE_STRIDE = " + std::to_string(l.line_stride) +
+                        " is less than width x atom = " + std::to_string(l.in_w * l.atom_bytes));
     if (l.surfaces > 1 && l.surf_stride < l.line_stride * l.in_h)
-        fail(group, "CDMA.D_SURF_STRIDE = " + std::to_string(l.surf_stride) + " is less than height x line stride = " +
-                        std::to_string(l.line_stride * l.in_h));
+        fail(group, "CDMA.D_SURF_STRIDE = " + std::to_string(l.surf_stride) +
+                        " is less than height x line stride = " + std::to_string(l.line_stride * l.in_h));
     l.entry_per_slice = FIELD(cdma, CDMA, D_ENTRY_PER_SLICE, ENTRIES) + 1;
     expect_equal(group, "CSC.D_ENTRY_PER_SLICE+1", FIELD(csc, CSC, D_ENTRY_PER_SLICE, ENTRIES) + 1,
                  "CDMA.D_ENTRY_PER_SLICE+1", l.entry_per_slice);
     uint64_t min_eps = ceil_div(l.slice_bytes, static_cast<uint64_t>(core.cbuf_entry_bytes));
     if (l.entry_per_slice < min_eps)
-        fail(group, "D_ENTRY_PER_SLICE+1 = " + std::to_string(l.entry_per_slice) + " entries cannot hold one input row (" +
-                        std::to_string(l.slice_bytes) + " B = ceil(C*bpe/atom) x W x atom); expected >= " +
-                        std::to_string(min_eps));
+        fail(group, "D_ENTRY_PER_SLICE+1 = " + std::to_string(l.entry_per_slice) +
+                        " entries cannot hold one input row (" + std::to_string(l.slice_bytes) +
+                        " B = ceil(C*bpe/atom) x W x atom); expected >= " + std::to_string(min_eps));
     l.fetch_grain = FIELD(cdma, CDMA, D_FETCH_GRAIN, GRAINS) + 1;
 
     // Weights
     l.kernel_w = FIELD(csc, CSC, D_WEIGHT_SIZE_EXT_0, WEIGHT_WIDTH_EXT) + 1;
     l.kernel_h = FIELD(csc, CSC, D_WEIGHT_SIZE_EXT_0, WEIGHT_HEIGHT_EXT) + 1;
-    expect_equal(group, "CSC.D_WEIGHT_SIZE_EXT_1.WEIGHT_CHANNEL_EXT+1", FIELD(csc, CSC, D_WEIGHT_SIZE_EXT_1, WEIGHT_CHANNEL_EXT) + 1,
-                 "input channels", l.in_c);
+    expect_equal(group, "CSC.D_WEIGHT_SIZE_EXT_1.WEIGHT_CHANNEL_EXT+1",
+                 FIELD(csc, CSC, D_WEIGHT_SIZE_EXT_1, WEIGHT_CHANNEL_EXT) + 1, "input channels", l.in_c);
     l.kernels = FIELD(csc, CSC, D_WEIGHT_SIZE_EXT_1, WEIGHT_KERNEL) + 1;
     expect_equal(group, "CDMA.D_WEIGHT_SIZE_1.WEIGHT_KERNEL+1", FIELD(cdma, CDMA, D_WEIGHT_SIZE_1, WEIGHT_KERNEL) + 1,
                  "CSC.D_WEIGHT_SIZE_EXT_1.WEIGHT_KERNEL+1", l.kernels);
@@ -142,54 +149,63 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
         const uint64_t rs_bytes = static_cast<uint64_t>(l.kernel_h) * l.kernel_w * l.bpe;
         const uint64_t padded = ceil_div(l.in_c, static_cast<uint64_t>(core.atomic_c)) * core.atomic_c * rs_bytes;
         if (bpk != l.in_c * rs_bytes && bpk != padded)
-            fail(group, "CDMA.D_WEIGHT_SIZE_0.BYTE_PER_KERNEL+1 = " + std::to_string(bpk) + "; expected R*S*C*bpe = " +
-                            std::to_string(l.in_c * rs_bytes) + " or, channels padded to AtomC, " + std::to_string(padded));
+            fail(group, "CDMA.D_WEIGHT_SIZE_0.BYTE_PER_KERNEL+1 = " + std::to_string(bpk) +
+                            "; expected R*S*C*bpe = " + std::to_string(l.in_c * rs_bytes) +
+                            " or, channels padded to AtomC, " + std::to_string(padded));
     }
     l.weight_addr = (static_cast<uint64_t>(cdma.get(group, NVDLA_CDMA_D_WEIGHT_ADDR_HIGH)) << 32) |
                     cdma.get(group, NVDLA_CDMA_D_WEIGHT_ADDR_LOW);
     l.weight_bytes = cdma.get(group, NVDLA_CDMA_D_WEIGHT_BYTES);
-    expect_equal(group, "CSC.D_WEIGHT_BYTES", csc.get(group, NVDLA_CSC_D_WEIGHT_BYTES), "CDMA.D_WEIGHT_BYTES", l.weight_bytes);
+    expect_equal(group, "CSC.D_WEIGHT_BYTES", csc.get(group, NVDLA_CSC_D_WEIGHT_BYTES), "CDMA.D_WEIGHT_BYTES",
+                 l.weight_bytes);
 
     // Geometry
     l.stride_x = FIELD(cdma, CDMA, D_CONV_STRIDE, CONV_X_STRIDE) + 1;
     l.stride_y = FIELD(cdma, CDMA, D_CONV_STRIDE, CONV_Y_STRIDE) + 1;
-    expect_equal(group, "CSC.D_CONV_STRIDE_EXT.CONV_X_STRIDE_EXT+1", FIELD(csc, CSC, D_CONV_STRIDE_EXT, CONV_X_STRIDE_EXT) + 1,
-                 "CDMA.D_CONV_STRIDE.CONV_X_STRIDE+1", l.stride_x);
-    expect_equal(group, "CSC.D_CONV_STRIDE_EXT.CONV_Y_STRIDE_EXT+1", FIELD(csc, CSC, D_CONV_STRIDE_EXT, CONV_Y_STRIDE_EXT) + 1,
-                 "CDMA.D_CONV_STRIDE.CONV_Y_STRIDE+1", l.stride_y);
+    expect_equal(group, "CSC.D_CONV_STRIDE_EXT.CONV_X_STRIDE_EXT+1",
+                 FIELD(csc, CSC, D_CONV_STRIDE_EXT, CONV_X_STRIDE_EXT) + 1, "CDMA.D_CONV_STRIDE.CONV_X_STRIDE+1",
+                 l.stride_x);
+    expect_equal(group, "CSC.D_CONV_STRIDE_EXT.CONV_Y_STRIDE_EXT+1",
+                 FIELD(csc, CSC, D_CONV_STRIDE_EXT, CONV_Y_STRIDE_EXT) + 1, "CDMA.D_CONV_STRIDE.CONV_Y_STRIDE+1",
+                 l.stride_y);
     l.dilation_x = FIELD(csc, CSC, D_DILATION_EXT, X_DILATION_EXT) + 1;
     l.dilation_y = FIELD(csc, CSC, D_DILATION_EXT, Y_DILATION_EXT) + 1;
     l.pad_left = FIELD(cdma, CDMA, D_ZERO_PADDING, PAD_LEFT);
     l.pad_right = FIELD(cdma, CDMA, D_ZERO_PADDING, PAD_RIGHT);
     l.pad_top = FIELD(cdma, CDMA, D_ZERO_PADDING, PAD_TOP);
     l.pad_bottom = FIELD(cdma, CDMA, D_ZERO_PADDING, PAD_BOTTOM);
-    expect_equal(group, "CSC.D_ZERO_PADDING.PAD_LEFT", FIELD(csc, CSC, D_ZERO_PADDING, PAD_LEFT), "CDMA.D_ZERO_PADDING.PAD_LEFT", l.pad_left);
-    expect_equal(group, "CSC.D_ZERO_PADDING.PAD_TOP", FIELD(csc, CSC, D_ZERO_PADDING, PAD_TOP), "CDMA.D_ZERO_PADDING.PAD_TOP", l.pad_top);
+    expect_equal(group, "CSC.D_ZERO_PADDING.PAD_LEFT", FIELD(csc, CSC, D_ZERO_PADDING, PAD_LEFT),
+                 "CDMA.D_ZERO_PADDING.PAD_LEFT", l.pad_left);
+    expect_equal(group, "CSC.D_ZERO_PADDING.PAD_TOP", FIELD(csc, CSC, D_ZERO_PADDING, PAD_TOP),
+                 "CDMA.D_ZERO_PADDING.PAD_TOP", l.pad_top);
     uint32_t pad_raw = FIELD(csc, CSC, D_ZERO_PADDING_VALUE, PAD_VALUE);
     // "PAD_VALUE in CSC is always signed": [7:0] for INT8, [15:0] for FP16 (bits of a binary16).
-    l.pad_value = l.precision == ConvPrecision::kInt8 ? static_cast<int8_t>(pad_raw & 0xffu) : static_cast<int32_t>(pad_raw);
+    l.pad_value =
+        l.precision == ConvPrecision::kInt8 ? static_cast<int8_t>(pad_raw & 0xffu) : static_cast<int32_t>(pad_raw);
 
     l.out_w = FIELD(csc, CSC, D_DATAOUT_SIZE_0, DATAOUT_WIDTH) + 1;
     l.out_h = FIELD(csc, CSC, D_DATAOUT_SIZE_0, DATAOUT_HEIGHT) + 1;
     expect_equal(group, "CACC.D_DATAOUT_SIZE_0.DATAOUT_WIDTH+1", FIELD(cacc, CACC, D_DATAOUT_SIZE_0, DATAOUT_WIDTH) + 1,
                  "CSC.D_DATAOUT_SIZE_0.DATAOUT_WIDTH+1", l.out_w);
-    expect_equal(group, "CACC.D_DATAOUT_SIZE_0.DATAOUT_HEIGHT+1", FIELD(cacc, CACC, D_DATAOUT_SIZE_0, DATAOUT_HEIGHT) + 1,
-                 "CSC.D_DATAOUT_SIZE_0.DATAOUT_HEIGHT+1", l.out_h);
-    expect_equal(group, "CSC.D_DATAOUT_SIZE_1.DATAOUT_CHANNEL+1", FIELD(csc, CSC, D_DATAOUT_SIZE_1, DATAOUT_CHANNEL) + 1,
-                 "kernels", l.kernels);
-    expect_equal(group, "CACC.D_DATAOUT_SIZE_1.DATAOUT_CHANNEL+1", FIELD(cacc, CACC, D_DATAOUT_SIZE_1, DATAOUT_CHANNEL) + 1,
-                 "kernels", l.kernels);
-    expect_equal(group, "CSC.D_ATOMICS+1", FIELD(csc, CSC, D_ATOMICS, ATOMICS) + 1, "output width x height", l.out_points());
+    expect_equal(group, "CACC.D_DATAOUT_SIZE_0.DATAOUT_HEIGHT+1",
+                 FIELD(cacc, CACC, D_DATAOUT_SIZE_0, DATAOUT_HEIGHT) + 1, "CSC.D_DATAOUT_SIZE_0.DATAOUT_HEIGHT+1",
+                 l.out_h);
+    expect_equal(group, "CSC.D_DATAOUT_SIZE_1.DATAOUT_CHANNEL+1",
+                 FIELD(csc, CSC, D_DATAOUT_SIZE_1, DATAOUT_CHANNEL) + 1, "kernels", l.kernels);
+    expect_equal(group, "CACC.D_DATAOUT_SIZE_1.DATAOUT_CHANNEL+1",
+                 FIELD(cacc, CACC, D_DATAOUT_SIZE_1, DATAOUT_CHANNEL) + 1, "kernels", l.kernels);
+    expect_equal(group, "CSC.D_ATOMICS+1", FIELD(csc, CSC, D_ATOMICS, ATOMICS) + 1, "output width x height",
+                 l.out_points());
     int64_t span_x = static_cast<int64_t>(l.kernel_w - 1) * l.dilation_x + 1;
     int64_t span_y = static_cast<int64_t>(l.kernel_h - 1) * l.dilation_y + 1;
     int64_t exp_w = (static_cast<int64_t>(l.in_w) + l.pad_left + l.pad_right - span_x) / l.stride_x + 1;
     int64_t exp_h = (static_cast<int64_t>(l.in_h) + l.pad_top + l.pad_bottom - span_y) / l.stride_y + 1;
     if (exp_w != l.out_w || exp_h != l.out_h) {
         std::ostringstream os;
-        os << "CSC.D_DATAOUT_SIZE_0 gives output " << l.out_w << "x" << l.out_h << " but input " << l.in_w << "x" << l.in_h
-           << ", kernel " << l.kernel_w << "x" << l.kernel_h << ", padding l" << l.pad_left << " r" << l.pad_right << " t"
-           << l.pad_top << " b" << l.pad_bottom << ", stride " << l.stride_x << "x" << l.stride_y << ", dilation "
-           << l.dilation_x << "x" << l.dilation_y << " give " << exp_w << "x" << exp_h;
+        os << "CSC.D_DATAOUT_SIZE_0 gives output " << l.out_w << "x" << l.out_h << " but input " << l.in_w << "x"
+           << l.in_h << ", kernel " << l.kernel_w << "x" << l.kernel_h << ", padding l" << l.pad_left << " r"
+           << l.pad_right << " t" << l.pad_top << " b" << l.pad_bottom << ", stride " << l.stride_x << "x" << l.stride_y
+           << ", dilation " << l.dilation_x << "x" << l.dilation_y << " give " << exp_w << "x" << exp_h;
         fail(group, os.str());
     }
     l.clip_truncate = FIELD(cacc, CACC, D_CLIP_CFG, CLIP_TRUNCATE);
@@ -197,8 +213,10 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
     // CBUF partition and reuse
     l.data_banks = FIELD(cdma, CDMA, D_BANK, DATA_BANK) + 1;
     l.weight_banks = FIELD(cdma, CDMA, D_BANK, WEIGHT_BANK) + 1;
-    expect_equal(group, "CSC.D_BANK.DATA_BANK+1", FIELD(csc, CSC, D_BANK, DATA_BANK) + 1, "CDMA.D_BANK.DATA_BANK+1", l.data_banks);
-    expect_equal(group, "CSC.D_BANK.WEIGHT_BANK+1", FIELD(csc, CSC, D_BANK, WEIGHT_BANK) + 1, "CDMA.D_BANK.WEIGHT_BANK+1", l.weight_banks);
+    expect_equal(group, "CSC.D_BANK.DATA_BANK+1", FIELD(csc, CSC, D_BANK, DATA_BANK) + 1, "CDMA.D_BANK.DATA_BANK+1",
+                 l.data_banks);
+    expect_equal(group, "CSC.D_BANK.WEIGHT_BANK+1", FIELD(csc, CSC, D_BANK, WEIGHT_BANK) + 1,
+                 "CDMA.D_BANK.WEIGHT_BANK+1", l.weight_banks);
     if (l.data_banks + l.weight_banks > static_cast<uint32_t>(core.cbuf_banks))
         fail(group, "D_BANK: " + std::to_string(l.data_banks) + " data + " + std::to_string(l.weight_banks) +
                         " weight banks exceed the CBUF's " + std::to_string(core.cbuf_banks));
@@ -206,21 +224,26 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
     l.weight_reuse = FIELD(cdma, CDMA, D_MISC_CFG, WEIGHT_REUSE);
     l.skip_data_release = FIELD(csc, CSC, D_MISC_CFG, SKIP_DATA_RLS);
     l.skip_weight_release = FIELD(csc, CSC, D_MISC_CFG, SKIP_WEIGHT_RLS);
-    expect_equal(group, "CSC.D_MISC_CFG.DATA_REUSE", FIELD(csc, CSC, D_MISC_CFG, DATA_REUSE), "CDMA.D_MISC_CFG.DATA_REUSE", l.data_reuse);
-    expect_equal(group, "CSC.D_MISC_CFG.WEIGHT_REUSE", FIELD(csc, CSC, D_MISC_CFG, WEIGHT_REUSE), "CDMA.D_MISC_CFG.WEIGHT_REUSE", l.weight_reuse);
+    expect_equal(group, "CSC.D_MISC_CFG.DATA_REUSE", FIELD(csc, CSC, D_MISC_CFG, DATA_REUSE),
+                 "CDMA.D_MISC_CFG.DATA_REUSE", l.data_reuse);
+    expect_equal(group, "CSC.D_MISC_CFG.WEIGHT_REUSE", FIELD(csc, CSC, D_MISC_CFG, WEIGHT_REUSE),
+                 "CDMA.D_MISC_CFG.WEIGHT_REUSE", l.weight_reuse);
     l.release_slices = FIELD(csc, CSC, D_RELEASE, RLS_SLICES) + 1;
     if (!l.skip_data_release && l.release_slices < l.in_h)
-        fail(group, "CSC.D_RELEASE+1 = " + std::to_string(l.release_slices) + " slices: partial data release is not modelled; expected >= input height " +
+        fail(group, "CSC.D_RELEASE+1 = " + std::to_string(l.release_slices) +
+                        " slices: partial data release is not modelled; expected >= input height " +
                         std::to_string(l.in_h) + " (or SKIP_DATA_RLS to keep all)");
 
     // Compute organisation
     l.atomic_c = static_cast<uint32_t>(core.atomic_c) * (l.sparse ? 2u : 1u);
     l.channel_blocks = static_cast<uint32_t>(ceil_div(l.in_c, l.atomic_c));
-    l.kernels_per_group = static_cast<uint32_t>(l.precision == ConvPrecision::kInt8 ? core.atomic_k : core.atomic_k / 2);
+    l.kernels_per_group =
+        static_cast<uint32_t>(l.precision == ConvPrecision::kInt8 ? core.atomic_k : core.atomic_k / 2);
     l.groups = static_cast<uint32_t>(ceil_div(l.kernels, l.kernels_per_group));
     if (l.precision == ConvPrecision::kFp16)
-        l.cycles_per_atomic = static_cast<uint32_t>(std::max<uint64_t>(
-            1, ceil_div(static_cast<uint64_t>(core.atomic_c) * l.kernels_per_group, static_cast<uint64_t>(core.fp16_macs_per_cycle))));
+        l.cycles_per_atomic = static_cast<uint32_t>(
+            std::max<uint64_t>(1, ceil_div(static_cast<uint64_t>(core.atomic_c) * l.kernels_per_group,
+                                           static_cast<uint64_t>(core.fp16_macs_per_cycle))));
     l.stripe_min = static_cast<uint32_t>(core.csc_stripe_min);
     l.stripe_max = static_cast<uint32_t>(core.csc_stripe_max);
 

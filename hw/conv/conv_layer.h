@@ -13,7 +13,10 @@ namespace dlasim::hw {
 
 class RegisterFile;
 
-enum class ConvPrecision { kInt8, kFp16 };
+enum class ConvPrecision {
+    kInt8,
+    kFp16
+};
 
 struct ConvLayer {
     uint64_t seq = 0; // hardware layer number since reset (0, 1, ...)
@@ -26,11 +29,11 @@ struct ConvLayer {
     // Input cube (NVDLA feature format, docs/datapath.md)
     uint32_t in_w = 0, in_h = 0, in_c = 0;
     uint64_t in_addr = 0, line_stride = 0, surf_stride = 0;
-    uint32_t atom_bytes = 0;       // memory atom
-    uint32_t surfaces = 0;         // ceil(in_c * bpe / atom)
-    uint32_t slice_bytes = 0;      // one input row of all channels in CBUF: surfaces * in_w * atom
-    uint32_t entry_per_slice = 0;  // CBUF entries one slice occupies
-    uint32_t fetch_grain = 0;      // slices per CDMA fetch grain
+    uint32_t atom_bytes = 0;      // memory atom
+    uint32_t surfaces = 0;        // ceil(in_c * bpe / atom)
+    uint32_t slice_bytes = 0;     // one input row of all channels in CBUF: surfaces * in_w * atom
+    uint32_t entry_per_slice = 0; // CBUF entries one slice occupies
+    uint32_t fetch_grain = 0;     // slices per CDMA fetch grain
 
     // Weights (DC format)
     uint64_t weight_addr = 0, weight_bytes = 0;
@@ -50,13 +53,13 @@ struct ConvLayer {
     uint32_t release_slices = 0; // D_RELEASE + 1 (validated, see docs: only full release is modelled)
 
     // Derived by the decoder from the config
-    uint32_t atomic_c = 0;           // channels per atomic op (x2 when sparse)
-    uint32_t channel_blocks = 0;     // ceil(in_c / atomic_c)
-    uint32_t kernels_per_group = 0;  // AtomK (INT8) or AtomK/2 (FP16)
-    uint32_t groups = 0;             // ceil(K / kernels_per_group)
-    uint32_t cycles_per_atomic = 1;  // CMAC cycles per atomic op
+    uint32_t atomic_c = 0;             // channels per atomic op (x2 when sparse)
+    uint32_t channel_blocks = 0;       // ceil(in_c / atomic_c)
+    uint32_t kernels_per_group = 0;    // AtomK (INT8) or AtomK/2 (FP16)
+    uint32_t groups = 0;               // ceil(K / kernels_per_group)
+    uint32_t cycles_per_atomic = 1;    // CMAC cycles per atomic op
     std::vector<uint64_t> group_bytes; // bytes CDMA fetches per kernel group (last one includes tail padding)
-    bool weights_fit = false;        // all groups fit the weight banks at once (else ping-pong by group)
+    bool weights_fit = false;          // all groups fit the weight banks at once (else ping-pong by group)
     uint32_t stripe_min = 0, stripe_max = 0;
 
     uint32_t kernels_in_group(uint32_t g) const
@@ -65,10 +68,7 @@ struct ConvLayer {
     }
     uint64_t out_points() const { return static_cast<uint64_t>(out_w) * out_h; }
     uint32_t steps_per_stripe() const { return kernel_h * kernel_w * channel_blocks; }
-    uint64_t useful_macs() const
-    {
-        return out_points() * kernels * static_cast<uint64_t>(in_c) * kernel_h * kernel_w;
-    }
+    uint64_t useful_macs() const { return out_points() * kernels * static_cast<uint64_t>(in_c) * kernel_h * kernel_w; }
 };
 
 using LayerPtr = std::shared_ptr<const ConvLayer>;
@@ -93,7 +93,8 @@ inline std::vector<StripeSpan> plan_stripes(const ConvLayer &l)
         s.len = static_cast<uint32_t>(left <= l.stripe_max ? left : l.stripe_min);
         int64_t y0 = static_cast<int64_t>(p / l.out_w), y1 = static_cast<int64_t>((p + s.len - 1) / l.out_w);
         int64_t lo = y0 * l.stride_y - static_cast<int64_t>(l.pad_top);
-        int64_t hi = y1 * l.stride_y - static_cast<int64_t>(l.pad_top) + static_cast<int64_t>(l.kernel_h - 1) * l.dilation_y;
+        int64_t hi =
+            y1 * l.stride_y - static_cast<int64_t>(l.pad_top) + static_cast<int64_t>(l.kernel_h - 1) * l.dilation_y;
         s.row_lo = lo < 0 ? 0 : lo;
         s.row_hi = hi >= in_h ? in_h - 1 : hi;
         out.push_back(s);
@@ -106,7 +107,7 @@ inline std::vector<StripeSpan> plan_stripes(const ConvLayer &l)
 // field against the others and against the config. Throws std::invalid_argument naming the
 // register, the value and what was expected.
 ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdma, const RegisterFile &csc,
-                            const RegisterFile &cmac_a, const RegisterFile &cmac_b, const RegisterFile &cacc,
-                            int group, bool functional);
+                            const RegisterFile &cmac_a, const RegisterFile &cmac_b, const RegisterFile &cacc, int group,
+                            bool functional);
 
 } // namespace dlasim::hw

@@ -14,22 +14,22 @@ namespace dlasim::hw {
 
 // Operands of one stripe as the CSC read them from CBUF (functional mode only).
 struct StripeOperands {
-    int64_t row0 = 0;           // first input row held in `rows`
+    int64_t row0 = 0; // first input row held in `rows`
     uint32_t row_count = 0;
-    std::vector<uint8_t> rows;  // row_count slices of layer.slice_bytes (CBUF slice layout)
+    std::vector<uint8_t> rows;                           // row_count slices of layer.slice_bytes (CBUF slice layout)
     std::shared_ptr<const std::vector<uint8_t>> weights; // the kernel group's weights (DC layout)
 };
 
 struct StripeOp {
     LayerPtr layer;
-    uint32_t group = 0;            // kernel group
-    uint32_t p0 = 0, p_count = 0;  // output points
-    uint64_t atomic_ops = 0;       // atomic ops the CSC issued for the stripe
-    uint64_t cycles = 0;           // cycles the stripe occupied the CSC/CMAC issue slot
-    sc_core::sc_time ready;        // when the stripe's results leave the sending stage
-    bool last = false;             // last stripe of the layer
-    std::shared_ptr<const StripeOperands> operands;   // functional: CSC -> CMAC
-    std::shared_ptr<std::vector<int64_t>> partial;    // functional: CMAC -> CACC, [i * k_count + k]
+    uint32_t group = 0;                             // kernel group
+    uint32_t p0 = 0, p_count = 0;                   // output points
+    uint64_t atomic_ops = 0;                        // atomic ops the CSC issued for the stripe
+    uint64_t cycles = 0;                            // cycles the stripe occupied the CSC/CMAC issue slot
+    sc_core::sc_time ready;                         // when the stripe's results leave the sending stage
+    bool last = false;                              // last stripe of the layer
+    std::shared_ptr<const StripeOperands> operands; // functional: CSC -> CMAC
+    std::shared_ptr<std::vector<int64_t>> partial;  // functional: CMAC -> CACC, [i * k_count + k]
 };
 
 inline std::ostream &operator<<(std::ostream &os, const StripeOp &s)

@@ -10,8 +10,7 @@ Csb::Csb(const CoreClock &clock, uint32_t access_cycles, StatsRegistry &stats, c
       writes_(stats.declare(stats_prefix + ".csb.writes", "writes", "register writes over CSB")),
       reads_(stats.declare(stats_prefix + ".csb.reads", "ops", "register reads over CSB")),
       unmapped_(stats.declare(stats_prefix + ".csb.unmapped", "ops", "CSB accesses to unmapped addresses"))
-{
-}
+{}
 
 void Csb::map(CsbTarget &target)
 {

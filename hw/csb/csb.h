@@ -1,7 +1,7 @@
 // CSB decoder of one core: routes absolute register addresses to the unit owning their 4 KiB
 // window (NVDLA v2 map). Each access costs core.csb_write_cycles core cycles, spent by the calling
-// thread (the controller) before the access takes effect on the next core clock edge. Unmapped addresses read 0 and drop
-// writes, as on NVDLA; they are counted in <prefix>.csb.unmapped.
+// thread (the controller) before the access takes effect on the next core clock edge. Unmapped addresses read 0 and
+// drop writes, as on NVDLA; they are counted in <prefix>.csb.unmapped.
 #pragma once
 
 #include <cstdint>

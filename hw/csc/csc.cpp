@@ -19,12 +19,16 @@ CscParams CscParams::from_config(const dla_core_params &core)
 }
 
 Csc::Csc(sc_core::sc_module_name name, const CscParams &params, bool functional, const CoreClock &clock, Cbuf &cbuf,
-         CreditPool &credits, sc_core::sc_fifo<StripeOp> &to_cmac, StatsRegistry &stats, const std::string &stats_prefix)
+         CreditPool &credits, sc_core::sc_fifo<StripeOp> &to_cmac, StatsRegistry &stats,
+         const std::string &stats_prefix)
     : sc_module(name), regs("CSC", NVDLA_CSC_BASE), layer_in("layer_in", 2), p_(params), functional_(functional),
       clock_(clock), cbuf_(cbuf), credits_(credits), to_cmac_(to_cmac),
-      busy_cycles_(stats.declare(stats_prefix + ".busy_cycles", "cycles", "cycles issuing atomic ops or loading weights")),
-      stall_mem_cycles_(stats.declare(stats_prefix + ".stall_mem_cycles", "cycles", "cycles waiting for CBUF data or weights")),
-      stall_out_cycles_(stats.declare(stats_prefix + ".stall_out_cycles", "cycles", "cycles waiting for CACC delivery credits")),
+      busy_cycles_(
+          stats.declare(stats_prefix + ".busy_cycles", "cycles", "cycles issuing atomic ops or loading weights")),
+      stall_mem_cycles_(
+          stats.declare(stats_prefix + ".stall_mem_cycles", "cycles", "cycles waiting for CBUF data or weights")),
+      stall_out_cycles_(
+          stats.declare(stats_prefix + ".stall_out_cycles", "cycles", "cycles waiting for CACC delivery credits")),
       stripes_(stats.declare(stats_prefix + ".stripes", "ops", "stripes issued")),
       atomic_ops_(stats.declare(stats_prefix + ".atomic_ops", "ops", "atomic ops issued"))
 {
@@ -45,7 +49,8 @@ void Csc::run()
         uint64_t busy = 0, stall_mem = 0, stall_out = 0;
         uint64_t released = 0; // input rows released so far in this layer
         auto release_below = [&](int64_t row) {
-            uint64_t target = std::min<uint64_t>(static_cast<uint64_t>(std::max<int64_t>(row, 0)), cbuf_.data_available());
+            uint64_t target =
+                std::min<uint64_t>(static_cast<uint64_t>(std::max<int64_t>(row, 0)), cbuf_.data_available());
             if (target > released) {
                 cbuf_.release_data(target - released);
                 released = target;
@@ -107,11 +112,12 @@ void Csc::run()
                 if (functional_) {
                     auto ops = std::make_shared<StripeOperands>();
                     ops->row0 = s.row_lo;
-                    ops->row_count = need > static_cast<uint64_t>(s.row_lo) ? static_cast<uint32_t>(need - s.row_lo) : 0;
+                    ops->row_count =
+                        need > static_cast<uint64_t>(s.row_lo) ? static_cast<uint32_t>(need - s.row_lo) : 0;
                     ops->rows.resize(static_cast<size_t>(ops->row_count) * l.slice_bytes);
                     for (uint32_t r = 0; r < ops->row_count; ++r)
-                        cbuf_.read_data(static_cast<uint64_t>(s.row_lo) + r, ops->rows.data() + static_cast<size_t>(r) * l.slice_bytes,
-                                        l.slice_bytes);
+                        cbuf_.read_data(static_cast<uint64_t>(s.row_lo) + r,
+                                        ops->rows.data() + static_cast<size_t>(r) * l.slice_bytes, l.slice_bytes);
                     ops->weights = weights;
                     op.operands = ops;
                 }

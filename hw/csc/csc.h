@@ -19,17 +19,18 @@
 namespace dlasim::hw {
 
 struct CscParams {
-    uint32_t weight_load_cycles = 0;   // loading one step's weights of a kernel group into CMAC
-    uint32_t latency_cycles = 0;       // CSC pipeline (after the CBUF read) to CMAC
+    uint32_t weight_load_cycles = 0; // loading one step's weights of a kernel group into CMAC
+    uint32_t latency_cycles = 0;     // CSC pipeline (after the CBUF read) to CMAC
     uint32_t cbuf_read_latency_cycles = 0;
-    uint32_t sg_flush_cycles = 0;      // stripe generator flush at the end of a layer
+    uint32_t sg_flush_cycles = 0; // stripe generator flush at the end of a layer
     static CscParams from_config(const dla_core_params &core);
 };
 
 class Csc : public sc_core::sc_module {
   public:
     Csc(sc_core::sc_module_name name, const CscParams &params, bool functional, const CoreClock &clock, Cbuf &cbuf,
-        CreditPool &credits, sc_core::sc_fifo<StripeOp> &to_cmac, StatsRegistry &stats, const std::string &stats_prefix);
+        CreditPool &credits, sc_core::sc_fifo<StripeOp> &to_cmac, StatsRegistry &stats,
+        const std::string &stats_prefix);
 
     RegisterFile regs;
     sc_core::sc_fifo<LayerPtr> layer_in;

@@ -14,22 +14,20 @@ constexpr uint32_t kHwVersion = 0x31u | (0x3030u << NVDLA_GLB_S_NVDLA_HW_VERSION
 
 Glb::Glb() = default;
 
-uint32_t Glb::csb_base() const { return NVDLA_GLB_BASE; }
+uint32_t Glb::csb_base() const
+{
+    return NVDLA_GLB_BASE;
+}
 
 void Glb::csb_write(uint32_t addr, uint32_t value)
 {
     switch (addr) {
-    case NVDLA_GLB_S_INTR_MASK:
-        mask_ = value & kIrqBits;
-        break;
-    case NVDLA_GLB_S_INTR_SET:
-        status_ |= value & kIrqBits;
-        break;
+    case NVDLA_GLB_S_INTR_MASK: mask_ = value & kIrqBits; break;
+    case NVDLA_GLB_S_INTR_SET: status_ |= value & kIrqBits; break;
     case NVDLA_GLB_S_INTR_STATUS:
         status_ &= ~(value & kIrqBits); // write 1 to clear
         break;
-    default:
-        return; // HW_VERSION is read-only; other addresses are unmapped
+    default: return; // HW_VERSION is read-only; other addresses are unmapped
     }
     update();
 }
@@ -37,14 +35,10 @@ void Glb::csb_write(uint32_t addr, uint32_t value)
 uint32_t Glb::csb_read(uint32_t addr)
 {
     switch (addr) {
-    case NVDLA_GLB_S_NVDLA_HW_VERSION:
-        return kHwVersion;
-    case NVDLA_GLB_S_INTR_MASK:
-        return mask_;
-    case NVDLA_GLB_S_INTR_STATUS:
-        return status_;
-    default:
-        return 0; // INTR_SET is write-only
+    case NVDLA_GLB_S_NVDLA_HW_VERSION: return kHwVersion;
+    case NVDLA_GLB_S_INTR_MASK: return mask_;
+    case NVDLA_GLB_S_INTR_STATUS: return status_;
+    default: return 0; // INTR_SET is write-only
     }
 }
 

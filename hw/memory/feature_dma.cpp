@@ -44,18 +44,20 @@ sc_core::sc_time feature_read(DmaEngine &dma, const FeatureCube &cube, const Blo
         check_functional(cube);
         values->assign(b.elements(), 0);
     }
-    for_each_run(cube, b, [&](uint32_t s, uint32_t c_lo, uint32_t c_hi, uint32_t y, uint32_t x, uint32_t n, uint32_t i) {
-        uint64_t bytes = uint64_t(n) * cube.atom_bytes;
-        uint64_t addr = cube.address(s * cube.cps(), y, x);
-        if (values)
-            buf.assign(bytes, 0);
-        done = std::max(done, dma.read(addr, bytes, values ? buf.data() : nullptr));
-        if (!values)
-            return;
-        for (uint32_t j = 0; j < n; ++j)
-            for (uint32_t c = c_lo; c < c_hi; ++c)
-                (*values)[(uint64_t(i) + j) * b.k_count + (c - b.k0)] = buf[uint64_t(j) * cube.atom_bytes + c % cube.cps()];
-    });
+    for_each_run(cube, b,
+                 [&](uint32_t s, uint32_t c_lo, uint32_t c_hi, uint32_t y, uint32_t x, uint32_t n, uint32_t i) {
+                     uint64_t bytes = uint64_t(n) * cube.atom_bytes;
+                     uint64_t addr = cube.address(s * cube.cps(), y, x);
+                     if (values)
+                         buf.assign(bytes, 0);
+                     done = std::max(done, dma.read(addr, bytes, values ? buf.data() : nullptr));
+                     if (!values)
+                         return;
+                     for (uint32_t j = 0; j < n; ++j)
+                         for (uint32_t c = c_lo; c < c_hi; ++c)
+                             (*values)[(uint64_t(i) + j) * b.k_count + (c - b.k0)] =
+                                 buf[uint64_t(j) * cube.atom_bytes + c % cube.cps()];
+                 });
     return done;
 }
 
@@ -67,32 +69,33 @@ sc_core::sc_time feature_write(DmaEngine &dma, const FeatureCube &cube, const Bl
     if (values)
         check_functional(cube);
     const uint32_t cps = cube.cps();
-    for_each_run(cube, b, [&](uint32_t s, uint32_t c_lo, uint32_t c_hi, uint32_t y, uint32_t x, uint32_t n, uint32_t i) {
-        auto value = [&](uint32_t j, uint32_t c) {
-            return static_cast<int8_t>((*values)[(uint64_t(i) + j) * b.k_count + (c - b.k0)]);
-        };
-        bool whole = c_lo == s * cps && (c_hi == (s + 1) * cps || c_hi == cube.channels);
-        if (whole) {
-            uint64_t bytes = uint64_t(n) * cube.atom_bytes;
-            if (values) {
-                buf.assign(bytes, 0);
-                for (uint32_t j = 0; j < n; ++j)
+    for_each_run(
+        cube, b, [&](uint32_t s, uint32_t c_lo, uint32_t c_hi, uint32_t y, uint32_t x, uint32_t n, uint32_t i) {
+            auto value = [&](uint32_t j, uint32_t c) {
+                return static_cast<int8_t>((*values)[(uint64_t(i) + j) * b.k_count + (c - b.k0)]);
+            };
+            bool whole = c_lo == s * cps && (c_hi == (s + 1) * cps || c_hi == cube.channels);
+            if (whole) {
+                uint64_t bytes = uint64_t(n) * cube.atom_bytes;
+                if (values) {
+                    buf.assign(bytes, 0);
+                    for (uint32_t j = 0; j < n; ++j)
+                        for (uint32_t c = c_lo; c < c_hi; ++c)
+                            buf[uint64_t(j) * cube.atom_bytes + c % cps] = value(j, c);
+                }
+                done = std::max(done, dma.write(cube.address(c_lo, y, x), bytes, values ? buf.data() : nullptr));
+                return;
+            }
+            uint64_t bytes = uint64_t(c_hi - c_lo) * cube.bpe;
+            for (uint32_t j = 0; j < n; ++j) {
+                if (values) {
+                    buf.assign(bytes, 0);
                     for (uint32_t c = c_lo; c < c_hi; ++c)
-                        buf[uint64_t(j) * cube.atom_bytes + c % cps] = value(j, c);
+                        buf[c - c_lo] = value(j, c);
+                }
+                done = std::max(done, dma.write(cube.address(c_lo, y, x + j), bytes, values ? buf.data() : nullptr));
             }
-            done = std::max(done, dma.write(cube.address(c_lo, y, x), bytes, values ? buf.data() : nullptr));
-            return;
-        }
-        uint64_t bytes = uint64_t(c_hi - c_lo) * cube.bpe;
-        for (uint32_t j = 0; j < n; ++j) {
-            if (values) {
-                buf.assign(bytes, 0);
-                for (uint32_t c = c_lo; c < c_hi; ++c)
-                    buf[c - c_lo] = value(j, c);
-            }
-            done = std::max(done, dma.write(cube.address(c_lo, y, x + j), bytes, values ? buf.data() : nullptr));
-        }
-    });
+        });
     return done;
 }
 

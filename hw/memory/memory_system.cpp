@@ -13,7 +13,10 @@ namespace {
 constexpr const char *kClientNames[kNumMcifClients] = {"cdma_dat", "cdma_wt", "sdp_m", "sdp_b", "sdp_n",
                                                        "sdp_e",    "sdp_w",   "pdp_r", "pdp_w"};
 
-sc_core::sc_time ns(double v) { return sc_core::sc_time(v * 1000.0, sc_core::SC_PS); }
+sc_core::sc_time ns(double v)
+{
+    return sc_core::sc_time(v * 1000.0, sc_core::SC_PS);
+}
 
 } // namespace
 
@@ -22,7 +25,10 @@ const char *mcif_client_name(int client)
     return client >= 0 && client < kNumMcifClients ? kClientNames[client] : "unknown";
 }
 
-bool mcif_client_writes(int client) { return client == kClientSdpW || client == kClientPdpW; }
+bool mcif_client_writes(int client)
+{
+    return client == kClientSdpW || client == kClientPdpW;
+}
 
 DramParams DramParams::from_config(const dla_config &cfg, const dla_power_mode &mode, const AddressWindow &window)
 {
@@ -62,8 +68,7 @@ Dram::Dram(const DramParams &params, StatsRegistry &stats)
     : params_(params), read_bytes_(stats.declare("dram.read_bytes", "bytes", "bytes read from DRAM (all cores)")),
       write_bytes_(stats.declare("dram.write_bytes", "bytes", "bytes written to DRAM (all cores)")),
       busy_ps_(stats.declare("dram.busy_ps", "ps", "time the DRAM spent transferring"))
-{
-}
+{}
 
 uint64_t Dram::burst_rounded(uint64_t bytes) const
 {
@@ -75,8 +80,7 @@ Sram::Sram(const SramParams &params, StatsRegistry &stats, const std::string &st
     : params_(params),
       read_bytes_(stats.declare(stats_prefix + ".sram.read_bytes", "bytes", "bytes read from on-chip SRAM")),
       write_bytes_(stats.declare(stats_prefix + ".sram.write_bytes", "bytes", "bytes written to on-chip SRAM"))
-{
-}
+{}
 
 Mcif::Mcif(sc_core::sc_module_name name, const McifParams &params, const CoreClock &clock, Dram &dram, Sram *sram,
            StatsRegistry &stats, const std::string &stats_prefix)

@@ -62,14 +62,14 @@ struct AddressWindow {
 
 struct DramParams {
     AddressWindow window;
-    double bytes_per_ns = 0;  // sustained: peak GB/s x efficiency
+    double bytes_per_ns = 0; // sustained: peak GB/s x efficiency
     double latency_ns = 0;
     uint32_t burst_bytes = 1;
     static DramParams from_config(const dla_config &cfg, const dla_power_mode &mode, const AddressWindow &window);
 };
 
 struct SramParams {
-    AddressWindow window;     // size 0: no SRAM
+    AddressWindow window; // size 0: no SRAM
     double bytes_per_ns = 0;
     uint32_t latency_cycles = 0;
     static SramParams from_config(const dla_config &cfg, const AddressWindow &window);

@@ -39,8 +39,8 @@ std::vector<PdpSegment> pdp_segments(const PdpOp &op, uint32_t line_buffer_bytes
         int64_t ix0 = std::max<int64_t>(0, int64_t(ox0) * p.stride_x - p.pad_left);
         int64_t ix1 = std::min<int64_t>(op.src.width, int64_t(ox1 - 1) * p.stride_x - p.pad_left + p.kernel_w);
         ix1 = std::max(ix1, ix0);
-        segs.push_back(PdpSegment{ox0, ox1, static_cast<uint32_t>(std::min<int64_t>(ix0, ix1)),
-                                  static_cast<uint32_t>(ix1)});
+        segs.push_back(
+            PdpSegment{ox0, ox1, static_cast<uint32_t>(std::min<int64_t>(ix0, ix1)), static_cast<uint32_t>(ix1)});
     }
     return segs;
 }
@@ -50,9 +50,10 @@ Pdp::Pdp(sc_core::sc_module_name name, const PdpParams &params, bool functional,
          sc_core::sc_fifo<OutputChunk> *from_sdp)
     : sc_core::sc_module(name), params_(params), functional_(functional), clock_(clock), irq_(irq),
       name_(prefix + ".pdp"), from_sdp_(from_sdp), rdma_regs_("PDP_RDMA", NVDLA_PDP_RDMA_BASE),
-      regs_("PDP", NVDLA_PDP_BASE),
-      rdma_(name_ + ".rdma", ports.r, clock, DmaParams{params.request_bytes, params.max_outstanding, kClientPdpR}, stats),
-      wdma_(name_ + ".wdma", ports.w, clock, DmaParams{params.request_bytes, params.max_outstanding, kClientPdpW}, stats),
+      regs_("PDP", NVDLA_PDP_BASE), rdma_(name_ + ".rdma", ports.r, clock,
+                                          DmaParams{params.request_bytes, params.max_outstanding, kClientPdpR}, stats),
+      wdma_(name_ + ".wdma", ports.w, clock, DmaParams{params.request_bytes, params.max_outstanding, kClientPdpW},
+            stats),
       ops_(stats.declare(name_ + ".ops", "ops", "PDP operations completed")),
       elements_(stats.declare(name_ + ".elements", "elements", "input elements through the PDP datapath")),
       busy_(stats.declare(name_ + ".busy_cycles", "cycles", "cycles the PDP datapath was processing")),
@@ -98,7 +99,8 @@ void Pdp::control()
         rows_emitted_ = 0;
         rows_total_ = uint64_t(surfaces) * segments_.size() * op_.dst.height;
         uint64_t item_bytes = std::max<uint64_t>(1, uint64_t(op_.src.width) * params_.atom_bytes);
-        size_t depth = std::max<uint64_t>(2, (uint64_t(params_.max_outstanding) * params_.request_bytes + item_bytes - 1) / item_bytes);
+        size_t depth = std::max<uint64_t>(
+            2, (uint64_t(params_.max_outstanding) * params_.request_bytes + item_bytes - 1) / item_bytes);
         in_q_.set_capacity(depth);
         out_q_.set_capacity(depth);
         rdma_.reset_op_counters();
@@ -145,7 +147,8 @@ void Pdp::run_input()
     if (op_.flying) {
         for (;;) {
             OutputChunk c = from_sdp_->read();
-            if (c.k_count == 0 || c.p_count == 0 || c.k0 + uint64_t(c.k_count) > in.channels || c.p0 + uint64_t(c.p_count) > plane)
+            if (c.k_count == 0 || c.p_count == 0 || c.k0 + uint64_t(c.k_count) > in.channels ||
+                c.p0 + uint64_t(c.p_count) > plane)
                 throw std::runtime_error(name_ + ": chunk from SDP outside the input cube");
             InItem item;
             item.blk = Block{c.k0, c.k_count, c.p0, c.p_count};
@@ -198,7 +201,7 @@ void Pdp::emit_rows(uint32_t s, const PdpSegment &seg, uint32_t &next_oy, uint32
             for (uint32_t i = 0; i < o.blk.p_count; ++i)
                 for (uint32_t k = 0; k < ch; ++k)
                     (*o.values)[uint64_t(i) * ch + k] = pool_point(&input_[(s * cps + k) * plane], op_.src.width,
-                                                                  op_.src.height, op_.pool, seg.ox0 + i, oy);
+                                                                   op_.src.height, op_.pool, seg.ox0 + i, oy);
         }
         o.ready = sc_core::sc_time_stamp() + clock_.cycles(params_.latency_cycles);
         o.last = ++rows_emitted_ == rows_total_;
@@ -247,7 +250,8 @@ void Pdp::compute()
                 row_fill_[uint64_t(s) * in.height + y] += uint64_t(n) * (c_hi - c_lo);
                 p += n;
             }
-            while (rows_done_[s] < in.height && row_fill_[uint64_t(s) * in.height + rows_done_[s]] == uint64_t(in.width) * ch)
+            while (rows_done_[s] < in.height &&
+                   row_fill_[uint64_t(s) * in.height + rows_done_[s]] == uint64_t(in.width) * ch)
                 ++rows_done_[s];
             emit_rows(s, segments_[0], next_oy_[s], rows_done_[s]);
         }

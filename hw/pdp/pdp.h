@@ -101,9 +101,9 @@ class Pdp : public sc_core::sc_module {
 
     PdpOp op_;
     std::vector<PdpSegment> segments_;
-    std::vector<int32_t> input_; // functional: the whole input cube, [c][y][x]
-    std::vector<uint32_t> next_oy_, rows_done_;        // on-the-fly, per surface
-    std::vector<uint64_t> row_fill_;                   // on-the-fly, per surface x row: elements received
+    std::vector<int32_t> input_;                // functional: the whole input cube, [c][y][x]
+    std::vector<uint32_t> next_oy_, rows_done_; // on-the-fly, per surface
+    std::vector<uint64_t> row_fill_;            // on-the-fly, per surface x row: elements received
     uint64_t rows_emitted_ = 0, rows_total_ = 0;
     sc_core::sc_time op_start_;
     bool op_done_ = false;

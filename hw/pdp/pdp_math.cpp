@@ -13,8 +13,7 @@ int64_t floor_div(int64_t a, int64_t b)
 }
 } // namespace
 
-int32_t pool_point(const int32_t *plane, uint32_t width, uint32_t height, const PoolParams &p, uint32_t ox,
-                   uint32_t oy)
+int32_t pool_point(const int32_t *plane, uint32_t width, uint32_t height, const PoolParams &p, uint32_t ox, uint32_t oy)
 {
     int64_t best = 0, sum = 0, count = 0;
     bool first = true;

@@ -6,7 +6,11 @@
 
 namespace dlasim::hw {
 
-enum class PoolMethod : uint8_t { kAvg = 0, kMax = 1, kMin = 2 }; // NVDLA POOLING_METHOD encodings
+enum class PoolMethod : uint8_t {
+    kAvg = 0,
+    kMax = 1,
+    kMin = 2
+}; // NVDLA POOLING_METHOD encodings
 
 struct PoolParams {
     PoolMethod method = PoolMethod::kMax;

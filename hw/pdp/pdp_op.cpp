@@ -56,7 +56,8 @@ PdpOp decode_pdp_op(const RegisterFile &pdp, int g, const RegisterFile &rdma, in
     in.channels = FIELD(pdp.get(g, NVDLA_PDP_D_DATA_CUBE_IN_CHANNEL), PDP_D_DATA_CUBE_IN_CHANNEL, CUBE_IN_CHANNEL) + 1;
     out.width = FIELD(pdp.get(g, NVDLA_PDP_D_DATA_CUBE_OUT_WIDTH), PDP_D_DATA_CUBE_OUT_WIDTH, CUBE_OUT_WIDTH) + 1;
     out.height = FIELD(pdp.get(g, NVDLA_PDP_D_DATA_CUBE_OUT_HEIGHT), PDP_D_DATA_CUBE_OUT_HEIGHT, CUBE_OUT_HEIGHT) + 1;
-    out.channels = FIELD(pdp.get(g, NVDLA_PDP_D_DATA_CUBE_OUT_CHANNEL), PDP_D_DATA_CUBE_OUT_CHANNEL, CUBE_OUT_CHANNEL) + 1;
+    out.channels =
+        FIELD(pdp.get(g, NVDLA_PDP_D_DATA_CUBE_OUT_CHANNEL), PDP_D_DATA_CUBE_OUT_CHANNEL, CUBE_OUT_CHANNEL) + 1;
     if (out.channels != in.channels)
         reject(where, "output channels " + std::to_string(out.channels) + " differ from input channels " +
                           std::to_string(in.channels));
@@ -87,9 +88,9 @@ PdpOp decode_pdp_op(const RegisterFile &pdp, int g, const RegisterFile &rdma, in
         in.height + op.pool.pad_top + op.pad_bottom < op.pool.kernel_h || out.width > max_ow || out.height > max_oh)
         reject(where, "output " + dims(out.width, out.height, out.channels) + " does not fit input " +
                           dims(in.width, in.height, in.channels) + " with kernel " + std::to_string(op.pool.kernel_w) +
-                          "x" + std::to_string(op.pool.kernel_h) + ", stride " + std::to_string(op.pool.stride_x) + "x" +
-                          std::to_string(op.pool.stride_y) + " and the pads (at most " + std::to_string(max_ow) + "x" +
-                          std::to_string(max_oh) + ")");
+                          "x" + std::to_string(op.pool.kernel_h) + ", stride " + std::to_string(op.pool.stride_x) +
+                          "x" + std::to_string(op.pool.stride_y) + " and the pads (at most " + std::to_string(max_ow) +
+                          "x" + std::to_string(max_oh) + ")");
     if (op.pool.pad_left >= op.pool.kernel_w || op.pool.pad_top >= op.pool.kernel_h)
         reject(where, "padding must be smaller than the kernel (pad left/top " + std::to_string(op.pool.pad_left) +
                           "/" + std::to_string(op.pool.pad_top) + ")");
@@ -108,9 +109,14 @@ PdpOp decode_pdp_op(const RegisterFile &pdp, int g, const RegisterFile &rdma, in
         const std::string rw = "PDP_RDMA group " + std::to_string(rg);
         if (!FIELD(rdma.get(rg, NVDLA_PDP_RDMA_D_FLYING_MODE), PDP_RDMA_D_FLYING_MODE, FLYING_MODE))
             reject(rw, "D_FLYING_MODE = ON_FLYING but PDP is offline");
-        uint32_t w = FIELD(rdma.get(rg, NVDLA_PDP_RDMA_D_DATA_CUBE_IN_WIDTH), PDP_RDMA_D_DATA_CUBE_IN_WIDTH, CUBE_IN_WIDTH) + 1;
-        uint32_t h = FIELD(rdma.get(rg, NVDLA_PDP_RDMA_D_DATA_CUBE_IN_HEIGHT), PDP_RDMA_D_DATA_CUBE_IN_HEIGHT, CUBE_IN_HEIGHT) + 1;
-        uint32_t c = FIELD(rdma.get(rg, NVDLA_PDP_RDMA_D_DATA_CUBE_IN_CHANNEL), PDP_RDMA_D_DATA_CUBE_IN_CHANNEL, CUBE_IN_CHANNEL) + 1;
+        uint32_t w =
+            FIELD(rdma.get(rg, NVDLA_PDP_RDMA_D_DATA_CUBE_IN_WIDTH), PDP_RDMA_D_DATA_CUBE_IN_WIDTH, CUBE_IN_WIDTH) + 1;
+        uint32_t h =
+            FIELD(rdma.get(rg, NVDLA_PDP_RDMA_D_DATA_CUBE_IN_HEIGHT), PDP_RDMA_D_DATA_CUBE_IN_HEIGHT, CUBE_IN_HEIGHT) +
+            1;
+        uint32_t c = FIELD(rdma.get(rg, NVDLA_PDP_RDMA_D_DATA_CUBE_IN_CHANNEL), PDP_RDMA_D_DATA_CUBE_IN_CHANNEL,
+                           CUBE_IN_CHANNEL) +
+                     1;
         if (w != in.width || h != in.height || c != in.channels)
             reject(rw, "input cube " + dims(w, h, c) + " differs from PDP's " + dims(in.width, in.height, in.channels));
         in.base = addr64(rdma, rg, NVDLA_PDP_RDMA_D_SRC_BASE_ADDR_LOW, NVDLA_PDP_RDMA_D_SRC_BASE_ADDR_HIGH);

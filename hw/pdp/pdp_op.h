@@ -24,8 +24,8 @@ struct PdpOp {
     int group = 0;
     int rdma_group = -1; // -1 when on-the-fly
     bool flying = false;
-    FeatureCube src;     // input cube (base/strides only when offline)
-    FeatureCube dst;     // output cube
+    FeatureCube src; // input cube (base/strides only when offline)
+    FeatureCube dst; // output cube
     PoolParams pool;
     uint32_t pad_right = 0, pad_bottom = 0;
 };

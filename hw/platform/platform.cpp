@@ -58,8 +58,8 @@ struct dla_platform {
     sc_core::sc_time run_start = sc_core::SC_ZERO_TIME;
     uint64_t total_cycles = 0;
     std::vector<std::unique_ptr<dla_controller>> controllers; // of the last run (threads may still hold them)
-    int pending = 0; // controllers of the current run still running
-    std::string broken; // why further runs are refused
+    int pending = 0;                                          // controllers of the current run still running
+    std::string broken;                                       // why further runs are refused
 };
 
 extern "C" {
@@ -115,12 +115,27 @@ dla_status dla_platform_create(const dla_config *cfg, const dla_power_mode *mode
     return DLA_OK;
 }
 
-void dla_platform_destroy(dla_platform *p) { delete p; }
+void dla_platform_destroy(dla_platform *p)
+{
+    delete p;
+}
 
-uint64_t dla_platform_dram_base(const dla_platform *p) { return p->map.dram.base; }
-uint64_t dla_platform_dram_size(const dla_platform *p) { return p->map.dram.size; }
-uint64_t dla_platform_sram_base(const dla_platform *p) { return p->map.sram.base; }
-uint64_t dla_platform_sram_size(const dla_platform *p) { return p->map.sram.size; }
+uint64_t dla_platform_dram_base(const dla_platform *p)
+{
+    return p->map.dram.base;
+}
+uint64_t dla_platform_dram_size(const dla_platform *p)
+{
+    return p->map.dram.size;
+}
+uint64_t dla_platform_sram_base(const dla_platform *p)
+{
+    return p->map.sram.base;
+}
+uint64_t dla_platform_sram_size(const dla_platform *p)
+{
+    return p->map.sram.size;
+}
 
 static SparseStore *backdoor(dla_platform *p, uint64_t addr, size_t size, const char *what, dla_error *err)
 {
@@ -128,10 +143,10 @@ static SparseStore *backdoor(dla_platform *p, uint64_t addr, size_t size, const 
         return &p->soc->dram().store();
     if (p->map.sram.contains(addr, size))
         return &p->soc->core(0).sram()->store();
-    dla_error_set(err, DLA_ERR_INVALID,
-                  "%s: [%s, +%zu bytes) is outside DRAM [%s, %s) and SRAM [%s, %s)", what, hex(addr).c_str(), size,
-                  hex(p->map.dram.base).c_str(), hex(p->map.dram.base + p->map.dram.size).c_str(),
-                  hex(p->map.sram.base).c_str(), hex(p->map.sram.base + p->map.sram.size).c_str());
+    dla_error_set(err, DLA_ERR_INVALID, "%s: [%s, +%zu bytes) is outside DRAM [%s, %s) and SRAM [%s, %s)", what,
+                  hex(addr).c_str(), size, hex(p->map.dram.base).c_str(),
+                  hex(p->map.dram.base + p->map.dram.size).c_str(), hex(p->map.sram.base).c_str(),
+                  hex(p->map.sram.base + p->map.sram.size).c_str());
     return nullptr;
 }
 
@@ -164,12 +179,9 @@ dla_status dla_platform_mem_read(dla_platform *p, uint64_t addr, void *data, siz
 static const char *group_state(uint32_t v)
 {
     switch (v & 3u) {
-    case 0:
-        return "IDLE";
-    case 1:
-        return "RUNNING";
-    case 2:
-        return "PENDING";
+    case 0: return "IDLE";
+    case 1: return "RUNNING";
+    case 2: return "PENDING";
     }
     return "?";
 }
@@ -194,8 +206,8 @@ static std::string busy_units(DlaCore &core)
     return out.empty() ? "no unit is running or pending" : out;
 }
 
-dla_status dla_platform_run(dla_platform *p, int n, const int *cores, const dla_controller_fn *fns,
-                            void *const *users, dla_error *err)
+dla_status dla_platform_run(dla_platform *p, int n, const int *cores, const dla_controller_fn *fns, void *const *users,
+                            dla_error *err)
 {
     if (!p || n < 0 || (n > 0 && (!cores || !fns)))
         return dla_error_set(err, DLA_ERR_INVALID, "dla_platform_run: bad arguments (n = %d)", n);
@@ -248,7 +260,8 @@ dla_status dla_platform_run(dla_platform *p, int n, const int *cores, const dla_
     for (auto &c : ctls) {
         if (c->done)
             continue;
-        const char *why = sc_core::sc_pending_activity() ? "simulated time passed the limit" : "the simulation starved (no pending hardware event)";
+        const char *why = sc_core::sc_pending_activity() ? "simulated time passed the limit"
+                                                         : "the simulation starved (no pending hardware event)";
         std::string what = c->waiting_irq
                                ? "an interrupt (GLB INTR_STATUS " + hex(c->core->glb().status()) + ", INTR_MASK " +
                                      hex(c->core->glb().mask()) + ") since cycle " + std::to_string(c->wait_since)
@@ -256,8 +269,8 @@ dla_status dla_platform_run(dla_platform *p, int n, const int *cores, const dla_
         p->broken = "core " + std::to_string(c->core->index()) + " hung at cycle " + std::to_string(p->total_cycles) +
                     ": " + why + " while the controller waited for " + what + "; unit status: " + busy_units(*c->core);
         // The controller threads stay suspended (never resumed); the platform must be destroyed.
-        return dla_error_set(err, DLA_ERR_TIMEOUT, "dla_platform_run: %s (timeout %" PRIu64 " cycles)", p->broken.c_str(),
-                             p->opts.timeout_cycles);
+        return dla_error_set(err, DLA_ERR_TIMEOUT, "dla_platform_run: %s (timeout %" PRIu64 " cycles)",
+                             p->broken.c_str(), p->opts.timeout_cycles);
     }
     for (size_t i = 0; i < ctls.size(); ++i)
         if (ctls[i]->status != DLA_OK)
@@ -288,7 +301,8 @@ dla_status dla_ctl_wait_irq(dla_controller *ctl)
     while (!glb.irq_line())
         sc_core::wait(glb.irq_event());
     ctl->waiting_irq = false;
-    sc_core::wait(ctl->core->clock().cycles(static_cast<uint64_t>(std::max(0, ctl->platform->cfg.core.irq_latency_cycles))));
+    sc_core::wait(
+        ctl->core->clock().cycles(static_cast<uint64_t>(std::max(0, ctl->platform->cfg.core.irq_latency_cycles))));
     return DLA_OK;
 }
 
@@ -303,7 +317,10 @@ uint64_t dla_ctl_now_cycles(const dla_controller *ctl)
     return ctl->core->clock().to_cycles(sc_core::sc_time_stamp() - ctl->platform->run_start);
 }
 
-int dla_ctl_core(const dla_controller *ctl) { return ctl->core->index(); }
+int dla_ctl_core(const dla_controller *ctl)
+{
+    return ctl->core->index();
+}
 
 dla_status dla_platform_stats(const dla_platform *p, dla_stat **stats, size_t *count, dla_error *err)
 {
@@ -320,6 +337,9 @@ dla_status dla_platform_stats(const dla_platform *p, dla_stat **stats, size_t *c
     return DLA_OK;
 }
 
-uint64_t dla_platform_total_cycles(const dla_platform *p) { return p->total_cycles; }
+uint64_t dla_platform_total_cycles(const dla_platform *p)
+{
+    return p->total_cycles;
+}
 
 } // extern "C"

@@ -25,7 +25,10 @@ SdpParams SdpParams::from_config(const dla_config &cfg)
 }
 
 namespace {
-DmaParams dma_params(const SdpParams &p, int client) { return DmaParams{p.request_bytes, p.max_outstanding, client}; }
+DmaParams dma_params(const SdpParams &p, int client)
+{
+    return DmaParams{p.request_bytes, p.max_outstanding, client};
+}
 } // namespace
 
 Sdp::Sdp(sc_core::sc_module_name name, const SdpParams &params, bool functional, const CoreClock &clock,
@@ -33,8 +36,7 @@ Sdp::Sdp(sc_core::sc_module_name name, const SdpParams &params, bool functional,
          sc_core::sc_fifo<OutputChunk> *from_cacc, sc_core::sc_fifo<OutputChunk> *to_pdp)
     : sc_core::sc_module(name), params_(params), functional_(functional), clock_(clock), irq_(irq),
       name_(prefix + ".sdp"), from_cacc_(from_cacc), to_pdp_(to_pdp), rdma_regs_("SDP_RDMA", NVDLA_SDP_RDMA_BASE),
-      regs_("SDP", NVDLA_SDP_BASE),
-      mdma_(name_ + ".rdma_m", ports.m, clock, dma_params(params, kClientSdpM), stats),
+      regs_("SDP", NVDLA_SDP_BASE), mdma_(name_ + ".rdma_m", ports.m, clock, dma_params(params, kClientSdpM), stats),
       bdma_(name_ + ".rdma_b", ports.b, clock, dma_params(params, kClientSdpB), stats),
       ndma_(name_ + ".rdma_n", ports.n, clock, dma_params(params, kClientSdpN), stats),
       edma_(name_ + ".rdma_e", ports.e, clock, dma_params(params, kClientSdpE), stats),
@@ -85,7 +87,8 @@ void Sdp::control()
         if (throughput_ == 0)
             throughput_ = params_.bs_throughput;
         uint64_t item_bytes = std::max<uint64_t>(1, uint64_t(op_.width) * params_.atom_bytes);
-        size_t depth = std::max<uint64_t>(2, (uint64_t(params_.max_outstanding) * params_.request_bytes + item_bytes - 1) / item_bytes);
+        size_t depth = std::max<uint64_t>(
+            2, (uint64_t(params_.max_outstanding) * params_.request_bytes + item_bytes - 1) / item_bytes);
         in_q_.set_capacity(depth);
         out_q_.set_capacity(depth);
         for (DmaEngine *d : {&mdma_, &bdma_, &ndma_, &edma_, &wdma_})
@@ -130,7 +133,9 @@ sc_core::sc_time Sdp::read_operands(DmaEngine &dma, const SdpOp::Operands &ops, 
     sc_core::sc_time t = dma.read(ops.addr, uint64_t(op_.channels) * 4, functional_ ? buf.data() : nullptr);
     if (functional_) {
         for (uint32_t k = 0; k < op_.channels; ++k) {
-            auto half = [&](int h) { return int32_t(int16_t(uint16_t(buf[4 * k + 2 * h] | (buf[4 * k + 2 * h + 1] << 8)))); };
+            auto half = [&](int h) {
+                return int32_t(int16_t(uint16_t(buf[4 * k + 2 * h] | (buf[4 * k + 2 * h + 1] << 8))));
+            };
             if (ops.alu_mem)
                 (*alu)[k] = half(0);
             if (ops.mul_mem)
@@ -157,7 +162,8 @@ void Sdp::run_input()
     if (op_.flying) {
         for (;;) {
             OutputChunk c = from_cacc_->read();
-            if (c.k_count == 0 || c.p_count == 0 || c.k0 + uint64_t(c.k_count) > op_.channels || c.p0 + uint64_t(c.p_count) > points)
+            if (c.k_count == 0 || c.p_count == 0 || c.k0 + uint64_t(c.k_count) > op_.channels ||
+                c.p0 + uint64_t(c.p_count) > points)
                 throw std::runtime_error(name_ + ": chunk from CACC outside the " + std::to_string(op_.width) + "x" +
                                          std::to_string(op_.height) + "x" + std::to_string(op_.channels) + " cube");
             if (functional_ && (!c.values || c.values->size() != c.elements()))

@@ -28,21 +28,24 @@ int64_t sat128(i128 x, unsigned n)
 i128 alu(SdpAlu op, i128 v, i128 a)
 {
     switch (op) {
-    case SdpAlu::kMax:
-        return std::max(v, a);
-    case SdpAlu::kMin:
-        return std::min(v, a);
-    case SdpAlu::kSum:
-        break;
+    case SdpAlu::kMax: return std::max(v, a);
+    case SdpAlu::kMin: return std::min(v, a);
+    case SdpAlu::kSum: break;
     }
     return v + a;
 }
 
 } // namespace
 
-int64_t rshr(int64_t x, unsigned s) { return static_cast<int64_t>(rshr128(x, s)); }
+int64_t rshr(int64_t x, unsigned s)
+{
+    return static_cast<int64_t>(rshr128(x, s));
+}
 
-int64_t sat_bits(int64_t x, unsigned n) { return sat128(x, n); }
+int64_t sat_bits(int64_t x, unsigned n)
+{
+    return sat128(x, n);
+}
 
 int64_t sdp_x_stage(int64_t v, const SdpStage &st, int32_t alu_operand, int32_t mul_operand)
 {

@@ -11,7 +11,11 @@ int64_t rshr(int64_t x, unsigned s);
 // Clamp to the signed n-bit range.
 int64_t sat_bits(int64_t x, unsigned n);
 
-enum class SdpAlu : uint8_t { kMax = 0, kMin = 1, kSum = 2 }; // NVDLA ALU_ALGO encodings
+enum class SdpAlu : uint8_t {
+    kMax = 0,
+    kMin = 1,
+    kSum = 2
+}; // NVDLA ALU_ALGO encodings
 
 // X1 (BS) or X2 (BN) stage.
 struct SdpStage {

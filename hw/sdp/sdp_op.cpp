@@ -30,7 +30,8 @@ uint32_t bpe_of(uint32_t precision, const std::string &where, const char *reg, b
     if (precision == 0)
         return 1; // INT8
     if (precision > 2)
-        reject(where, std::string(reg) + " = " + std::to_string(precision) + ", expected INT8 (0), INT16 (1) or FP16 (2)");
+        reject(where,
+               std::string(reg) + " = " + std::to_string(precision) + ", expected INT8 (0), INT16 (1) or FP16 (2)");
     if (functional)
         reject(where, std::string(reg) + " = " + std::to_string(precision) + ": functional mode supports INT8 only");
     return 2;
@@ -92,11 +93,13 @@ bool sdp_needs_rdma(const RegisterFile &sdp, int g)
     SdpOp op;
     op.flying = FIELD(sdp.get(g, NVDLA_SDP_D_FEATURE_MODE_CFG), SDP_D_FEATURE_MODE_CFG, FLYING_MODE);
     const std::string where = "SDP";
-    decode_x(sdp, g, {NVDLA_SDP_D_DP_BS_CFG, NVDLA_SDP_D_DP_BS_ALU_CFG, NVDLA_SDP_D_DP_BS_ALU_SRC_VALUE,
-                      NVDLA_SDP_D_DP_BS_MUL_CFG, NVDLA_SDP_D_DP_BS_MUL_SRC_VALUE},
+    decode_x(sdp, g,
+             {NVDLA_SDP_D_DP_BS_CFG, NVDLA_SDP_D_DP_BS_ALU_CFG, NVDLA_SDP_D_DP_BS_ALU_SRC_VALUE,
+              NVDLA_SDP_D_DP_BS_MUL_CFG, NVDLA_SDP_D_DP_BS_MUL_SRC_VALUE},
              where, op.bs, op.bs_ops);
-    decode_x(sdp, g, {NVDLA_SDP_D_DP_BN_CFG, NVDLA_SDP_D_DP_BN_ALU_CFG, NVDLA_SDP_D_DP_BN_ALU_SRC_VALUE,
-                      NVDLA_SDP_D_DP_BN_MUL_CFG, NVDLA_SDP_D_DP_BN_MUL_SRC_VALUE},
+    decode_x(sdp, g,
+             {NVDLA_SDP_D_DP_BN_CFG, NVDLA_SDP_D_DP_BN_ALU_CFG, NVDLA_SDP_D_DP_BN_ALU_SRC_VALUE,
+              NVDLA_SDP_D_DP_BN_MUL_CFG, NVDLA_SDP_D_DP_BN_MUL_SRC_VALUE},
              where, op.bn, op.bn_ops);
     uint32_t ew_cfg = sdp.get(g, NVDLA_SDP_D_DP_EW_CFG);
     op.ew_from_mem = !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_BYPASS) && !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_ALU_BYPASS) &&
@@ -123,14 +126,16 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
                           ") not supported; expected 0");
     uint32_t fmt = sdp.get(g, NVDLA_SDP_D_DATA_FORMAT);
     bpe_of(FIELD(fmt, SDP_D_DATA_FORMAT, PROC_PRECISION), where, "D_DATA_FORMAT.PROC_PRECISION", functional);
-    uint32_t out_bpe = bpe_of(FIELD(fmt, SDP_D_DATA_FORMAT, OUT_PRECISION), where, "D_DATA_FORMAT.OUT_PRECISION",
-                              functional);
+    uint32_t out_bpe =
+        bpe_of(FIELD(fmt, SDP_D_DATA_FORMAT, OUT_PRECISION), where, "D_DATA_FORMAT.OUT_PRECISION", functional);
 
-    decode_x(sdp, g, {NVDLA_SDP_D_DP_BS_CFG, NVDLA_SDP_D_DP_BS_ALU_CFG, NVDLA_SDP_D_DP_BS_ALU_SRC_VALUE,
-                      NVDLA_SDP_D_DP_BS_MUL_CFG, NVDLA_SDP_D_DP_BS_MUL_SRC_VALUE},
+    decode_x(sdp, g,
+             {NVDLA_SDP_D_DP_BS_CFG, NVDLA_SDP_D_DP_BS_ALU_CFG, NVDLA_SDP_D_DP_BS_ALU_SRC_VALUE,
+              NVDLA_SDP_D_DP_BS_MUL_CFG, NVDLA_SDP_D_DP_BS_MUL_SRC_VALUE},
              where + " BS", op.bs, op.bs_ops);
-    decode_x(sdp, g, {NVDLA_SDP_D_DP_BN_CFG, NVDLA_SDP_D_DP_BN_ALU_CFG, NVDLA_SDP_D_DP_BN_ALU_SRC_VALUE,
-                      NVDLA_SDP_D_DP_BN_MUL_CFG, NVDLA_SDP_D_DP_BN_MUL_SRC_VALUE},
+    decode_x(sdp, g,
+             {NVDLA_SDP_D_DP_BN_CFG, NVDLA_SDP_D_DP_BN_ALU_CFG, NVDLA_SDP_D_DP_BN_ALU_SRC_VALUE,
+              NVDLA_SDP_D_DP_BN_MUL_CFG, NVDLA_SDP_D_DP_BN_MUL_SRC_VALUE},
              where + " BN", op.bn, op.bn_ops);
 
     uint32_t ew_cfg = sdp.get(g, NVDLA_SDP_D_DP_EW_CFG);

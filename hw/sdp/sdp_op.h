@@ -52,7 +52,7 @@ struct SdpOp {
 bool sdp_needs_rdma(const RegisterFile &sdp, int group);
 // Decode and validate; rdma/rdma_group are used only when the op needs them. Throws
 // std::invalid_argument ("SDP group 0: D_DP_BS_CFG.BS_ALU_ALGO = 3 (EQL) not supported ...").
-SdpOp decode_sdp_op(const RegisterFile &sdp, int group, const RegisterFile &rdma, int rdma_group,
-                    uint32_t atom_bytes, bool functional);
+SdpOp decode_sdp_op(const RegisterFile &sdp, int group, const RegisterFile &rdma, int rdma_group, uint32_t atom_bytes,
+                    bool functional);
 
 } // namespace dlasim::hw

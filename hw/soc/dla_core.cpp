@@ -37,8 +37,8 @@ DlaCore::DlaCore(sc_core::sc_module_name name, const dla_config &cfg, const dla_
                                        mcif_.port(kClientCdmaWeight), glb_, stats, prefix_, cacc_to_sdp_)),
 #endif
       sdp_("sdp", SdpParams::from_config(cfg), functional, clock_,
-           SdpPorts{mcif_.port(kClientSdpM), mcif_.port(kClientSdpB), mcif_.port(kClientSdpN),
-                    mcif_.port(kClientSdpE), mcif_.port(kClientSdpW)},
+           SdpPorts{mcif_.port(kClientSdpM), mcif_.port(kClientSdpB), mcif_.port(kClientSdpN), mcif_.port(kClientSdpE),
+                    mcif_.port(kClientSdpW)},
            glb_, stats, prefix_, conv_ ? &cacc_to_sdp_ : nullptr, &sdp_to_pdp_),
       pdp_("pdp", PdpParams::from_config(cfg), functional, clock_,
            PdpPorts{mcif_.port(kClientPdpR), mcif_.port(kClientPdpW)}, glb_, stats, prefix_, &sdp_to_pdp_)

@@ -14,8 +14,8 @@ Soc::Soc(sc_core::sc_module_name name, const dla_config &cfg, const dla_power_mo
         throw std::invalid_argument("num_cores = " + std::to_string(cfg.num_cores) + ", expected 1.." +
                                     std::to_string(DLA_MAX_CORES));
     for (int i = 0; i < cfg.num_cores; ++i)
-        cores_.push_back(std::make_unique<DlaCore>(("dla" + std::to_string(i)).c_str(), cfg, mode, functional, i,
-                                                   dram_, map.sram, stats_));
+        cores_.push_back(std::make_unique<DlaCore>(("dla" + std::to_string(i)).c_str(), cfg, mode, functional, i, dram_,
+                                                   map.sram, stats_));
 }
 
 Soc::~Soc() = default;

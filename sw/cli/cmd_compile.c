@@ -31,8 +31,8 @@ int cli_load_config(const cli_options *opts, dla_config **cfg)
             strncat(modes, i ? ", " : "", sizeof modes - strlen(modes) - 1);
             strncat(modes, (*cfg)->power_modes[i].name, sizeof modes - strlen(modes) - 1);
         }
-        cli_error(opts, "--power-mode: config '%s' has no mode '%s' (available: %s)", (*cfg)->name,
-                  opts->power_mode, modes);
+        cli_error(opts, "--power-mode: config '%s' has no mode '%s' (available: %s)", (*cfg)->name, opts->power_mode,
+                  modes);
         dla_config_destroy(*cfg);
         *cfg = NULL;
         return CLI_EXIT_ERROR;
@@ -67,8 +67,8 @@ int cli_load_network(const cli_options *opts, const char *path, const dla_config
             return CLI_EXIT_ERROR;
         }
         if (opts->batch && (uint32_t)opts->batch != (*out)->batch) {
-            cli_error(opts, "%s: loadable was compiled for batch %u, --batch %d asks for another; recompile",
-                      path, (*out)->batch, opts->batch);
+            cli_error(opts, "%s: loadable was compiled for batch %u, --batch %d asks for another; recompile", path,
+                      (*out)->batch, opts->batch);
             dla_loadable_destroy(*out);
             *out = NULL;
             return CLI_EXIT_ERROR;

@@ -141,8 +141,8 @@ static void output_path(char *dst, size_t size, const char *dir, const char *nam
     size_t i = 0;
     for (; name[i] && i + 1 < sizeof safe; ++i) {
         char c = name[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                 c == '-' || c == '.';
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+                 c == '.';
         safe[i] = ok ? c : '_';
     }
     safe[i] = '\0';
@@ -193,7 +193,8 @@ static int collect_result(run_state *s, double wall_s)
     }
     s->result = r;
     snprintf(r->meta.tool_version, sizeof r->meta.tool_version, "%s", DLASIM_VERSION);
-    snprintf(r->meta.config_name, sizeof r->meta.config_name, "%.*s", (int)sizeof r->meta.config_name - 1, s->cfg->name);
+    snprintf(r->meta.config_name, sizeof r->meta.config_name, "%.*s", (int)sizeof r->meta.config_name - 1,
+             s->cfg->name);
     r->meta.config_json = strdup(s->cfg->resolved_json ? s->cfg->resolved_json : "{}");
     snprintf(r->meta.power_mode, sizeof r->meta.power_mode, "%.*s", (int)sizeof r->meta.power_mode - 1, s->mode->name);
     snprintf(r->meta.network, sizeof r->meta.network, "%.*s", (int)sizeof r->meta.network - 1, s->loadable->network);
@@ -230,8 +231,7 @@ int cmd_run(int argc, char **argv)
 {
     run_state s = {.opts = {.command = "run"}};
     cli_options *o = &s.opts;
-    if (!cli_parse(argc, argv, 2,
-                   CLI_FLAG_CONFIG | CLI_FLAG_PRECISION | CLI_FLAG_RUN | CLI_FLAG_VERBOSE, o))
+    if (!cli_parse(argc, argv, 2, CLI_FLAG_CONFIG | CLI_FLAG_PRECISION | CLI_FLAG_RUN | CLI_FLAG_VERBOSE, o))
         return CLI_EXIT_USAGE;
     if (o->help) {
         fputs(run_help, stdout);

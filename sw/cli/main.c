@@ -10,19 +10,18 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: dlasim <command> [options]\n"
-            "\n"
-            "Cycle-level simulator of NVIDIA's Deep Learning Accelerator (NVDLA / Orin DLA).\n"
-            "\n"
-            "commands:\n"
-            "  compile MODEL.onnx -o X.dlal   compile an ONNX network into a loadable\n"
-            "  run X.dlal|MODEL.onnx          simulate (compiles ONNX on the fly); per-layer report\n"
-            "  inspect X.dlal                 print a loadable\n"
-            "  trace show FILE.h5             print a trace written by `run --trace`\n"
-            "\n"
-            "`dlasim <command> --help` describes each command's options. Exit status: 0 success,\n"
-            "1 error, 2 usage error.\n");
+    fprintf(out, "usage: dlasim <command> [options]\n"
+                 "\n"
+                 "Cycle-level simulator of NVIDIA's Deep Learning Accelerator (NVDLA / Orin DLA).\n"
+                 "\n"
+                 "commands:\n"
+                 "  compile MODEL.onnx -o X.dlal   compile an ONNX network into a loadable\n"
+                 "  run X.dlal|MODEL.onnx          simulate (compiles ONNX on the fly); per-layer report\n"
+                 "  inspect X.dlal                 print a loadable\n"
+                 "  trace show FILE.h5             print a trace written by `run --trace`\n"
+                 "\n"
+                 "`dlasim <command> --help` describes each command's options. Exit status: 0 success,\n"
+                 "1 error, 2 usage error.\n");
 }
 
 int main(int argc, char **argv)

@@ -108,7 +108,7 @@ bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *
                 cli_error(opts, "too many --input options (at most %d)", CLI_MAX_INPUTS);
                 return false;
             }
-            opts->input_names[opts->num_inputs] = v;  /* split later: NAME is up to '=' */
+            opts->input_names[opts->num_inputs] = v; /* split later: NAME is up to '=' */
             opts->input_files[opts->num_inputs] = eq + 1;
             opts->num_inputs++;
         } else if ((allowed & CLI_FLAG_RUN) && matches(a, "--save-outputs")) {

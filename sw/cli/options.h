@@ -11,35 +11,39 @@
 #define CLI_MAX_POSITIONAL 4
 
 /* Exit codes: 0 success, 1 error, 2 usage error. */
-enum { CLI_EXIT_OK = 0, CLI_EXIT_ERROR = 1, CLI_EXIT_USAGE = 2 };
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_ERROR = 1,
+    CLI_EXIT_USAGE = 2
+};
 
 /* Which flags a subcommand accepts. */
 enum {
-    CLI_FLAG_CONFIG = 1 << 0,     /* --config, --power-mode, --set */
-    CLI_FLAG_PRECISION = 1 << 1,  /* --int8, --fp16, --batch */
-    CLI_FLAG_OUTPUT = 1 << 2,     /* -o */
-    CLI_FLAG_RUN = 1 << 3,        /* --trace, --functional, --input, --save-outputs, --core */
-    CLI_FLAG_VERBOSE = 1 << 4,    /* --verbose */
+    CLI_FLAG_CONFIG = 1 << 0,    /* --config, --power-mode, --set */
+    CLI_FLAG_PRECISION = 1 << 1, /* --int8, --fp16, --batch */
+    CLI_FLAG_OUTPUT = 1 << 2,    /* -o */
+    CLI_FLAG_RUN = 1 << 3,       /* --trace, --functional, --input, --save-outputs, --core */
+    CLI_FLAG_VERBOSE = 1 << 4,   /* --verbose */
 };
 
 typedef struct cli_options {
     const char *command;
     const char *positional[CLI_MAX_POSITIONAL];
     int num_positional;
-    const char *config;           /* default "orin-agx-64gb" */
-    const char *power_mode;       /* NULL: the config's first mode */
+    const char *config;     /* default "orin-agx-64gb" */
+    const char *power_mode; /* NULL: the config's first mode */
     const char *sets[CLI_MAX_SETS];
     int num_sets;
     dla_precision precision;
     bool precision_given;
-    int batch;                    /* 0: the model's */
-    const char *output;           /* -o */
-    const char *trace;            /* --trace */
+    int batch;          /* 0: the model's */
+    const char *output; /* -o */
+    const char *trace;  /* --trace */
     bool functional;
     const char *input_names[CLI_MAX_INPUTS];
     const char *input_files[CLI_MAX_INPUTS];
     int num_inputs;
-    const char *save_outputs;     /* directory */
+    const char *save_outputs; /* directory */
     int core;
     bool verbose;
     bool help;

@@ -10,15 +10,20 @@
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
-#define NPY_MAX_HEADER_BYTES 65536u           /* numpy itself refuses headers above 10000 bytes */
-#define NPY_MAX_ELEMENTS ((size_t)1 << 30)     /* 4 GiB of float: far beyond any tensor we simulate */
+#define NPY_MAX_HEADER_BYTES 65536u        /* numpy itself refuses headers above 10000 bytes */
+#define NPY_MAX_ELEMENTS ((size_t)1 << 30) /* 4 GiB of float: far beyond any tensor we simulate */
 #define NPY_HEADER_ALIGN 64u
 
-typedef enum npy_kind { NPY_FLOAT, NPY_INT, NPY_UINT, NPY_BOOL } npy_kind;
+typedef enum npy_kind {
+    NPY_FLOAT,
+    NPY_INT,
+    NPY_UINT,
+    NPY_BOOL
+} npy_kind;
 
 typedef struct npy_dtype {
     npy_kind kind;
-    unsigned size;  /* bytes per element */
+    unsigned size; /* bytes per element */
     bool big_endian;
 } npy_dtype;
 
@@ -118,10 +123,22 @@ static dla_status parse_descr(npy_parser *ps, npy_dtype *dt)
     }
     bool ok = false;
     switch (kind) {
-    case 'f': dt->kind = NPY_FLOAT; ok = size == 2 || size == 4 || size == 8; break;
-    case 'i': dt->kind = NPY_INT; ok = size == 1 || size == 2 || size == 4 || size == 8; break;
-    case 'u': dt->kind = NPY_UINT; ok = size == 1 || size == 2 || size == 4 || size == 8; break;
-    case 'b': dt->kind = NPY_BOOL; ok = size == 1; break;
+    case 'f':
+        dt->kind = NPY_FLOAT;
+        ok = size == 2 || size == 4 || size == 8;
+        break;
+    case 'i':
+        dt->kind = NPY_INT;
+        ok = size == 1 || size == 2 || size == 4 || size == 8;
+        break;
+    case 'u':
+        dt->kind = NPY_UINT;
+        ok = size == 1 || size == 2 || size == 4 || size == 8;
+        break;
+    case 'b':
+        dt->kind = NPY_BOOL;
+        ok = size == 1;
+        break;
     default: break;
     }
     if (ok && size > 1 && order == '|')
@@ -147,8 +164,8 @@ static dla_status parse_shape(npy_parser *ps, npy_header *h)
         int digits = 0;
         while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') {
             if (v > (INT64_MAX - 9) / 10)
-                return dla_error_set(ps->err, DLA_ERR_LIMIT, "%s: npy shape dimension %d overflows 64 bits",
-                                     ps->path, h->ndim);
+                return dla_error_set(ps->err, DLA_ERR_LIMIT, "%s: npy shape dimension %d overflows 64 bits", ps->path,
+                                     h->ndim);
             v = v * 10 + (*ps->p++ - '0');
             digits++;
         }
@@ -200,7 +217,8 @@ static dla_status parse_header(const char *text, size_t len, const char *path, n
             st = parse_shape(&ps, h);
         } else {
             return dla_error_set(err, DLA_ERR_FORMAT,
-                                 "%s: npy header has unknown key '%s' (expected descr, fortran_order, shape)", path, key);
+                                 "%s: npy header has unknown key '%s' (expected descr, fortran_order, shape)", path,
+                                 key);
         }
         if (st != DLA_OK)
             return st;
@@ -218,7 +236,9 @@ static dla_status parse_header(const char *text, size_t len, const char *path, n
         return parse_fail(&ps, "unexpected text after the dictionary");
     if (!h->have_descr || !h->have_order || !h->have_shape)
         return dla_error_set(err, DLA_ERR_FORMAT, "%s: npy header lacks %s", path,
-                             !h->have_descr ? "'descr'" : !h->have_order ? "'fortran_order'" : "'shape'");
+                             !h->have_descr   ? "'descr'"
+                             : !h->have_order ? "'fortran_order'"
+                                              : "'shape'");
     if (h->fortran_order)
         return dla_error_set(err, DLA_ERR_UNSUPPORTED,
                              "%s: npy array is in Fortran order (expected C order; save with np.ascontiguousarray)",
@@ -286,7 +306,10 @@ static float convert_element(const unsigned char *src, const npy_dtype *dt)
 
 /* ---- read ------------------------------------------------------------------------------ */
 
-static uint32_t le32(const unsigned char *p) { return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint32_t le32(const unsigned char *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 dla_status dla_npy_read(const char *path, dla_npy **out, dla_error *err)
 {
@@ -434,8 +457,8 @@ dla_status dla_npy_write_f32(const char *path, const int64_t *shape, int ndim, c
     memset(header + n, ' ', pad);
     header[(size_t)n + pad] = '\n';
     size_t hlen = (size_t)n + pad + 1;
-    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff),
-                             (unsigned char)(hlen >> 8)};
+    unsigned char pre[10] = {
+        0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff), (unsigned char)(hlen >> 8)};
 
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 5);

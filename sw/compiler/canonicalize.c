@@ -61,7 +61,8 @@ static dla_status new_vec(ir_graph *g, const char *base, const char *suffix, int
     return ir_const_new_f(g, name, 1, dims, idx, err);
 }
 
-static dla_status make_scale(ir_graph *g, int ni, int act, const float *mul, const float *add, int64_t C, dla_error *err)
+static dla_status make_scale(ir_graph *g, int ni, int act, const float *mul, const float *add, int64_t C,
+                             dla_error *err)
 {
     dla_status st;
     int mi = -1, ai = -1;

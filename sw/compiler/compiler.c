@@ -37,8 +37,8 @@ static void write_report(const ir_graph *g, const dla_compile_opts *opts, const 
                 int eff = (c->kh - 1) * c->dy + 1;
                 overlap = eff > c->sy ? eff - c->sy : 0;
             }
-            fprintf(f, " | eps %u, data banks %u, weight banks %u (%s), %d H split%s", l->tiles[0].entry_per_slice, dmax,
-                    l->tiles[0].weight_banks, weight_mode_name(l->tiles[0].weight_mode), l->h_splits,
+            fprintf(f, " | eps %u, data banks %u, weight banks %u (%s), %d H split%s", l->tiles[0].entry_per_slice,
+                    dmax, l->tiles[0].weight_banks, weight_mode_name(l->tiles[0].weight_mode), l->h_splits,
                     l->h_splits == 1 ? "" : "s");
             if (l->h_splits > 1)
                 fprintf(f, " (%d overlap rows)", overlap);

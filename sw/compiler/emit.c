@@ -323,7 +323,8 @@ static dla_status pack_layer_weights(emitter *e, const dla_config *cfg, uint8_t 
                     if (cl < 0 || cl >= t->cn)
                         continue;
                     memcpy(dense + (((size_t)kk * (size_t)t->cn + (size_t)cl) * (size_t)rs) * (size_t)e->bpe,
-                           (const uint8_t *)l->qweights + (((size_t)kabs * (size_t)cg + (size_t)ci) * (size_t)rs) * (size_t)e->bpe,
+                           (const uint8_t *)l->qweights +
+                               (((size_t)kabs * (size_t)cg + (size_t)ci) * (size_t)rs) * (size_t)e->bpe,
                            (size_t)rs * (size_t)e->bpe);
                 }
             }

@@ -146,9 +146,12 @@ static void next_index(int r, const int64_t *dims, int64_t *idx)
 
 static double apply_op(const char *op, double a, double b, double c, bool is_int, bool *bad)
 {
-    if (!strcmp(op, "Add")) return a + b;
-    if (!strcmp(op, "Sub")) return a - b;
-    if (!strcmp(op, "Mul")) return a * b;
+    if (!strcmp(op, "Add"))
+        return a + b;
+    if (!strcmp(op, "Sub"))
+        return a - b;
+    if (!strcmp(op, "Mul"))
+        return a * b;
     if (!strcmp(op, "Div")) {
         if (is_int) {
             if (b == 0) {
@@ -159,25 +162,36 @@ static double apply_op(const char *op, double a, double b, double c, bool is_int
         }
         return a / b;
     }
-    if (!strcmp(op, "Pow")) return pow(a, b);
-    if (!strcmp(op, "Max")) return a > b ? a : b;
-    if (!strcmp(op, "Min")) return a < b ? a : b;
-    if (!strcmp(op, "Equal")) return a == b;
-    if (!strcmp(op, "Less")) return a < b;
-    if (!strcmp(op, "Greater")) return a > b;
-    if (!strcmp(op, "Where")) return a != 0 ? b : c;
-    if (!strcmp(op, "Neg")) return -a;
-    if (!strcmp(op, "Abs")) return fabs(a);
-    if (!strcmp(op, "Sqrt")) return sqrt(a);
-    if (!strcmp(op, "Not")) return a == 0;
+    if (!strcmp(op, "Pow"))
+        return pow(a, b);
+    if (!strcmp(op, "Max"))
+        return a > b ? a : b;
+    if (!strcmp(op, "Min"))
+        return a < b ? a : b;
+    if (!strcmp(op, "Equal"))
+        return a == b;
+    if (!strcmp(op, "Less"))
+        return a < b;
+    if (!strcmp(op, "Greater"))
+        return a > b;
+    if (!strcmp(op, "Where"))
+        return a != 0 ? b : c;
+    if (!strcmp(op, "Neg"))
+        return -a;
+    if (!strcmp(op, "Abs"))
+        return fabs(a);
+    if (!strcmp(op, "Sqrt"))
+        return sqrt(a);
+    if (!strcmp(op, "Not"))
+        return a == 0;
     *bad = true;
     return 0;
 }
 
 static bool is_elementwise_const_op(const char *op)
 {
-    static const char *const ops[] = {"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Equal", "Less",
-                                      "Greater", "Where", "Neg", "Abs", "Sqrt", "Not", NULL};
+    static const char *const ops[] = {"Add",  "Sub",     "Mul",   "Div", "Pow", "Max",  "Min", "Equal",
+                                      "Less", "Greater", "Where", "Neg", "Abs", "Sqrt", "Not", NULL};
     for (int i = 0; ops[i]; i++)
         if (!strcmp(op, ops[i]))
             return true;
@@ -239,7 +253,8 @@ static dla_status reshape_dims(ir_graph *g, const ir_node *n, const ir_tensor *d
                                int64_t *dims, dla_error *err)
 {
     if (!shape->is_const || shape->f || shape->rank != 1 || shape->dims[0] > IR_MAX_RANK)
-        return node_err(g, n, err, DLA_ERR_UNSUPPORTED, "the target shape must be a constant 1-D INT64 tensor of rank <= 8");
+        return node_err(g, n, err, DLA_ERR_UNSUPPORTED,
+                        "the target shape must be a constant 1-D INT64 tensor of rank <= 8");
     bool allowzero = ir_attr_int(n, "allowzero", 0) != 0;
     int r = (int)shape->dims[0];
     int infer = -1;
@@ -273,7 +288,8 @@ static dla_status reshape_dims(ir_graph *g, const ir_node *n, const ir_tensor *d
         dims[infer] = total / known;
     } else if (known != total) {
         char msg[160];
-        snprintf(msg, sizeof msg, "target shape has %lld elements, the input has %lld", (long long)known, (long long)total);
+        snprintf(msg, sizeof msg, "target shape has %lld elements, the input has %lld", (long long)known,
+                 (long long)total);
         return node_err(g, n, err, DLA_ERR_INVALID, msg);
     }
     *rank = r;
@@ -474,11 +490,41 @@ static dla_status infer_gemm(ir_graph *g, ir_node *n, const ir_tensor *a, const 
 
 static bool is_unary_shape_op(const char *op)
 {
-    static const char *const ops[] = {"Relu", "Clip", "Sigmoid", "Tanh", "LeakyRelu", "Sqrt", "Exp", "Log", "Abs",
-                                      "Neg", "Erf", "BatchNormalization", "InstanceNormalization", "Softmax", "LRN",
-                                      "HardSigmoid", "HardSwish", "Dropout", "Cast", "Identity", "Reciprocal",
-                                      "Softplus", "Elu", "Selu", "Mish", "Floor", "Ceil", "Round", "Sin", "Cos",
-                                      "Atanh", "LayerNormalization", "GroupNormalization", "LogSoftmax", NULL};
+    static const char *const ops[] = {"Relu",
+                                      "Clip",
+                                      "Sigmoid",
+                                      "Tanh",
+                                      "LeakyRelu",
+                                      "Sqrt",
+                                      "Exp",
+                                      "Log",
+                                      "Abs",
+                                      "Neg",
+                                      "Erf",
+                                      "BatchNormalization",
+                                      "InstanceNormalization",
+                                      "Softmax",
+                                      "LRN",
+                                      "HardSigmoid",
+                                      "HardSwish",
+                                      "Dropout",
+                                      "Cast",
+                                      "Identity",
+                                      "Reciprocal",
+                                      "Softplus",
+                                      "Elu",
+                                      "Selu",
+                                      "Mish",
+                                      "Floor",
+                                      "Ceil",
+                                      "Round",
+                                      "Sin",
+                                      "Cos",
+                                      "Atanh",
+                                      "LayerNormalization",
+                                      "GroupNormalization",
+                                      "LogSoftmax",
+                                      NULL};
     for (int i = 0; ops[i]; i++)
         if (!strcmp(op, ops[i]))
             return true;
@@ -538,8 +584,7 @@ static dla_status try_fold(ir_graph *g, ir_node *n, bool *folded, dla_error *err
             else
                 iv[e] = isfinite(v) && fabs(v) < 9.2e18 ? (int64_t)v : 0;
         }
-    } else if (!strcmp(op, "Reshape") || !strcmp(op, "Flatten") || !strcmp(op, "Squeeze") ||
-               !strcmp(op, "Unsqueeze")) {
+    } else if (!strcmp(op, "Reshape") || !strcmp(op, "Flatten") || !strcmp(op, "Squeeze") || !strcmp(op, "Unsqueeze")) {
         *folded = false; /* shape computed by infer(); the data is copied unchanged */
         return DLA_OK;
     } else if (!strcmp(op, "Gather")) {

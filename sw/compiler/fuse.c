@@ -125,8 +125,14 @@ dla_status ir_fuse(ir_graph *g, dla_error *err)
             goto done;
         g->n_layers++;
         switch (n->kind) {
-        case IR_OP_CONV: l->kind = IR_LAYER_CONV; l->conv_node = ni; break;
-        case IR_OP_POOL: l->kind = IR_LAYER_POOL; l->pool_node = ni; break;
+        case IR_OP_CONV:
+            l->kind = IR_LAYER_CONV;
+            l->conv_node = ni;
+            break;
+        case IR_OP_POOL:
+            l->kind = IR_LAYER_POOL;
+            l->pool_node = ni;
+            break;
         case IR_OP_SCALE:
             l->kind = IR_LAYER_SDP;
             l->scale_mul = n->scale_mul;
@@ -139,7 +145,10 @@ dla_status ir_fuse(ir_graph *g, dla_error *err)
             l->ew_in = b;
             break;
         }
-        case IR_OP_RELU: l->kind = IR_LAYER_SDP; l->relu = true; break;
+        case IR_OP_RELU:
+            l->kind = IR_LAYER_SDP;
+            l->relu = true;
+            break;
         case IR_OP_CLIP:
             l->kind = IR_LAYER_SDP;
             l->relu = l->clip = true;
@@ -165,7 +174,10 @@ dla_status ir_fuse(ir_graph *g, dla_error *err)
         } else if (l->kind == IR_LAYER_POOL) {
             snprintf(l->type, sizeof l->type, "pool");
         } else {
-            snprintf(l->type, sizeof l->type, "%s", l->ew_in >= 0 ? "add" : l->scale_mul >= 0 || l->scale_add >= 0 ? "scale" : "act");
+            snprintf(l->type, sizeof l->type, "%s",
+                     l->ew_in >= 0                            ? "add"
+                     : l->scale_mul >= 0 || l->scale_add >= 0 ? "scale"
+                                                              : "act");
         }
     }
 done:

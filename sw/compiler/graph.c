@@ -112,7 +112,8 @@ static dla_status hash_insert(ir_graph *g, int idx, dla_error *err)
         g->hash_cap = cap;
         for (int i = 0; i < g->n_tensors; i++)
             if (i != idx)
-                for (uint64_t p = hash_str(g->tensors[i].name) & (uint64_t)(cap - 1);; p = (p + 1) & (uint64_t)(cap - 1))
+                for (uint64_t p = hash_str(g->tensors[i].name) & (uint64_t)(cap - 1);;
+                     p = (p + 1) & (uint64_t)(cap - 1))
                     if (h[p] < 0) {
                         h[p] = i;
                         break;
@@ -520,7 +521,8 @@ void ir_dc_weight_pack(const void *w, int kn, int cn, int r, int s, int atomic_c
                                 memset(dst + pos, 0, (size_t)bpe);
                                 continue;
                             }
-                            size_t src = (((size_t)k * (size_t)cn + (size_t)c) * (size_t)r + (size_t)y) * (size_t)s + (size_t)x;
+                            size_t src =
+                                (((size_t)k * (size_t)cn + (size_t)c) * (size_t)r + (size_t)y) * (size_t)s + (size_t)x;
                             memcpy(dst + pos, (const uint8_t *)w + src * (size_t)bpe, (size_t)bpe);
                         }
     }

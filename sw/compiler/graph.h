@@ -22,38 +22,52 @@
 
 /* ONNX TensorProto.DataType values we understand. */
 enum {
-    IR_ONNX_FLOAT = 1, IR_ONNX_UINT8 = 2, IR_ONNX_INT8 = 3, IR_ONNX_INT32 = 6, IR_ONNX_INT64 = 7,
-    IR_ONNX_BOOL = 9, IR_ONNX_FLOAT16 = 10, IR_ONNX_DOUBLE = 11
+    IR_ONNX_FLOAT = 1,
+    IR_ONNX_UINT8 = 2,
+    IR_ONNX_INT8 = 3,
+    IR_ONNX_INT32 = 6,
+    IR_ONNX_INT64 = 7,
+    IR_ONNX_BOOL = 9,
+    IR_ONNX_FLOAT16 = 10,
+    IR_ONNX_DOUBLE = 11
 };
 
 typedef struct ir_tensor {
     char *name;
-    int rank;                   /* -1: shape not known (yet) */
+    int rank; /* -1: shape not known (yet) */
     int64_t dims[IR_MAX_RANK];
-    int elem_type;              /* ONNX data type (logical) */
+    int elem_type; /* ONNX data type (logical) */
     bool is_const;
-    bool is_input;              /* network input */
-    bool is_output;             /* network output */
+    bool is_input;  /* network input */
+    bool is_output; /* network output */
     /* Constant payload: floating types are held as float, integer/bool types as int64. */
     float *f;
     int64_t *i;
-    int producer;               /* node index, -1 for inputs and constants */
+    int producer; /* node index, -1 for inputs and constants */
     /* Calibration and quantisation. */
-    float absmax;               /* max |x| seen by the calibration forward pass */
-    float scale;                /* INT8: real = q * scale */
-    int alias_of;               /* a flatten/reshape view of another tensor (same bytes), -1 if none */
+    float absmax; /* max |x| seen by the calibration forward pass */
+    float scale;  /* INT8: real = q * scale */
+    int alias_of; /* a flatten/reshape view of another tensor (same bytes), -1 if none */
     /* Memory plan */
-    int region;                 /* loadable region index, -1 if not materialised */
+    int region; /* loadable region index, -1 if not materialised */
     uint64_t offset;
     uint32_t line_stride, surface_stride;
     uint64_t batch_stride;
-    int64_t bytes;              /* all batch images */
+    int64_t bytes;               /* all batch images */
     int first_layer, last_layer; /* lifetime in layer order (memory planning) */
-    int *war, n_war;            /* earlier tensors whose bytes this one overwrites (WAR hazards) */
-    int loadable_tensor;        /* index in the loadable's tensors[], -1 if none */
+    int *war, n_war;             /* earlier tensors whose bytes this one overwrites (WAR hazards) */
+    int loadable_tensor;         /* index in the loadable's tensors[], -1 if none */
 } ir_tensor;
 
-typedef enum ir_attr_type { IR_ATTR_INT, IR_ATTR_FLOAT, IR_ATTR_STRING, IR_ATTR_INTS, IR_ATTR_FLOATS, IR_ATTR_TENSOR, IR_ATTR_OTHER } ir_attr_type;
+typedef enum ir_attr_type {
+    IR_ATTR_INT,
+    IR_ATTR_FLOAT,
+    IR_ATTR_STRING,
+    IR_ATTR_INTS,
+    IR_ATTR_FLOATS,
+    IR_ATTR_TENSOR,
+    IR_ATTR_OTHER
+} ir_attr_type;
 
 typedef struct ir_attr {
     char *name;
@@ -63,37 +77,37 @@ typedef struct ir_attr {
     char *s;
     int64_t *ints;
     float *floats;
-    int n;                      /* elements of ints / floats */
-    int tensor;                 /* IR_ATTR_TENSOR: a constant tensor of the graph */
+    int n;      /* elements of ints / floats */
+    int tensor; /* IR_ATTR_TENSOR: a constant tensor of the graph */
 } ir_attr;
 
 /* Canonical node kinds (canonicalize.c); everything else stays IR_OP_ONNX with its op_type. */
 typedef enum ir_kind {
-    IR_OP_ONNX = 0,   /* not (yet) canonical: op_type says what it is */
-    IR_OP_CONV,       /* Conv / FC (1x1 or whole-input kernel on a cube) */
-    IR_OP_POOL,       /* MaxPool / AveragePool (GlobalAveragePool rewritten) */
-    IR_OP_SCALE,      /* per-channel y = x * mul[c] + add[c] (BN without conv, Mul/Add by constants) */
-    IR_OP_ADD,        /* element-wise sum of two activations of equal shape */
+    IR_OP_ONNX = 0, /* not (yet) canonical: op_type says what it is */
+    IR_OP_CONV,     /* Conv / FC (1x1 or whole-input kernel on a cube) */
+    IR_OP_POOL,     /* MaxPool / AveragePool (GlobalAveragePool rewritten) */
+    IR_OP_SCALE,    /* per-channel y = x * mul[c] + add[c] (BN without conv, Mul/Add by constants) */
+    IR_OP_ADD,      /* element-wise sum of two activations of equal shape */
     IR_OP_RELU,
-    IR_OP_CLIP,       /* Clip(lo, hi) */
-    IR_OP_VIEW,       /* Flatten / Reshape that only renames the NCHW bytes (N,C,1,1) <-> (N,C) */
-    IR_OP_DEAD        /* removed */
+    IR_OP_CLIP, /* Clip(lo, hi) */
+    IR_OP_VIEW, /* Flatten / Reshape that only renames the NCHW bytes (N,C,1,1) <-> (N,C) */
+    IR_OP_DEAD  /* removed */
 } ir_kind;
 
 typedef struct ir_conv {
-    int weight, bias;           /* constant tensors: weight K x (C/groups) x R x S; bias K or -1 */
+    int weight, bias; /* constant tensors: weight K x (C/groups) x R x S; bias K or -1 */
     int k, c, kh, kw;
     int sy, sx, dy, dx;
     int pt, pl, pb, pr;
     int groups;
-    bool fc;                    /* came from Gemm/MatMul */
+    bool fc; /* came from Gemm/MatMul */
 } ir_conv;
 
 typedef struct ir_pool {
-    bool max;                   /* else average */
+    bool max; /* else average */
     int kh, kw, sy, sx, pt, pl, pb, pr;
     bool count_include_pad;
-    bool zero_pad;              /* padding holds zeros (a folded Pad), also for max pooling */
+    bool zero_pad; /* padding holds zeros (a folded Pad), also for max pooling */
 } ir_pool;
 
 typedef struct ir_node {
@@ -101,29 +115,33 @@ typedef struct ir_node {
     char *op_type;
     ir_kind kind;
     int n_in, n_out;
-    int *in;                    /* tensor indices, -1 = optional input left empty */
+    int *in; /* tensor indices, -1 = optional input left empty */
     int *out;
     int n_attrs;
     ir_attr *attrs;
-    ir_conv conv;               /* IR_OP_CONV */
-    ir_pool pool;               /* IR_OP_POOL */
-    int scale_mul, scale_add;   /* IR_OP_SCALE: constant tensors of C floats (-1 = 1 / 0) */
-    float clip_lo, clip_hi;     /* IR_OP_CLIP */
-    char *merged;               /* names of nodes folded into this one (" + " separated), or NULL */
+    ir_conv conv;             /* IR_OP_CONV */
+    ir_pool pool;             /* IR_OP_POOL */
+    int scale_mul, scale_add; /* IR_OP_SCALE: constant tensors of C floats (-1 = 1 / 0) */
+    float clip_lo, clip_hi;   /* IR_OP_CLIP */
+    char *merged;             /* names of nodes folded into this one (" + " separated), or NULL */
 } ir_node;
 
-typedef enum ir_layer_kind { IR_LAYER_CONV, IR_LAYER_SDP, IR_LAYER_POOL } ir_layer_kind;
+typedef enum ir_layer_kind {
+    IR_LAYER_CONV,
+    IR_LAYER_SDP,
+    IR_LAYER_POOL
+} ir_layer_kind;
 
 /* One hardware convolution op of a layer (tiling.c): a channel slice (grouped conv) x a row split. */
 typedef struct ir_conv_tile {
-    int k0, kn;                 /* output channels [k0, k0+kn) */
-    int c0, cn;                 /* input channels [c0, c0+cn) read (surface aligned) */
-    int in_row0, in_rows;       /* input rows read */
-    int out_row0, out_rows;     /* output rows written */
+    int k0, kn;             /* output channels [k0, k0+kn) */
+    int c0, cn;             /* input channels [c0, c0+cn) read (surface aligned) */
+    int in_row0, in_rows;   /* input rows read */
+    int out_row0, out_rows; /* output rows written */
     int pad_top, pad_bottom;
     uint32_t entry_per_slice, data_banks, weight_banks;
-    bool full_weights;          /* all weights of this slice stay in CBUF */
-    int weight_mode;            /* 0 all weights, 1 two kernel groups (ping-pong), 2 one kernel group */
+    bool full_weights;                    /* all weights of this slice stay in CBUF */
+    int weight_mode;                      /* 0 all weights, 1 two kernel groups (ping-pong), 2 one kernel group */
     uint64_t weight_offset, weight_bytes; /* in the weights region (memory_plan.c) */
 } ir_conv_tile;
 
@@ -131,43 +149,43 @@ typedef struct ir_layer {
     ir_layer_kind kind;
     char name[DLA_LNAME_MAX];
     char type[32];
-    int *nodes;                 /* ONNX-level nodes fused here (for names and the report) */
+    int *nodes; /* ONNX-level nodes fused here (for names and the report) */
     int n_nodes;
-    int in;                     /* activation tensor read */
-    int out;                    /* tensor written */
-    int conv_node;              /* IR_LAYER_CONV: the conv node */
-    int pool_node;              /* IR_LAYER_POOL */
-    int scale_mul, scale_add;   /* SDP-only: per-channel scale/shift (-1 when absent) */
-    int ew_in;                  /* element-wise operand tensor, -1 if none */
-    bool relu_before_ew;        /* ReLU in the BS stage (conv -> relu -> add) */
-    bool relu;                  /* ReLU at the end of the SDP (after EW when there is one) */
+    int in;                   /* activation tensor read */
+    int out;                  /* tensor written */
+    int conv_node;            /* IR_LAYER_CONV: the conv node */
+    int pool_node;            /* IR_LAYER_POOL */
+    int scale_mul, scale_add; /* SDP-only: per-channel scale/shift (-1 when absent) */
+    int ew_in;                /* element-wise operand tensor, -1 if none */
+    bool relu_before_ew;      /* ReLU in the BS stage (conv -> relu -> add) */
+    bool relu;                /* ReLU at the end of the SDP (after EW when there is one) */
     bool clip;
-    float clip_hi;              /* clip(0, hi) after ReLU */
+    float clip_hi; /* clip(0, hi) after ReLU */
     /* quantize.c */
     uint32_t clip_truncate;
-    dla_lsdp sdp;               /* SDP template: stages, cvts and precisions; surfaces filled at emission */
-    int16_t *operands;          /* per-kernel {alu, mul} pairs (K x 2), or NULL */
-    void *qweights;             /* K x (C/groups) x R x S, int8 or binary16 */
-    uint64_t operand_offset;    /* in the weights region (memory_plan.c) */
+    dla_lsdp sdp;            /* SDP template: stages, cvts and precisions; surfaces filled at emission */
+    int16_t *operands;       /* per-kernel {alu, mul} pairs (K x 2), or NULL */
+    void *qweights;          /* K x (C/groups) x R x S, int8 or binary16 */
+    uint64_t operand_offset; /* in the weights region (memory_plan.c) */
     /* tiling.c */
     ir_conv_tile *tiles;
     int n_tiles;
     int h_splits, k_slices;
-    uint64_t macs;              /* useful MACs, all images */
+    uint64_t macs; /* useful MACs, all images */
 } ir_layer;
 
 typedef struct ir_graph {
-    char *path;                 /* the ONNX file, for messages */
-    const char *base;           /* its basename */
+    char *path;       /* the ONNX file, for messages */
+    const char *base; /* its basename */
     ir_tensor *tensors;
     int n_tensors, cap_tensors;
     ir_node *nodes;
     int n_nodes, cap_nodes;
-    int *inputs, n_inputs;      /* network inputs (non-constant graph inputs) */
+    int *inputs, n_inputs; /* network inputs (non-constant graph inputs) */
     int *outputs, n_outputs;
     int64_t opset;
-    int64_t model_batch;        /* batch of the first input as exported */
-    int64_t batch;              /* batch compiled for */
+    int64_t model_batch; /* batch of the first input as exported */
+    int64_t batch;       /* batch compiled for */
     /* name -> tensor index (open addressing) */
     int *hash;
     int hash_cap;
@@ -239,8 +257,8 @@ dla_status ir_window_geometry(const ir_graph *g, const ir_node *n, int64_t h, in
                               bool pool, ir_window *out, dla_error *err);
 
 /* Helpers shared by passes. */
-uint64_t ir_xorshift64s(uint64_t *state);           /* xorshift64* (documented calibration PRNG) */
-int ir_fraction_bits(void);                         /* F of docs/datapath.md */
+uint64_t ir_xorshift64s(uint64_t *state); /* xorshift64* (documented calibration PRNG) */
+int ir_fraction_bits(void);               /* F of docs/datapath.md */
 uint64_t ir_dc_weight_bytes(int k, int c, int r, int s, int atomic_c, int atomic_k, dla_precision prec);
 /* Write weights w[k][c][r][s] (kn kernels, cn channels, either int8 or binary16) in DC format. */
 void ir_dc_weight_pack(const void *w, int kn, int cn, int r, int s, int atomic_c, int atomic_k, dla_precision prec,

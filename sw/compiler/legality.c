@@ -9,9 +9,17 @@
 
 /* TensorRT DLA rules (software limits published by NVIDIA, not hardware config values). */
 enum {
-    RULE_CONV_KERNEL_MAX = 32, RULE_CONV_STRIDE_MAX = 8, RULE_CONV_PAD_MAX = 31, RULE_CONV_DILATION_MAX = 32,
-    RULE_CONV_MAPS_MAX = 8192, RULE_CONV_GROUPS_MAX = 8192, RULE_POOL_WINDOW_MAX = 8, RULE_POOL_STRIDE_MAX = 16,
-    RULE_POOL_PAD_MAX = 7, RULE_DIM_MAX = 8192, RULE_BATCH_MAX = 4096
+    RULE_CONV_KERNEL_MAX = 32,
+    RULE_CONV_STRIDE_MAX = 8,
+    RULE_CONV_PAD_MAX = 31,
+    RULE_CONV_DILATION_MAX = 32,
+    RULE_CONV_MAPS_MAX = 8192,
+    RULE_CONV_GROUPS_MAX = 8192,
+    RULE_POOL_WINDOW_MAX = 8,
+    RULE_POOL_STRIDE_MAX = 16,
+    RULE_POOL_PAD_MAX = 7,
+    RULE_DIM_MAX = 8192,
+    RULE_BATCH_MAX = 4096
 };
 
 typedef struct msgbuf {
@@ -42,7 +50,9 @@ static void check_conv(const ir_graph *g, const ir_node *n, msgbuf *m)
     int pads[4] = {c->pt, c->pb, c->pl, c->pr}, ks[4] = {c->kh, c->kh, c->kw, c->kw};
     for (int i = 0; i < 4; i++)
         if (pads[i] > RULE_CONV_PAD_MAX || pads[i] >= ks[i]) {
-            add(m, "padding %d,%d,%d,%d (top,bottom,left,right) must be 0..%d and smaller than the kernel (rule conv.pad), ",
+            add(m,
+                "padding %d,%d,%d,%d (top,bottom,left,right) must be 0..%d and smaller than the kernel (rule "
+                "conv.pad), ",
                 c->pt, c->pb, c->pl, c->pr, RULE_CONV_PAD_MAX);
             break;
         }
@@ -64,7 +74,8 @@ static void check_pool(const dla_config *cfg, const ir_node *n, msgbuf *m)
         add(m, "window %dx%d exceeds DLA limit %d (rule pool.window), ", p->kh, p->kw, RULE_POOL_WINDOW_MAX);
     if (p->sy > RULE_POOL_STRIDE_MAX || p->sx > RULE_POOL_STRIDE_MAX)
         add(m, "stride %dx%d exceeds DLA limit %d (rule pool.stride), ", p->sy, p->sx, RULE_POOL_STRIDE_MAX);
-    if (p->pt > RULE_POOL_PAD_MAX || p->pb > RULE_POOL_PAD_MAX || p->pl > RULE_POOL_PAD_MAX || p->pr > RULE_POOL_PAD_MAX)
+    if (p->pt > RULE_POOL_PAD_MAX || p->pb > RULE_POOL_PAD_MAX || p->pl > RULE_POOL_PAD_MAX ||
+        p->pr > RULE_POOL_PAD_MAX)
         add(m, "padding %d,%d,%d,%d exceeds DLA limit %d (rule pool.pad), ", p->pt, p->pb, p->pl, p->pr,
             RULE_POOL_PAD_MAX);
 }

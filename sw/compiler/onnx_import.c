@@ -98,7 +98,8 @@ static dla_status decode_tensor(ir_graph *g, ir_tensor *t, const Onnx__TensorPro
                              "%s: %s '%s' has data type %d; supported: FLOAT, FLOAT16, DOUBLE, INT64, INT32, INT8, "
                              "UINT8, BOOL",
                              g->base, what, t->name, type);
-    if (tp->n_external_data || (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL))
+    if (tp->n_external_data ||
+        (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL))
         return dla_error_set(err, DLA_ERR_UNSUPPORTED, "%s: %s '%s' uses external data, which is not supported",
                              g->base, what, t->name);
     int64_t n = ir_numel(t);
@@ -338,8 +339,9 @@ static dla_status import_inputs(ir_graph *g, const Onnx__GraphProto *gp, int64_t
         const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
         int et = tt->has_elem_type ? tt->elem_type : 0;
         if (et != IR_ONNX_FLOAT && et != IR_ONNX_FLOAT16)
-            return dla_error_set(err, DLA_ERR_UNSUPPORTED, "%s: input '%s' has element type %d, expected FLOAT or FLOAT16",
-                                 g->base, vi->name, et);
+            return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                                 "%s: input '%s' has element type %d, expected FLOAT or FLOAT16", g->base, vi->name,
+                                 et);
         if (!tt->shape)
             return dla_error_set(err, DLA_ERR_UNSUPPORTED,
                                  "%s: input '%s' has no shape (static shapes only; --shapes is not supported yet)",
@@ -356,8 +358,10 @@ static dla_status import_inputs(ir_graph *g, const Onnx__GraphProto *gp, int64_t
                 continue;
             }
             if (!is_value || dm->dim_value <= 0) {
-                const char *param = !is_value && dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM &&
-                                            dm->dim_param ? dm->dim_param : "?";
+                const char *param =
+                    !is_value && dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && dm->dim_param
+                        ? dm->dim_param
+                        : "?";
                 return dla_error_set(err, DLA_ERR_UNSUPPORTED,
                                      "%s: input '%s' has a dynamic dimension %zu ('%s'); static shapes only "
                                      "(--shapes is not supported yet)",
@@ -376,8 +380,8 @@ static dla_status import_inputs(ir_graph *g, const Onnx__GraphProto *gp, int64_t
             return st;
         if (g->n_inputs == 0) {
             const Onnx__TensorShapeProto__Dimension *d0 = tt->shape->n_dim ? tt->shape->dim[0] : NULL;
-            g->model_batch = d0 && d0->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ? d0->dim_value
-                                                                                                        : -1;
+            g->model_batch =
+                d0 && d0->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ? d0->dim_value : -1;
             g->batch = t->rank > 0 ? t->dims[0] : 1;
         }
         g->inputs[g->n_inputs++] = idx;
@@ -421,8 +425,10 @@ static dla_status import_graph(ir_graph *g, const Onnx__ModelProto *mp, int64_t 
             goto done;
         }
         if (np->domain && np->domain[0] && strcmp(np->domain, "ai.onnx") != 0) {
-            st = dla_error_set(err, DLA_ERR_UNSUPPORTED, "%s: node '%s' uses operator domain '%s' (only the default "
-                               "ONNX domain is supported)", g->base, np->name ? np->name : "", np->domain);
+            st = dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                               "%s: node '%s' uses operator domain '%s' (only the default "
+                               "ONNX domain is supported)",
+                               g->base, np->name ? np->name : "", np->domain);
             goto done;
         }
         if (strcmp(np->op_type, "Constant") == 0) {

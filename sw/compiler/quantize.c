@@ -8,10 +8,10 @@
 
 #include "graph.h"
 
-#define MUL_SHIFT_MAX 48     /* keeps 15 significant bits for factors down to 2^-33 */
-#define CVT_SHIFT_MAX 63     /* 6-bit shift fields of the converters */
-#define ALU_SHIFT_MAX 63     /* 6-bit BS/BN ALU shift field */
-#define OPERAND_MAX 32767    /* 16-bit operands */
+#define MUL_SHIFT_MAX 48  /* keeps 15 significant bits for factors down to 2^-33 */
+#define CVT_SHIFT_MAX 63  /* 6-bit shift fields of the converters */
+#define ALU_SHIFT_MAX 63  /* 6-bit BS/BN ALU shift field */
+#define OPERAND_MAX 32767 /* 16-bit operands */
 
 static float act_scale(float absmax)
 {
@@ -259,7 +259,8 @@ static dla_status quantize_fp16(ir_graph *g, ir_layer *l, dla_error *err)
                 return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (quantisation)", g->base);
             for (int k = 0; k < K; k++) {
                 l->operands[2 * k] = (int16_t)ir_f32_to_f16(l->scale_add >= 0 ? g->tensors[l->scale_add].f[k] : 0.0f);
-                l->operands[2 * k + 1] = (int16_t)ir_f32_to_f16(l->scale_mul >= 0 ? g->tensors[l->scale_mul].f[k] : 1.0f);
+                l->operands[2 * k + 1] =
+                    (int16_t)ir_f32_to_f16(l->scale_mul >= 0 ? g->tensors[l->scale_mul].f[k] : 1.0f);
             }
             /* y = x * mul + add: BS multiplies, BN adds (the stages run ALU before MUL). */
             bs->mul_enable = 1;

@@ -93,8 +93,8 @@ static void gemm(int M, int64_t N, int Kd, const float *A, const float *B, int64
                 int mr = M - mb * GEMM_MR < GEMM_MR ? M - mb * GEMM_MR : GEMM_MR;
                 for (int nb = 0; nb < nblocks; nb++) {
                     int nr = nc - nb * GEMM_NR < GEMM_NR ? nc - nb * GEMM_NR : GEMM_NR;
-                    micro_kernel(kc, a, bp + (size_t)nb * kc * GEMM_NR, C + (size_t)mb * GEMM_MR * ldc + n0 + nb * GEMM_NR, ldc, mr,
-                                 nr);
+                    micro_kernel(kc, a, bp + (size_t)nb * kc * GEMM_NR,
+                                 C + (size_t)mb * GEMM_MR * ldc + n0 + nb * GEMM_NR, ldc, mr, nr);
                 }
             }
         }

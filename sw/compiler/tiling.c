@@ -80,7 +80,8 @@ static dla_status tile_conv(ir_graph *g, ir_layer *l, const dla_config *cfg, dla
     dla_status st = DLA_OK;
     for (int s = 0; s < ns; s++) {
         uint32_t eps = ir_entry_per_slice(sl[s].cn, W, cfg, prec);
-        int64_t wbytes = (int64_t)ir_dc_weight_bytes(sl[s].kn, sl[s].cn, c->kh, c->kw, core->atomic_c, core->atomic_k, prec);
+        int64_t wbytes =
+            (int64_t)ir_dc_weight_bytes(sl[s].kn, sl[s].cn, c->kh, c->kw, core->atomic_c, core->atomic_k, prec);
         int64_t group_bytes = (int64_t)kpg * cdiv(sl[s].cn, core->atomic_c) * core->atomic_c * c->kh * c->kw * bpe;
         int64_t wb_all = cdiv(wbytes, bank_bytes);
         int64_t wb_2 = cdiv(2 * group_bytes < wbytes ? 2 * group_bytes : wbytes, bank_bytes);
@@ -107,10 +108,11 @@ static dla_status tile_conv(ir_graph *g, ir_layer *l, const dla_config *cfg, dla
             }
         }
         if (wb < 0) {
-            st = dla_error_set(err, DLA_ERR_UNSUPPORTED,
-                               "%s: layer '%s': %lld input rows of %u CBUF entries each do not fit next to the smallest "
-                               "weight set (%lld banks) in %lld banks of %lld entries (rule cbuf.fit)",
-                               g->base, l->name, (long long)eff_r, eps, (long long)wb_1, (long long)B, (long long)epb);
+            st =
+                dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                              "%s: layer '%s': %lld input rows of %u CBUF entries each do not fit next to the smallest "
+                              "weight set (%lld banks) in %lld banks of %lld entries (rule cbuf.fit)",
+                              g->base, l->name, (long long)eff_r, eps, (long long)wb_1, (long long)B, (long long)epb);
             goto done;
         }
         int splits = (int)cdiv(OH, rows_out);
@@ -163,11 +165,12 @@ dla_status ir_tile(ir_graph *g, const dla_config *cfg, dla_precision prec, dla_e
     const dla_core_params *core = &cfg->core;
     if (core->atomic_c < 1 || core->atomic_k < 1 || core->memory_atomic_bytes < 1 || core->cbuf_banks < 2 ||
         core->cbuf_entries_per_bank < 1 || core->cbuf_entry_bytes < 1 || core->memory_atomic_bytes % ir_bpe(prec))
-        return dla_error_set(err, DLA_ERR_INVALID,
-                             "%s: target config '%s' has no usable convolution core (atomic_c %d, atomic_k %d, atom %d B, "
-                             "CBUF %d banks x %d entries x %d B)",
-                             g->base, cfg->name, core->atomic_c, core->atomic_k, core->memory_atomic_bytes,
-                             core->cbuf_banks, core->cbuf_entries_per_bank, core->cbuf_entry_bytes);
+        return dla_error_set(
+            err, DLA_ERR_INVALID,
+            "%s: target config '%s' has no usable convolution core (atomic_c %d, atomic_k %d, atom %d B, "
+            "CBUF %d banks x %d entries x %d B)",
+            g->base, cfg->name, core->atomic_c, core->atomic_k, core->memory_atomic_bytes, core->cbuf_banks,
+            core->cbuf_entries_per_bank, core->cbuf_entry_bytes);
     for (int i = 0; i < g->n_layers; i++) {
         ir_layer *l = &g->layers[i];
         if (l->kind != IR_LAYER_CONV)

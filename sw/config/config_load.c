@@ -14,7 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { BASE_MAX_DEPTH = 8 };
+enum {
+    BASE_MAX_DEPTH = 8
+};
 
 /* Files on the current base chain (cycle detection); index = depth. */
 typedef struct chain {

@@ -199,43 +199,29 @@ static const char *expected_text(const cfg_field *f, char *buf, size_t size)
     case CFG_INT:
     case CFG_I64:
         switch (f->rule) {
-        case CFG_POS:
-            return "a positive integer";
-        case CFG_NONNEG:
-            return "a non-negative integer";
-        case CFG_POW2:
-            return "a positive power of two";
-        case CFG_CORES:
-            snprintf(buf, size, "an integer in 1..%d", DLA_MAX_CORES);
-            return buf;
-        case CFG_VERSION:
-            return "1 (the only schema version)";
-        default:
-            return "an integer";
+        case CFG_POS: return "a positive integer";
+        case CFG_NONNEG: return "a non-negative integer";
+        case CFG_POW2: return "a positive power of two";
+        case CFG_CORES: snprintf(buf, size, "an integer in 1..%d", DLA_MAX_CORES); return buf;
+        case CFG_VERSION: return "1 (the only schema version)";
+        default: return "an integer";
         }
     case CFG_DBL:
         switch (f->rule) {
-        case CFG_POS:
-            return "a number > 0";
-        case CFG_NONNEG:
-            return "a number >= 0";
-        case CFG_FRAC:
-            return "a number in (0, 1]";
-        default:
-            return "a number";
+        case CFG_POS: return "a number > 0";
+        case CFG_NONNEG: return "a number >= 0";
+        case CFG_FRAC: return "a number in (0, 1]";
+        default: return "a number";
         }
-    case CFG_BOOL:
-        return "true or false";
+    case CFG_BOOL: return "true or false";
     case CFG_STR:
         if (f->rule == CFG_MODENAME)
             snprintf(buf, size, "a non-empty name of at most %zu characters without '.' or '='", f->size - 1);
         else
             snprintf(buf, size, "a string of at most %zu characters", f->size - 1);
         return buf;
-    case CFG_BASE:
-        return "a file path or preset name (string)";
-    case CFG_MODES:
-        return "an array of power-mode objects";
+    case CFG_BASE: return "a file path or preset name (string)";
+    case CFG_MODES: return "an array of power-mode objects";
     }
     return "?";
 }
@@ -248,18 +234,12 @@ static const char *json_text(json_object *v)
 static bool rule_ok_int(cfg_rule r, int64_t x)
 {
     switch (r) {
-    case CFG_POS:
-        return x > 0;
-    case CFG_NONNEG:
-        return x >= 0;
-    case CFG_POW2:
-        return x > 0 && (x & (x - 1)) == 0;
-    case CFG_CORES:
-        return x >= 1 && x <= DLA_MAX_CORES;
-    case CFG_VERSION:
-        return x == 1;
-    default:
-        return true;
+    case CFG_POS: return x > 0;
+    case CFG_NONNEG: return x >= 0;
+    case CFG_POW2: return x > 0 && (x & (x - 1)) == 0;
+    case CFG_CORES: return x >= 1 && x <= DLA_MAX_CORES;
+    case CFG_VERSION: return x == 1;
+    default: return true;
     }
 }
 
@@ -268,14 +248,10 @@ static bool rule_ok_dbl(cfg_rule r, double x)
     if (!isfinite(x))
         return false;
     switch (r) {
-    case CFG_POS:
-        return x > 0;
-    case CFG_NONNEG:
-        return x >= 0;
-    case CFG_FRAC:
-        return x > 0 && x <= 1;
-    default:
-        return true;
+    case CFG_POS: return x > 0;
+    case CFG_NONNEG: return x >= 0;
+    case CFG_FRAC: return x > 0 && x <= 1;
+    default: return true;
     }
 }
 
@@ -294,9 +270,7 @@ dla_status cfg_check_value(const cfg_field *f, json_object *v, const char *file,
         ok = (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) &&
              rule_ok_dbl(f->rule, json_object_get_double(v));
         break;
-    case CFG_BOOL:
-        ok = json_object_is_type(v, json_type_boolean);
-        break;
+    case CFG_BOOL: ok = json_object_is_type(v, json_type_boolean); break;
     case CFG_STR:
         if (json_object_is_type(v, json_type_string)) {
             const char *s = json_object_get_string(v);
@@ -305,12 +279,8 @@ dla_status cfg_check_value(const cfg_field *f, json_object *v, const char *file,
                 ok = ok && s[0] && !strpbrk(s, ".=");
         }
         break;
-    case CFG_BASE:
-        ok = json_object_is_type(v, json_type_string) && json_object_get_string(v)[0];
-        break;
-    case CFG_MODES:
-        ok = json_object_is_type(v, json_type_array);
-        break;
+    case CFG_BASE: ok = json_object_is_type(v, json_type_string) && json_object_get_string(v)[0]; break;
+    case CFG_MODES: ok = json_object_is_type(v, json_type_array); break;
     }
     if (ok)
         return DLA_OK;
@@ -323,24 +293,13 @@ static void store(const cfg_field *f, json_object *v, char *base)
 {
     void *p = base + f->offset;
     switch (f->kind) {
-    case CFG_INT:
-        *(int *)p = (int)json_object_get_int64(v);
-        break;
-    case CFG_I64:
-        *(int64_t *)p = json_object_get_int64(v);
-        break;
-    case CFG_DBL:
-        *(double *)p = json_object_get_double(v);
-        break;
-    case CFG_BOOL:
-        *(bool *)p = json_object_get_boolean(v);
-        break;
-    case CFG_STR:
-        snprintf((char *)p, f->size, "%s", json_object_get_string(v));
-        break;
+    case CFG_INT: *(int *)p = (int)json_object_get_int64(v); break;
+    case CFG_I64: *(int64_t *)p = json_object_get_int64(v); break;
+    case CFG_DBL: *(double *)p = json_object_get_double(v); break;
+    case CFG_BOOL: *(bool *)p = json_object_get_boolean(v); break;
+    case CFG_STR: snprintf((char *)p, f->size, "%s", json_object_get_string(v)); break;
     case CFG_BASE:
-    case CFG_MODES:
-        break;
+    case CFG_MODES: break;
     }
 }
 

@@ -53,7 +53,9 @@ typedef struct cfg_build {
     double dram_bandwidth_default_gbps; /* memory.dram.bandwidth_gbps */
 } cfg_build;
 
-enum { CFG_MAX_FIELDS = 96 };
+enum {
+    CFG_MAX_FIELDS = 96
+};
 
 typedef struct cfg_seen {
     bool top[CFG_MAX_FIELDS];

@@ -88,7 +88,10 @@ static dla_status check_features(const dla_config *cfg, const dla_loadable *l, d
     return DLA_OK;
 }
 
-static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
 
 static dla_status place_regions(dla_driver *d, dla_error *err)
 {
@@ -115,13 +118,12 @@ static dla_status place_regions(dla_driver *d, dla_error *err)
         uint64_t a = r->alignment > atom ? r->alignment : atom;
         uint64_t at = align_up(next[dom], a);
         if (at < next[dom] || at > end[dom] || r->size > end[dom] - at)
-            return dla_error_set(err, DLA_ERR_LIMIT,
-                                 "region %u (%llu bytes) does not fit in %s: %llu of %llu bytes available to core %d "
-                                 "are left",
-                                 i, (unsigned long long)r->size, domain[dom],
-                                 (unsigned long long)(end[dom] > at ? end[dom] - at : 0),
-                                 (unsigned long long)(dom == DLA_DOMAIN_DRAM ? part : dla_platform_sram_size(d->p)),
-                                 d->opts.core);
+            return dla_error_set(
+                err, DLA_ERR_LIMIT,
+                "region %u (%llu bytes) does not fit in %s: %llu of %llu bytes available to core %d "
+                "are left",
+                i, (unsigned long long)r->size, domain[dom], (unsigned long long)(end[dom] > at ? end[dom] - at : 0),
+                (unsigned long long)(dom == DLA_DOMAIN_DRAM ? part : dla_platform_sram_size(d->p)), d->opts.core);
         d->region_addr[i] = at;
         next[dom] = at + r->size;
         if (r->blob_size) {
@@ -146,7 +148,10 @@ static dla_status build_programs(dla_driver *d, dla_error *err)
         case DLA_OP_CONV: st = drv_program_conv(d, i, &b, &ext, op); break;
         case DLA_OP_SDP: st = drv_program_sdp(d, i, &b, &ext, op); break;
         case DLA_OP_PDP: st = drv_program_pdp(d, i, &b, &ext, op); break;
-        default: st = DLA_ERR_UNSUPPORTED; snprintf(b.msg, sizeof b.msg, "op kind not programmable"); break;
+        default:
+            st = DLA_ERR_UNSUPPORTED;
+            snprintf(b.msg, sizeof b.msg, "op kind not programmable");
+            break;
         }
         if (st == DLA_OK && ext.st != DLA_OK) {
             st = ext.st;
@@ -217,7 +222,10 @@ void dla_driver_destroy(dla_driver *d)
     free(d);
 }
 
-const char *dla_driver_errmsg(const dla_driver *d) { return d ? d->errmsg : "no driver"; }
+const char *dla_driver_errmsg(const dla_driver *d)
+{
+    return d ? d->errmsg : "no driver";
+}
 
 const dla_layer_record *dla_driver_layers(const dla_driver *d, size_t *count)
 {
@@ -290,8 +298,7 @@ static uint64_t line_addr(const dla_driver *d, const dla_ltensor *t, uint32_t n,
            (uint64_t)h * t->line_stride;
 }
 
-dla_status dla_driver_set_input(dla_driver *d, const char *tensor_name, const float *nchw, size_t count,
-                                dla_error *err)
+dla_status dla_driver_set_input(dla_driver *d, const char *tensor_name, const float *nchw, size_t count, dla_error *err)
 {
     const dla_ltensor *t = find_tensor(d, tensor_name, DLA_TENSOR_INPUT, err);
     if (!t)

@@ -11,7 +11,16 @@
 
 /* Hardware units the driver programs, each a 4 KiB CSB block with its own S_POINTER and D_OP_ENABLE. */
 typedef enum drv_unit {
-    U_CDMA, U_CSC, U_CMAC_A, U_CMAC_B, U_CACC, U_SDP_RDMA, U_SDP, U_PDP_RDMA, U_PDP, U_COUNT
+    U_CDMA,
+    U_CSC,
+    U_CMAC_A,
+    U_CMAC_B,
+    U_CACC,
+    U_SDP_RDMA,
+    U_SDP,
+    U_PDP_RDMA,
+    U_PDP,
+    U_COUNT
 } drv_unit;
 
 typedef struct drv_unit_info {
@@ -29,13 +38,13 @@ typedef struct drv_reg {
 /* What programming one op means, precomputed so that every encoding error surfaces in
  * dla_driver_create, before any simulation. */
 typedef struct drv_op {
-    drv_reg *regs;            /* D_* registers, grouped by unit in programming order */
+    drv_reg *regs; /* D_* registers, grouped by unit in programming order */
     uint32_t nregs;
-    drv_reg *ext;             /* dlasim extension registers, written just before the op's enables */
+    drv_reg *ext; /* dlasim extension registers, written just before the op's enables */
     uint32_t next;
-    drv_unit enables[5];      /* units to enable, downstream first */
+    drv_unit enables[5]; /* units to enable, downstream first */
     uint32_t nenables;
-    bool rdma;                /* the op uses its engine's RDMA (SDP_RDMA / PDP_RDMA) */
+    bool rdma; /* the op uses its engine's RDMA (SDP_RDMA / PDP_RDMA) */
 } drv_op;
 
 /* Register-list builder with field range checks. The first error sticks; later calls are no-ops. */
@@ -52,9 +61,11 @@ uint32_t drv_field(drv_builder *b, uint32_t mask, uint32_t shift, uint64_t v, co
 uint32_t drv_sfield(drv_builder *b, uint32_t mask, uint32_t shift, int64_t v, const char *name);
 /* Field holding "value - 1": value must be >= 1. */
 uint32_t drv_field_m1(drv_builder *b, uint32_t mask, uint32_t shift, uint64_t v, const char *name);
-#define FLD(b, reg, field, v) drv_field((b), reg##_##field##_MASK, reg##_##field##_SHIFT, (uint64_t)(v), #reg "." #field)
-#define SFLD(b, reg, field, v) drv_sfield((b), reg##_##field##_MASK, reg##_##field##_SHIFT, (int64_t)(v), #reg "." #field)
-#define FLD_M1(b, reg, field, v)                                                                                      \
+#define FLD(b, reg, field, v)                                                                                          \
+    drv_field((b), reg##_##field##_MASK, reg##_##field##_SHIFT, (uint64_t)(v), #reg "." #field)
+#define SFLD(b, reg, field, v)                                                                                         \
+    drv_sfield((b), reg##_##field##_MASK, reg##_##field##_SHIFT, (int64_t)(v), #reg "." #field)
+#define FLD_M1(b, reg, field, v)                                                                                       \
     drv_field_m1((b), reg##_##field##_MASK, reg##_##field##_SHIFT, (uint64_t)(v), #reg "." #field)
 
 struct dla_driver {
@@ -62,7 +73,7 @@ struct dla_driver {
     const dla_loadable *l;
     dla_platform *p;
     dla_driver_opts opts;
-    uint64_t *region_addr;    /* platform address of each region */
+    uint64_t *region_addr; /* platform address of each region */
     drv_op *ops;
     dla_layer_record *records;
     size_t num_records;

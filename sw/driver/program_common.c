@@ -45,7 +45,10 @@ void drv_emit(drv_builder *b, uint32_t addr, uint32_t value)
 }
 
 /* "NVDLA_CDMA_D_BANK.DATA_BANK" -> "CDMA.D_BANK.DATA_BANK" */
-static const char *short_name(const char *name) { return name + 6; }
+static const char *short_name(const char *name)
+{
+    return name + 6;
+}
 
 uint32_t drv_field(drv_builder *b, uint32_t mask, uint32_t shift, uint64_t v, const char *name)
 {

@@ -7,12 +7,12 @@
 #include "driver_internal.h"
 
 /* D_MISC_CFG is laid out identically in CDMA and CSC. */
-#define MISC(unit, b, c, prec)                                                                                       \
-    (FLD(b, NVDLA_##unit##_D_MISC_CFG, CONV_MODE, 0) | FLD(b, NVDLA_##unit##_D_MISC_CFG, IN_PRECISION, prec) |    \
-     FLD(b, NVDLA_##unit##_D_MISC_CFG, PROC_PRECISION, prec) |                                                     \
-     FLD(b, NVDLA_##unit##_D_MISC_CFG, DATA_REUSE, (c)->data_reuse) |                                              \
-     FLD(b, NVDLA_##unit##_D_MISC_CFG, WEIGHT_REUSE, (c)->weight_reuse) |                                          \
-     FLD(b, NVDLA_##unit##_D_MISC_CFG, SKIP_DATA_RLS, (c)->skip_data_release) |                                    \
+#define MISC(unit, b, c, prec)                                                                                         \
+    (FLD(b, NVDLA_##unit##_D_MISC_CFG, CONV_MODE, 0) | FLD(b, NVDLA_##unit##_D_MISC_CFG, IN_PRECISION, prec) |         \
+     FLD(b, NVDLA_##unit##_D_MISC_CFG, PROC_PRECISION, prec) |                                                         \
+     FLD(b, NVDLA_##unit##_D_MISC_CFG, DATA_REUSE, (c)->data_reuse) |                                                  \
+     FLD(b, NVDLA_##unit##_D_MISC_CFG, WEIGHT_REUSE, (c)->weight_reuse) |                                              \
+     FLD(b, NVDLA_##unit##_D_MISC_CFG, SKIP_DATA_RLS, (c)->skip_data_release) |                                        \
      FLD(b, NVDLA_##unit##_D_MISC_CFG, SKIP_WEIGHT_RLS, (c)->skip_weight_release))
 
 dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op)
@@ -45,8 +45,9 @@ dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b,
     }
     if (!c->skip_data_release && c->release_slices == 0) {
         b->st = DLA_ERR_INVALID;
-        snprintf(b->msg, sizeof b->msg, "release_slices is 0 but skip_data_release is off (CSC.D_RELEASE holds "
-                                        "slices - 1)");
+        snprintf(b->msg, sizeof b->msg,
+                 "release_slices is 0 but skip_data_release is off (CSC.D_RELEASE holds "
+                 "slices - 1)");
         return b->st;
     }
     if (c->precision == DLA_PRECISION_INT8 && (c->pad_value < -128 || c->pad_value > 127)) {
@@ -69,10 +70,10 @@ dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b,
     drv_emit_addr(b, NVDLA_CDMA_D_DAIN_ADDR_LOW_0, NVDLA_CDMA_D_DAIN_ADDR_HIGH_0, in_addr);
     drv_emit(b, NVDLA_CDMA_D_LINE_STRIDE, in->line_stride);
     drv_emit(b, NVDLA_CDMA_D_SURF_STRIDE, in->surface_stride);
-    drv_emit(b, NVDLA_CDMA_D_DAIN_MAP,
-             FLD(b, NVDLA_CDMA_D_DAIN_MAP, LINE_PACKED, in->line_stride == (uint64_t)in->width * atom) |
-                 FLD(b, NVDLA_CDMA_D_DAIN_MAP, SURF_PACKED,
-                     in->surface_stride == (uint64_t)in->height * in->line_stride));
+    drv_emit(
+        b, NVDLA_CDMA_D_DAIN_MAP,
+        FLD(b, NVDLA_CDMA_D_DAIN_MAP, LINE_PACKED, in->line_stride == (uint64_t)in->width * atom) |
+            FLD(b, NVDLA_CDMA_D_DAIN_MAP, SURF_PACKED, in->surface_stride == (uint64_t)in->height * in->line_stride));
     drv_emit(b, NVDLA_CDMA_D_BATCH_NUMBER, FLD(b, NVDLA_CDMA_D_BATCH_NUMBER, BATCHES, 0));
     drv_emit(b, NVDLA_CDMA_D_ENTRY_PER_SLICE, FLD_M1(b, NVDLA_CDMA_D_ENTRY_PER_SLICE, ENTRIES, c->entry_per_slice));
     drv_emit(b, NVDLA_CDMA_D_FETCH_GRAIN, FLD_M1(b, NVDLA_CDMA_D_FETCH_GRAIN, GRAINS, c->fetch_grain));
@@ -134,7 +135,8 @@ dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b,
     drv_emit(b, NVDLA_CSC_D_BANK, bank);
 
     /* CMAC_A, CMAC_B */
-    uint32_t cmac = FLD(b, NVDLA_CMAC_A_D_MISC_CFG, CONV_MODE, 0) | FLD(b, NVDLA_CMAC_A_D_MISC_CFG, PROC_PRECISION, prec);
+    uint32_t cmac =
+        FLD(b, NVDLA_CMAC_A_D_MISC_CFG, CONV_MODE, 0) | FLD(b, NVDLA_CMAC_A_D_MISC_CFG, PROC_PRECISION, prec);
     drv_emit(b, NVDLA_CMAC_A_D_MISC_CFG, cmac);
     drv_emit(b, NVDLA_CMAC_B_D_MISC_CFG, cmac);
 

@@ -88,11 +88,10 @@ dla_status drv_program_pdp(const dla_driver *d, uint32_t index, drv_builder *b, 
     /* PAD_VALUE_nX: the sum contributed by n padded positions, n * pad_value (19-bit signed). An
      * FP16 pad value is a binary16 bit pattern that cannot be multiplied in integers: every
      * register carries the pattern itself (FP16 runs are timing-only in this version). */
-    const uint32_t pad_regs[7] = {
-        NVDLA_PDP_D_POOLING_PADDING_VALUE_1_CFG, NVDLA_PDP_D_POOLING_PADDING_VALUE_2_CFG,
-        NVDLA_PDP_D_POOLING_PADDING_VALUE_3_CFG, NVDLA_PDP_D_POOLING_PADDING_VALUE_4_CFG,
-        NVDLA_PDP_D_POOLING_PADDING_VALUE_5_CFG, NVDLA_PDP_D_POOLING_PADDING_VALUE_6_CFG,
-        NVDLA_PDP_D_POOLING_PADDING_VALUE_7_CFG};
+    const uint32_t pad_regs[7] = {NVDLA_PDP_D_POOLING_PADDING_VALUE_1_CFG, NVDLA_PDP_D_POOLING_PADDING_VALUE_2_CFG,
+                                  NVDLA_PDP_D_POOLING_PADDING_VALUE_3_CFG, NVDLA_PDP_D_POOLING_PADDING_VALUE_4_CFG,
+                                  NVDLA_PDP_D_POOLING_PADDING_VALUE_5_CFG, NVDLA_PDP_D_POOLING_PADDING_VALUE_6_CFG,
+                                  NVDLA_PDP_D_POOLING_PADDING_VALUE_7_CFG};
     bool fp16 = p->src.precision == DLA_PRECISION_FP16;
     for (int n = 1; n <= 7; ++n)
         drv_emit(b, pad_regs[n - 1],

@@ -6,7 +6,8 @@
 /* BS and BN registers share one layout (BN = BS + 0x14); the code below relies on it. */
 _Static_assert(NVDLA_SDP_D_DP_BN_CFG - NVDLA_SDP_D_DP_BS_CFG == 0x14, "BS/BN register stride");
 _Static_assert(NVDLA_SDP_D_DP_BN_MUL_SRC_VALUE - NVDLA_SDP_D_DP_BS_MUL_SRC_VALUE == 0x14, "BS/BN register stride");
-_Static_assert(NVDLA_SDP_D_DP_BN_CFG_BN_RELU_BYPASS_SHIFT == NVDLA_SDP_D_DP_BS_CFG_BS_RELU_BYPASS_SHIFT, "BS/BN fields");
+_Static_assert(NVDLA_SDP_D_DP_BN_CFG_BN_RELU_BYPASS_SHIFT == NVDLA_SDP_D_DP_BS_CFG_BS_RELU_BYPASS_SHIFT,
+               "BS/BN fields");
 _Static_assert(NVDLA_SDP_D_DP_BN_MUL_CFG_BN_MUL_SHIFT_VALUE_SHIFT == NVDLA_SDP_D_DP_BS_MUL_CFG_BS_MUL_SHIFT_VALUE_SHIFT,
                "BS/BN fields");
 /* BRDMA and NRDMA likewise (NRDMA = BRDMA + 0x18). */
@@ -51,7 +52,8 @@ static void emit_operand_rdma(const dla_driver *d, drv_builder *b, uint32_t delt
         return;
     }
     drv_emit(b, NVDLA_SDP_RDMA_D_BRDMA_CFG + delta,
-             FLD(b, NVDLA_SDP_RDMA_D_BRDMA_CFG, BRDMA_DISABLE, 0) | FLD(b, NVDLA_SDP_RDMA_D_BRDMA_CFG, BRDMA_DATA_USE, 2) |
+             FLD(b, NVDLA_SDP_RDMA_D_BRDMA_CFG, BRDMA_DISABLE, 0) |
+                 FLD(b, NVDLA_SDP_RDMA_D_BRDMA_CFG, BRDMA_DATA_USE, 2) |
                  FLD(b, NVDLA_SDP_RDMA_D_BRDMA_CFG, BRDMA_DATA_SIZE, 1) |
                  FLD(b, NVDLA_SDP_RDMA_D_BRDMA_CFG, BRDMA_DATA_MODE, 0) |
                  FLD(b, NVDLA_SDP_RDMA_D_BRDMA_CFG, BRDMA_RAM_TYPE, drv_ram_type(d, s->operand_region)));
@@ -81,12 +83,13 @@ dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, 
         emit_operand_rdma(d, b, 0, &s->bs);
         emit_operand_rdma(d, b, NVDLA_SDP_RDMA_D_NRDMA_CFG - NVDLA_SDP_RDMA_D_BRDMA_CFG, &s->bn);
         if (ew_on)
-            drv_emit(b, NVDLA_SDP_RDMA_D_ERDMA_CFG,
-                     FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_DISABLE, 0) |
-                         FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_USE, 1) |
-                         FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_SIZE, ew->operand.precision != DLA_PRECISION_INT8) |
-                         FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_MODE, 1) |
-                         FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_RAM_TYPE, drv_ram_type(d, ew->operand.region)));
+            drv_emit(
+                b, NVDLA_SDP_RDMA_D_ERDMA_CFG,
+                FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_DISABLE, 0) |
+                    FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_USE, 1) |
+                    FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_SIZE, ew->operand.precision != DLA_PRECISION_INT8) |
+                    FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_MODE, 1) |
+                    FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_RAM_TYPE, drv_ram_type(d, ew->operand.region)));
         else
             drv_emit(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_DISABLE, 1));
         drv_emit_addr(b, NVDLA_SDP_RDMA_D_EW_BASE_ADDR_LOW, NVDLA_SDP_RDMA_D_EW_BASE_ADDR_HIGH,
@@ -129,7 +132,8 @@ dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, 
     drv_emit(b, NVDLA_SDP_D_DP_EW_ALU_CVT_TRUNCATE_VALUE,
              FLD(b, NVDLA_SDP_D_DP_EW_ALU_CVT_TRUNCATE_VALUE, EW_ALU_CVT_TRUNCATE, ew_on ? ew->cvt_shift : 0));
     drv_emit(b, NVDLA_SDP_D_DP_EW_MUL_CFG,
-             FLD(b, NVDLA_SDP_D_DP_EW_MUL_CFG, EW_MUL_SRC, 0) | FLD(b, NVDLA_SDP_D_DP_EW_MUL_CFG, EW_MUL_CVT_BYPASS, 1));
+             FLD(b, NVDLA_SDP_D_DP_EW_MUL_CFG, EW_MUL_SRC, 0) |
+                 FLD(b, NVDLA_SDP_D_DP_EW_MUL_CFG, EW_MUL_CVT_BYPASS, 1));
     bool ew_mul = ew_on && ew->mul_enable;
     drv_emit(b, NVDLA_SDP_D_DP_EW_MUL_SRC_VALUE,
              SFLD(b, NVDLA_SDP_D_DP_EW_MUL_SRC_VALUE, EW_MUL_OPERAND, ew_mul ? ew->mul_operand : 0));

@@ -12,7 +12,12 @@
 #include "driver_internal.h"
 
 /* Processors (engines), each with its own queue and pair of register groups. */
-enum { P_CONV, P_SDP, P_PDP, P_COUNT };
+enum {
+    P_CONV,
+    P_SDP,
+    P_PDP,
+    P_COUNT
+};
 static const char *const proc_name[P_COUNT] = {"conv", "sdp", "pdp"};
 /* GLB done bit of group 0 (group 1 is +1): CACC for a conv, SDP, PDP. */
 static const uint32_t proc_irq[P_COUNT] = {NVDLA_GLB_S_INTR_STATUS_CACC_DONE_STATUS0_SHIFT,
@@ -22,7 +27,12 @@ static const uint32_t proc_irq[P_COUNT] = {NVDLA_GLB_S_INTR_STATUS_CACC_DONE_STA
 static const drv_unit proc_unit[P_COUNT] = {U_CACC, U_SDP, U_PDP};
 static const drv_unit proc_rdma[P_COUNT] = {U_COUNT, U_SDP_RDMA, U_PDP_RDMA};
 
-enum op_state { S_QUEUED, S_PROGRAMMED, S_ENABLED, S_COMPLETED };
+enum op_state {
+    S_QUEUED,
+    S_PROGRAMMED,
+    S_ENABLED,
+    S_COMPLETED
+};
 
 typedef struct perf {
     uint64_t start, end, read, write, macs, stall_mem, stall_out, busy;
@@ -31,11 +41,11 @@ typedef struct perf {
 typedef struct sop {
     int state;
     int group, rdma_group;
-    uint32_t pending;      /* events still awaited before enable (dependency_count) */
-    uint32_t *consumers;   /* ops whose count drops when this op completes */
+    uint32_t pending;    /* events still awaited before enable (dependency_count) */
+    uint32_t *consumers; /* ops whose count drops when this op completes */
     uint32_t nconsumers;
-    int32_t child;         /* fused child (its ENABLED event releases this op), -1 if none */
-    int32_t prev, next;    /* neighbours in the engine's queue */
+    int32_t child;      /* fused child (its ENABLED event releases this op), -1 if none */
+    int32_t prev, next; /* neighbours in the engine's queue */
     perf pf;
 } sop;
 
@@ -58,8 +68,14 @@ typedef struct sched {
     dla_status st;
 } sched;
 
-static int proc_of(uint32_t kind) { return kind == DLA_OP_CONV ? P_CONV : kind == DLA_OP_SDP ? P_SDP : P_PDP; }
-static bool is_rdma(drv_unit u) { return u == U_SDP_RDMA || u == U_PDP_RDMA; }
+static int proc_of(uint32_t kind)
+{
+    return kind == DLA_OP_CONV ? P_CONV : kind == DLA_OP_SDP ? P_SDP : P_PDP;
+}
+static bool is_rdma(drv_unit u)
+{
+    return u == U_SDP_RDMA || u == U_PDP_RDMA;
+}
 
 static void fail(sched *s, dla_status st, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -239,8 +255,8 @@ static void complete(sched *s, int pi, int g)
     proc *p = &s->procs[pi];
     int32_t i = p->group_op[g];
     if (i < 0 || s->ops[i].state != S_ENABLED) {
-        fail(s, DLA_ERR_INTERNAL, "%s done interrupt for register group %d, which holds no enabled op",
-             proc_name[pi], g);
+        fail(s, DLA_ERR_INTERNAL, "%s done interrupt for register group %d, which holds no enabled op", proc_name[pi],
+             g);
         return;
     }
     sop *o = &s->ops[i];
@@ -265,8 +281,8 @@ static void describe_stall(sched *s, uint32_t i)
     const sop *o = &s->ops[i];
     char why[512] = "";
     size_t n = 0;
-    static const char *const state[] = {"not programmed (no free register group)", "programmed, not enabled",
-                                        "enabled", "completed"};
+    static const char *const state[] = {"not programmed (no free register group)", "programmed, not enabled", "enabled",
+                                        "completed"};
     for (uint32_t k = 0; k < op->num_deps && n < sizeof why - 64; ++k)
         if (s->ops[op->deps[k]].state != S_COMPLETED)
             n += (size_t)snprintf(why + n, sizeof why - n, " op %u not completed;", op->deps[k]);

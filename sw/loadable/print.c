@@ -81,8 +81,9 @@ static void print_op(FILE *out, const dla_loadable *l, uint32_t i)
     case DLA_OP_CONV: {
         const dla_lconv *c = &op->u.conv;
         print_surface(out, "src", &c->src);
-        fprintf(out, " k=%ux%ux%u->%u s=%ux%u d=%ux%u pad=l%u r%u t%u b%u(%d) out=%ux%u %s w=r%u+%" PRIu64 "/%" PRIu64
-                     "%s banks=%u+%u eps=%u grain=%u clip=%u macs=%" PRIu64,
+        fprintf(out,
+                " k=%ux%ux%u->%u s=%ux%u d=%ux%u pad=l%u r%u t%u b%u(%d) out=%ux%u %s w=r%u+%" PRIu64 "/%" PRIu64
+                "%s banks=%u+%u eps=%u grain=%u clip=%u macs=%" PRIu64,
                 c->kernel_w, c->kernel_h, c->kernel_c, c->kernel_k, c->stride_x, c->stride_y, c->dilation_x,
                 c->dilation_y, c->pad_left, c->pad_right, c->pad_top, c->pad_bottom, c->pad_value, c->out_w, c->out_h,
                 dla_precision_name(c->precision), c->weight_region, c->weight_offset, c->weight_bytes,
@@ -117,8 +118,7 @@ static void print_op(FILE *out, const dla_loadable *l, uint32_t i)
         print_surface(out, "dst", &p->dst);
         fprintf(out, " %s k=%ux%u s=%ux%u pad=l%u r%u t%u b%u(%d)%s split=%u", pool_name(p->method), p->kernel_w,
                 p->kernel_h, p->stride_x, p->stride_y, p->pad_left, p->pad_right, p->pad_top, p->pad_bottom,
-                p->pad_value, p->method == DLA_POOL_AVG && !p->count_include_pad ? " exclude-pad" : "",
-                p->split_num);
+                p->pad_value, p->method == DLA_POOL_AVG && !p->count_include_pad ? " exclude-pad" : "", p->split_num);
         break;
     }
     case DLA_OP_CDP: {
@@ -139,8 +139,8 @@ void dla_loadable_print(const dla_loadable *l, FILE *out)
     fprintf(out, "loadable format %u.%u\n", DLA_LOADABLE_VERSION_MAJOR, DLA_LOADABLE_VERSION_MINOR);
     fprintf(out, "network   %s (batch %u, %s)\n", l->network, l->batch, dla_precision_name(l->precision));
     fprintf(out, "target    %s: atomic_c %u, atomic_k %u, memory atom %u B, CBUF %u banks x %u entries x %u B\n",
-            l->target_config, l->atomic_c, l->atomic_k, l->memory_atomic_bytes, l->cbuf_banks,
-            l->cbuf_entries_per_bank, l->cbuf_entry_bytes);
+            l->target_config, l->atomic_c, l->atomic_k, l->memory_atomic_bytes, l->cbuf_banks, l->cbuf_entries_per_bank,
+            l->cbuf_entry_bytes);
     fprintf(out, "blob      %" PRIu64 " bytes\n", l->blob_size);
     fprintf(out, "regions   %u\n", l->num_regions);
     for (uint32_t i = 0; i < l->num_regions; ++i) {
@@ -155,8 +155,8 @@ void dla_loadable_print(const dla_loadable *l, FILE *out)
     for (uint32_t i = 0; i < l->num_tensors; ++i) {
         const dla_ltensor *t = &l->tensors[i];
         fprintf(out, "  [%3u] %-8s %s %ux%ux%ux%u %s scale %g @r%u+%" PRIu64 " ls=%u ss=%u bs=%" PRIu64 "\n", i,
-                role_name(t->role), t->name, t->n, t->c, t->h, t->w, dla_precision_name(t->precision),
-                (double)t->scale, t->region, t->offset, t->line_stride, t->surface_stride, t->batch_stride);
+                role_name(t->role), t->name, t->n, t->c, t->h, t->w, dla_precision_name(t->precision), (double)t->scale,
+                t->region, t->offset, t->line_stride, t->surface_stride, t->batch_stride);
     }
     fprintf(out, "layers    %u\n", l->num_layers);
     for (uint32_t i = 0; i < l->num_layers; ++i)

@@ -11,8 +11,19 @@
 
 #include "loadable_internal.h"
 
-enum { HEADER_BYTES = 64, SECTION_ENTRY_BYTES = 24, SECTION_COUNT = 6 };
-enum { SEC_TARGET = 1, SEC_REGIONS = 2, SEC_TENSORS = 3, SEC_LAYERS = 4, SEC_OPS = 5, SEC_BLOB = 6 };
+enum {
+    HEADER_BYTES = 64,
+    SECTION_ENTRY_BYTES = 24,
+    SECTION_COUNT = 6
+};
+enum {
+    SEC_TARGET = 1,
+    SEC_REGIONS = 2,
+    SEC_TENSORS = 3,
+    SEC_LAYERS = 4,
+    SEC_OPS = 5,
+    SEC_BLOB = 6
+};
 
 /* ---- codec: buf == NULL measures; reading copies from in, writing copies into buf ---- */
 typedef struct codec {
@@ -141,16 +152,24 @@ static void io_conv(codec *c, dla_lconv *v)
     io_u32(c, &v->weight_format);
     io_u64(c, &v->sparse_meta_offset);
     io_u64(c, &v->sparse_meta_bytes);
-    uint32_t *u32s[] = {&v->kernel_w,   &v->kernel_h,   &v->kernel_c, &v->kernel_k, &v->stride_x,
-                        &v->stride_y,   &v->dilation_x, &v->dilation_y, &v->pad_left, &v->pad_right,
-                        &v->pad_top,    &v->pad_bottom};
+    uint32_t *u32s[] = {&v->kernel_w,   &v->kernel_h,   &v->kernel_c, &v->kernel_k,  &v->stride_x, &v->stride_y,
+                        &v->dilation_x, &v->dilation_y, &v->pad_left, &v->pad_right, &v->pad_top,  &v->pad_bottom};
     for (size_t i = 0; i < sizeof u32s / sizeof u32s[0]; ++i)
         io_u32(c, u32s[i]);
     io_i32(c, &v->pad_value);
-    uint32_t *rest[] = {&v->out_w,         &v->out_h,        &v->precision,    &v->data_banks,
-                        &v->weight_banks,  &v->entry_per_slice, &v->fetch_grain, &v->data_reuse,
-                        &v->weight_reuse,  &v->skip_data_release, &v->skip_weight_release,
-                        &v->release_slices, &v->clip_truncate};
+    uint32_t *rest[] = {&v->out_w,
+                        &v->out_h,
+                        &v->precision,
+                        &v->data_banks,
+                        &v->weight_banks,
+                        &v->entry_per_slice,
+                        &v->fetch_grain,
+                        &v->data_reuse,
+                        &v->weight_reuse,
+                        &v->skip_data_release,
+                        &v->skip_weight_release,
+                        &v->release_slices,
+                        &v->clip_truncate};
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; ++i)
         io_u32(c, rest[i]);
 }
@@ -204,8 +223,8 @@ static void io_pdp(codec *c, dla_lpdp *p)
 {
     io_surface(c, &p->src);
     io_surface(c, &p->dst);
-    uint32_t *a[] = {&p->method,  &p->kernel_w,  &p->kernel_h, &p->stride_x,
-                     &p->stride_y, &p->pad_left, &p->pad_right, &p->pad_top, &p->pad_bottom};
+    uint32_t *a[] = {&p->method,   &p->kernel_w,  &p->kernel_h, &p->stride_x,  &p->stride_y,
+                     &p->pad_left, &p->pad_right, &p->pad_top,  &p->pad_bottom};
     for (size_t i = 0; i < sizeof a / sizeof a[0]; ++i)
         io_u32(c, a[i]);
     io_i32(c, &p->pad_value);
@@ -320,16 +339,30 @@ static uint32_t get_u32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
-static uint64_t get_u64(const uint8_t *p) { return (uint64_t)get_u32(p + 4) << 32 | get_u32(p); }
-static void put_u16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static uint64_t get_u64(const uint8_t *p)
+{
+    return (uint64_t)get_u32(p + 4) << 32 | get_u32(p);
+}
+static void put_u16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
 static void put_u32(uint8_t *p, uint32_t v)
 {
     for (int i = 0; i < 4; ++i)
         p[i] = (uint8_t)(v >> (8 * i));
 }
-static void put_u64(uint8_t *p, uint64_t v) { put_u32(p, (uint32_t)v); put_u32(p + 4, (uint32_t)(v >> 32)); }
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    put_u32(p, (uint32_t)v);
+    put_u32(p + 4, (uint32_t)(v >> 32));
+}
 
-static uint64_t align8(uint64_t v) { return (v + 7u) & ~(uint64_t)7u; }
+static uint64_t align8(uint64_t v)
+{
+    return (v + 7u) & ~(uint64_t)7u;
+}
 
 typedef struct section {
     uint32_t type, count;
@@ -462,7 +495,10 @@ static const char *section_name(uint32_t type)
 }
 
 /* Every fixed-size name must hold a NUL (docs/loadable-format.md). */
-static int has_nul(const char *s, size_t n) { return memchr(s, '\0', n) != NULL; }
+static int has_nul(const char *s, size_t n)
+{
+    return memchr(s, '\0', n) != NULL;
+}
 
 static dla_status decode(const uint8_t *data, size_t size, const char *src, dla_loadable *l, dla_error *err)
 {
@@ -504,9 +540,8 @@ static dla_status decode(const uint8_t *data, size_t size, const char *src, dla_
         if (x.size != count * rec)
             return dla_error_set(err, DLA_ERR_FORMAT,
                                  "%s: section %s has size %llu, expected %llu (%llu records of %llu bytes)", src,
-                                 section_name(x.type), (unsigned long long)x.size,
-                                 (unsigned long long)(count * rec), (unsigned long long)count,
-                                 (unsigned long long)rec);
+                                 section_name(x.type), (unsigned long long)x.size, (unsigned long long)(count * rec),
+                                 (unsigned long long)count, (unsigned long long)rec);
         s[x.type] = x;
     }
 
@@ -514,8 +549,7 @@ static dla_status decode(const uint8_t *data, size_t size, const char *src, dla_
     c.pos = (size_t)s[SEC_TARGET].offset;
     io_target(&c, l);
     if (!has_nul(l->target_config, sizeof l->target_config) || !has_nul(l->network, sizeof l->network))
-        return dla_error_set(err, DLA_ERR_FORMAT, "%s: TARGET: target_config or network is not NUL-terminated",
-                             src);
+        return dla_error_set(err, DLA_ERR_FORMAT, "%s: TARGET: target_config or network is not NUL-terminated", src);
 
     l->num_regions = s[SEC_REGIONS].count;
     l->num_tensors = s[SEC_TENSORS].count;
@@ -567,8 +601,8 @@ dla_status dla_loadable_read_buffer(const void *data, size_t size, const char *s
     const uint8_t *d = data;
     *out = NULL;
     if (size < HEADER_BYTES)
-        return dla_error_set(err, DLA_ERR_FORMAT, "%s: file is %zu bytes, shorter than the %d-byte header", src,
-                             size, HEADER_BYTES);
+        return dla_error_set(err, DLA_ERR_FORMAT, "%s: file is %zu bytes, shorter than the %d-byte header", src, size,
+                             HEADER_BYTES);
     uint32_t magic = get_u32(d);
     if (magic != DLA_LOADABLE_MAGIC)
         return dla_error_set(err, DLA_ERR_FORMAT, "%s: bad magic 0x%08x, expected 0x%08x (\"DLAL\"): not a loadable",

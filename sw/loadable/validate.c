@@ -44,8 +44,8 @@ static dla_status fail_at(vctx *v, const char *fmt, ...)
 }
 
 /* end = offset + (n-1)*batch + (surfaces-1)*surf + (h-1)*line + w*atom, with overflow detection. */
-static int cube_end(uint64_t offset, uint64_t n, uint64_t batch_stride, uint64_t surfaces, uint64_t surf,
-                    uint64_t h, uint64_t line, uint64_t w, uint64_t atom, uint64_t *end)
+static int cube_end(uint64_t offset, uint64_t n, uint64_t batch_stride, uint64_t surfaces, uint64_t surf, uint64_t h,
+                    uint64_t line, uint64_t w, uint64_t atom, uint64_t *end)
 {
     uint64_t a, b, c, d, e = offset;
     if (__builtin_mul_overflow(n - 1, batch_stride, &a) || __builtin_mul_overflow(surfaces - 1, surf, &b) ||
@@ -75,18 +75,18 @@ static dla_status check_cube(vctx *v, const char *what, uint32_t region, uint64_
         FAIL(v, "%s: offset %llu is not a multiple of the %u-byte memory atom", what, (unsigned long long)offset, atom);
     uint64_t min_line = (uint64_t)w * atom;
     if (line_stride < min_line || line_stride % atom)
-        FAIL(v, "%s: line_stride %u, expected a multiple of %u that is >= width %u x atom %u = %llu", what,
-             line_stride, atom, w, atom, (unsigned long long)min_line);
+        FAIL(v, "%s: line_stride %u, expected a multiple of %u that is >= width %u x atom %u = %llu", what, line_stride,
+             atom, w, atom, (unsigned long long)min_line);
     uint64_t min_surf = (uint64_t)h * line_stride;
     if (surface_stride < min_surf || surface_stride % atom)
-        FAIL(v, "%s: surface_stride %u, expected a multiple of %u that is >= height %u x line_stride %u = %llu",
-             what, surface_stride, atom, h, line_stride, (unsigned long long)min_surf);
+        FAIL(v, "%s: surface_stride %u, expected a multiple of %u that is >= height %u x line_stride %u = %llu", what,
+             surface_stride, atom, h, line_stride, (unsigned long long)min_surf);
     uint32_t cps = atom / bpe;
     uint64_t surfaces = (c + (uint64_t)cps - 1) / cps, end = 0;
     uint64_t size = l->regions[region].size;
     if (!cube_end(offset, n, batch_stride, surfaces, surface_stride, h, line_stride, w, atom, &end) || end > size)
-        FAIL(v, "%s: cube %ux%ux%ux%u %s at offset %llu ends at byte %llu, outside region %u of %llu bytes", what, n,
-             c, h, w, dla_precision_name(precision), (unsigned long long)offset, (unsigned long long)end, region,
+        FAIL(v, "%s: cube %ux%ux%ux%u %s at offset %llu ends at byte %llu, outside region %u of %llu bytes", what, n, c,
+             h, w, dla_precision_name(precision), (unsigned long long)offset, (unsigned long long)end, region,
              (unsigned long long)size);
     return DLA_OK;
 }
@@ -192,8 +192,9 @@ static dla_status check_conv(vctx *v, uint32_t index, const dla_lconv *c)
     uint64_t ow = window_out(c->src.width, c->pad_left, c->pad_right, c->kernel_w, c->dilation_x, c->stride_x);
     uint64_t oh = window_out(c->src.height, c->pad_top, c->pad_bottom, c->kernel_h, c->dilation_y, c->stride_y);
     if (ow != c->out_w || oh != c->out_h)
-        FAIL(v, "output %ux%u, expected %llux%llu from input %ux%u, kernel %ux%u, stride %ux%u, dilation %ux%u, "
-                "padding l%u r%u t%u b%u",
+        FAIL(v,
+             "output %ux%u, expected %llux%llu from input %ux%u, kernel %ux%u, stride %ux%u, dilation %ux%u, "
+             "padding l%u r%u t%u b%u",
              c->out_w, c->out_h, (unsigned long long)ow, (unsigned long long)oh, c->src.width, c->src.height,
              c->kernel_w, c->kernel_h, c->stride_x, c->stride_y, c->dilation_x, c->dilation_y, c->pad_left,
              c->pad_right, c->pad_top, c->pad_bottom);
@@ -272,8 +273,9 @@ static dla_status check_pdp(vctx *v, const dla_lop *op)
     uint64_t ow = window_out(p->src.width, p->pad_left, p->pad_right, p->kernel_w, 1, p->stride_x);
     uint64_t oh = window_out(p->src.height, p->pad_top, p->pad_bottom, p->kernel_h, 1, p->stride_y);
     if (p->dst.width != ow || p->dst.height != oh || p->dst.channels != p->src.channels)
-        FAIL(v, "output %ux%ux%u, expected %llux%llux%u from input %ux%u, kernel %ux%u, stride %ux%u, padding "
-                "l%u r%u t%u b%u",
+        FAIL(v,
+             "output %ux%ux%u, expected %llux%llux%u from input %ux%u, kernel %ux%u, stride %ux%u, padding "
+             "l%u r%u t%u b%u",
              p->dst.width, p->dst.height, p->dst.channels, (unsigned long long)ow, (unsigned long long)oh,
              p->src.channels, p->src.width, p->src.height, p->kernel_w, p->kernel_h, p->stride_x, p->stride_y,
              p->pad_left, p->pad_right, p->pad_top, p->pad_bottom);

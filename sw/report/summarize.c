@@ -18,16 +18,11 @@ typedef struct energy_action {
 /* Memory traffic is counted once, at the DMA engines that issue it (hw/common/dma_engine.cpp:
  * "<unit>.dram_read_bytes"); memory-side counters use other suffixes and are not summed. */
 static const energy_action actions[] = {
-    {".cbuf.read_bytes", PJ(cbuf_read_byte_pj)},
-    {".cbuf.write_bytes", PJ(cbuf_write_byte_pj)},
-    {".dram_read_bytes", PJ(dram_byte_pj)},
-    {".dram_write_bytes", PJ(dram_byte_pj)},
-    {".sram.read_bytes", PJ(sram_byte_pj)},
-    {".sram.write_bytes", PJ(sram_byte_pj)},
-    {".sdp.elements", PJ(sdp_element_pj)},
-    {".pdp.input_elements", PJ(pdp_element_pj)},
-    {".cdp.elements", PJ(cdp_element_pj)},
-    {".csb.writes", PJ(csb_write_pj)},
+    {".cbuf.read_bytes", PJ(cbuf_read_byte_pj)}, {".cbuf.write_bytes", PJ(cbuf_write_byte_pj)},
+    {".dram_read_bytes", PJ(dram_byte_pj)},      {".dram_write_bytes", PJ(dram_byte_pj)},
+    {".sram.read_bytes", PJ(sram_byte_pj)},      {".sram.write_bytes", PJ(sram_byte_pj)},
+    {".sdp.elements", PJ(sdp_element_pj)},       {".pdp.input_elements", PJ(pdp_element_pj)},
+    {".cdp.elements", PJ(cdp_element_pj)},       {".csb.writes", PJ(csb_write_pj)},
 };
 
 static int ends_with(const char *name, size_t cap, const char *suffix)
@@ -84,8 +79,8 @@ dla_status dla_result_summarize(dla_run_result *r, const dla_config *cfg, const 
     if (!fp16 && !same_ascii_nocase(r->meta.precision, "int8"))
         return dla_error_set(err, DLA_ERR_UNSUPPORTED, "summary: precision '%.8s', expected int8 or fp16",
                              r->meta.precision);
-    double peak_per_core = fp16 ? (double)cfg->core.fp16_macs_per_cycle
-                                : (double)cfg->core.atomic_c * (double)cfg->core.atomic_k;
+    double peak_per_core =
+        fp16 ? (double)cfg->core.fp16_macs_per_cycle : (double)cfg->core.atomic_c * (double)cfg->core.atomic_k;
     if (!(peak_per_core > 0))
         return dla_error_set(err, DLA_ERR_INVALID, "summary: config '%s': peak %s MACs per cycle is %g, expected > 0",
                              cfg->name, fp16 ? "FP16" : "INT8", peak_per_core);

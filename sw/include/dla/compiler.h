@@ -14,12 +14,12 @@ extern "C" {
 #endif
 
 typedef struct dla_compile_opts {
-    const dla_config *cfg;       /* target hardware */
-    dla_precision precision;     /* DLA_PRECISION_INT8 or DLA_PRECISION_FP16 */
-    int batch;                   /* 0: the model's own batch dimension */
-    int calibration_samples;     /* synthetic calibration batches for INT8 (0: default) */
+    const dla_config *cfg;   /* target hardware */
+    dla_precision precision; /* DLA_PRECISION_INT8 or DLA_PRECISION_FP16 */
+    int batch;               /* 0: the model's own batch dimension */
+    int calibration_samples; /* synthetic calibration batches for INT8 (0: default) */
     unsigned calibration_seed;
-    FILE *report;                /* compile report (layer placement, fusion, tiling) or NULL */
+    FILE *report; /* compile report (layer placement, fusion, tiling) or NULL */
 } dla_compile_opts;
 
 /* Compile an ONNX file. Unsupported layers (for now: anything the DLA cannot run, as GPU fallback

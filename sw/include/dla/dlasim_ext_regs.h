@@ -4,8 +4,8 @@
 #ifndef DLA_DLASIM_EXT_REGS_H
 #define DLA_DLASIM_EXT_REGS_H
 
-#define DLASIM_EXT_WINDOW 0x800u       /* offset inside a unit's block */
-#define DLASIM_EXT_GROUP_STRIDE 0x40u  /* per-group performance registers, group g at WINDOW + g*STRIDE */
+#define DLASIM_EXT_WINDOW 0x800u      /* offset inside a unit's block */
+#define DLASIM_EXT_GROUP_STRIDE 0x40u /* per-group performance registers, group g at WINDOW + g*STRIDE */
 
 /* Per-group performance registers (read-only, latched when the group's op completes).
  * Each is a 64-bit value as two words: LO at the offset, HI at offset + 4. */
@@ -19,8 +19,9 @@
 #define DLASIM_EXT_PERF_BUSY 0x38u        /* cycles doing work */
 
 /* Configuration extensions (dual-group semantics are not needed: written before op_enable). */
-#define DLASIM_EXT_SPARSE_CFG 0x880u      /* CDMA, CSC: bit 0 = weights are 2:4 structured sparse */
-#define DLASIM_EXT_POOL_CFG 0x900u        /* PDP: bit 0 = AVG excludes padded positions from the count */
-#define DLASIM_EXT_SDP_CFG 0x900u         /* SDP: bit 0 = ReLU at the end of the Y (EW) stage (NVDLA's Y stage has no ReLU field) */
+#define DLASIM_EXT_SPARSE_CFG 0x880u /* CDMA, CSC: bit 0 = weights are 2:4 structured sparse */
+#define DLASIM_EXT_POOL_CFG 0x900u   /* PDP: bit 0 = AVG excludes padded positions from the count */
+#define DLASIM_EXT_SDP_CFG                                                                                             \
+    0x900u /* SDP: bit 0 = ReLU at the end of the Y (EW) stage (NVDLA's Y stage has no ReLU field) */
 
 #endif

@@ -20,8 +20,8 @@ extern "C" {
 typedef struct dla_driver dla_driver;
 
 typedef struct dla_driver_opts {
-    int core;          /* DLA core to run on */
-    bool verbose;      /* log register writes and events to stderr */
+    int core;     /* DLA core to run on */
+    bool verbose; /* log register writes and events to stderr */
 } dla_driver_opts;
 
 /* Validate the loadable against the config, allocate its regions in platform memory and upload

@@ -28,39 +28,46 @@ typedef enum dla_precision {
 } dla_precision;
 
 typedef enum dla_region_kind {
-    DLA_REGION_WEIGHTS = 0,     /* constant content from the blob (weights, SDP operands) */
-    DLA_REGION_INPUT = 1,       /* bound to a network input */
-    DLA_REGION_OUTPUT = 2,      /* bound to a network output */
-    DLA_REGION_ACTIVATIONS = 3  /* intermediate tensors, uninitialised */
+    DLA_REGION_WEIGHTS = 0,    /* constant content from the blob (weights, SDP operands) */
+    DLA_REGION_INPUT = 1,      /* bound to a network input */
+    DLA_REGION_OUTPUT = 2,     /* bound to a network output */
+    DLA_REGION_ACTIVATIONS = 3 /* intermediate tensors, uninitialised */
 } dla_region_kind;
 
-typedef enum dla_mem_domain { DLA_DOMAIN_DRAM = 0, DLA_DOMAIN_SRAM = 1 } dla_mem_domain;
+typedef enum dla_mem_domain {
+    DLA_DOMAIN_DRAM = 0,
+    DLA_DOMAIN_SRAM = 1
+} dla_mem_domain;
 
 typedef struct dla_lregion {
-    uint32_t kind;          /* dla_region_kind */
-    uint32_t domain;        /* dla_mem_domain */
-    uint64_t size;          /* bytes */
-    uint32_t alignment;     /* bytes, power of two */
-    uint64_t blob_offset;   /* initial content: blob[blob_offset .. +blob_size) copied to offset 0 */
-    uint64_t blob_size;     /* 0 = no initial content */
+    uint32_t kind;        /* dla_region_kind */
+    uint32_t domain;      /* dla_mem_domain */
+    uint64_t size;        /* bytes */
+    uint32_t alignment;   /* bytes, power of two */
+    uint64_t blob_offset; /* initial content: blob[blob_offset .. +blob_size) copied to offset 0 */
+    uint64_t blob_size;   /* 0 = no initial content */
 } dla_lregion;
 
-typedef enum dla_tensor_role { DLA_TENSOR_INPUT = 0, DLA_TENSOR_OUTPUT = 1, DLA_TENSOR_INTERNAL = 2 } dla_tensor_role;
+typedef enum dla_tensor_role {
+    DLA_TENSOR_INPUT = 0,
+    DLA_TENSOR_OUTPUT = 1,
+    DLA_TENSOR_INTERNAL = 2
+} dla_tensor_role;
 
 /* A tensor in NVDLA feature format: element (n,c,h,w) lives at
  *   offset + n*batch_stride + (c / cps)*surface_stride + h*line_stride + w*atom + (c % cps)*bpe
  * with atom = memory_atomic_bytes and cps = atom / bpe (channels per surface). */
 typedef struct dla_ltensor {
     char name[DLA_LNAME_MAX];
-    uint32_t role;           /* dla_tensor_role */
+    uint32_t role; /* dla_tensor_role */
     uint32_t n, c, h, w;
-    uint32_t precision;      /* dla_precision */
+    uint32_t precision; /* dla_precision */
     uint32_t region;
     uint64_t offset;
     uint32_t line_stride;
     uint32_t surface_stride;
     uint64_t batch_stride;
-    float scale;             /* INT8: real = q * scale; FP16: 1 */
+    float scale; /* INT8: real = q * scale; FP16: 1 */
 } dla_ltensor;
 
 /* A data cube one engine reads or writes. region = -1: on-the-fly (streamed between fused
@@ -73,9 +80,18 @@ typedef struct dla_lsurface {
     uint32_t precision;
 } dla_lsurface;
 
-typedef enum dla_op_kind { DLA_OP_CONV = 0, DLA_OP_SDP = 1, DLA_OP_PDP = 2, DLA_OP_CDP = 3, DLA_OP_KIND_COUNT } dla_op_kind;
+typedef enum dla_op_kind {
+    DLA_OP_CONV = 0,
+    DLA_OP_SDP = 1,
+    DLA_OP_PDP = 2,
+    DLA_OP_CDP = 3,
+    DLA_OP_KIND_COUNT
+} dla_op_kind;
 
-typedef enum dla_weight_format { DLA_WEIGHT_DENSE = 0, DLA_WEIGHT_SPARSE_2_4 = 1 } dla_weight_format;
+typedef enum dla_weight_format {
+    DLA_WEIGHT_DENSE = 0,
+    DLA_WEIGHT_SPARSE_2_4 = 1
+} dla_weight_format;
 
 /* Direct convolution. Weights in the DC format of docs/loadable-format.md. Output goes to the
  * SDP op whose fused_parent is this op. */
@@ -93,33 +109,40 @@ typedef struct dla_lconv {
     uint32_t pad_left, pad_right, pad_top, pad_bottom;
     int32_t pad_value;
     uint32_t out_w, out_h;
-    uint32_t precision;          /* dla_precision of input and weights */
+    uint32_t precision; /* dla_precision of input and weights */
     /* CBUF plan (compiler's tiling decision) */
     uint32_t data_banks, weight_banks;
-    uint32_t entry_per_slice;    /* CBUF entries per input row (all channels) */
-    uint32_t fetch_grain;        /* slices CDMA fetches before signalling CSC */
+    uint32_t entry_per_slice; /* CBUF entries per input row (all channels) */
+    uint32_t fetch_grain;     /* slices CDMA fetches before signalling CSC */
     uint32_t data_reuse, weight_reuse;
     uint32_t skip_data_release, skip_weight_release;
-    uint32_t release_slices;     /* data slices released at the end of the layer */
-    uint32_t clip_truncate;      /* CACC right shift (rounded) before SDP */
+    uint32_t release_slices; /* data slices released at the end of the layer */
+    uint32_t clip_truncate;  /* CACC right shift (rounded) before SDP */
 } dla_lconv;
 
-typedef enum dla_alu_op { DLA_ALU_MAX = 0, DLA_ALU_MIN = 1, DLA_ALU_SUM = 2 } dla_alu_op;
-typedef enum dla_operand_src { DLA_OPERAND_PER_LAYER = 0, DLA_OPERAND_PER_KERNEL = 1 } dla_operand_src;
+typedef enum dla_alu_op {
+    DLA_ALU_MAX = 0,
+    DLA_ALU_MIN = 1,
+    DLA_ALU_SUM = 2
+} dla_alu_op;
+typedef enum dla_operand_src {
+    DLA_OPERAND_PER_LAYER = 0,
+    DLA_OPERAND_PER_KERNEL = 1
+} dla_operand_src;
 
 /* SDP X1 (BS) or X2 (BN) stage: ALU, then MUL, then ReLU (docs/datapath.md). Per-kernel operands
  * are K pairs of little-endian int16 {alu, mul} at operand_region/operand_offset. */
 typedef struct dla_lsdp_stage {
     uint32_t enable;
     uint32_t alu_enable;
-    uint32_t alu_op;        /* dla_alu_op */
-    uint32_t alu_src;       /* dla_operand_src */
-    int32_t alu_operand;    /* per-layer value */
-    uint32_t alu_shift;     /* operand << alu_shift before the ALU */
+    uint32_t alu_op;     /* dla_alu_op */
+    uint32_t alu_src;    /* dla_operand_src */
+    int32_t alu_operand; /* per-layer value */
+    uint32_t alu_shift;  /* operand << alu_shift before the ALU */
     uint32_t mul_enable;
-    uint32_t mul_src;       /* dla_operand_src */
-    int32_t mul_operand;    /* per-layer value */
-    uint32_t mul_shift;     /* (v * mul) rounded >> mul_shift */
+    uint32_t mul_src;    /* dla_operand_src */
+    int32_t mul_operand; /* per-layer value */
+    uint32_t mul_shift;  /* (v * mul) rounded >> mul_shift */
     uint32_t relu;
     int32_t operand_region; /* -1 when both operands are per-layer */
     uint64_t operand_offset;
@@ -129,10 +152,10 @@ typedef struct dla_lsdp_stage {
 typedef struct dla_lsdp_ew {
     uint32_t enable;
     dla_lsurface operand;
-    int32_t cvt_offset;     /* e' = ((e - cvt_offset) * cvt_scale) rounded >> cvt_shift */
+    int32_t cvt_offset; /* e' = ((e - cvt_offset) * cvt_scale) rounded >> cvt_shift */
     int32_t cvt_scale;
     uint32_t cvt_shift;
-    uint32_t alu_op;        /* dla_alu_op */
+    uint32_t alu_op; /* dla_alu_op */
     uint32_t mul_enable;
     int32_t mul_operand;
     uint32_t mul_shift;
@@ -140,8 +163,8 @@ typedef struct dla_lsdp_ew {
 } dla_lsdp_ew;
 
 typedef struct dla_lsdp {
-    dla_lsurface src;       /* region -1: on-the-fly from CACC */
-    dla_lsurface dst;       /* region -1: on-the-fly to PDP */
+    dla_lsurface src; /* region -1: on-the-fly from CACC */
+    dla_lsurface dst; /* region -1: on-the-fly to PDP */
     uint32_t in_precision, out_precision;
     dla_lsdp_stage bs, bn;
     dla_lsdp_ew ew;
@@ -150,31 +173,35 @@ typedef struct dla_lsdp {
     uint32_t out_cvt_shift;
 } dla_lsdp;
 
-typedef enum dla_pool_method { DLA_POOL_AVG = 0, DLA_POOL_MAX = 1, DLA_POOL_MIN = 2 } dla_pool_method;
+typedef enum dla_pool_method {
+    DLA_POOL_AVG = 0,
+    DLA_POOL_MAX = 1,
+    DLA_POOL_MIN = 2
+} dla_pool_method;
 
 typedef struct dla_lpdp {
-    dla_lsurface src;       /* region -1: on-the-fly from SDP */
+    dla_lsurface src; /* region -1: on-the-fly from SDP */
     dla_lsurface dst;
-    uint32_t method;        /* dla_pool_method */
+    uint32_t method; /* dla_pool_method */
     uint32_t kernel_w, kernel_h;
     uint32_t stride_x, stride_y;
     uint32_t pad_left, pad_right, pad_top, pad_bottom;
     int32_t pad_value;
     uint32_t count_include_pad; /* AVG: divide by kernel area (1) or by valid elements (0) */
-    uint32_t split_num;     /* width splits when the line buffer is too small (1 = none) */
+    uint32_t split_num;         /* width splits when the line buffer is too small (1 = none) */
 } dla_lpdp;
 
-typedef struct dla_lcdp {   /* LRN (hardware issue); descriptor reserved in format v1 */
+typedef struct dla_lcdp { /* LRN (hardware issue); descriptor reserved in format v1 */
     dla_lsurface src, dst;
     uint32_t local_size;
     float alpha, beta, bias;
 } dla_lcdp;
 
 typedef struct dla_lop {
-    uint32_t kind;                  /* dla_op_kind */
-    uint32_t layer;                 /* index into layers[] (the report groups ops by layer) */
+    uint32_t kind;  /* dla_op_kind */
+    uint32_t layer; /* index into layers[] (the report groups ops by layer) */
     uint32_t batch_index;
-    int32_t fused_parent;           /* upstream op in the same on-the-fly pipeline, -1 if none */
+    int32_t fused_parent; /* upstream op in the same on-the-fly pipeline, -1 if none */
     uint32_t num_deps;
     uint32_t deps[DLA_MAX_OP_DEPS]; /* ops (lower indices) that must complete before this starts */
     uint64_t macs;                  /* useful MACs (conv) for reports */
@@ -188,9 +215,9 @@ typedef struct dla_lop {
 
 /* A network layer as the user sees it (fused ONNX nodes); reports aggregate ops per layer. */
 typedef struct dla_llayer {
-    char name[DLA_LNAME_MAX];       /* e.g. "Conv_0 + BatchNormalization_1 + Relu_2" */
-    char type[32];                  /* "conv", "conv+add", "pool", "fc", ... */
-    uint64_t macs;                  /* all batch images */
+    char name[DLA_LNAME_MAX]; /* e.g. "Conv_0 + BatchNormalization_1 + Relu_2" */
+    char type[32];            /* "conv", "conv+add", "pool", "fc", ... */
+    uint64_t macs;            /* all batch images */
 } dla_llayer;
 
 typedef struct dla_loadable {
@@ -199,13 +226,13 @@ typedef struct dla_loadable {
     uint32_t atomic_c, atomic_k, memory_atomic_bytes;
     uint32_t cbuf_banks, cbuf_entries_per_bank, cbuf_entry_bytes;
     char network[DLA_LNAME_MAX];
-    uint32_t precision;             /* main compute precision */
+    uint32_t precision; /* main compute precision */
     uint32_t batch;
     uint32_t num_regions, num_tensors, num_layers, num_ops;
     dla_lregion *regions;
     dla_ltensor *tensors;
     dla_llayer *layers;
-    dla_lop *ops;                   /* in a valid execution order */
+    dla_lop *ops; /* in a valid execution order */
     uint64_t blob_size;
     uint8_t *blob;
 } dla_loadable;

@@ -21,8 +21,8 @@ typedef struct dla_platform dla_platform;
 typedef struct dla_controller dla_controller; /* one core's controller (firmware) context */
 
 typedef struct dla_platform_opts {
-    bool functional;          /* compute real data (otherwise timing only) */
-    uint64_t timeout_cycles;  /* hang detection: give up after this many core cycles (0 = default) */
+    bool functional;         /* compute real data (otherwise timing only) */
+    uint64_t timeout_cycles; /* hang detection: give up after this many core cycles (0 = default) */
 } dla_platform_opts;
 
 /* Build the SoC model: cfg->num_cores cores sharing DRAM, clocks and bandwidth from mode. */
@@ -63,7 +63,7 @@ int dla_ctl_core(const dla_controller *ctl);
  * "dla0.cmac.mac_ops"); energy is computed from these and the power mode's table. */
 typedef struct dla_stat {
     char name[96];
-    char unit[16];      /* "ops", "bytes", "cycles", "elements", "writes" */
+    char unit[16]; /* "ops", "bytes", "cycles", "elements", "writes" */
     uint64_t value;
     char description[96];
 } dla_stat;

@@ -14,39 +14,39 @@ extern "C" {
 
 typedef struct dla_layer_record {
     char name[128];
-    char op[32];              /* "conv", "conv+add", "pool", "fc", ... */
-    char engine[16];          /* "DLA0", "DLA1", "GPU" */
-    uint64_t start_cycle;     /* first op enabled */
-    uint64_t end_cycle;       /* last op completed */
-    uint64_t cycles;          /* end - start */
+    char op[32];          /* "conv", "conv+add", "pool", "fc", ... */
+    char engine[16];      /* "DLA0", "DLA1", "GPU" */
+    uint64_t start_cycle; /* first op enabled */
+    uint64_t end_cycle;   /* last op completed */
+    uint64_t cycles;      /* end - start */
     uint64_t macs;
     uint64_t dram_read_bytes;
     uint64_t dram_write_bytes;
-    double mac_utilization;   /* macs / (cycles * peak MACs per cycle) */
-    char bound[16];           /* what limited the layer: "compute", "memory", "output", "overhead" */
+    double mac_utilization; /* macs / (cycles * peak MACs per cycle) */
+    char bound[16];         /* what limited the layer: "compute", "memory", "output", "overhead" */
 } dla_layer_record;
 
 typedef struct dla_run_summary {
     double clock_mhz;
     uint64_t total_cycles;
-    double latency_ms;        /* one inference of the whole batch */
-    double images_per_s;      /* batch / latency */
-    double tops;              /* achieved, 2 ops per MAC */
+    double latency_ms;   /* one inference of the whole batch */
+    double images_per_s; /* batch / latency */
+    double tops;         /* achieved, 2 ops per MAC */
     double mac_utilization;
     uint64_t macs;
     uint64_t dram_read_bytes;
     uint64_t dram_write_bytes;
-    double energy_mj;         /* dynamic (from action counts) + static */
+    double energy_mj; /* dynamic (from action counts) + static */
     double dynamic_energy_mj;
     double static_energy_mj;
     double avg_power_w;
-    double images_per_joule;  /* perf/W in images/s per W */
+    double images_per_joule; /* perf/W in images/s per W */
 } dla_run_summary;
 
 typedef struct dla_run_meta {
     char tool_version[32];
     char config_name[64];
-    char *config_json;        /* owned */
+    char *config_json; /* owned */
     char power_mode[32];
     char network[128];
     char precision[8];
@@ -60,7 +60,7 @@ typedef struct dla_run_result {
     dla_layer_record *layers; /* owned */
     size_t num_layers;
     dla_run_summary summary;
-    dla_stat *stats;          /* owned */
+    dla_stat *stats; /* owned */
     size_t num_stats;
 } dla_run_result;
 

@@ -112,7 +112,7 @@ TEST(EmitTest, ReusedActivationMemoryWaitsForTheReadersOfWhatItOverwrites)
     const dla_lsurface &a = ld->ops[1].u.sdp.dst, &b = ld->ops[3].u.sdp.dst, &c = ld->ops[5].u.sdp.dst;
     EXPECT_EQ(a.region, b.region);
     EXPECT_NE(a.offset, b.offset);
-    EXPECT_EQ(c.offset, a.offset); // first fit reuses a's bytes
+    EXPECT_EQ(c.offset, a.offset);                         // first fit reuses a's bytes
     EXPECT_EQ(deps(ld->ops[4]), std::vector<uint32_t>{3}); // RAW on b
     EXPECT_EQ(deps(ld->ops[5]), std::vector<uint32_t>{2}); // WAR: conv_b's CONV read a
     // 32 channels x 4 x 4 x 1 B = 512 B per tensor (one 32-B atom per pixel): two live at a time.

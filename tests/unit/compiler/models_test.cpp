@@ -69,11 +69,11 @@ uint64_t resnet50_macs_per_image()
         int w = width[s], out = 4 * w, hw = size[s], in_hw = s == 0 ? 56 : size[s] * 2;
         for (int b = 0; b < blocks[s]; b++) {
             int reduce_hw = b == 0 ? in_hw : hw;
-            m += (uint64_t)reduce_hw * reduce_hw * w * in_c;     // 1x1 reduce
-            m += (uint64_t)hw * hw * w * w * 9;                  // 3x3 (stride on the first block)
-            m += (uint64_t)hw * hw * out * w;                    // 1x1 expand
+            m += (uint64_t)reduce_hw * reduce_hw * w * in_c; // 1x1 reduce
+            m += (uint64_t)hw * hw * w * w * 9;              // 3x3 (stride on the first block)
+            m += (uint64_t)hw * hw * out * w;                // 1x1 expand
             if (b == 0)
-                m += (uint64_t)hw * hw * out * in_c;             // downsample 1x1 (stride s>0 ? 2 : 1)
+                m += (uint64_t)hw * hw * out * in_c; // downsample 1x1 (stride s>0 ? 2 : 1)
             in_c = out;
         }
     }
@@ -135,8 +135,9 @@ TEST(ModelsTest, ResNet50CompilesForTheNvSmallGeometryAndItsAddsNeedTheEwStage)
     compile(p, &cfg, DLA_PRECISION_INT8, &bad);
     EXPECT_EQ(bad.st, DLA_ERR_UNSUPPORTED);
     EXPECT_NE(std::string(bad.err.msg).find("16 layers cannot run on the DLA"), std::string::npos) << bad.err.msg;
-    EXPECT_NE(std::string(bad.err.msg).find("the target's SDP has no element-wise stage (rule feature.sdp_ew): "
-                                            "node '/layer1/layer1.0/Add' (Add), node '/layer1/layer1.1/Add' (Add)"),
+    EXPECT_NE(std::string(bad.err.msg)
+                  .find("the target's SDP has no element-wise stage (rule feature.sdp_ew): "
+                        "node '/layer1/layer1.0/Add' (Add), node '/layer1/layer1.1/Add' (Add)"),
               std::string::npos)
         << bad.err.msg;
     // The same 8x8 geometry with an EW stage compiles to the same 56 layers.

@@ -22,7 +22,8 @@ void tb_output(tb_model *m, const char *name);
 void tb_init_f32(tb_model *m, const char *name, int rank, const int64_t *dims, const float *data, bool raw);
 void tb_init_i64(tb_model *m, const char *name, int rank, const int64_t *dims, const int64_t *data, bool raw);
 /* Other typed fields: INT32 / INT8 / UINT8 / FLOAT16 (int32_data), DOUBLE (double_data). */
-void tb_init_i32_field(tb_model *m, const char *name, int data_type, int rank, const int64_t *dims, const int32_t *data);
+void tb_init_i32_field(tb_model *m, const char *name, int data_type, int rank, const int64_t *dims,
+                       const int32_t *data);
 void tb_init_f64(tb_model *m, const char *name, int rank, const int64_t *dims, const double *data);
 /* Any type with raw_data of exactly `bytes` bytes (to build inconsistent files). */
 void tb_init_raw(tb_model *m, const char *name, int data_type, int rank, const int64_t *dims, const void *data,

@@ -210,7 +210,8 @@ TEST(CanonicalizeTest, BatchNormFoldsIntoThePrecedingConvWeightsAndBias)
     const int64_t in[4] = {1, 1, 2, 2}, d2[1] = {2};
     tb_input(m, "x", 4, in);
     const float bias[2] = {0.5f, -1.0f};
-    add_conv(m, "conv", "x", "c", 2, 1, 1, 1, 1, 0, [](int k, int, int, int) { return k == 0 ? 2.0f : 3.0f; }, bias);
+    add_conv(
+        m, "conv", "x", "c", 2, 1, 1, 1, 1, 0, [](int k, int, int, int) { return k == 0 ? 2.0f : 3.0f; }, bias);
     const float scale[2] = {3.0f, 0.5f}, b[2] = {0.1f, 0.2f}, mean[2] = {1.0f, 0.0f}, var[2] = {4.0f, 1.0f};
     tb_init_f32(m, "s", 1, d2, scale, true);
     tb_init_f32(m, "b", 1, d2, b, true);

@@ -185,7 +185,8 @@ TEST(QuantizeTest, Fp16KeepsBinary16WeightsBiasAndClipOperands)
     const int64_t in[4] = {1, 1, 2, 2}, d1[1] = {1};
     tb_input(m, "x", 4, in);
     const float bias[1] = {0.5f};
-    add_conv(m, "conv", "x", "c", 1, 1, 1, 1, 1, 0, [](int, int, int, int) { return 1.0f; }, bias);
+    add_conv(
+        m, "conv", "x", "c", 1, 1, 1, 1, 1, 0, [](int, int, int, int) { return 1.0f; }, bias);
     const float lo = 0.0f, hi = 6.0f;
     tb_init_f32(m, "lo", 0, d1, &lo, true);
     tb_init_f32(m, "hi", 0, d1, &hi, true);

@@ -69,7 +69,7 @@ inline dla_compile_opts opts_for(const dla_config *cfg, dla_precision p = DLA_PR
 
 // A fresh directory under the test temp dir, removed (with its files) at destruction.
 class ScratchDir {
-public:
+  public:
     ScratchDir()
     {
         std::string tmpl = ::testing::TempDir() + "dla_compiler_XXXXXX";
@@ -92,7 +92,7 @@ public:
     }
     const std::string &path() const { return path_; }
 
-private:
+  private:
     std::string path_;
     std::vector<std::string> files_;
 };

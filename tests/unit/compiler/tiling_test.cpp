@@ -7,8 +7,8 @@ using namespace dlatest;
 namespace {
 
 // One conv (k kernels, c channels, r x r, stride, pad) on an n x c x h x w input, fused and tiled.
-ir_graph *tiled_conv(ScratchDir &dir, const dla_config *cfg, dla_precision prec, int n, int c, int h, int w, int k, int r,
-                     int stride, int pad, int groups = 1)
+ir_graph *tiled_conv(ScratchDir &dir, const dla_config *cfg, dla_precision prec, int n, int c, int h, int w, int k,
+                     int r, int stride, int pad, int groups = 1)
 {
     tb_model *m = tb_create(17);
     const int64_t in[4] = {n, c, h, w};
@@ -35,11 +35,11 @@ TEST(TilingTest, EntryPerSliceFollowsNvdlaAtomPacking)
 {
     dla_config orin = orin_like(), small = nv_small_like();
     // Orin-like: 32-B atoms, 64-B entries (2 atoms per entry).
-    EXPECT_EQ(ir_entry_per_slice(3, 224, &orin, DLA_PRECISION_INT8), 112u);  // 1 atom per pixel, 2 pixels/entry
-    EXPECT_EQ(ir_entry_per_slice(64, 56, &orin, DLA_PRECISION_INT8), 56u);   // 2 atoms = 1 entry per pixel
-    EXPECT_EQ(ir_entry_per_slice(96, 56, &orin, DLA_PRECISION_INT8), 84u);   // 1 entry + half an entry
-    EXPECT_EQ(ir_entry_per_slice(3, 224, &orin, DLA_PRECISION_FP16), 112u);  // 6 B: still one atom
-    EXPECT_EQ(ir_entry_per_slice(32, 10, &orin, DLA_PRECISION_FP16), 10u);   // 64 B = 1 entry
+    EXPECT_EQ(ir_entry_per_slice(3, 224, &orin, DLA_PRECISION_INT8), 112u); // 1 atom per pixel, 2 pixels/entry
+    EXPECT_EQ(ir_entry_per_slice(64, 56, &orin, DLA_PRECISION_INT8), 56u);  // 2 atoms = 1 entry per pixel
+    EXPECT_EQ(ir_entry_per_slice(96, 56, &orin, DLA_PRECISION_INT8), 84u);  // 1 entry + half an entry
+    EXPECT_EQ(ir_entry_per_slice(3, 224, &orin, DLA_PRECISION_FP16), 112u); // 6 B: still one atom
+    EXPECT_EQ(ir_entry_per_slice(32, 10, &orin, DLA_PRECISION_FP16), 10u);  // 64 B = 1 entry
     // nv_small-like: 8-B atoms and entries.
     EXPECT_EQ(ir_entry_per_slice(3, 10, &small, DLA_PRECISION_INT8), 10u);
     EXPECT_EQ(ir_entry_per_slice(20, 10, &small, DLA_PRECISION_INT8), 30u);
@@ -47,7 +47,7 @@ TEST(TilingTest, EntryPerSliceFollowsNvdlaAtomPacking)
     dla_config four = orin_like();
     four.core.memory_atomic_bytes = 16;
     EXPECT_EQ(ir_entry_per_slice(48, 10, &four, DLA_PRECISION_INT8), 10u);
-    EXPECT_EQ(ir_entry_per_slice(32, 10, &four, DLA_PRECISION_INT8), 5u);    // 2 atoms: 2 pixels per entry
+    EXPECT_EQ(ir_entry_per_slice(32, 10, &four, DLA_PRECISION_INT8), 5u);       // 2 atoms: 2 pixels per entry
     EXPECT_EQ(ir_entry_per_slice(80, 10, &four, DLA_PRECISION_INT8), 10u + 3u); // 5 atoms: 1 entry + a quarter
 }
 

@@ -15,8 +15,7 @@
 
 namespace fs = std::filesystem;
 
-namespace
-{
+namespace {
 
 // A small but complete config with bare values; tests derive broken variants from it.
 const char *const kMini = R"({
@@ -56,8 +55,7 @@ std::string mini_with(const std::string &piece, const std::string &replacement)
     return s;
 }
 
-class ConfigTest : public ::testing::Test
-{
+class ConfigTest : public ::testing::Test {
   protected:
     void SetUp() override
     {

@@ -37,8 +37,7 @@ dla_config small_config()
     return c;
 }
 
-dla_lsurface mem(int32_t region, uint64_t offset, uint32_t w, uint32_t h, uint32_t c, uint32_t line,
-                 uint32_t surf)
+dla_lsurface mem(int32_t region, uint64_t offset, uint32_t w, uint32_t h, uint32_t c, uint32_t line, uint32_t surf)
 {
     dla_lsurface s{};
     s.region = region;
@@ -236,32 +235,32 @@ TEST(DriverTest, ConvSdpRegisterValuesFollowTheRdlEncoding)
     // Each expected value encoded by hand from the field descriptions in NVDLA_<UNIT>.rdl.
     const std::vector<std::pair<uint32_t, uint32_t>> expect = {
         // CDMA
-        {NVDLA_CDMA_D_MISC_CFG, 0x0},               // DIRECT, INT8 in/proc, no reuse, releases
-        {NVDLA_CDMA_D_DATAIN_FORMAT, 0x0},          // FEATURE
-        {NVDLA_CDMA_D_DATAIN_SIZE_0, 0x00050007},   // (h-1)<<16 | (w-1) = 5<<16 | 7
-        {NVDLA_CDMA_D_DATAIN_SIZE_1, 11},           // c-1
+        {NVDLA_CDMA_D_MISC_CFG, 0x0},             // DIRECT, INT8 in/proc, no reuse, releases
+        {NVDLA_CDMA_D_DATAIN_FORMAT, 0x0},        // FEATURE
+        {NVDLA_CDMA_D_DATAIN_SIZE_0, 0x00050007}, // (h-1)<<16 | (w-1) = 5<<16 | 7
+        {NVDLA_CDMA_D_DATAIN_SIZE_1, 11},         // c-1
         {NVDLA_CDMA_D_DATAIN_SIZE_EXT_0, 0x00050007},
         {NVDLA_CDMA_D_DAIN_RAM_TYPE, 1},            // MCIF
         {NVDLA_CDMA_D_DAIN_ADDR_LOW_0, 0x80000A00}, // region 1: 0x80000000 + 2368 rounded up to 256
         {NVDLA_CDMA_D_DAIN_ADDR_HIGH_0, 0},
         {NVDLA_CDMA_D_LINE_STRIDE, 64},
         {NVDLA_CDMA_D_SURF_STRIDE, 384},
-        {NVDLA_CDMA_D_DAIN_MAP, 0x00010001},        // line packed (64 = 8 x 8), surface packed (384 = 6 x 64)
+        {NVDLA_CDMA_D_DAIN_MAP, 0x00010001}, // line packed (64 = 8 x 8), surface packed (384 = 6 x 64)
         {NVDLA_CDMA_D_BATCH_NUMBER, 0},
-        {NVDLA_CDMA_D_ENTRY_PER_SLICE, 15},         // entries-1
-        {NVDLA_CDMA_D_FETCH_GRAIN, 1},              // slices-1
-        {NVDLA_CDMA_D_WEIGHT_FORMAT, 0},            // UNCOMPRESSED
-        {NVDLA_CDMA_D_WEIGHT_SIZE_0, 107},          // R*S*C*bpe = 3*3*12*1 = 108 bytes per kernel, -1
-        {NVDLA_CDMA_D_WEIGHT_SIZE_1, 15},           // 16 kernels - 1
+        {NVDLA_CDMA_D_ENTRY_PER_SLICE, 15}, // entries-1
+        {NVDLA_CDMA_D_FETCH_GRAIN, 1},      // slices-1
+        {NVDLA_CDMA_D_WEIGHT_FORMAT, 0},    // UNCOMPRESSED
+        {NVDLA_CDMA_D_WEIGHT_SIZE_0, 107},  // R*S*C*bpe = 3*3*12*1 = 108 bytes per kernel, -1
+        {NVDLA_CDMA_D_WEIGHT_SIZE_1, 15},   // 16 kernels - 1
         {NVDLA_CDMA_D_WEIGHT_RAM_TYPE, 1},
         {NVDLA_CDMA_D_WEIGHT_ADDR_LOW, 0x80000000},
         {NVDLA_CDMA_D_WEIGHT_ADDR_HIGH, 0},
         {NVDLA_CDMA_D_WEIGHT_BYTES, 2304},
         {NVDLA_CDMA_D_WMB_BYTES, 0},
-        {NVDLA_CDMA_D_CONV_STRIDE, 0x00000001},     // (sy-1)<<16 | (sx-1) = 0<<16 | 1
-        {NVDLA_CDMA_D_ZERO_PADDING, 0x01010101},    // left 1 [4:0], right 1 [13:8], top 1 [20:16], bottom 1 [29:24]
-        {NVDLA_CDMA_D_ZERO_PADDING_VALUE, 0xFFFB},  // -5 in 16-bit two's complement
-        {NVDLA_CDMA_D_BANK, 0x00020001},            // (weight banks 3 - 1)<<16 | (data banks 2 - 1)
+        {NVDLA_CDMA_D_CONV_STRIDE, 0x00000001},    // (sy-1)<<16 | (sx-1) = 0<<16 | 1
+        {NVDLA_CDMA_D_ZERO_PADDING, 0x01010101},   // left 1 [4:0], right 1 [13:8], top 1 [20:16], bottom 1 [29:24]
+        {NVDLA_CDMA_D_ZERO_PADDING_VALUE, 0xFFFB}, // -5 in 16-bit two's complement
+        {NVDLA_CDMA_D_BANK, 0x00020001},           // (weight banks 3 - 1)<<16 | (data banks 2 - 1)
         // CSC
         {NVDLA_CSC_D_MISC_CFG, 0x0},
         {NVDLA_CSC_D_DATAIN_FORMAT, 0x0},
@@ -274,13 +273,13 @@ TEST(DriverTest, ConvSdpRegisterValuesFollowTheRdlEncoding)
         {NVDLA_CSC_D_WEIGHT_SIZE_EXT_1, 0x000F000B}, // (k-1)<<16 | (c-1)
         {NVDLA_CSC_D_WEIGHT_BYTES, 2304},
         {NVDLA_CSC_D_WMB_BYTES, 0},
-        {NVDLA_CSC_D_DATAOUT_SIZE_0, 0x00050003},    // out h 6, w 4
+        {NVDLA_CSC_D_DATAOUT_SIZE_0, 0x00050003}, // out h 6, w 4
         {NVDLA_CSC_D_DATAOUT_SIZE_1, 15},
-        {NVDLA_CSC_D_ATOMICS, 23},                   // 4*6 - 1
-        {NVDLA_CSC_D_RELEASE, 5},                    // 6 slices - 1
+        {NVDLA_CSC_D_ATOMICS, 23}, // 4*6 - 1
+        {NVDLA_CSC_D_RELEASE, 5},  // 6 slices - 1
         {NVDLA_CSC_D_CONV_STRIDE_EXT, 0x00000001},
         {NVDLA_CSC_D_DILATION_EXT, 0},
-        {NVDLA_CSC_D_ZERO_PADDING, 0x00010001},      // left [4:0], top [20:16]
+        {NVDLA_CSC_D_ZERO_PADDING, 0x00010001}, // left [4:0], top [20:16]
         {NVDLA_CSC_D_ZERO_PADDING_VALUE, 0xFFFB},
         {NVDLA_CSC_D_BANK, 0x00020001},
         // CMAC
@@ -301,12 +300,12 @@ TEST(DriverTest, ConvSdpRegisterValuesFollowTheRdlEncoding)
         {NVDLA_SDP_RDMA_D_DATA_CUBE_HEIGHT, 5},
         {NVDLA_SDP_RDMA_D_DATA_CUBE_CHANNEL, 15},
         {NVDLA_SDP_RDMA_D_SRC_BASE_ADDR_LOW, 0},
-        {NVDLA_SDP_RDMA_D_BRDMA_CFG, 0x2C},          // enabled, use BOTH (2<<1), TWO_BYTE (1<<3), PER_KERNEL, MC (1<<5)
+        {NVDLA_SDP_RDMA_D_BRDMA_CFG, 0x2C}, // enabled, use BOTH (2<<1), TWO_BYTE (1<<3), PER_KERNEL, MC (1<<5)
         {NVDLA_SDP_RDMA_D_BS_BASE_ADDR_LOW, 0x80000900}, // weights region + 2304
         {NVDLA_SDP_RDMA_D_BS_BASE_ADDR_HIGH, 0},
-        {NVDLA_SDP_RDMA_D_NRDMA_CFG, 1},             // BRDMA/NRDMA/ERDMA_DISABLE = YES
+        {NVDLA_SDP_RDMA_D_NRDMA_CFG, 1}, // BRDMA/NRDMA/ERDMA_DISABLE = YES
         {NVDLA_SDP_RDMA_D_ERDMA_CFG, 1},
-        {NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, 0x1},    // flying mode ON, INT8 everywhere
+        {NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, 0x1}, // flying mode ON, INT8 everywhere
         // SDP
         {NVDLA_SDP_D_DATA_CUBE_WIDTH, 3},
         {NVDLA_SDP_D_DATA_CUBE_HEIGHT, 5},
@@ -315,17 +314,17 @@ TEST(DriverTest, ConvSdpRegisterValuesFollowTheRdlEncoding)
         {NVDLA_SDP_D_DST_BASE_ADDR_HIGH, 0},
         {NVDLA_SDP_D_DST_LINE_STRIDE, 32},
         {NVDLA_SDP_D_DST_SURFACE_STRIDE, 192},
-        {NVDLA_SDP_D_DP_BS_CFG, 0x08},               // nothing bypassed, ALU_ALGO SUM (2<<2), PRELU off
-        {NVDLA_SDP_D_DP_BS_ALU_CFG, 0x201},          // SRC MEM, SHIFT_VALUE 2 at [13:8]
+        {NVDLA_SDP_D_DP_BS_CFG, 0x08},      // nothing bypassed, ALU_ALGO SUM (2<<2), PRELU off
+        {NVDLA_SDP_D_DP_BS_ALU_CFG, 0x201}, // SRC MEM, SHIFT_VALUE 2 at [13:8]
         {NVDLA_SDP_D_DP_BS_ALU_SRC_VALUE, 0},
-        {NVDLA_SDP_D_DP_BS_MUL_CFG, 0x900},          // SRC REG, SHIFT_VALUE 9 at [15:8]
+        {NVDLA_SDP_D_DP_BS_MUL_CFG, 0x900}, // SRC REG, SHIFT_VALUE 9 at [15:8]
         {NVDLA_SDP_D_DP_BS_MUL_SRC_VALUE, 300},
-        {NVDLA_SDP_D_DP_BN_CFG, 0x53},               // BYPASS | ALU_BYPASS | MUL_BYPASS | RELU_BYPASS
-        {NVDLA_SDP_D_DP_EW_CFG, 0x53},               // BYPASS | ALU_BYPASS | MUL_BYPASS | LUT_BYPASS (bit 6)
-        {NVDLA_SDP_D_DP_EW_ALU_CFG, 0x2},            // ALU_CVT_BYPASS
-        {NVDLA_SDP_D_DP_EW_MUL_CFG, 0x2},            // MUL_CVT_BYPASS
-        {NVDLA_SDP_D_FEATURE_MODE_CFG, 0x1},         // FLYING_MODE ON, OUTPUT_DST MEM
-        {NVDLA_SDP_D_DST_DMA_CFG, 1},                // MC
+        {NVDLA_SDP_D_DP_BN_CFG, 0x53},       // BYPASS | ALU_BYPASS | MUL_BYPASS | RELU_BYPASS
+        {NVDLA_SDP_D_DP_EW_CFG, 0x53},       // BYPASS | ALU_BYPASS | MUL_BYPASS | LUT_BYPASS (bit 6)
+        {NVDLA_SDP_D_DP_EW_ALU_CFG, 0x2},    // ALU_CVT_BYPASS
+        {NVDLA_SDP_D_DP_EW_MUL_CFG, 0x2},    // MUL_CVT_BYPASS
+        {NVDLA_SDP_D_FEATURE_MODE_CFG, 0x1}, // FLYING_MODE ON, OUTPUT_DST MEM
+        {NVDLA_SDP_D_DST_DMA_CFG, 1},        // MC
         {NVDLA_SDP_D_DATA_FORMAT, 0},
         {NVDLA_SDP_D_CVT_OFFSET, 3},
         {NVDLA_SDP_D_CVT_SCALE, 5},
@@ -435,13 +434,12 @@ TEST(DriverTest, FusedPipelineIsEnabledDownstreamFirst)
     for (const auto &a : r.log())
         if (a.kind == 'W' && (a.addr & 0xfffu) == (NVDLA_CDMA_D_OP_ENABLE & 0xfffu) && a.addr == NVDLA_CDMA_D_OP_ENABLE)
             enables.push_back(a.addr);
-        else if (a.kind == 'W' &&
-                 (a.addr == NVDLA_PDP_D_OP_ENABLE || a.addr == NVDLA_SDP_D_OP_ENABLE ||
-                  a.addr == NVDLA_CACC_D_OP_ENABLE || a.addr == NVDLA_CMAC_A_D_OP_ENABLE ||
-                  a.addr == NVDLA_CMAC_B_D_OP_ENABLE || a.addr == NVDLA_CSC_D_OP_ENABLE ||
-                  a.addr == NVDLA_SDP_RDMA_D_OP_ENABLE || a.addr == NVDLA_PDP_RDMA_D_OP_ENABLE))
+        else if (a.kind == 'W' && (a.addr == NVDLA_PDP_D_OP_ENABLE || a.addr == NVDLA_SDP_D_OP_ENABLE ||
+                                   a.addr == NVDLA_CACC_D_OP_ENABLE || a.addr == NVDLA_CMAC_A_D_OP_ENABLE ||
+                                   a.addr == NVDLA_CMAC_B_D_OP_ENABLE || a.addr == NVDLA_CSC_D_OP_ENABLE ||
+                                   a.addr == NVDLA_SDP_RDMA_D_OP_ENABLE || a.addr == NVDLA_PDP_RDMA_D_OP_ENABLE))
             enables.push_back(a.addr);
-    const std::vector<uint32_t> want = {NVDLA_PDP_D_OP_ENABLE,    NVDLA_SDP_D_OP_ENABLE, NVDLA_CACC_D_OP_ENABLE,
+    const std::vector<uint32_t> want = {NVDLA_PDP_D_OP_ENABLE,    NVDLA_SDP_D_OP_ENABLE,    NVDLA_CACC_D_OP_ENABLE,
                                         NVDLA_CMAC_A_D_OP_ENABLE, NVDLA_CMAC_B_D_OP_ENABLE, NVDLA_CSC_D_OP_ENABLE,
                                         NVDLA_CDMA_D_OP_ENABLE};
     EXPECT_EQ(enables, want);
@@ -452,7 +450,7 @@ TEST(DriverTest, FusedPipelineIsEnabledDownstreamFirst)
     EXPECT_EQ(r.written(NVDLA_PDP_D_RECIP_KERNEL_WIDTH), 0x8000); // 2^16 / 2
     EXPECT_EQ(r.written(NVDLA_SDP_D_FEATURE_MODE_CFG), 0x3);
     EXPECT_EQ(r.written(NVDLA_PDP_BASE + DLASIM_EXT_POOL_CFG), 0); // count_include_pad = 1
-    EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_OP_ENABLE), -1);           // never used
+    EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_OP_ENABLE), -1);          // never used
 }
 
 TEST(DriverTest, InputIsQuantisedAndPackedIntoFeatureFormat)
@@ -491,16 +489,16 @@ TEST(DriverTest, InputIsQuantisedAndPackedIntoFeatureFormat)
     ASSERT_EQ(dla_driver_set_input(r.d, "x", x.data(), x.size(), &err), DLA_OK) << err.msg;
     std::vector<uint8_t> m(128);
     ASSERT_EQ(dla_platform_mem_read(r.p, kFakeDramBase, m.data(), m.size(), nullptr), DLA_OK);
-    EXPECT_EQ(m[64 + 32 + 16 + 1], 2);    // (9,1,2)
-    EXPECT_EQ(m[0], 0);                   // (0,0,0)
-    EXPECT_EQ(m[32 + 7], 0xFF);           // (7,1,0)
-    EXPECT_EQ(m[64 + 16 + 0], 127);       // (8,0,2)
-    EXPECT_EQ(m[8 + 3], 0x80);            // (3,0,1)
-    EXPECT_EQ(m[32 + 8 + 1], 2);          // (1,1,1)
-    for (int line = 0; line < 4; ++line)  // gap bytes 24..31 of every line untouched
+    EXPECT_EQ(m[64 + 32 + 16 + 1], 2);   // (9,1,2)
+    EXPECT_EQ(m[0], 0);                  // (0,0,0)
+    EXPECT_EQ(m[32 + 7], 0xFF);          // (7,1,0)
+    EXPECT_EQ(m[64 + 16 + 0], 127);      // (8,0,2)
+    EXPECT_EQ(m[8 + 3], 0x80);           // (3,0,1)
+    EXPECT_EQ(m[32 + 8 + 1], 2);         // (1,1,1)
+    for (int line = 0; line < 4; ++line) // gap bytes 24..31 of every line untouched
         for (int b = 24; b < 32; ++b)
             EXPECT_EQ(m[line * 32 + b], 0xAA) << "line " << line << " byte " << b;
-    for (int h = 0; h < 2; ++h)           // channels 10..15 of surface 1 are padding: zero
+    for (int h = 0; h < 2; ++h) // channels 10..15 of surface 1 are padding: zero
         for (int w = 0; w < 3; ++w)
             for (int k = 2; k < 8; ++k)
                 EXPECT_EQ(m[64 + h * 32 + w * 8 + k], 0) << h << "," << w << "," << k;
@@ -679,21 +677,21 @@ TEST(DriverTest, OfflineSdpWithEwReluProgramsRdmaAndExtensionRegister)
     Rig r;
     r.load(n.l);
     r.run();
-    EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG), 0);           // FLYING_MODE OFF
+    EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG), 0); // FLYING_MODE OFF
     EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_SRC_BASE_ADDR_LOW), 0x80000000);
     EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_SRC_LINE_STRIDE), 32);
     EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_SRC_SURFACE_STRIDE), 192);
-    EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_BRDMA_CFG), 1);                  // disabled
-    EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_ERDMA_CFG), 0x32);               // use ALU (1<<1), ONE_BYTE, PER_ELEMENT (1<<4), MC (1<<5)
+    EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_BRDMA_CFG), 1);    // disabled
+    EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_ERDMA_CFG), 0x32); // use ALU (1<<1), ONE_BYTE, PER_ELEMENT (1<<4), MC (1<<5)
     EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_EW_BASE_ADDR_LOW), 0x80000200);
     EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_EW_LINE_STRIDE), 32);
     EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_EW_SURFACE_STRIDE), 192);
-    EXPECT_EQ(r.written(NVDLA_SDP_D_DP_EW_CFG), 0x58);                    // SUM (2<<2), MUL_BYPASS (1<<4), LUT_BYPASS (1<<6)
-    EXPECT_EQ(r.written(NVDLA_SDP_D_DP_EW_ALU_CFG), 0x1);                 // SRC MEM, CVT not bypassed
+    EXPECT_EQ(r.written(NVDLA_SDP_D_DP_EW_CFG), 0x58);    // SUM (2<<2), MUL_BYPASS (1<<4), LUT_BYPASS (1<<6)
+    EXPECT_EQ(r.written(NVDLA_SDP_D_DP_EW_ALU_CFG), 0x1); // SRC MEM, CVT not bypassed
     EXPECT_EQ(r.written(NVDLA_SDP_D_DP_EW_ALU_CVT_OFFSET_VALUE), 0xFFFFFFFE);
     EXPECT_EQ(r.written(NVDLA_SDP_D_DP_EW_ALU_CVT_SCALE_VALUE), 3);
     EXPECT_EQ(r.written(NVDLA_SDP_D_DP_EW_ALU_CVT_TRUNCATE_VALUE), 1);
-    EXPECT_EQ(r.written(NVDLA_SDP_D_FEATURE_MODE_CFG), 0);                // offline in, memory out
+    EXPECT_EQ(r.written(NVDLA_SDP_D_FEATURE_MODE_CFG), 0); // offline in, memory out
     EXPECT_EQ(r.written(NVDLA_SDP_D_DST_BASE_ADDR_LOW), 0x80000400);
     // ReLU through the extension register, written before the enables; SDP enabled before SDP_RDMA.
     long ext = r.find('W', NVDLA_SDP_BASE + DLASIM_EXT_SDP_CFG, 1);

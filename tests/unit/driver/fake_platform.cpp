@@ -38,9 +38,9 @@ int done_bit(uint32_t base)
 
 bool is_op_enable(uint32_t addr)
 {
-    const uint32_t regs[] = {NVDLA_CDMA_D_OP_ENABLE,     NVDLA_CSC_D_OP_ENABLE, NVDLA_CMAC_A_D_OP_ENABLE,
-                             NVDLA_CMAC_B_D_OP_ENABLE,   NVDLA_CACC_D_OP_ENABLE, NVDLA_SDP_RDMA_D_OP_ENABLE,
-                             NVDLA_SDP_D_OP_ENABLE,      NVDLA_PDP_RDMA_D_OP_ENABLE, NVDLA_PDP_D_OP_ENABLE};
+    const uint32_t regs[] = {NVDLA_CDMA_D_OP_ENABLE,   NVDLA_CSC_D_OP_ENABLE,      NVDLA_CMAC_A_D_OP_ENABLE,
+                             NVDLA_CMAC_B_D_OP_ENABLE, NVDLA_CACC_D_OP_ENABLE,     NVDLA_SDP_RDMA_D_OP_ENABLE,
+                             NVDLA_SDP_D_OP_ENABLE,    NVDLA_PDP_RDMA_D_OP_ENABLE, NVDLA_PDP_D_OP_ENABLE};
     for (uint32_t r : regs)
         if (r == addr)
             return true;
@@ -49,15 +49,24 @@ bool is_op_enable(uint32_t addr)
 
 } // namespace
 
-const std::vector<FakeAccess> &fake_log(const dla_platform *p) { return p->log; }
-void fake_set_reg(dla_platform *p, uint32_t addr, uint32_t value) { p->read_values[addr] = value; }
+const std::vector<FakeAccess> &fake_log(const dla_platform *p)
+{
+    return p->log;
+}
+void fake_set_reg(dla_platform *p, uint32_t addr, uint32_t value)
+{
+    p->read_values[addr] = value;
+}
 void fake_set_ext64(dla_platform *p, uint32_t unit_base, int group, uint32_t perf_offset, uint64_t value)
 {
     uint32_t a = unit_base + DLASIM_EXT_WINDOW + uint32_t(group) * DLASIM_EXT_GROUP_STRIDE + perf_offset;
     p->read_values[a] = uint32_t(value);
     p->read_values[a + 4] = uint32_t(value >> 32);
 }
-uint64_t fake_falcon_cycles(const dla_platform *p) { return p->falcon; }
+uint64_t fake_falcon_cycles(const dla_platform *p)
+{
+    return p->falcon;
+}
 
 extern "C" {
 
@@ -67,11 +76,26 @@ dla_status dla_platform_create(const dla_config *, const dla_power_mode *, const
     *out = new (std::nothrow) dla_platform();
     return *out ? DLA_OK : DLA_ERR_NOMEM;
 }
-void dla_platform_destroy(dla_platform *p) { delete p; }
-uint64_t dla_platform_dram_base(const dla_platform *) { return kFakeDramBase; }
-uint64_t dla_platform_dram_size(const dla_platform *) { return kFakeDramSize; }
-uint64_t dla_platform_sram_base(const dla_platform *) { return 0x40000000ull; }
-uint64_t dla_platform_sram_size(const dla_platform *) { return 0; }
+void dla_platform_destroy(dla_platform *p)
+{
+    delete p;
+}
+uint64_t dla_platform_dram_base(const dla_platform *)
+{
+    return kFakeDramBase;
+}
+uint64_t dla_platform_dram_size(const dla_platform *)
+{
+    return kFakeDramSize;
+}
+uint64_t dla_platform_sram_base(const dla_platform *)
+{
+    return 0x40000000ull;
+}
+uint64_t dla_platform_sram_size(const dla_platform *)
+{
+    return 0;
+}
 
 dla_status dla_platform_mem_write(dla_platform *p, uint64_t addr, const void *data, size_t size, dla_error *err)
 {
@@ -95,8 +119,8 @@ dla_status dla_platform_mem_read(dla_platform *p, uint64_t addr, void *data, siz
     return DLA_OK;
 }
 
-dla_status dla_platform_run(dla_platform *p, int n, const int *cores, const dla_controller_fn *fns,
-                            void *const *users, dla_error *err)
+dla_status dla_platform_run(dla_platform *p, int n, const int *cores, const dla_controller_fn *fns, void *const *users,
+                            dla_error *err)
 {
     for (int i = 0; i < n; ++i) {
         dla_controller ctl{p, cores[i]};
@@ -154,9 +178,18 @@ dla_status dla_ctl_wait_irq(dla_controller *ctl)
     return DLA_OK;
 }
 
-void dla_ctl_spend_falcon_cycles(dla_controller *ctl, uint64_t cycles) { ctl->p->falcon += cycles; }
-uint64_t dla_ctl_now_cycles(const dla_controller *ctl) { return ctl->p->cycles; }
-int dla_ctl_core(const dla_controller *ctl) { return ctl->core; }
+void dla_ctl_spend_falcon_cycles(dla_controller *ctl, uint64_t cycles)
+{
+    ctl->p->falcon += cycles;
+}
+uint64_t dla_ctl_now_cycles(const dla_controller *ctl)
+{
+    return ctl->p->cycles;
+}
+int dla_ctl_core(const dla_controller *ctl)
+{
+    return ctl->core;
+}
 
 dla_status dla_platform_stats(const dla_platform *, dla_stat **stats, size_t *count, dla_error *)
 {
@@ -164,6 +197,9 @@ dla_status dla_platform_stats(const dla_platform *, dla_stat **stats, size_t *co
     *count = 0;
     return DLA_OK;
 }
-uint64_t dla_platform_total_cycles(const dla_platform *p) { return p->cycles; }
+uint64_t dla_platform_total_cycles(const dla_platform *p)
+{
+    return p->cycles;
+}
 
 } // extern "C"

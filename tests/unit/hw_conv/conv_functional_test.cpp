@@ -53,7 +53,10 @@ ConvSpec small(uint32_t stride, uint32_t pad, uint32_t dil)
 
 } // namespace
 
-TEST(ConvFunctionalTest, NvSmall3x3Stride1MatchesReference) { run_and_compare(nv_small_like(), small(1, 0, 1), 1); }
+TEST(ConvFunctionalTest, NvSmall3x3Stride1MatchesReference)
+{
+    run_and_compare(nv_small_like(), small(1, 0, 1), 1);
+}
 
 TEST(ConvFunctionalTest, NvSmallStride2Padding1UsesPadValue)
 {

@@ -35,7 +35,10 @@ dla_config base_config(const char *name)
     return cfg;
 }
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+uint64_t ceil_div(uint64_t a, uint64_t b)
+{
+    return (a + b - 1) / b;
+}
 
 } // namespace
 
@@ -110,7 +113,8 @@ uint64_t IrqRecorder::cycle(unsigned bit, size_t n) const
 
 size_t IrqRecorder::count(unsigned bit) const
 {
-    return static_cast<size_t>(std::count_if(log_.begin(), log_.end(), [bit](const auto &e) { return e.first == bit; }));
+    return static_cast<size_t>(
+        std::count_if(log_.begin(), log_.end(), [bit](const auto &e) { return e.first == bit; }));
 }
 
 uint64_t line_stride(const dla_config &cfg, const ConvSpec &c)
@@ -118,7 +122,10 @@ uint64_t line_stride(const dla_config &cfg, const ConvSpec &c)
     return static_cast<uint64_t>(c.in_w) * cfg.core.memory_atomic_bytes;
 }
 
-uint64_t surf_stride(const dla_config &cfg, const ConvSpec &c) { return line_stride(cfg, c) * c.in_h; }
+uint64_t surf_stride(const dla_config &cfg, const ConvSpec &c)
+{
+    return line_stride(cfg, c) * c.in_h;
+}
 
 uint64_t input_bytes(const dla_config &cfg, const ConvSpec &c)
 {
@@ -127,7 +134,8 @@ uint64_t input_bytes(const dla_config &cfg, const ConvSpec &c)
 
 uint64_t dense_weight_bytes(const dla_config &cfg, const ConvSpec &c)
 {
-    uint64_t raw = static_cast<uint64_t>(c.k) * ceil_div(c.in_c, cfg.core.atomic_c) * cfg.core.atomic_c * c.r * c.s * c.bpe();
+    uint64_t raw =
+        static_cast<uint64_t>(c.k) * ceil_div(c.in_c, cfg.core.atomic_c) * cfg.core.atomic_c * c.r * c.s * c.bpe();
     return ceil_div(raw, 128) * 128;
 }
 
@@ -147,7 +155,8 @@ void write_input(const dla_config &cfg, const ConvSpec &c, const std::vector<int
                     static_cast<uint8_t>(chw[(static_cast<size_t>(ch) * c.in_h + h) * c.in_w + w]);
 }
 
-void write_weights(const dla_config &cfg, const ConvSpec &c, const std::vector<int8_t> &kcrs, std::vector<uint8_t> &dram)
+void write_weights(const dla_config &cfg, const ConvSpec &c, const std::vector<int8_t> &kcrs,
+                   std::vector<uint8_t> &dram)
 {
     // docs/datapath.md DC order, outermost first: kernel group, channel block, r, s, kernel, AtomC channels.
     const uint32_t ac = static_cast<uint32_t>(cfg.core.atomic_c), kpg = static_cast<uint32_t>(cfg.core.atomic_k);
@@ -160,7 +169,10 @@ void write_weights(const dla_config &cfg, const ConvSpec &c, const std::vector<i
                     for (uint32_t k = g0; k < std::min(c.k, g0 + kpg); ++k)
                         for (uint32_t i = 0; i < ac; ++i, ++a) {
                             uint32_t ch = cb * ac + i;
-                            dram.at(a) = ch < c.in_c ? static_cast<uint8_t>(kcrs[((static_cast<size_t>(k) * c.in_c + ch) * c.r + r) * c.s + s]) : 0;
+                            dram.at(a) = ch < c.in_c
+                                             ? static_cast<uint8_t>(
+                                                   kcrs[((static_cast<size_t>(k) * c.in_c + ch) * c.r + r) * c.s + s])
+                                             : 0;
                         }
 }
 
@@ -175,17 +187,22 @@ std::vector<int32_t> reference_conv(const ConvSpec &c, const std::vector<int8_t>
                 for (int ch = 0; ch < static_cast<int>(c.in_c); ++ch)
                     for (int r = 0; r < static_cast<int>(c.r); ++r)
                         for (int s = 0; s < static_cast<int>(c.s); ++s) {
-                            int y = oy * static_cast<int>(c.stride_y) - static_cast<int>(c.pad_t) + r * static_cast<int>(c.dil_y);
-                            int x = ox * static_cast<int>(c.stride_x) - static_cast<int>(c.pad_l) + s * static_cast<int>(c.dil_x);
-                            int64_t v = (y < 0 || x < 0 || y >= static_cast<int>(c.in_h) || x >= static_cast<int>(c.in_w))
-                                            ? c.pad_value
-                                            : chw[(static_cast<size_t>(ch) * c.in_h + y) * c.in_w + x];
+                            int y = oy * static_cast<int>(c.stride_y) - static_cast<int>(c.pad_t) +
+                                    r * static_cast<int>(c.dil_y);
+                            int x = ox * static_cast<int>(c.stride_x) - static_cast<int>(c.pad_l) +
+                                    s * static_cast<int>(c.dil_x);
+                            int64_t v =
+                                (y < 0 || x < 0 || y >= static_cast<int>(c.in_h) || x >= static_cast<int>(c.in_w))
+                                    ? c.pad_value
+                                    : chw[(static_cast<size_t>(ch) * c.in_h + y) * c.in_w + x];
                             acc += v * kcrs[((static_cast<size_t>(k) * c.in_c + ch) * c.r + r) * c.s + s];
                         }
                 if (c.clip > 0)
-                    acc = static_cast<int64_t>(std::floor((static_cast<double>(acc) + std::ldexp(1.0, static_cast<int>(c.clip) - 1)) /
-                                                          std::ldexp(1.0, static_cast<int>(c.clip))));
-                acc = std::clamp<int64_t>(acc, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
+                    acc = static_cast<int64_t>(
+                        std::floor((static_cast<double>(acc) + std::ldexp(1.0, static_cast<int>(c.clip) - 1)) /
+                                   std::ldexp(1.0, static_cast<int>(c.clip))));
+                acc =
+                    std::clamp<int64_t>(acc, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
                 out[(static_cast<size_t>(k) * oh + oy) * ow + ox] = static_cast<int32_t>(acc);
             }
     return out;
@@ -224,8 +241,9 @@ void program_conv(const std::vector<CsbTarget *> &targets, const dla_config &cfg
 
     // D_MISC_CFG: IN_PRECISION [9:8], PROC_PRECISION [13:12], DATA_REUSE 16, WEIGHT_REUSE 20,
     // SKIP_DATA_RLS 24, SKIP_WEIGHT_RLS 28.
-    const uint32_t misc = (prec << 8) | (prec << 12) | (c.data_reuse ? 1u << 16 : 0u) | (c.weight_reuse ? 1u << 20 : 0u) |
-                          (c.skip_data_rls ? 1u << 24 : 0u) | (c.skip_weight_rls ? 1u << 28 : 0u);
+    const uint32_t misc = (prec << 8) | (prec << 12) | (c.data_reuse ? 1u << 16 : 0u) |
+                          (c.weight_reuse ? 1u << 20 : 0u) | (c.skip_data_rls ? 1u << 24 : 0u) |
+                          (c.skip_weight_rls ? 1u << 28 : 0u);
     wr(NVDLA_CDMA_D_MISC_CFG, misc);
     wr(NVDLA_CDMA_D_DATAIN_FORMAT, 0);
     wr(NVDLA_CDMA_D_DATAIN_SIZE_0, size0);

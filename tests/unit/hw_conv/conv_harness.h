@@ -37,8 +37,7 @@ class TestMemory : public MemoryPort {
   public:
     TestMemory(const CoreClock &clk, std::vector<uint8_t> &bytes, uint32_t bytes_per_cycle, uint32_t latency)
         : clk_(clk), bytes_(bytes), bw_(bytes_per_cycle), latency_(latency)
-    {
-    }
+    {}
     sc_core::sc_time access(const MemAccess &req, void *data) override;
 
   private:
@@ -70,8 +69,8 @@ struct ConvSpec {
     uint32_t clip = 0;
     bool fp16 = false, sparse = false;
     uint32_t data_banks = 1, weight_banks = 1;
-    uint32_t fetch_grain = 1;     // slices
-    uint64_t weight_bytes = 0;    // 0: dense DC size padded to 128 B
+    uint32_t fetch_grain = 1;  // slices
+    uint64_t weight_bytes = 0; // 0: dense DC size padded to 128 B
     uint64_t in_addr = 0, weight_addr = 0;
     bool data_reuse = false, weight_reuse = false, skip_data_rls = false, skip_weight_rls = false;
     uint32_t out_w() const { return (in_w + pad_l + pad_r - ((s - 1) * dil_x + 1)) / stride_x + 1; }
@@ -87,7 +86,8 @@ uint64_t dense_weight_bytes(const dla_config &cfg, const ConvSpec &c); // padded
 uint32_t entry_per_slice(const dla_config &cfg, const ConvSpec &c);
 
 void write_input(const dla_config &cfg, const ConvSpec &c, const std::vector<int8_t> &chw, std::vector<uint8_t> &dram);
-void write_weights(const dla_config &cfg, const ConvSpec &c, const std::vector<int8_t> &kcrs, std::vector<uint8_t> &dram);
+void write_weights(const dla_config &cfg, const ConvSpec &c, const std::vector<int8_t> &kcrs,
+                   std::vector<uint8_t> &dram);
 // Reference: out[k][oy][ox] = sat32(rshr(sum in*w, clip)) with padded positions = pad_value.
 std::vector<int32_t> reference_conv(const ConvSpec &c, const std::vector<int8_t> &chw, const std::vector<int8_t> &kcrs);
 std::vector<int8_t> random_int8(size_t n, uint32_t seed);
@@ -100,7 +100,7 @@ struct BenchOptions {
     bool functional = true;
     uint32_t bytes_per_cycle = 32;
     uint32_t mem_latency = 20;
-    bool shared_memory = false;         // data and weight ports share one interface
+    bool shared_memory = false; // data and weight ports share one interface
     uint32_t sink_elements_per_cycle = 1u << 20;
     int sdp_fifo_depth = 1;
 };
@@ -115,8 +115,8 @@ struct SinkLayer {
 
 class ConvBench : public sc_core::sc_module {
   public:
-    ConvBench(sc_core::sc_module_name name, const dla_config &cfg, const BenchOptions &opt, std::vector<ConvSpec> layers,
-              size_t dram_bytes = 1u << 22);
+    ConvBench(sc_core::sc_module_name name, const dla_config &cfg, const BenchOptions &opt,
+              std::vector<ConvSpec> layers, size_t dram_bytes = 1u << 22);
     CoreClock clock{1000.0};
     StatsRegistry stats;
     std::vector<uint8_t> dram;

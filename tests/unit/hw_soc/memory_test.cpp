@@ -14,11 +14,11 @@ using namespace dlasim::hw;
 namespace {
 
 struct MemSetup {
-    double dram_gbps = 32;       // x efficiency 1.0
+    double dram_gbps = 32; // x efficiency 1.0
     double share = 0.5;
     double latency_ns = 100;
     uint32_t burst = 32;
-    uint32_t port_bytes = 8;     // per cycle, read and write
+    uint32_t port_bytes = 8; // per cycle, read and write
     uint64_t sram_size = 0;
     double sram_gbps = 64;
     uint32_t sram_latency = 10;
@@ -41,7 +41,8 @@ SC_MODULE(MemHarness)
     SC_HAS_PROCESS(MemHarness);
     MemHarness(sc_core::sc_module_name n, const MemSetup &s)
         : sc_core::sc_module(n), dram(make_dram(s), stats),
-          sram(s.sram_size ? std::make_unique<Sram>(SramParams{{kSram, s.sram_size}, s.sram_gbps, s.sram_latency}, stats, "dla0")
+          sram(s.sram_size ? std::make_unique<Sram>(SramParams{{kSram, s.sram_size}, s.sram_gbps, s.sram_latency},
+                                                    stats, "dla0")
                            : nullptr),
           mcif("mcif", McifParams{s.port_bytes, s.port_bytes, s.share}, clk, dram, sram.get(), stats, "dla0"),
           a("dla0.sdp.rdma_m", mcif.port(kClientSdpM), clk, DmaParams{64, 16, kClientSdpM}, stats),
@@ -59,7 +60,7 @@ SC_MODULE(MemHarness)
         p.burst_bytes = s.burst;
         return p;
     }
-    void run(DmaEngine &d, int i)
+    void run(DmaEngine & d, int i)
     {
         if (bytes[i] == 0)
             return;
@@ -67,9 +68,18 @@ SC_MODULE(MemHarness)
         d.drain();
         done[i] = clk.now_cycles();
     }
-    void run_a() { run(a, 0); }
-    void run_b() { run(b, 1); }
-    uint64_t stat(const char *name) const { return stats.sum_suffix(name); }
+    void run_a()
+    {
+        run(a, 0);
+    }
+    void run_b()
+    {
+        run(b, 1);
+    }
+    uint64_t stat(const char *name) const
+    {
+        return stats.sum_suffix(name);
+    }
 };
 
 } // namespace

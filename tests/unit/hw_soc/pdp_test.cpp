@@ -90,15 +90,21 @@ SC_MODULE(PdpHarness)
         : sc_core::sc_module(n), cfg(c), clk(c.power_modes[0].dla_clock_mhz),
           dram(DramParams::from_config(cfg, cfg.power_modes[0], {kSrc, 1ull << 30}), stats),
           mcif("mcif", McifParams::from_config(cfg), clk, dram, nullptr, stats, "dla0"),
-          pdp("pdp", PdpParams::from_config(cfg), functional, clk, PdpPorts{mcif.port(kClientPdpR), mcif.port(kClientPdpW)},
-              glb, stats, "dla0", nullptr),
+          pdp("pdp", PdpParams::from_config(cfg), functional, clk,
+              PdpPorts{mcif.port(kClientPdpR), mcif.port(kClientPdpW)}, glb, stats, "dla0", nullptr),
           pool(p), atom(uint32_t(c.core.memory_atomic_bytes)), in_line(p.w * atom), in_surf(p.h * in_line),
           out_line(p.ow() * atom), out_surf(p.oh() * out_line)
     {
         SC_THREAD(controller);
     }
-    uint64_t in_addr(uint32_t c, uint32_t y, uint32_t x) const { return kSrc + (c / atom) * in_surf + y * in_line + x * atom + c % atom; }
-    uint64_t out_addr(uint32_t c, uint32_t y, uint32_t x) const { return kDst + (c / atom) * out_surf + y * out_line + x * atom + c % atom; }
+    uint64_t in_addr(uint32_t c, uint32_t y, uint32_t x) const
+    {
+        return kSrc + (c / atom) * in_surf + y * in_line + x * atom + c % atom;
+    }
+    uint64_t out_addr(uint32_t c, uint32_t y, uint32_t x) const
+    {
+        return kDst + (c / atom) * out_surf + y * out_line + x * atom + c % atom;
+    }
     void controller()
     {
         RegisterFile &r = pdp.rdma_regs(), &s = pdp.regs();
@@ -134,7 +140,10 @@ SC_MODULE(PdpHarness)
             sc_core::wait(glb.irq_event());
         done = true;
     }
-    uint64_t ext(uint32_t o) { return pdp.regs().get_ext(NVDLA_PDP_BASE + kExtWindow + o); }
+    uint64_t ext(uint32_t o)
+    {
+        return pdp.regs().get_ext(NVDLA_PDP_BASE + kExtWindow + o);
+    }
 };
 
 void run_functional(const Pool &p)
@@ -240,7 +249,7 @@ TEST(PdpTest, OfflineMax3x3CyclesOnOrinLikeConfigWithWidthSplit)
     EXPECT_EQ(h.ext(kExtEndCycle), 1330u);
     EXPECT_EQ(h.ext(kExtBusy), 816u);
     EXPECT_EQ(h.ext(kExtStallMem), 254u);
-    EXPECT_EQ(h.ext(kExtDramRead), 12u * (256u + 288u));    // overlap column 7 is read twice
-    EXPECT_EQ(h.ext(kExtDramWrite), 2u * 3u * 2u * 128u);   // surfaces x rows x segments x 4 atoms
+    EXPECT_EQ(h.ext(kExtDramRead), 12u * (256u + 288u));  // overlap column 7 is read twice
+    EXPECT_EQ(h.ext(kExtDramWrite), 2u * 3u * 2u * 128u); // surfaces x rows x segments x 4 atoms
     EXPECT_EQ(h.stats.sum_suffix("dla0.pdp.elements"), 12u * 256u + 12u * 288u);
 }

@@ -41,7 +41,7 @@ dla_status pdp_program(dla_controller *ctl, void *user)
     w(NVDLA_PDP_D_DATA_CUBE_OUT_WIDTH, OW - 1);
     w(NVDLA_PDP_D_DATA_CUBE_OUT_HEIGHT, OH - 1);
     w(NVDLA_PDP_D_DATA_CUBE_OUT_CHANNEL, C - 1);
-    w(NVDLA_PDP_D_OPERATION_MODE_CFG, 0u | (1u << 4)); // AVERAGE, offline
+    w(NVDLA_PDP_D_OPERATION_MODE_CFG, 0u | (1u << 4));                           // AVERAGE, offline
     w(NVDLA_PDP_D_POOLING_KERNEL_CFG, 1u | (1u << 8) | (1u << 16) | (1u << 20)); // 2x2, stride 2x2
     w(NVDLA_PDP_D_POOLING_PADDING_CFG, 0);
     w(NVDLA_PDP_D_DST_BASE_ADDR_LOW, uint32_t(j->dst));
@@ -61,7 +61,10 @@ dla_status pdp_program(dla_controller *ctl, void *user)
     return DLA_OK;
 }
 
-dla_status wait_forever(dla_controller *ctl, void *) { return dla_ctl_wait_irq(ctl); }
+dla_status wait_forever(dla_controller *ctl, void *)
+{
+    return dla_ctl_wait_irq(ctl);
+}
 
 dla_status enable_pdp_without_rdma(dla_controller *ctl, void *)
 {

@@ -76,7 +76,7 @@ SC_MODULE(SdpHarness)
         r.csb_write(NVDLA_SDP_RDMA_D_BRDMA_CFG, (2u << 1) | (1u << 3) | (1u << 5)); // BOTH, TWO_BYTE, PER_KERNEL, MC
         r.csb_write(NVDLA_SDP_RDMA_D_BS_BASE_ADDR_LOW, uint32_t(kOps));
         r.csb_write(NVDLA_SDP_RDMA_D_BS_BASE_ADDR_HIGH, uint32_t(kOps >> 32));
-        r.csb_write(NVDLA_SDP_RDMA_D_NRDMA_CFG, 1u); // disabled
+        r.csb_write(NVDLA_SDP_RDMA_D_NRDMA_CFG, 1u);                                // disabled
         r.csb_write(NVDLA_SDP_RDMA_D_ERDMA_CFG, (1u << 1) | (1u << 4) | (1u << 5)); // ALU, ONE_BYTE, PER_ELEMENT, MC
         r.csb_write(NVDLA_SDP_RDMA_D_EW_BASE_ADDR_LOW, uint32_t(kEw));
         r.csb_write(NVDLA_SDP_RDMA_D_EW_BASE_ADDR_HIGH, uint32_t(kEw >> 32));
@@ -91,22 +91,22 @@ SC_MODULE(SdpHarness)
         s.csb_write(NVDLA_SDP_D_DST_BASE_ADDR_HIGH, uint32_t(kDst >> 32));
         s.csb_write(NVDLA_SDP_D_DST_LINE_STRIDE, kDstLine);
         s.csb_write(NVDLA_SDP_D_DST_SURFACE_STRIDE, kDstSurf);
-        s.csb_write(NVDLA_SDP_D_DP_BS_CFG, 2u << 2);                  // ALU SUM, MUL, ReLU on
-        s.csb_write(NVDLA_SDP_D_DP_BS_ALU_CFG, 1u | (2u << 8));       // MEM, shift 2
-        s.csb_write(NVDLA_SDP_D_DP_BS_MUL_CFG, 1u | (3u << 8));       // MEM, shift 3
+        s.csb_write(NVDLA_SDP_D_DP_BS_CFG, 2u << 2);                           // ALU SUM, MUL, ReLU on
+        s.csb_write(NVDLA_SDP_D_DP_BS_ALU_CFG, 1u | (2u << 8));                // MEM, shift 2
+        s.csb_write(NVDLA_SDP_D_DP_BS_MUL_CFG, 1u | (3u << 8));                // MEM, shift 3
         s.csb_write(NVDLA_SDP_D_DP_BN_CFG, (0u << 2) | (1u << 4) | (1u << 6)); // ALU MAX only
-        s.csb_write(NVDLA_SDP_D_DP_BN_ALU_CFG, 0);                    // REG
+        s.csb_write(NVDLA_SDP_D_DP_BN_ALU_CFG, 0);                             // REG
         s.csb_write(NVDLA_SDP_D_DP_BN_ALU_SRC_VALUE, uint32_t(-20) & 0xffffu);
-        s.csb_write(NVDLA_SDP_D_DP_EW_CFG, (2u << 2) | (1u << 6));    // ALU SUM, MUL on, LUT bypassed
-        s.csb_write(NVDLA_SDP_D_DP_EW_ALU_CFG, 1u);                   // MEM, converter on
+        s.csb_write(NVDLA_SDP_D_DP_EW_CFG, (2u << 2) | (1u << 6)); // ALU SUM, MUL on, LUT bypassed
+        s.csb_write(NVDLA_SDP_D_DP_EW_ALU_CFG, 1u);                // MEM, converter on
         s.csb_write(NVDLA_SDP_D_DP_EW_ALU_CVT_OFFSET_VALUE, 3);
         s.csb_write(NVDLA_SDP_D_DP_EW_ALU_CVT_SCALE_VALUE, 5);
         s.csb_write(NVDLA_SDP_D_DP_EW_ALU_CVT_TRUNCATE_VALUE, 2);
-        s.csb_write(NVDLA_SDP_D_DP_EW_MUL_CFG, 1u << 1);              // REG
+        s.csb_write(NVDLA_SDP_D_DP_EW_MUL_CFG, 1u << 1); // REG
         s.csb_write(NVDLA_SDP_D_DP_EW_MUL_SRC_VALUE, 7);
         s.csb_write(NVDLA_SDP_D_DP_EW_TRUNCATE_VALUE, 1);
-        s.csb_write(NVDLA_SDP_BASE + DLASIM_EXT_SDP_CFG, 1u);         // EW ReLU
-        s.csb_write(NVDLA_SDP_D_FEATURE_MODE_CFG, 0);                 // offline, to memory
+        s.csb_write(NVDLA_SDP_BASE + DLASIM_EXT_SDP_CFG, 1u); // EW ReLU
+        s.csb_write(NVDLA_SDP_D_FEATURE_MODE_CFG, 0);         // offline, to memory
         s.csb_write(NVDLA_SDP_D_DATA_FORMAT, 0);
         s.csb_write(NVDLA_SDP_D_CVT_OFFSET, uint32_t(-4));
         s.csb_write(NVDLA_SDP_D_CVT_SCALE, 3);
@@ -145,7 +145,8 @@ TEST(SdpTest, OfflineBsBnEwMatchesDatapathReference)
     for (uint32_t c = 0; c < C; ++c) {
         alu[c] = int16_t(rnd(-300, 300));
         mul[c] = int16_t(rnd(-40, 90));
-        uint8_t pair[4] = {uint8_t(alu[c]), uint8_t(uint16_t(alu[c]) >> 8), uint8_t(mul[c]), uint8_t(uint16_t(mul[c]) >> 8)};
+        uint8_t pair[4] = {uint8_t(alu[c]), uint8_t(uint16_t(alu[c]) >> 8), uint8_t(mul[c]),
+                           uint8_t(uint16_t(mul[c]) >> 8)};
         mem.write(kOps + 4 * c, pair, 4);
     }
     std::vector<uint8_t> fill(2 * kDstSurf, 0x55);
@@ -164,13 +165,13 @@ TEST(SdpTest, OfflineBsBnEwMatchesDatapathReference)
             for (uint32_t x = 0; x < W; ++x) {
                 size_t i = (c * H + y) * W + x;
                 int64_t v = src[i];
-                v = ref_rshr((v + int64_t(alu[c]) * 4) * mul[c], 3);      // BS: ALU SUM, MUL
-                v = ref_sat(v < 0 ? 0 : v, 32);                          // ReLU, sat_32
-                v = ref_sat(v > -20 ? v : -20, 32);                      // BN: MAX with -20
-                int64_t e = ref_rshr((int64_t(ew[i]) - 3) * 5, 2);      // EW converter
-                v = ref_rshr((v + e) * 7, 1);                            // EW ALU SUM, MUL
-                v = ref_sat(v < 0 ? 0 : v, 32);                          // EW ReLU, sat_32
-                int64_t want = ref_sat(ref_rshr((v + 4) * 3, 4), 8);    // output converter
+                v = ref_rshr((v + int64_t(alu[c]) * 4) * mul[c], 3); // BS: ALU SUM, MUL
+                v = ref_sat(v < 0 ? 0 : v, 32);                      // ReLU, sat_32
+                v = ref_sat(v > -20 ? v : -20, 32);                  // BN: MAX with -20
+                int64_t e = ref_rshr((int64_t(ew[i]) - 3) * 5, 2);   // EW converter
+                v = ref_rshr((v + e) * 7, 1);                        // EW ALU SUM, MUL
+                v = ref_sat(v < 0 ? 0 : v, 32);                      // EW ReLU, sat_32
+                int64_t want = ref_sat(ref_rshr((v + 4) * 3, 4), 8); // output converter
                 int8_t got = 0;
                 mem.read(kDst + off(c, y, x, kDstLine, kDstSurf), &got, 1);
                 seen[uint8_t(got)] = true;

@@ -19,7 +19,10 @@ uint32_t rd32(const std::vector<uint8_t> &b, size_t o)
 {
     return uint32_t(b[o]) | uint32_t(b[o + 1]) << 8 | uint32_t(b[o + 2]) << 16 | uint32_t(b[o + 3]) << 24;
 }
-uint64_t rd64(const std::vector<uint8_t> &b, size_t o) { return uint64_t(rd32(b, o + 4)) << 32 | rd32(b, o); }
+uint64_t rd64(const std::vector<uint8_t> &b, size_t o)
+{
+    return uint64_t(rd32(b, o + 4)) << 32 | rd32(b, o);
+}
 
 dla_lsurface mem_surface(int32_t region, uint64_t offset, uint32_t w, uint32_t h, uint32_t c, uint32_t atom)
 {
@@ -192,9 +195,9 @@ struct TempDir {
     fs::path path;
     TempDir()
     {
-        path = fs::temp_directory_path() / ("dlasim_loadable_" + std::to_string(::testing::UnitTest::GetInstance()
-                                                                                    ->random_seed()) +
-                                            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        path = fs::temp_directory_path() /
+               ("dlasim_loadable_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(path);
         fs::create_directories(path);
     }
@@ -245,10 +248,10 @@ TEST(LoadableTest, HeaderFieldsAtDocumentedOffsets)
     ASSERT_EQ(b.size(), file_size);
     EXPECT_EQ(std::string(b.begin(), b.begin() + 4), "DLAL");
     EXPECT_EQ(rd32(b, 0), 0x4C414C44u);
-    EXPECT_EQ(b[4] | b[5] << 8, 1);  // version_major
-    EXPECT_EQ(b[6] | b[7] << 8, 0);  // version_minor
-    EXPECT_EQ(rd32(b, 8), 64u);      // header_bytes
-    EXPECT_EQ(rd32(b, 12), 0u);      // flags
+    EXPECT_EQ(b[4] | b[5] << 8, 1); // version_major
+    EXPECT_EQ(b[6] | b[7] << 8, 0); // version_minor
+    EXPECT_EQ(rd32(b, 8), 64u);     // header_bytes
+    EXPECT_EQ(rd32(b, 12), 0u);     // flags
     EXPECT_EQ(rd64(b, 16), file_size);
     EXPECT_EQ(rd32(b, 24), dla_loadable_crc32(b.data() + 64, b.size() - 64));
     EXPECT_EQ(rd32(b, 28), 6u);  // section_count
@@ -256,8 +259,8 @@ TEST(LoadableTest, HeaderFieldsAtDocumentedOffsets)
     for (size_t i = 40; i < 64; ++i)
         EXPECT_EQ(b[i], 0) << "reserved header byte " << i;
     const uint64_t expect[6][3] = {// count, offset, size
-                                   {1, 208, 224},   {3, 432, 108},    {2, 544, 368},
-                                   {1, 912, 168},   {3, 1080, 1008},  {1216, 2088, 1216}};
+                                   {1, 208, 224}, {3, 432, 108},   {2, 544, 368},
+                                   {1, 912, 168}, {3, 1080, 1008}, {1216, 2088, 1216}};
     for (int s = 0; s < 6; ++s) {
         size_t e = 64 + 24 * s;
         EXPECT_EQ(rd32(b, e), uint32_t(s + 1)) << "section " << s;
@@ -438,8 +441,7 @@ TEST(LoadableTest, ValidateRejectsConvWithoutSdpConsumerAndWrongFusedParentKind)
     dla_error err{};
     c.l->ops[2].fused_parent = 0; // PDP fused to a conv: NVDLA pipelines are conv -> SDP -> PDP only
     EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
-    EXPECT_NE(std::string(err.msg).find("fused_parent op 0 is conv; a fused pdp needs a sdp parent"),
-              std::string::npos)
+    EXPECT_NE(std::string(err.msg).find("fused_parent op 0 is conv; a fused pdp needs a sdp parent"), std::string::npos)
         << err.msg;
     Chain d;
     d.l->num_ops = 1; // conv alone

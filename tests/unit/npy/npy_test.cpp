@@ -16,7 +16,7 @@
 namespace {
 
 class NpyTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override
     {
         const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -65,7 +65,7 @@ protected:
 
 struct DtypeCase {
     const char *dtype;
-    const char *values;  // Python list literal
+    const char *values; // Python list literal
     std::vector<double> expected;
 };
 
@@ -220,7 +220,7 @@ TEST_F(NpyTest, WriteRejectsNegativeDimensionAndUnwritableDirectory)
 }
 
 const std::string kF4x2 = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }";
-const std::string kTwoFloats("\0\0\x80\x3f\0\0\0\x40", 8);  // 1.0f, 2.0f little-endian
+const std::string kTwoFloats("\0\0\x80\x3f\0\0\0\x40", 8); // 1.0f, 2.0f little-endian
 
 TEST_F(NpyTest, HandWrittenHeaderIsAccepted)
 {
@@ -234,7 +234,10 @@ TEST_F(NpyTest, HandWrittenHeaderIsAccepted)
     dla_npy_destroy(a);
 }
 
-TEST_F(NpyTest, MissingFileIsAnIoError) { expect_refused(path("absent.npy"), DLA_ERR_IO, "cannot open"); }
+TEST_F(NpyTest, MissingFileIsAnIoError)
+{
+    expect_refused(path("absent.npy"), DLA_ERR_IO, "cannot open");
+}
 
 TEST_F(NpyTest, BadMagicIsRefused)
 {
@@ -250,8 +253,8 @@ TEST_F(NpyTest, ShortFileIsRefused)
 
 TEST_F(NpyTest, UnknownMajorVersionIsRefused)
 {
-    expect_refused(hand_written("v.npy", kF4x2, kTwoFloats, std::string("\x93NUMPY\x04\x00", 8)),
-                   DLA_ERR_UNSUPPORTED, "version 4.0");
+    expect_refused(hand_written("v.npy", kF4x2, kTwoFloats, std::string("\x93NUMPY\x04\x00", 8)), DLA_ERR_UNSUPPORTED,
+                   "version 4.0");
 }
 
 TEST_F(NpyTest, HeaderLengthOutOfBoundsIsRefused)
@@ -287,12 +290,12 @@ TEST_F(NpyTest, MissingUnknownAndRepeatedKeysAreRefused)
 {
     expect_refused(hand_written("k1.npy", "{'descr': '<f4', 'shape': (2,), }", kTwoFloats), DLA_ERR_FORMAT,
                    "lacks 'fortran_order'");
-    expect_refused(hand_written("k2.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}",
-                                kTwoFloats),
-                   DLA_ERR_FORMAT, "unknown key 'x'");
-    expect_refused(hand_written("k3.npy", "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,)}",
-                                kTwoFloats),
-                   DLA_ERR_FORMAT, "repeats key 'descr'");
+    expect_refused(
+        hand_written("k2.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}", kTwoFloats),
+        DLA_ERR_FORMAT, "unknown key 'x'");
+    expect_refused(
+        hand_written("k3.npy", "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,)}", kTwoFloats),
+        DLA_ERR_FORMAT, "repeats key 'descr'");
 }
 
 TEST_F(NpyTest, NonIntegerShapeIsRefused)
@@ -310,12 +313,12 @@ TEST_F(NpyTest, ShapeProductOverflowAndLimitAreRefused)
                                 "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }",
                                 kTwoFloats),
                    DLA_ERR_LIMIT, "more than 1073741824 elements");
-    expect_refused(hand_written("l.npy", "{'descr': '|u1', 'fortran_order': False, 'shape': (2147483648,), }",
-                                kTwoFloats),
-                   DLA_ERR_LIMIT, "more than 1073741824 elements");
-    expect_refused(hand_written("d.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (1,1,1,1,1,1,1,1,1), }",
-                                kTwoFloats),
-                   DLA_ERR_LIMIT, "more than 8 dimensions");
+    expect_refused(
+        hand_written("l.npy", "{'descr': '|u1', 'fortran_order': False, 'shape': (2147483648,), }", kTwoFloats),
+        DLA_ERR_LIMIT, "more than 1073741824 elements");
+    expect_refused(
+        hand_written("d.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (1,1,1,1,1,1,1,1,1), }", kTwoFloats),
+        DLA_ERR_LIMIT, "more than 8 dimensions");
 }
 
 TEST_F(NpyTest, DataShorterOrLongerThanDeclaredIsRefused)
@@ -327,4 +330,4 @@ TEST_F(NpyTest, DataShorterOrLongerThanDeclaredIsRefused)
                    DLA_ERR_FORMAT, "4 bytes after the 4 data bytes");
 }
 
-}  // namespace
+} // namespace

@@ -85,20 +85,20 @@ dla_run_result *make_result()
     layer(r->layers[1], "conv2", "DLA0", 1200000, 500000, 300000000);
     layer(r->layers[2], "conv3", "DLA0", 1700000, 300000, 100000000);
     static const Stat stats[] = {
-        {"dla0.cmac_a.mac_ops", 600000000},            // MACs issued (incl. padding): 1.1e9 in all
+        {"dla0.cmac_a.mac_ops", 600000000}, // MACs issued (incl. padding): 1.1e9 in all
         {"dla0.cmac_b.mac_ops", 500000000},
         {"dla0.cbuf.read_bytes", 200000000},
         {"dla0.cbuf.write_bytes", 50000000},
-        {"dla0.cdma.dat.dram_read_bytes", 30000000},   // DRAM read 3e7 + 2e7 = 5e7
+        {"dla0.cdma.dat.dram_read_bytes", 30000000}, // DRAM read 3e7 + 2e7 = 5e7
         {"dla0.cdma.wt.dram_read_bytes", 20000000},
-        {"dla0.sdp.wdma.dram_write_bytes", 10000000},  // DRAM write 1e7
+        {"dla0.sdp.wdma.dram_write_bytes", 10000000}, // DRAM write 1e7
         {"dla0.sram.read_bytes", 1000000},            // on-chip SRAM (memory-model name)
         {"dla0.sdp.elements", 4000000},
         {"dla0.pdp.input_elements", 1000000},
         {"dla0.csb.writes", 1000},
-        {"dla0.cdma.dat.requests", 12345},             // decoys: not actions with an energy
+        {"dla0.cdma.dat.requests", 12345}, // decoys: not actions with an energy
         {"dla0.cdma.dat.stall_cycles", 777},
-        {"soc.mcif.read_bytes", 50000000},             // memory side: would double count DRAM
+        {"soc.mcif.read_bytes", 50000000}, // memory side: would double count DRAM
         {"dla0.sdp.rdma.elements_x", 999},
     };
     r->num_stats = sizeof stats / sizeof stats[0];
