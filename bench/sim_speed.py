@@ -22,7 +22,8 @@ CASES = [
     # (network, config, power mode, functional)
     ("resnet50", "orin-agx-64gb", "MAXN", False),
     ("resnet50", "orin-agx-64gb", "15W", False),
-    ("resnet50", "nv_small", "NOMINAL", False),
+    ("resnet50", "nv_full", "NOMINAL", False),
+    ("model_bn", "nv_small", "NOMINAL", False),
     ("model_bn", "orin-agx-64gb", "MAXN", False),
     ("model_bn", "orin-agx-64gb", "MAXN", True),
     ("tiny_residual", "orin-agx-64gb", "MAXN", True),
