@@ -4,6 +4,9 @@
 #include "dla/dlasim_ext_regs.h"
 #include "driver_internal.h"
 
+/* NVDLA's PDP pools windows of 1..8 in each dimension (its 4-bit kernel fields could encode 16). */
+#define PDP_MAX_KERNEL 8u
+
 /* D_RECIP_KERNEL_*: 1/k as k * 2^16 rounded down for INT8/INT16; for FP16 as NVDLA's fp17
  * (1 sign, 6 exponent bits biased by 31, 10 mantissa bits, mantissa rounded half up). */
 static uint32_t recip_kernel(uint32_t k, uint32_t precision)
@@ -21,6 +24,12 @@ dla_status drv_program_pdp(const dla_driver *d, uint32_t index, drv_builder *b, 
 {
     const dla_lpdp *p = &d->l->ops[index].u.pdp;
     bool flying = p->src.region < 0;
+    if (p->kernel_w > PDP_MAX_KERNEL || p->kernel_h > PDP_MAX_KERNEL) {
+        b->st = DLA_ERR_UNSUPPORTED;
+        snprintf(b->msg, sizeof b->msg, "pooling window %ux%u exceeds the PDP's %ux%u", p->kernel_w, p->kernel_h,
+                 PDP_MAX_KERNEL, PDP_MAX_KERNEL);
+        return b->st;
+    }
     uint32_t prec = drv_precision(p->src.precision);
     if (p->split_num != 1) {
         b->st = DLA_ERR_UNSUPPORTED;

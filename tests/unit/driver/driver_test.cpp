@@ -594,6 +594,31 @@ TEST(DriverTest, FieldOverflowIsRejectedAtCreate)
         << err.msg;
 }
 
+TEST(DriverTest, PoolingWindowAboveEightIsRejectedAtCreate)
+{
+    // NVDLA's PDP pools 1..8 per dimension, although its 4-bit kernel field could encode 9: a 9x9
+    // window must be refused before any simulation, naming the limit.
+    Net n;
+    // atom 8 B: 9x9x16 = 2 surfaces of 9 lines of 9 x 8 B (line 72, surface 648) = 1296 B.
+    uint32_t a = n.region(DLA_REGION_ACTIVATIONS, 1296), b = n.region(DLA_REGION_ACTIVATIONS, 16);
+    uint32_t y = n.layer("pool");
+    dla_lop p{};
+    p.kind = DLA_OP_PDP;
+    p.layer = y;
+    p.fused_parent = -1;
+    p.u.pdp.src = mem(int32_t(a), 0, 9, 9, 16, 72, 648);
+    p.u.pdp.dst = mem(int32_t(b), 0, 1, 1, 16, 8, 8);
+    p.u.pdp.method = DLA_POOL_MAX;
+    p.u.pdp.kernel_w = p.u.pdp.kernel_h = p.u.pdp.stride_x = p.u.pdp.stride_y = 9;
+    p.u.pdp.count_include_pad = 1;
+    p.u.pdp.split_num = 1;
+    n.op(p);
+    Rig r;
+    dla_error err{};
+    EXPECT_EQ(dla_driver_create(&r.cfg, n.l, r.p, nullptr, &r.d, &err), DLA_ERR_UNSUPPORTED);
+    EXPECT_NE(std::string(err.msg).find("pooling window 9x9 exceeds the PDP's 8x8"), std::string::npos) << err.msg;
+}
+
 TEST(DriverTest, LayerRecordAggregatesExtensionPerfRegisters)
 {
     Net n;
