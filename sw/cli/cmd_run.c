@@ -33,6 +33,8 @@ static const char run_help[] =
     "  --int8 | --fp16         compute precision when compiling ONNX (default int8)\n"
     "  --batch N               batch size when compiling ONNX (default: the model's)\n"
     "  --core N                DLA core to run on (default 0)\n"
+    "  --cores N               run a copy of the network on each of cores 0..N-1 at once (as NVIDIA's\n"
+    "                          published \"2x DLA\" figures); images/s counts every core's batch\n"
     "  --functional            compute real data (otherwise timing only)\n"
     "  --input NAME=FILE.npy   network input (FP32 NCHW); default: deterministic synthetic data\n"
     "  --save-outputs DIR      write each network output as DIR/<name>.npy (FP32, dequantised)\n"
@@ -45,13 +47,16 @@ typedef struct run_state {
     const dla_power_mode *mode;
     dla_loadable *loadable;
     dla_platform *platform;
-    dla_driver *driver;
+    int num_cores; /* drivers in use: one per core that runs a copy */
+    int cores[DLA_MAX_CORES];
+    dla_driver *drivers[DLA_MAX_CORES];
     dla_run_result *result;
 } run_state;
 
 static void run_state_free(run_state *s)
 {
-    dla_driver_destroy(s->driver);
+    for (int i = 0; i < s->num_cores; ++i)
+        dla_driver_destroy(s->drivers[i]);
     dla_platform_destroy(s->platform);
     dla_loadable_destroy(s->loadable);
     dla_run_result_destroy(s->result);
@@ -100,7 +105,7 @@ static int bind_inputs(run_state *s)
             continue;
         size_t count = tensor_count(tt);
         const char *file = input_file_for(o, tt->name);
-        dla_status st;
+        dla_status st = DLA_OK;
         if (file) {
             dla_npy *a = NULL;
             if (dla_npy_read(file, &a, &err) != DLA_OK) {
@@ -113,7 +118,8 @@ static int bind_inputs(run_state *s)
                 dla_npy_destroy(a);
                 return CLI_EXIT_ERROR;
             }
-            st = dla_driver_set_input(s->driver, tt->name, a->data, count, &err);
+            for (int c = 0; c < s->num_cores && st == DLA_OK; ++c)
+                st = dla_driver_set_input(s->drivers[c], tt->name, a->data, count, &err);
             dla_npy_destroy(a);
         } else {
             float *data = malloc(count * sizeof *data);
@@ -122,7 +128,8 @@ static int bind_inputs(run_state *s)
                 return CLI_EXIT_ERROR;
             }
             dla_rng_fill_uniform(data, count, SYNTHETIC_INPUT_SEED + (uint64_t)index, -1.0f, 1.0f);
-            st = dla_driver_set_input(s->driver, tt->name, data, count, &err);
+            for (int c = 0; c < s->num_cores && st == DLA_OK; ++c)
+                st = dla_driver_set_input(s->drivers[c], tt->name, data, count, &err);
             free(data);
         }
         if (st != DLA_OK) {
@@ -170,7 +177,8 @@ static int save_outputs(run_state *s)
         char path[1024];
         output_path(path, sizeof path, o->save_outputs, tt->name);
         int64_t shape[4] = {tt->n, tt->c, tt->h, tt->w};
-        dla_status st = dla_driver_get_output(s->driver, tt->name, data, count, &err);
+        /* Every core ran the same network on the same inputs; core 0's copy is saved. */
+        dla_status st = dla_driver_get_output(s->drivers[0], tt->name, data, count, &err);
         if (st == DLA_OK)
             st = dla_npy_write_f32(path, shape, 4, data, &err);
         free(data);
@@ -200,23 +208,31 @@ static int collect_result(run_state *s, double wall_s)
     snprintf(r->meta.network, sizeof r->meta.network, "%.*s", (int)sizeof r->meta.network - 1, s->loadable->network);
     snprintf(r->meta.precision, sizeof r->meta.precision, "%s", dla_precision_name(s->loadable->precision));
     r->meta.batch = (int)s->loadable->batch;
-    r->meta.cores = 1;
+    r->meta.cores = s->num_cores;
     r->meta.functional = o->functional;
     if (!r->meta.config_json) {
         cli_error(o, "out of memory");
         return CLI_EXIT_ERROR;
     }
-    size_t n = 0;
-    const dla_layer_record *layers = dla_driver_layers(s->driver, &n);
-    if (n) {
-        r->layers = malloc(n * sizeof *r->layers);
+    size_t total = 0;
+    for (int c = 0; c < s->num_cores; ++c) {
+        size_t n = 0;
+        dla_driver_layers(s->drivers[c], &n);
+        total += n;
+    }
+    if (total) {
+        r->layers = malloc(total * sizeof *r->layers);
         if (!r->layers) {
             cli_error(o, "out of memory");
             return CLI_EXIT_ERROR;
         }
-        memcpy(r->layers, layers, n * sizeof *r->layers);
     }
-    r->num_layers = n;
+    for (int c = 0; c < s->num_cores; ++c) {
+        size_t n = 0;
+        const dla_layer_record *layers = dla_driver_layers(s->drivers[c], &n);
+        memcpy(r->layers + r->num_layers, layers, n * sizeof *r->layers);
+        r->num_layers += n;
+    }
     if (dla_platform_stats(s->platform, &r->stats, &r->num_stats, &err) != DLA_OK ||
         dla_result_summarize(r, s->cfg, s->mode, dla_platform_total_cycles(s->platform), &err) != DLA_OK) {
         cli_error(o, "%s", err.msg);
@@ -250,29 +266,45 @@ int cmd_run(int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         goto done;
     s.mode = dla_config_power_mode(s.cfg, o->power_mode);
-    if (o->core >= s.cfg->num_cores) {
-        cli_error(o, "--core %d: config '%s' has %d core(s)", o->core, s.cfg->name, s.cfg->num_cores);
+    if (o->core >= s.cfg->num_cores || o->cores > s.cfg->num_cores) {
+        cli_error(o, "--core%s %d: config '%s' has %d core(s)", o->cores ? "s" : "", o->cores ? o->cores : o->core,
+                  s.cfg->name, s.cfg->num_cores);
         rc = CLI_EXIT_ERROR;
         goto done;
     }
+    s.num_cores = o->cores ? o->cores : 1;
+    for (int c = 0; c < s.num_cores; ++c)
+        s.cores[c] = o->cores ? c : o->core;
     rc = cli_load_network(o, o->positional[0], s.cfg, &s.loadable);
     if (rc != CLI_EXIT_OK)
         goto done;
 
     dla_platform_opts popts = {.functional = o->functional};
-    dla_driver_opts dopts = {.core = o->core, .verbose = o->verbose};
-    if (dla_platform_create(s.cfg, s.mode, &popts, &s.platform, &err) != DLA_OK ||
-        dla_driver_create(s.cfg, s.loadable, s.platform, &dopts, &s.driver, &err) != DLA_OK) {
+    if (dla_platform_create(s.cfg, s.mode, &popts, &s.platform, &err) != DLA_OK) {
         cli_error(o, "%s", err.msg);
         rc = CLI_EXIT_ERROR;
         goto done;
+    }
+    for (int c = 0; c < s.num_cores; ++c) {
+        dla_driver_opts dopts = {.core = s.cores[c], .verbose = o->verbose};
+        if (dla_driver_create(s.cfg, s.loadable, s.platform, &dopts, &s.drivers[c], &err) != DLA_OK) {
+            cli_error(o, "%s", err.msg);
+            rc = CLI_EXIT_ERROR;
+            goto done;
+        }
     }
     rc = bind_inputs(&s);
     if (rc != CLI_EXIT_OK)
         goto done;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (dla_driver_run(s.driver, &err) != DLA_OK) {
+    dla_controller_fn fns[DLA_MAX_CORES];
+    void *users[DLA_MAX_CORES];
+    for (int c = 0; c < s.num_cores; ++c) {
+        fns[c] = dla_driver_controller;
+        users[c] = s.drivers[c];
+    }
+    if (dla_platform_run(s.platform, s.num_cores, s.cores, fns, users, &err) != DLA_OK) {
         cli_error(o, "%s", err.msg);
         rc = CLI_EXIT_ERROR;
         goto done;

@@ -115,6 +115,13 @@ bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *
             if (!(v = flag_value(argc, argv, &i, "--save-outputs", opts)))
                 return false;
             opts->save_outputs = v;
+        } else if ((allowed & CLI_FLAG_RUN) && matches(a, "--cores")) {
+            if (!(v = flag_value(argc, argv, &i, "--cores", opts)))
+                return false;
+            if (!parse_int(v, 1, 2, &opts->cores)) {
+                cli_error(opts, "--cores: expected 1 or 2, got '%s'", v);
+                return false;
+            }
         } else if ((allowed & CLI_FLAG_RUN) && matches(a, "--core")) {
             if (!(v = flag_value(argc, argv, &i, "--core", opts)))
                 return false;

@@ -44,7 +44,8 @@ typedef struct cli_options {
     const char *input_files[CLI_MAX_INPUTS];
     int num_inputs;
     const char *save_outputs; /* directory */
-    int core;
+    int core;                 /* --core: the core of a single-core run */
+    int cores;                /* --cores: run a copy on cores 0..cores-1 (0: not given) */
     bool verbose;
     bool help;
 } cli_options;

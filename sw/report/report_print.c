@@ -61,7 +61,11 @@ void dla_report_print(const dla_run_result *r, FILE *out)
     fprintf(out, "\nSummary (SIMULATED)\n");
     fprintf(out, "  %-18s %.1f MHz\n", "clock", s->clock_mhz);
     fprintf(out, "  %-18s %llu\n", "total cycles", (unsigned long long)s->total_cycles);
-    fprintf(out, "  %-18s %.4f ms for a batch of %d\n", "latency", s->latency_ms, m->batch);
+    if (m->cores > 1)
+        fprintf(out, "  %-18s %.4f ms for a batch of %d on each of %d cores\n", "latency", s->latency_ms, m->batch,
+                m->cores);
+    else
+        fprintf(out, "  %-18s %.4f ms for a batch of %d\n", "latency", s->latency_ms, m->batch);
     fprintf(out, "  %-18s %.1f images/s\n", "throughput", s->images_per_s);
     fprintf(out, "  %-18s %.3f TOPS (2 ops per MAC, %llu MACs)\n", "achieved", s->tops, (unsigned long long)s->macs);
     fprintf(out, "  %-18s %.1f %%\n", "MAC utilization", s->mac_utilization * 100.0);

@@ -104,7 +104,9 @@ dla_status dla_result_summarize(dla_run_result *r, const dla_config *cfg, const 
     s.total_cycles = total_cycles;
     double latency_s = (double)total_cycles / (mode->dla_clock_mhz * 1e6);
     s.latency_ms = latency_s * 1e3;
-    s.images_per_s = (double)r->meta.batch / latency_s;
+    /* Each core runs its own copy of the batch (the published "2x DLA" figures do the same). */
+    double images = (double)r->meta.batch * (double)r->meta.cores;
+    s.images_per_s = images / latency_s;
     s.tops = 2.0 * (double)s.macs / latency_s / 1e12;
     s.mac_utilization = (double)dla_macs / ((double)total_cycles * peak_per_core * (double)r->meta.cores);
 
@@ -123,7 +125,7 @@ dla_status dla_result_summarize(dla_run_result *r, const dla_config *cfg, const 
     s.static_energy_mj = mode->energy.static_power_w * latency_s * (double)r->meta.cores * 1e3;
     s.energy_mj = s.dynamic_energy_mj + s.static_energy_mj;
     s.avg_power_w = s.energy_mj / s.latency_ms; /* mJ / ms = W */
-    s.images_per_joule = s.energy_mj > 0 ? (double)r->meta.batch / (s.energy_mj * 1e-3) : 0.0;
+    s.images_per_joule = s.energy_mj > 0 ? images / (s.energy_mj * 1e-3) : 0.0;
     r->summary = s;
     return DLA_OK;
 }

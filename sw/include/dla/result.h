@@ -30,7 +30,7 @@ typedef struct dla_run_summary {
     double clock_mhz;
     uint64_t total_cycles;
     double latency_ms;   /* one inference of the whole batch */
-    double images_per_s; /* batch / latency */
+    double images_per_s; /* batch x cores / latency (each core runs a copy) */
     double tops;         /* achieved, 2 ops per MAC */
     double mac_utilization;
     uint64_t macs;

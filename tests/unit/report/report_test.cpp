@@ -209,6 +209,8 @@ TEST(ReportTest, TwoCoresDoubleStaticEnergyAndPeak)
     // 1e9 / (2e6 x 2048 x 2) = 0.1220703125; static 0.5 W x 2 ms x 2 = 2 mJ.
     EXPECT_NEAR(p.r->summary.mac_utilization, 0.1220703125, 1e-15);
     EXPECT_NEAR(p.r->summary.static_energy_mj, 2.0, 1e-12);
+    // Each core runs a copy of the batch of 4: 8 images in 2 ms = 4000 images/s.
+    EXPECT_NEAR(p.r->summary.images_per_s, 4000.0, 1e-9);
 }
 
 TEST(ReportTest, GpuFallbackLayersCountAsWorkButNotAsDlaUtilization)
