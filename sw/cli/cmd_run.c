@@ -41,19 +41,7 @@ static const char run_help[] =
     "  --trace FILE.h5         write the HDF5 trace (docs/trace-schema.md)\n"
     "  -v, --verbose           compile report and driver log\n";
 
-typedef struct run_state {
-    cli_options opts;
-    dla_config *cfg;
-    const dla_power_mode *mode;
-    dla_loadable *loadable;
-    dla_platform *platform;
-    int num_cores; /* drivers in use: one per core that runs a copy */
-    int cores[DLA_MAX_CORES];
-    dla_driver *drivers[DLA_MAX_CORES];
-    dla_run_result *result;
-} run_state;
-
-static void run_state_free(run_state *s)
+void cli_run_state_free(cli_run_state *s)
 {
     for (int i = 0; i < s->num_cores; ++i)
         dla_driver_destroy(s->drivers[i]);
@@ -79,7 +67,7 @@ static const char *input_file_for(const cli_options *o, const char *name)
     return NULL;
 }
 
-static int bind_inputs(run_state *s)
+static int bind_inputs(cli_run_state *s)
 {
     const cli_options *o = &s->opts;
     dla_error err = {{0}};
@@ -156,7 +144,7 @@ static void output_path(char *dst, size_t size, const char *dir, const char *nam
     snprintf(dst, size, "%s/%s.npy", dir, safe);
 }
 
-static int save_outputs(run_state *s)
+static int save_outputs(cli_run_state *s)
 {
     const cli_options *o = &s->opts;
     dla_error err = {{0}};
@@ -190,7 +178,7 @@ static int save_outputs(run_state *s)
     return CLI_EXIT_OK;
 }
 
-static int collect_result(run_state *s, double wall_s)
+static int collect_result(cli_run_state *s)
 {
     const cli_options *o = &s->opts;
     dla_error err = {{0}};
@@ -238,14 +226,48 @@ static int collect_result(run_state *s, double wall_s)
         cli_error(o, "%s", err.msg);
         return CLI_EXIT_ERROR;
     }
-    dla_report_print(r, stdout);
-    printf("simulated in %.2f s wall time\n", wall_s);
     return CLI_EXIT_OK;
+}
+
+int cli_simulate(cli_run_state *s)
+{
+    const cli_options *o = &s->opts;
+    dla_error err = {{0}};
+    dla_platform_opts popts = {.functional = o->functional};
+    if (dla_platform_create(s->cfg, s->mode, &popts, &s->platform, &err) != DLA_OK) {
+        cli_error(o, "%s", err.msg);
+        return CLI_EXIT_ERROR;
+    }
+    for (int c = 0; c < s->num_cores; ++c) {
+        dla_driver_opts dopts = {.core = s->cores[c], .verbose = o->verbose};
+        if (dla_driver_create(s->cfg, s->loadable, s->platform, &dopts, &s->drivers[c], &err) != DLA_OK) {
+            cli_error(o, "%s", err.msg);
+            return CLI_EXIT_ERROR;
+        }
+    }
+    int rc = bind_inputs(s);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    dla_controller_fn fns[DLA_MAX_CORES];
+    void *users[DLA_MAX_CORES];
+    for (int c = 0; c < s->num_cores; ++c) {
+        fns[c] = dla_driver_controller;
+        users[c] = s->drivers[c];
+    }
+    if (dla_platform_run(s->platform, s->num_cores, s->cores, fns, users, &err) != DLA_OK) {
+        cli_error(o, "%s", err.msg);
+        return CLI_EXIT_ERROR;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    s->wall_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    return collect_result(s);
 }
 
 int cmd_run(int argc, char **argv)
 {
-    run_state s = {.opts = {.command = "run"}};
+    cli_run_state s = {.opts = {.command = "run"}};
     cli_options *o = &s.opts;
     if (!cli_parse(argc, argv, 2, CLI_FLAG_CONFIG | CLI_FLAG_PRECISION | CLI_FLAG_RUN | CLI_FLAG_VERBOSE, o))
         return CLI_EXIT_USAGE;
@@ -279,39 +301,11 @@ int cmd_run(int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         goto done;
 
-    dla_platform_opts popts = {.functional = o->functional};
-    if (dla_platform_create(s.cfg, s.mode, &popts, &s.platform, &err) != DLA_OK) {
-        cli_error(o, "%s", err.msg);
-        rc = CLI_EXIT_ERROR;
-        goto done;
+    rc = cli_simulate(&s);
+    if (rc == CLI_EXIT_OK) {
+        dla_report_print(s.result, stdout);
+        printf("simulated in %.2f s wall time\n", s.wall_s);
     }
-    for (int c = 0; c < s.num_cores; ++c) {
-        dla_driver_opts dopts = {.core = s.cores[c], .verbose = o->verbose};
-        if (dla_driver_create(s.cfg, s.loadable, s.platform, &dopts, &s.drivers[c], &err) != DLA_OK) {
-            cli_error(o, "%s", err.msg);
-            rc = CLI_EXIT_ERROR;
-            goto done;
-        }
-    }
-    rc = bind_inputs(&s);
-    if (rc != CLI_EXIT_OK)
-        goto done;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    dla_controller_fn fns[DLA_MAX_CORES];
-    void *users[DLA_MAX_CORES];
-    for (int c = 0; c < s.num_cores; ++c) {
-        fns[c] = dla_driver_controller;
-        users[c] = s.drivers[c];
-    }
-    if (dla_platform_run(s.platform, s.num_cores, s.cores, fns, users, &err) != DLA_OK) {
-        cli_error(o, "%s", err.msg);
-        rc = CLI_EXIT_ERROR;
-        goto done;
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double wall_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    rc = collect_result(&s, wall_s);
     if (rc == CLI_EXIT_OK && o->save_outputs)
         rc = save_outputs(&s);
     if (rc == CLI_EXIT_OK && o->trace) {
@@ -323,6 +317,6 @@ int cmd_run(int argc, char **argv)
         }
     }
 done:
-    run_state_free(&s);
+    cli_run_state_free(&s);
     return rc;
 }

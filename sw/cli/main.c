@@ -19,6 +19,7 @@ static void usage(FILE *out)
                  "  run X.dlal|MODEL.onnx          simulate (compiles ONNX on the fly); per-layer report\n"
                  "  inspect X.dlal                 print a loadable\n"
                  "  trace show FILE.h5             print a trace written by `run --trace`\n"
+                 "  trtexec --onnx=M.onnx --int8   NVIDIA trtexec command lines for the DLA, simulated\n"
                  "\n"
                  "`dlasim <command> --help` describes each command's options. Exit status: 0 success,\n"
                  "1 error, 2 usage error.\n");
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
         return cmd_inspect(argc, argv);
     if (strcmp(cmd, "trace") == 0)
         return cmd_trace(argc, argv);
+    if (strcmp(cmd, "trtexec") == 0)
+        return cmd_trtexec(argc, argv);
     fprintf(stderr, "dlasim: unknown command '%s' (see dlasim --help)\n", cmd);
     return CLI_EXIT_USAGE;
 }

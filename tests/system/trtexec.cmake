@@ -1,0 +1,75 @@
+# `dlasim trtexec`: NVIDIA's trtexec command lines for the DLA (docs/trtexec.md); included from
+# tests/system/CMakeLists.txt (uses dlasim_cli_test, DLASIM_BIN, ZOO, WORK).
+set(TRT ${DLASIM_BIN} trtexec)
+set(TRT_TINY --onnx=${ZOO}/tiny_cnn.onnx)
+
+dlasim_cli_test(NAME trtexec_help ARGS --exit 0 --stdout "usage: dlasim trtexec" --stdout "--useDLACore"
+  -- ${TRT} --help)
+
+# NVIDIA's ResNet-50 line (orin-facts §4), with the zoo's model and its input name.
+dlasim_cli_test(NAME trtexec_resnet50_nvidia FIXTURE trt_r50_engine ARGS --exit 0
+  --stdout "^\\[I\\] dlasim: all times below are SIMULATED" --stdout "=== Performance summary ==="
+  --stdout "^\\[I\\] Throughput: [0-9.]+ qps" --stdout "^\\[I\\] Latency: min = [0-9.]+ ms, max = .* percentile\\(90%\\)"
+  --stdout "^\\[I\\] GPU Compute Time: " --stdout "^\\[I\\] Total GPU Compute Time: "
+  --stdout "---------- Layers Running on DLA ----------"
+  --stdout "^\\[I\\] \\[TRT\\] \\[DlaLayer\\] \\{ForeignNode\\[Conv_0\\.\\.\\.Conv_173\\]\\}$"
+  --stdout "---------- Layers Running on GPU ----------" --stdout "^\\[V\\] dlasim: --memPoolSize=dlaSRAM:1: ignored"
+  --stdout "^&&&& PASSED" --rm ${WORK}/trt_r50.engine --exists ${WORK}/trt_r50.engine
+  -- ${TRT} --onnx=${ZOO}/resnet50.onnx --useDLACore=0 --int8 --memPoolSize=dlaSRAM:1 --inputIOFormats=int8:dla_hwc4
+  --outputIOFormats=int8:chw32 --shapes=input:2x3x224x224 --saveEngine=${WORK}/trt_r50.engine --iterations=100
+  --verbose)
+
+# Build + load + exports, checked against `dlasim run` and the definitions in docs/trtexec.md.
+add_test(NAME cli.trtexec_resnet50_exports COMMAND ${DLASIM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/trtexec_check.py
+  ${DLASIM_BIN} ${ZOO}/resnet50.onnx ${WORK})
+set_tests_properties(cli.trtexec_resnet50_exports PROPERTIES
+  ENVIRONMENT "DLASIM_CONFIG_DIR=${PROJECT_SOURCE_DIR}/configs;ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=0"
+  TIMEOUT 900)
+
+# The loadable is built for batch 2: another batch needs a rebuild, as a TensorRT engine does.
+dlasim_cli_test(NAME trtexec_load_engine_other_batch REQUIRES trt_r50_engine ARGS --exit 1 --one-line-stderr
+  --stderr "input 'input'" --stderr "built for batch 2" -- ${TRT} --loadEngine=${WORK}/trt_r50.engine
+  --shapes=input:4x3x224x224)
+dlasim_cli_test(NAME trtexec_load_engine_not_loadable ARGS --exit 1 --one-line-stderr --stderr "tiny_cnn.onnx"
+  --stderr "not a loadable" -- ${TRT} --loadEngine=${ZOO}/tiny_cnn.onnx)
+
+# --shapes that only changes the batch compiles for that batch; 0 ms warm-up, 0 s duration: exactly
+# --iterations queries.
+dlasim_cli_test(NAME trtexec_shapes_batch ARGS --exit 0 --stdout "for a batch of 4 on DLA core 0"
+  --stdout "4 images per query" --stdout "^\\[I\\] Warmup completed 0 queries" --stdout "Timing trace has 5 queries"
+  -- ${TRT} ${TRT_TINY} --fp16 --shapes input:4x3x12x12 --warmUp=0 --duration=0 --iterations=5)
+
+# --- errors: one line on stderr, no output file ---------------------------------------------------
+dlasim_cli_test(NAME trtexec_needs_precision ARGS --exit 1 --one-line-stderr --stderr "INT8 or FP16"
+  --stderr "--int8 or --fp16" --rm ${WORK}/trt_never.engine --absent ${WORK}/trt_never.engine
+  -- ${TRT} ${TRT_TINY} --useDLACore=0 --saveEngine=${WORK}/trt_never.engine)
+dlasim_cli_test(NAME trtexec_unknown_flag ARGS --exit 2 --one-line-stderr --stderr "unknown option '--noSuchFlag'"
+  -- ${TRT} ${TRT_TINY} --int8 --noSuchFlag=1)
+dlasim_cli_test(NAME trtexec_no_model ARGS --exit 2 --one-line-stderr --stderr "--onnx=MODEL.onnx or --loadEngine"
+  -- ${TRT} --int8)
+dlasim_cli_test(NAME trtexec_bad_shapes ARGS --exit 1 --one-line-stderr --stderr "input 'input'"
+  --stderr "1x3x12x12" --stderr "only the batch" --rm ${WORK}/trt_never_prof.json --absent ${WORK}/trt_never_prof.json
+  -- ${TRT} ${TRT_TINY} --int8 --shapes=input:1x3x16x16 --exportProfile=${WORK}/trt_never_prof.json)
+dlasim_cli_test(NAME trtexec_shapes_unknown_input ARGS --exit 1 --one-line-stderr --stderr "no input named 'data'"
+  --stderr "'input'" -- ${TRT} ${TRT_TINY} --int8 --shapes=data:1x3x12x12)
+dlasim_cli_test(NAME trtexec_shapes_malformed ARGS --exit 2 --one-line-stderr --stderr "input 'input'"
+  --stderr "not a positive integer" -- ${TRT} ${TRT_TINY} --int8 --shapes=input:1x3xtwelve)
+dlasim_cli_test(NAME trtexec_bogus_io_format ARGS --exit 1 --one-line-stderr --stderr "'bogus'"
+  --stderr "not a TensorRT tensor format" -- ${TRT} ${TRT_TINY} --int8 --inputIOFormats=int8:bogus)
+dlasim_cli_test(NAME trtexec_non_dla_io_format ARGS --exit 1 --one-line-stderr --stderr "fp32:chw"
+  --stderr "not a DLA input format" -- ${TRT} ${TRT_TINY} --int8 --inputIOFormats=fp32:chw)
+dlasim_cli_test(NAME trtexec_hwc4_output ARGS --exit 1 --one-line-stderr --stderr "int8:dla_hwc4"
+  --stderr "not a DLA output format" -- ${TRT} ${TRT_TINY} --int8 --outputIOFormats=int8:dla_hwc4)
+dlasim_cli_test(NAME trtexec_sparsity_force ARGS --exit 1 --one-line-stderr --stderr "--sparsity=force"
+  --stderr "not yet supported" -- ${TRT} ${TRT_TINY} --int8 --sparsity=force)
+dlasim_cli_test(NAME trtexec_core_beyond_config ARGS --exit 1 --one-line-stderr
+  --stderr "--useDLACore=1: config 'nv_small' has 1 DLA core" -- ${TRT} ${TRT_TINY} --int8 --useDLACore=1 --config nv_small)
+dlasim_cli_test(NAME trtexec_gpu_layers ARGS --exit 1 --one-line-stderr --stderr "model_gn.onnx"
+  --stderr "InstanceNormalization" --stderr "GPU fallback" --rm ${WORK}/trt_gn.engine --absent ${WORK}/trt_gn.engine
+  -- ${TRT} --onnx=${ZOO}/model_gn.onnx --int8 --useDLACore=0 --allowGPUFallback --saveEngine=${WORK}/trt_gn.engine)
+# --exportTimes writes one entry per timed query; 1e5 s of any network under 100 ms is over 1e6
+# queries: refused before any file (the engine included) is written.
+dlasim_cli_test(NAME trtexec_export_times_too_many ARGS --exit 1 --one-line-stderr --stderr "--exportTimes"
+  --stderr "--duration=0" --rm ${WORK}/trt_many.json --rm ${WORK}/trt_many.engine --absent ${WORK}/trt_many.json
+  --absent ${WORK}/trt_many.engine
+  -- ${TRT} ${TRT_TINY} --int8 --duration=100000 --exportTimes=${WORK}/trt_many.json --saveEngine=${WORK}/trt_many.engine)
