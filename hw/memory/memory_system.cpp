@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <stdexcept>
 
@@ -12,11 +14,6 @@ namespace {
 
 constexpr const char *kClientNames[kNumMcifClients] = {"cdma_dat", "cdma_wt", "sdp_m", "sdp_b", "sdp_n",
                                                        "sdp_e",    "sdp_w",   "pdp_r", "pdp_w"};
-
-sc_core::sc_time ns(double v)
-{
-    return sc_core::sc_time(v * 1000.0, sc_core::SC_PS);
-}
 
 } // namespace
 
@@ -86,16 +83,19 @@ Mcif::Mcif(sc_core::sc_module_name name, const McifParams &params, const CoreClo
            StatsRegistry &stats, const std::string &stats_prefix)
     : sc_core::sc_module(name), params_(params), clock_(clock), dram_(dram), sram_(sram), prefix_(stats_prefix)
 {
-    read_.bytes_per_cycle = params.read_bytes_per_cycle;
-    write_.bytes_per_cycle = params.write_bytes_per_cycle;
+    fs_per_unit_ = static_cast<uint64_t>(std::llround(sc_core::sc_get_time_resolution().to_seconds() * 1e15));
+    if (fs_per_unit_ == 0)
+        throw std::invalid_argument("MCIF: SystemC time resolution finer than 1 fs is not supported");
+    period_fs_ = to_fs(clock.period());
+    if (period_fs_ == 0)
+        throw std::invalid_argument("MCIF: core clock period must be positive");
     for (int c = 0; c < kNumMcifClients; ++c) {
         ports_[c] = std::make_unique<Port>(*this, c);
         std::string base = stats_prefix + ".mcif." + kClientNames[c];
         dram_bytes_[c] = &stats.declare(base + ".dram_bytes", "bytes", "DRAM bytes moved for this client");
         sram_bytes_[c] = &stats.declare(base + ".sram_bytes", "bytes", "SRAM bytes moved for this client");
     }
-    SC_THREAD(read_arbiter);
-    SC_THREAD(write_arbiter);
+    SC_THREAD(arbiter);
 }
 
 MemoryPort &Mcif::port(int client)
@@ -120,9 +120,8 @@ sc_core::sc_time Mcif::access(int client, const MemAccess &req, void *data)
                       prefix_.c_str(), kClientNames[client], req.write ? "write" : "read", req.bytes, req.addr);
         throw std::runtime_error(msg);
     }
-    Direction &dir = req.write ? write_ : read_;
-    dir.queues[client].push_back(&r);
-    dir.kick.notify(sc_core::SC_ZERO_TIME);
+    queues_[client].push_back(&r);
+    kick_.notify(sc_core::SC_ZERO_TIME);
     while (!r.granted)
         sc_core::wait(grant_events_[client]);
     if (data) {
@@ -135,78 +134,72 @@ sc_core::sc_time Mcif::access(int client, const MemAccess &req, void *data)
     return r.done;
 }
 
-sc_core::sc_time Mcif::path_free(const Request &r) const
+// The first edge at which r's port is free (at or after port_free) and each of its budgets frees up
+// within the cycle (the edge at or before budget_free).
+uint64_t Mcif::ready_edge(const Request &r) const
 {
+    const uint64_t p = period_fs_;
+    const BandwidthServer &port = r.req.write ? write_port_ : read_port_;
+    uint64_t e = (port.free_fs + p - 1) / p * p;
     if (r.to_sram)
-        return sram_->next_free_;
-    return std::max(share_next_free_, dram_.next_free_);
+        return std::max(e, sram_->server_.free_fs / p * p);
+    return std::max({e, share_.free_fs / p * p, dram_.server_.free_fs / p * p});
 }
 
-// Acceptance happens on core clock edges: the first edge at or after t.
-sc_core::sc_time Mcif::edge(const sc_core::sc_time &t) const
-{
-    uint64_t p = clock_.period().value(), v = t.value();
-    return sc_core::sc_time::from_value((v + p - 1) / p * p);
-}
-
-void Mcif::arbitrate(Direction &dir)
+void Mcif::arbiter()
 {
     for (;;) {
-        sc_core::sc_time now = sc_core::sc_time_stamp();
-        bool any = false;
-        sc_core::sc_time earliest = sc_core::sc_max_time();
+        const uint64_t now = to_fs(sc_core::sc_time_stamp());
+        const uint64_t arrival = (now + period_fs_ - 1) / period_fs_ * period_fs_;
+        uint64_t earliest = UINT64_MAX;
         Request *pick = nullptr;
         for (int i = 1; i <= kNumMcifClients && !pick; ++i) {
-            int c = (dir.last_granted + i) % kNumMcifClients;
-            if (dir.queues[c].empty())
+            int c = (last_granted_ + i) % kNumMcifClients;
+            if (queues_[c].empty())
                 continue;
-            any = true;
-            Request *head = dir.queues[c].front();
-            sc_core::sc_time ready = edge(std::max(dir.next_free, path_free(*head)));
-            if (ready <= now) {
-                pick = head;
-                dir.queues[c].pop_front();
-                dir.last_granted = c;
+            uint64_t e = std::max(arrival, ready_edge(*queues_[c].front()));
+            if (e == now) {
+                pick = queues_[c].front();
+                queues_[c].pop_front();
+                last_granted_ = c;
             } else {
-                earliest = std::min(earliest, ready);
+                earliest = std::min(earliest, e);
             }
         }
-        if (pick) {
-            grant(dir, *pick);
-            continue;
-        }
-        if (!any)
-            sc_core::wait(dir.kick);
+        if (pick)
+            grant(*pick, now);
+        else if (earliest == UINT64_MAX)
+            sc_core::wait(kick_);
         else
-            sc_core::wait(earliest - now, dir.kick);
+            sc_core::wait(sc_core::sc_time::from_value((earliest - now) / fs_per_unit_), kick_);
     }
 }
 
-void Mcif::grant(Direction &dir, Request &r)
+void Mcif::grant(Request &r, uint64_t edge)
 {
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    auto fs = [](double ns) { return static_cast<uint64_t>(std::llround(ns * 1e6)); };
     const MemAccess &q = r.req;
-    sc_core::sc_time t_port = clock_.period() * (static_cast<double>(q.bytes) / dir.bytes_per_cycle);
-    sc_core::sc_time t_path, latency;
+    const uint32_t width = q.write ? params_.write_bytes_per_cycle : params_.read_bytes_per_cycle;
+    uint64_t end = (q.write ? write_port_ : read_port_).book(edge, (q.bytes * period_fs_ + width / 2) / width);
+    uint64_t latency = 0;
     if (r.to_sram) {
-        t_path = ns(q.bytes / sram_->params_.bytes_per_ns);
-        latency = clock_.cycles(sram_->params_.latency_cycles);
-        sram_->next_free_ = now + t_path;
+        end = std::max(end, sram_->server_.book(edge, fs(q.bytes / sram_->params_.bytes_per_ns)));
+        latency = sram_->params_.latency_cycles * period_fs_;
         (q.write ? sram_->write_bytes_ : sram_->read_bytes_) += q.bytes;
         *sram_bytes_[q.client] += q.bytes;
     } else {
-        double b = static_cast<double>(dram_.burst_rounded(q.bytes));
-        sc_core::sc_time t_dram = ns(b / dram_.params_.bytes_per_ns);
-        t_path = std::max(t_dram, ns(b / (dram_.params_.bytes_per_ns * params_.dram_share)));
-        latency = ns(dram_.params_.latency_ns);
-        share_next_free_ = now + t_path;
-        dram_.next_free_ = now + t_dram;
-        dram_.busy_ps_ += static_cast<uint64_t>(t_dram.to_seconds() * 1e12 + 0.5);
+        const double b = static_cast<double>(dram_.burst_rounded(q.bytes));
+        const uint64_t t_dram = fs(b / dram_.params_.bytes_per_ns);
+        end = std::max({end, share_.book(edge, fs(b / (dram_.params_.bytes_per_ns * params_.dram_share))),
+                        dram_.server_.book(edge, t_dram)});
+        latency = fs(dram_.params_.latency_ns);
+        const uint64_t busy_ps_before = (dram_.busy_fs_ + 500) / 1000;
+        dram_.busy_fs_ += t_dram;
+        dram_.busy_ps_ += (dram_.busy_fs_ + 500) / 1000 - busy_ps_before;
         (q.write ? dram_.write_bytes_ : dram_.read_bytes_) += q.bytes;
         *dram_bytes_[q.client] += q.bytes;
     }
-    dir.next_free = now + t_port;
-    r.done = now + latency + std::max(t_port, t_path);
+    r.done = sc_core::sc_time::from_value((end + latency + fs_per_unit_ - 1) / fs_per_unit_);
     r.granted = true;
     grant_events_[q.client].notify(sc_core::SC_ZERO_TIME);
 }

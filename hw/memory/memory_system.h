@@ -1,25 +1,41 @@
 // The memory system: one DRAM shared by every core, an on-chip SRAM per core, and per core an MCIF
 // that gives each DMA client a MemoryPort and arbitrates between them.
 //
-// Timing rules (all deterministic; times are exact SystemC times at 1 ps resolution):
-// - Three kinds of server, each with a next-free time: the core's port (one for reads, one for
-//   writes; width core.dma.read/write_bytes_per_cycle), the core's share of DRAM
-//   (memory.dla_dram_share of the DRAM bandwidth, shared by reads and writes), the DRAM itself
-//   (dram_bandwidth_gbps x memory.dram_efficiency, shared by all cores), and each core's SRAM
-//   (memory.sram.bandwidth_gbps).
-// - A request of B bytes occupies the port for B / port_bytes_per_cycle core cycles. A DRAM request
-//   occupies B' / (bw x share) of the core share and B' / bw of the DRAM, B' = B rounded up to
-//   memory.dram.burst_bytes; an SRAM request occupies B / sram_bw of the SRAM.
-// - Acceptance: a request is accepted at the first core clock edge a at which its port and its path
-//   (share and DRAM, or SRAM) are all free; among clients waiting at that time the MCIF grants round-robin
-//   (starting after the last granted client; reads and writes arbitrate separately).
-//   MemoryPort::access() waits until acceptance.
-// - Completion: a + latency + max(occupancies of the request), latency = memory.dram.latency_ns
-//   for DRAM, memory.sram.latency_cycles core cycles for SRAM.
-// Example: one client, 64 B requests, port 8 B/cycle at 1 GHz, DRAM 32 GB/s x share 0.5 ->
-// port 8 ns, share 4 ns, DRAM 2 ns: requests are accepted every 8 ns, each done 8 ns + latency later.
+// Timing rules (deterministic; the hand-derived tests in tests/unit/hw_soc and tests/unit/system_cycles
+// rely on them). P is the core clock period, "edge" a core clock edge.
+// - Bandwidth servers, each with a next-free time: the core's read port and its write port (width
+//   core.dma.read/write_bytes_per_cycle), the core's share of DRAM (bw x memory.dram_efficiency x
+//   memory.dla_dram_share, used by its reads and writes), the DRAM itself (bw x dram_efficiency, used by
+//   every core) and each core's SRAM (memory.sram.bandwidth_gbps); bw = the mode's dram_bandwidth_gbps.
+// - Occupancies of a request of B bytes: B / port_bytes_per_cycle cycles of its port; for DRAM,
+//   B' / (bw x eff x share) of the share and B' / (bw x eff) of the DRAM, B' = B rounded up to
+//   memory.dram.burst_bytes; for SRAM, B / sram_bw of the SRAM.
+// - Acceptance, on edges only: a request that has arrived is accepted at the first edge e at which its
+//   port is free (port_free <= e) and every budget on its path (share and DRAM, or SRAM) frees up before
+//   the end of that cycle (budget_free < e + P). The MCIF grants its clients (reads and writes alike)
+//   round-robin, starting after the last client it granted; MemoryPort::access() returns at acceptance.
+// - Booking: every server the request uses moves to max(free, e) + its occupancy. A budget can thus be
+//   booked up to one cycle ahead, and fractional occupancies carry over: a backlogged budget serves
+//   requests back to back at exactly its configured rate. The port is never booked ahead: it starts at
+//   most one request per edge, and back-to-back requests wider than it take whole cycles (data beats).
+// - Completion: latency + the latest end, max(free, e) + occupancy, over the servers it booked, rounded
+//   up to the SystemC resolution (1 ps); latency = memory.dram.latency_ns for DRAM,
+//   memory.sram.latency_cycles core cycles for SRAM. When every server was free at e (no backlog) this is
+//   e + latency + max(occupancies).
+// - Server times are integer femtoseconds and occupancies are rounded to the nearest femtosecond, so
+//   64 B at 81.92 GB/s is 781.25 ps exactly and no rounding error accumulates in practice.
+// - The MCIFs of different cores share the DRAM; at a common edge they book it in SystemC's process
+//   order (reproducible, not round-robin). With the presets' dla_dram_share x cores <= 1 the DRAM never
+//   binds in the long run, only the per-core share does.
+// Consequence: one client streaming B-byte requests through a budget of occupancy t >= P (port not
+// binding): request n (n = 0, 1, ...) is accepted at the edge at or before n t, i.e. cycle
+// floor(n t / P), and completes at (n + 1) t + latency.
+// Example, Orin MAXN (P = 625 ps, 64 B/cycle port, share 204.8 x 0.8 x 0.5 = 81.92 GB/s, 250 ns):
+// 64-B requests hold the port 625 ps, the share 781.25 ps and the DRAM 390.625 ps; request n is accepted
+// at cycle floor(1.25 n) and done at (n + 1) x 781.25 ps + 250 ns: 81.92 GB/s sustained.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -82,7 +98,18 @@ struct McifParams {
     static McifParams from_config(const dla_config &cfg);
 };
 
-// The DRAM shared by every core: backing store, next-free time and SoC-level counters.
+// A bandwidth server's next-free time in femtoseconds (see "Booking" above).
+struct BandwidthServer {
+    uint64_t free_fs = 0;
+    // Takes the server for occupancy_fs from max(free, edge_fs); returns the end.
+    uint64_t book(uint64_t edge_fs, uint64_t occupancy_fs)
+    {
+        free_fs = std::max(free_fs, edge_fs) + occupancy_fs;
+        return free_fs;
+    }
+};
+
+// The DRAM shared by every core: backing store, bandwidth server and SoC-level counters.
 class Dram {
   public:
     Dram(const DramParams &params, StatsRegistry &stats);
@@ -94,7 +121,8 @@ class Dram {
     friend class Mcif;
     DramParams params_;
     SparseStore store_;
-    sc_core::sc_time next_free_ = sc_core::SC_ZERO_TIME;
+    BandwidthServer server_;
+    uint64_t busy_fs_ = 0; // exact; busy_ps_ is its rounding
     Counter &read_bytes_, &write_bytes_, &busy_ps_;
 };
 
@@ -109,7 +137,7 @@ class Sram {
     friend class Mcif;
     SramParams params_;
     SparseStore store_;
-    sc_core::sc_time next_free_ = sc_core::SC_ZERO_TIME;
+    BandwidthServer server_;
     Counter &read_bytes_, &write_bytes_;
 };
 
@@ -128,13 +156,6 @@ class Mcif : public sc_core::sc_module {
         bool granted = false;
         sc_core::sc_time done;
     };
-    struct Direction {
-        uint32_t bytes_per_cycle = 0;
-        sc_core::sc_time next_free = sc_core::SC_ZERO_TIME;
-        std::array<std::deque<Request *>, kNumMcifClients> queues;
-        int last_granted = kNumMcifClients - 1;
-        sc_core::sc_event kick;
-    };
     class Port : public MemoryPort {
       public:
         Port(Mcif &mcif, int client) : mcif_(mcif), client_(client) {}
@@ -146,20 +167,21 @@ class Mcif : public sc_core::sc_module {
     };
 
     sc_core::sc_time access(int client, const MemAccess &req, void *data);
-    void read_arbiter() { arbitrate(read_); }
-    void write_arbiter() { arbitrate(write_); }
-    void arbitrate(Direction &dir);
-    sc_core::sc_time path_free(const Request &r) const;
-    sc_core::sc_time edge(const sc_core::sc_time &t) const;
-    void grant(Direction &dir, Request &r);
+    void arbiter();
+    uint64_t ready_edge(const Request &r) const; // fs
+    void grant(Request &r, uint64_t edge_fs);
+    uint64_t to_fs(const sc_core::sc_time &t) const { return t.value() * fs_per_unit_; }
 
     McifParams params_;
     const CoreClock &clock_;
     Dram &dram_;
     Sram *sram_;
     std::string prefix_;
-    Direction read_, write_;
-    sc_core::sc_time share_next_free_ = sc_core::SC_ZERO_TIME;
+    uint64_t fs_per_unit_ = 0, period_fs_ = 0; // SystemC resolution and clock period in fs
+    BandwidthServer read_port_, write_port_, share_;
+    std::array<std::deque<Request *>, kNumMcifClients> queues_;
+    int last_granted_ = kNumMcifClients - 1;
+    sc_core::sc_event kick_;
     std::array<std::unique_ptr<Port>, kNumMcifClients> ports_;
     std::array<Counter *, kNumMcifClients> dram_bytes_{}, sram_bytes_{};
     std::array<sc_core::sc_event, kNumMcifClients> grant_events_; // per client: no event per request

@@ -3,12 +3,16 @@
 //
 //  M1 memory_system.h: a request of B bytes occupies the core's read (or write) port
 //     B / dma.*_bytes_per_cycle cycles, the core's DRAM share B' / (bw x efficiency x dla_share) and the
-//     DRAM B' / (bw x efficiency), B' = B rounded up to the burst; it is accepted at the first core
-//     clock edge at which port and path are free; it completes latency + max(occupancies) after
-//     acceptance. Times are whole picoseconds (SystemC, 1 ps resolution, rounded to nearest).
+//     DRAM B' / (bw x efficiency), B' = B rounded up to the burst. It is accepted at the first core clock
+//     edge e at which its port is free and the share and DRAM free up before e + 1 cycle; each then
+//     moves to max(free, e) + occupancy (fractions carry over), and the request completes latency after
+//     the latest of those ends (when all were free at e: e + latency + max(occupancies)). A backlogged
+//     share of occupancy t >= 1 cycle accepts its n-th request at cycle floor(n t) and ends it at (n+1) t.
+//     Completions are rounded up to whole picoseconds.
 //  M2 dma_engine.h: transfers are cut at request_bytes boundaries; an engine issues its next request
-//     as soon as the previous one is accepted (max_outstanding = 256 is never reached below); two
-//     engines of one direction are granted round robin.
+//     as soon as the previous one is accepted, unless max_outstanding (256) of its requests are in
+//     flight: then it waits for the edge at or after the oldest one's completion; two engines of one
+//     direction are granted round robin.
 //  C1 cdma.h: the input is fetched row by row in fetch grains (here one grain: the whole cube), then
 //     the weights kernel group by kernel group, on two engines; a grain or group is usable in CBUF
 //     cbuf.write_latency_cycles after its last request completed.
@@ -95,15 +99,19 @@ TEST(ConvCyclesTest, NvSmallDramBound1x1ConvWaitsForOneBytePerCycleFetch)
 //  Bytes: input 2 surfaces x 32 lines x 32 atoms x 32 B = 65536 B (1024 requests of 64 B); weights
 //   128 x 64 x 9 = 73728 B (1152 requests); output 4 surfaces x 32 x 32 x 32 B = 131072 B.
 //  M1: a 64-B request holds the port 625 ps (1 cycle at 1.6 GHz), the share 64 / (204.8 x 0.8 x 0.5)
-//   = 0.78125 ns = 781 ps and the DRAM 391 ps; the next is accepted at the first edge after 781 ps,
-//   i.e. every 2 cycles (32 B/cycle); it completes 250 ns + 781 ps = 401.25 cycles after acceptance.
-//  M2/C1: 2176 requests at 2i (2048 alternating, then 128 weight requests alone); the last (weights,
-//   i = 2175) at 4350, done 4751.25, in CBUF at 4754.25: the CSC starts at edge 4755.
-//  C2: 1024 points = 8 stripes of 128; 9 steps x max(128, 128) = 1152 cycles; busy 9216 > stall_mem 4755:
-//   compute-bound (memory 139264 B at 32 B/cycle = 4352 cycles). Per stripe SDP needs 128 x 128 / 32
-//   = 512 cycles and its 256 writes 512 cycles, both < 1152.
-//  Tail: last issue ends 4755 + 9216 = 13971; +30 = 14001; +512 = 14513; +16 = 14529; 256 writes
-//   (4 surfaces x 4 lines x 1024 B) at 14529 + 2j, the last at 15039, done 15039 + 401.25: edge 15441.
+//   = 781.25 ps = 1.25 cycles and the DRAM 390.625 ps: the share binds; one backlogged stream's request
+//   n is accepted at cycle floor(1.25 n), ends at 1.25 (n + 1) and is done 400 cycles (250 ns) later.
+//  M2/C1: 2176 requests as one stream, data and weights alternating (data first: data n = 0, 2, ..,
+//   2046), then 128 weight requests alone (n = 2048..2175). In flight per engine at most 225 (weights
+//   at n = 2175: odd n 1853..2047 and 2048..2174 are not done yet): the limit 256 is not reached.
+//   Last data done 1.25 x 2047 + 400 = 2958.75; last weights (n = 2175) 1.25 x 2176 + 400 = 3120:
+//   in CBUF at 3123, when the CSC starts.
+//  C2: 1024 points = 8 stripes of 128; 9 steps x max(128, 128) = 1152 cycles; busy 9216 > stall_mem 3123:
+//   compute-bound (memory 139264 B at 51.2 B/cycle = 2720 cycles). Per stripe SDP needs 128 x 128 / 32
+//   = 512 cycles and its 256 writes 320 cycles, both < 1152.
+//  Tail: last issue ends 3123 + 9216 = 12339; +30 = 12369; +512 = 12881; +16 = 12897; 256 writes
+//   (4 surfaces x 4 lines x 1024 B) from 12897 on an idle share: the last (n = 255) ends
+//   12897 + 1.25 x 256 = 13217, done 13617.
 TEST(ConvCyclesTest, OrinMaxnComputeBound3x3ConvIsWholeFetchPlusStripeIssueCycles)
 {
     CyclesRig rig("orin-agx-64gb", "MAXN");
@@ -112,24 +120,68 @@ TEST(ConvCyclesTest, OrinMaxnComputeBound3x3ConvIsWholeFetchPlusStripeIssueCycle
     rig.add_conv_layer(ConvLayerSpec{32, 32, 64, 128, 3, 1});
     const dla_layer_record *r = rig.run();
     ASSERT_NE(r, nullptr) << rig.error();
-    EXPECT_EQ(r->cycles, 15441u);
+    EXPECT_EQ(r->cycles, 13617u);
     EXPECT_STREQ(r->bound, "compute");
     EXPECT_EQ(r->dram_read_bytes, 65536u + 73728u);
     EXPECT_EQ(r->dram_write_bytes, 131072u);
     EXPECT_EQ(r->macs, 1024u * 128 * 64 * 9);
 }
 
-// orin-agx-64gb MAXN, 1x1 conv, 32x16x256 input, 128 kernels.
-//  Bytes: input 8 surfaces x 16 lines x 32 atoms x 32 B = 131072 B (2048 requests); weights 128 x 256
-//   = 32768 B (512 requests); output 4 surfaces x 16 x 32 x 32 B = 65536 B.
-//  M1/M2/C1 (as above, one 64-B request per 2 cycles): 2560 requests at 2i, the last (data) at 5118,
-//   done 5519.25, in CBUF 5522.25: the CSC starts at 5523.
-//  C2: 512 points = 4 stripes of 128; 4 steps x 128 = 512 cycles; busy 2048 < stall_mem 5523:
-//   memory-bound (memory 163840 B at 32 B/cycle = 5120 cycles, compute 2048).
-//  CSC (512/stripe), SDP (16384 / 32 = 512/chunk) and writes (256 x 2 = 512/chunk) run in lockstep.
-//  Tail: last issue ends 5523 + 2048 = 7571; +30 = 7601; +512 = 8113; +16 = 8129; last write accepted
-//   8129 + 510 = 8639, done 8639 + 401.25: edge 9041.
-TEST(ConvCyclesTest, OrinMaxnDramBound1x1ConvFetchesOne64ByteRequestPerTwoCycles)
+// orin-agx-64gb MAXN, 1x1 conv, 16x8x256 input, 128 kernels: input and weights of equal size.
+//  Bytes: input 8 surfaces x 8 lines x 16 atoms x 32 B = 32768 B (512 requests); weights 128 x 256
+//   = 32768 B (512 requests); output 4 surfaces x 8 x 16 x 32 B = 16384 B (256 requests).
+//  M1/M2/C1 (share-bound as above): 1024 requests alternating, data at even n, weights at odd n (at most
+//   161 in flight per engine); the last (weights, n = 1023) ends 1.25 x 1024 = 1280, done 1680, in CBUF
+//   at 1683, when the CSC starts: the fetch ran at the share's 51.2 B/cycle = 81.92 GB/s.
+//  C2: 128 points = 1 stripe; 4 steps x 128 = 512 cycles; busy 512 < stall_mem 1683: memory-bound
+//   (memory 65536 B at 51.2 B/cycle = 1280 cycles, compute 512).
+//  Tail: issue ends 1683 + 512 = 2195; +30 = 2225; SDP 16384 / 32 = 512: 2737; +16 = 2753; 256 writes
+//   (4 surfaces x 8 lines x 512 B) from 2753 on an idle share: the last ends 2753 + 1.25 x 256 = 3073,
+//   done 3473.
+TEST(ConvCyclesTest, OrinMaxnDramBound1x1ConvFetchesAtTheDramShareRate)
+{
+    CyclesRig rig("orin-agx-64gb", "MAXN");
+    ASSERT_EQ(rig.error(), "");
+    ASSERT_EQ(cycles::timing_mismatches(rig.config(), rig.mode(), cycles::kOrinMaxn), "");
+    rig.add_conv_layer(ConvLayerSpec{16, 8, 256, 128, 1, 0});
+    const dla_layer_record *r = rig.run();
+    ASSERT_NE(r, nullptr) << rig.error();
+    EXPECT_EQ(r->cycles, 3473u);
+    EXPECT_STREQ(r->bound, "memory");
+    EXPECT_EQ(r->dram_read_bytes, 32768u + 32768u);
+    EXPECT_EQ(r->dram_write_bytes, 16384u);
+    EXPECT_EQ(r->macs, 128u * 128 * 256);
+}
+
+// orin-agx-64gb MAXN, 1x1 conv, 32x16x256 input, 128 kernels: a long data-only fetch, which the 256
+// outstanding requests of one engine (256 x 64 B per ~402 cycles = 40.8 B/cycle) cannot keep at the
+// share's 51.2 B/cycle.
+//  Bytes: input 8 surfaces x 16 lines x 32 atoms x 32 B = 131072 B (data d_0..d_2047); weights
+//   128 x 256 = 32768 B (512 requests); output 4 surfaces x 16 x 32 x 32 B = 65536 B.
+//  Stream n as above (accepted floor(1.25 n), done D = 1.25 (n + 1) + 400 while the share is backlogged).
+//  m < 512: d_m (n = 2m) alternates with weights: D_m = 2.5m + 401.25; last weights (n = 1023) done 1680.
+//  m = 512..701: data alone, n = m + 512: accepted floor(1.25m + 640), D_m = 1.25m + 1041.25.
+//  M2: d_m must wait for the edge at or after D_{m-256} once that is later than d_{m-1}'s acceptance:
+//   2.5m - 238.75 > floor(1.25m + 638.75), first at m = 702 (D_446 = 1516.25 > 1516).
+//  m = 702..767: issued at ceil(D_{m-256}) (2.5m - 238.75 -> spacing 2.5). d_702 at 1517 (share free
+//   1.25 x 1214 = 1517.5 < 1518) ends 1518.75, D_702 = 1918.75; then the share is idle at each issue:
+//   D_m = ceil(D_{m-256}) + 401.25, e.g. D_767 = ceil(D_511 = 1678.75) + 401.25 = 2080.25.
+//  m = 768..957: gated at ceil(D_{m-256}) = ceil(1.25m + 721.25). d_768 at 1682 on a free share (1680.25)
+//   ends 1683.25; from m = 769 the gate is never after the share's free time 1.25m + 722, so the share
+//   binds again: d_m ends 1.25m + 723.25, D_m = 1.25m + 1123.25 = D_{m-256} + 402.
+//   m = 958: issued 1919, share 1919.5 < 1920, ends 1920.75, D = 2320.75 = D_702 + 402.
+//   m = 959..1023: issued at ceil(D_{m-256}) = D_{m-256} + 0.75 (every D there ends in .25) on a free
+//   share: D_m = D_{m-256} + 0.75 + 1.25 + 400 = D_{m-256} + 402.
+//  So block 768..1023 is block 512..767 402 whole cycles later, share and engine state included; each
+//   later block repeats it 402 cycles later again: D_m = D_{m-256} + 402 for m >= 768.
+//  Last data d_2047 = d_767 + 5 x 256: D = 2080.25 + 5 x 402 = 4090.25; in CBUF 4093.25: CSC at 4094.
+//  C2: 512 points = 4 stripes of 128; 4 steps x 128 = 512 cycles; busy 2048 < stall_mem 4094: memory.
+//  CSC (512/stripe) and SDP (16384 / 32 = 512/chunk) run in lockstep; a chunk's 256 writes take 320
+//   cycles (< 512; when the next chunk's start, 167 of them are in flight, done one per 1.25 cycles as
+//   the new ones issue: the limit is not reached).
+//  Tail: last issue ends 4094 + 2048 = 6142; +30 = 6172; +512 = 6684; +16 = 6700; the last write ends
+//   6700 + 1.25 x 256 = 7020, done 7420.
+TEST(ConvCyclesTest, OrinMaxnDramBound1x1ConvLongFetchIsCappedByOutstandingRequests)
 {
     CyclesRig rig("orin-agx-64gb", "MAXN");
     ASSERT_EQ(rig.error(), "");
@@ -137,18 +189,20 @@ TEST(ConvCyclesTest, OrinMaxnDramBound1x1ConvFetchesOne64ByteRequestPerTwoCycles
     rig.add_conv_layer(ConvLayerSpec{32, 16, 256, 128, 1, 0});
     const dla_layer_record *r = rig.run();
     ASSERT_NE(r, nullptr) << rig.error();
-    EXPECT_EQ(r->cycles, 9041u);
+    EXPECT_EQ(r->cycles, 7420u);
     EXPECT_STREQ(r->bound, "memory");
     EXPECT_EQ(r->dram_read_bytes, 131072u + 32768u);
     EXPECT_EQ(r->dram_write_bytes, 65536u);
     EXPECT_EQ(r->macs, 512u * 128 * 256);
 }
 
-// orin-agx-64gb 15W (614.4 MHz, 136.5 GB/s), the same 1x1 layer as above.
+// orin-agx-64gb 15W (614.4 MHz, 136.5 GB/s), the same 32x16x256 1x1 layer as above.
 //  The period 1e6 / 614.4 = 1627.60 ps is held as 1628 ps (SystemC 1-ps resolution).
-//  M1: a 64-B request holds the port 1628 ps, the share 64 / (136.5 x 0.8 x 0.5) = 1172 ps, the DRAM
-//   586 ps: the port binds, one request per cycle; done 250 ns + 1628 ps = 251628 ps = 154.56 cycles later.
-//  M2/C1: 2560 requests at i, the last (data) at 2559, in CBUF at 2559 + 154.56 + 3 = 2716.56: edge 2717.
+//  M1: a 64-B request holds the port 1628 ps, the share 64 / (136.5 x 0.8 x 0.5) = 1172.16 ps, the DRAM
+//   586.08 ps: the port binds (the share is free again at every edge), one request per cycle; done
+//   250 ns + 1628 ps = 251628 ps = 154.56 cycles later.
+//  M2/C1: 2560 requests at i (at most 155 of an engine in flight), the last (data) at 2559, in CBUF at
+//   2559 + 154.56 + 3 = 2716.56: edge 2717.
 //  C2: busy 2048 (as above) < stall_mem 2717: memory-bound, now by the 64 B/cycle port.
 //  Per chunk SDP 512 cycles, writes 256 x 1 = 256 cycles.
 //  Tail: last issue ends 2717 + 2048 = 4765; +30 = 4795; +512 = 5307; +16 = 5323; last write accepted
