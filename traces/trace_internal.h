@@ -1,4 +1,4 @@
-/* Internal to dla_trace: the trace schema as tables (columns of /layers and /stats, attributes of
+/* Internal to dla_trace: the trace schema as tables (columns of /layers, /ops and /stats, attributes of
  * /summary) shared by writer and reader, the HDF5 types built from them, and HDF5 error capture.
  * docs/trace-schema.md is the prose form of these tables; keep the two in step. */
 #ifndef DLA_TRACE_INTERNAL_H
@@ -27,6 +27,8 @@ typedef struct dla_trace_field {
 
 extern const dla_trace_field dla_trace_layer_fields[];
 extern const size_t dla_trace_num_layer_fields;
+extern const dla_trace_field dla_trace_op_fields[];
+extern const size_t dla_trace_num_op_fields;
 extern const dla_trace_field dla_trace_stat_fields[];
 extern const size_t dla_trace_num_stat_fields;
 extern const dla_trace_field dla_trace_summary_fields[];

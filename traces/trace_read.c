@@ -312,15 +312,21 @@ dla_status dla_trace_read(const char *path, dla_run_result **out, dla_error *err
         st = dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", path);
         goto done;
     }
-    void *layers = NULL, *stats = NULL;
+    void *layers = NULL, *stats = NULL, *ops = NULL;
     if ((st = read_meta(&rd, &r->meta)) == DLA_OK &&
         (st = read_table(&rd, "/layers", dla_trace_layer_fields, dla_trace_num_layer_fields, sizeof(dla_layer_record),
                          &layers, &r->num_layers)) == DLA_OK &&
         (st = read_summary(&rd, &r->summary)) == DLA_OK)
         st = read_table(&rd, "/stats", dla_trace_stat_fields, dla_trace_num_stat_fields, sizeof(dla_stat), &stats,
                         &r->num_stats);
+    /* /ops came after schema 1's first files, and is optional: a trace without it has no op records. */
+    if (st == DLA_OK && H5Lexists(rd.file, "ops", H5P_DEFAULT) > 0)
+        st = read_table(&rd, "/ops", dla_trace_op_fields, dla_trace_num_op_fields, sizeof(dla_op_record), &ops,
+                        &r->num_ops);
+    H5Eclear2(H5E_DEFAULT);
     r->layers = layers;
     r->stats = stats;
+    r->ops = ops;
 done:
     if (rd.file >= 0)
         H5Fclose(rd.file);

@@ -33,6 +33,22 @@ const dla_trace_field dla_trace_stat_fields[] = {
 };
 const size_t dla_trace_num_stat_fields = sizeof dla_trace_stat_fields / sizeof dla_trace_stat_fields[0];
 
+const dla_trace_field dla_trace_op_fields[] = {
+    FIELD(dla_op_record, op_index, DLA_TRACE_U64),
+    FIELD(dla_op_record, layer_index, DLA_TRACE_U64),
+    FIELD(dla_op_record, layer, DLA_TRACE_STR),
+    FIELD(dla_op_record, kind, DLA_TRACE_STR),
+    FIELD(dla_op_record, engine, DLA_TRACE_STR),
+    FIELD(dla_op_record, core, DLA_TRACE_U64),
+    FIELD(dla_op_record, batch_index, DLA_TRACE_U64),
+    FIELD(dla_op_record, start_cycle, DLA_TRACE_U64),
+    FIELD(dla_op_record, end_cycle, DLA_TRACE_U64),
+    FIELD(dla_op_record, dram_read_bytes, DLA_TRACE_U64),
+    FIELD(dla_op_record, dram_write_bytes, DLA_TRACE_U64),
+    FIELD(dla_op_record, macs, DLA_TRACE_U64),
+};
+const size_t dla_trace_num_op_fields = sizeof dla_trace_op_fields / sizeof dla_trace_op_fields[0];
+
 /* The struct's field names already carry their units (latency_ms, energy_mj, ...). */
 const dla_trace_field dla_trace_summary_fields[] = {
     FIELD(dla_run_summary, clock_mhz, DLA_TRACE_F64),

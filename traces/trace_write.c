@@ -187,9 +187,10 @@ static int terminated(const char *s, size_t size)
 /* Catch a malformed result before any file exists, so nothing is left to clean up. */
 static dla_status validate(const char *path, const dla_run_result *r, dla_error *err)
 {
-    if ((r->num_layers > 0 && !r->layers) || (r->num_stats > 0 && !r->stats))
-        return dla_error_set(err, DLA_ERR_INVALID, "%s: result has %zu layers / %zu stats but no array for them", path,
-                             r->num_layers, r->num_stats);
+    if ((r->num_layers > 0 && !r->layers) || (r->num_stats > 0 && !r->stats) || (r->num_ops > 0 && !r->ops))
+        return dla_error_set(err, DLA_ERR_INVALID,
+                             "%s: result has %zu layers / %zu stats / %zu ops but no array for them", path,
+                             r->num_layers, r->num_stats, r->num_ops);
     const dla_run_meta *m = &r->meta;
     CHECK_STR(m->tool_version, "meta field", 0);
     CHECK_STR(m->config_name, "meta field", 1);
@@ -201,6 +202,11 @@ static dla_status validate(const char *path, const dla_run_result *r, dla_error 
         CHECK_STR(r->layers[i].op, "layer", i);
         CHECK_STR(r->layers[i].engine, "layer", i);
         CHECK_STR(r->layers[i].bound, "layer", i);
+    }
+    for (size_t i = 0; i < r->num_ops; i++) {
+        CHECK_STR(r->ops[i].layer, "op", i);
+        CHECK_STR(r->ops[i].kind, "op", i);
+        CHECK_STR(r->ops[i].engine, "op", i);
     }
     for (size_t i = 0; i < r->num_stats; i++) {
         CHECK_STR(r->stats[i].name, "stat", i);
@@ -248,7 +254,9 @@ dla_status dla_trace_write(const char *path, const dla_run_result *r, dla_error 
                           r->layers, r->num_layers)) != DLA_OK ||
         (st = write_summary(&w, &r->summary)) != DLA_OK ||
         (st = write_table(&w, "/stats", dla_trace_stat_fields, dla_trace_num_stat_fields, sizeof(dla_stat), r->stats,
-                          r->num_stats)) != DLA_OK)
+                          r->num_stats)) != DLA_OK ||
+        (st = write_table(&w, "/ops", dla_trace_op_fields, dla_trace_num_op_fields, sizeof(dla_op_record), r->ops,
+                          r->num_ops)) != DLA_OK)
         goto fail;
     hid_t file = w.file;
     w.file = -1;

@@ -1,4 +1,4 @@
-/* `dlasim inspect` and `dlasim trace show`: views of files dlasim wrote. */
+/* `dlasim inspect` and `dlasim trace show|timeline`: views of files dlasim wrote. */
 #include <stdio.h>
 #include <string.h>
 
@@ -32,19 +32,33 @@ int cmd_inspect(int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+static const char trace_help[] =
+    "usage: dlasim trace show FILE.h5\n"
+    "       dlasim trace timeline FILE.h5 -o OUT.json\n"
+    "\n"
+    "show      print the per-layer table and summary of a trace written by `dlasim run --trace`\n"
+    "timeline  write a Chrome trace-event JSON of the trace (open in ui.perfetto.dev or chrome://tracing):\n"
+    "          one process per DLA core, tracks Layers/CONV/SDP/PDP, SIMULATED times (docs/cli.md)\n"
+    "\n"
+    "For CSV, diffs and plots see traces/tools/dlasim_trace.py.\n";
+
 int cmd_trace(int argc, char **argv)
 {
     cli_options opts = {.command = "trace"};
-    if (!cli_parse(argc, argv, 2, 0, &opts))
+    if (!cli_parse(argc, argv, 2, CLI_FLAG_OUTPUT, &opts))
         return CLI_EXIT_USAGE;
     if (opts.help) {
-        fputs("usage: dlasim trace show FILE.h5\n\nPrint the per-layer table and summary of a trace written by\n"
-              "`dlasim run --trace`. For CSV, diffs and plots see traces/tools/dlasim_trace.py.\n",
-              stdout);
+        fputs(trace_help, stdout);
         return CLI_EXIT_OK;
     }
-    if (opts.num_positional != 2 || strcmp(opts.positional[0], "show") != 0) {
-        cli_error(&opts, "expected: dlasim trace show FILE.h5");
+    int show = opts.num_positional == 2 && strcmp(opts.positional[0], "show") == 0 && !opts.output;
+    int timeline = opts.num_positional == 2 && strcmp(opts.positional[0], "timeline") == 0;
+    if (!show && !timeline) {
+        cli_error(&opts, "expected: dlasim trace show FILE.h5 | dlasim trace timeline FILE.h5 -o OUT.json");
+        return CLI_EXIT_USAGE;
+    }
+    if (timeline && !opts.output) {
+        cli_error(&opts, "timeline: -o OUT.json is required");
         return CLI_EXIT_USAGE;
     }
     dla_run_result *r = NULL;
@@ -53,7 +67,16 @@ int cmd_trace(int argc, char **argv)
         cli_error(&opts, "%s", err.msg);
         return CLI_EXIT_ERROR;
     }
-    dla_report_print(r, stdout);
+    int rc = CLI_EXIT_OK;
+    if (show) {
+        dla_report_print(r, stdout);
+    } else if (dla_trace_write_timeline(r, opts.output, &err) != DLA_OK) {
+        cli_error(&opts, "%s", err.msg);
+        rc = CLI_EXIT_ERROR;
+    } else {
+        printf("timeline written to %s (%zu ops, %zu layers; simulated time)\n", opts.output, r->num_ops,
+               r->num_layers);
+    }
     dla_run_result_destroy(r);
-    return CLI_EXIT_OK;
+    return rc;
 }

@@ -221,6 +221,26 @@ static int collect_result(cli_run_state *s)
         memcpy(r->layers + r->num_layers, layers, n * sizeof *r->layers);
         r->num_layers += n;
     }
+    size_t total_ops = 0;
+    for (int c = 0; c < s->num_cores; ++c) {
+        size_t n = 0;
+        dla_driver_ops(s->drivers[c], &n);
+        total_ops += n;
+    }
+    if (total_ops) {
+        r->ops = malloc(total_ops * sizeof *r->ops);
+        if (!r->ops) {
+            cli_error(o, "out of memory");
+            return CLI_EXIT_ERROR;
+        }
+    }
+    for (int c = 0; c < s->num_cores; ++c) {
+        size_t n = 0;
+        const dla_op_record *ops = dla_driver_ops(s->drivers[c], &n);
+        if (n)
+            memcpy(r->ops + r->num_ops, ops, n * sizeof *r->ops);
+        r->num_ops += n;
+    }
     if (dla_platform_stats(s->platform, &r->stats, &r->num_stats, &err) != DLA_OK ||
         dla_result_summarize(r, s->cfg, s->mode, dla_platform_total_cycles(s->platform), &err) != DLA_OK) {
         cli_error(o, "%s", err.msg);

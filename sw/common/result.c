@@ -10,5 +10,6 @@ void dla_run_result_destroy(dla_run_result *r)
     free(r->meta.config_json);
     free(r->layers);
     free(r->stats);
+    free(r->ops);
     free(r);
 }

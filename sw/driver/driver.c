@@ -219,6 +219,7 @@ void dla_driver_destroy(dla_driver *d)
     free(d->ops);
     free(d->region_addr);
     free(d->records);
+    free(d->op_records);
     free(d);
 }
 
@@ -231,6 +232,12 @@ const dla_layer_record *dla_driver_layers(const dla_driver *d, size_t *count)
 {
     *count = d->num_records;
     return d->records;
+}
+
+const dla_op_record *dla_driver_ops(const dla_driver *d, size_t *count)
+{
+    *count = d->num_op_records;
+    return d->op_records;
 }
 
 dla_status dla_driver_run(dla_driver *d, dla_error *err)

@@ -77,6 +77,8 @@ struct dla_driver {
     drv_op *ops;
     dla_layer_record *records;
     size_t num_records;
+    dla_op_record *op_records;
+    size_t num_op_records;
     bool ran;
     char errmsg[1024];
 };

@@ -376,6 +376,40 @@ static void sync_groups(sched *s)
     }
 }
 
+/* One record per op into d->op_records, straight from its perf registers. */
+static dla_status build_op_records(sched *s)
+{
+    dla_driver *d = s->d;
+    const dla_loadable *l = d->l;
+    free(d->op_records);
+    d->op_records = NULL;
+    d->num_op_records = 0;
+    if (!l->num_ops)
+        return DLA_OK;
+    d->op_records = calloc(l->num_ops, sizeof *d->op_records);
+    if (!d->op_records)
+        return DLA_ERR_NOMEM;
+    for (uint32_t i = 0; i < l->num_ops; ++i) {
+        const dla_lop *op = &l->ops[i];
+        const perf *f = &s->ops[i].pf;
+        dla_op_record *r = &d->op_records[i];
+        r->op_index = i;
+        r->layer_index = op->layer;
+        snprintf(r->layer, sizeof r->layer, "%s", l->layers[op->layer].name);
+        snprintf(r->kind, sizeof r->kind, "%s", dla_op_kind_name(op->kind));
+        snprintf(r->engine, sizeof r->engine, "DLA%d", d->opts.core);
+        r->core = (uint64_t)d->opts.core;
+        r->batch_index = op->batch_index;
+        r->start_cycle = f->start;
+        r->end_cycle = f->end;
+        r->dram_read_bytes = f->read;
+        r->dram_write_bytes = f->write;
+        r->macs = f->macs;
+    }
+    d->num_op_records = l->num_ops;
+    return DLA_OK;
+}
+
 /* Aggregate op perf per loadable layer into d->records. */
 static dla_status build_records(sched *s)
 {
@@ -500,8 +534,8 @@ dla_status dla_driver_controller(dla_controller *ctl, void *user)
                 if (status & (1u << (proc_irq[p] + (uint32_t)g)))
                     complete(&s, p, g);
     }
-    if (s.st == DLA_OK && build_records(&s) != DLA_OK)
-        fail(&s, DLA_ERR_NOMEM, "out of memory building layer records");
+    if (s.st == DLA_OK && (build_records(&s) != DLA_OK || build_op_records(&s) != DLA_OK))
+        fail(&s, DLA_ERR_NOMEM, "out of memory building layer and op records");
 done:
     free(s.ops);
     free(s.storage);

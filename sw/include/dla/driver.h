@@ -42,6 +42,8 @@ dla_status dla_driver_run(dla_driver *d, dla_error *err);
 
 /* After a run: per-layer records (owned by the driver) and outputs as FP32 NCHW. */
 const dla_layer_record *dla_driver_layers(const dla_driver *d, size_t *count);
+/* After a run: one record per loadable op, in op order (owned by the driver). */
+const dla_op_record *dla_driver_ops(const dla_driver *d, size_t *count);
 dla_status dla_driver_get_output(dla_driver *d, const char *tensor_name, float *nchw, size_t count, dla_error *err);
 
 /* Last error message of this driver. */

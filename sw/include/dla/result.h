@@ -26,6 +26,23 @@ typedef struct dla_layer_record {
     char bound[16];         /* what limited the layer: "compute", "memory", "output", "overhead" */
 } dla_layer_record;
 
+/* One hardware operation (a loadable op) as the driver read it back from the op's register-group perf
+ * registers. Integers are 64-bit so the trace table stays one integer type. */
+typedef struct dla_op_record {
+    uint64_t op_index;    /* index into the loadable's ops */
+    uint64_t layer_index; /* index into the loadable's layers */
+    char layer[128];      /* that layer's name */
+    char kind[8];         /* "conv", "sdp", "pdp" */
+    char engine[16];      /* "DLA<core>" */
+    uint64_t core;
+    uint64_t batch_index;
+    uint64_t start_cycle; /* the op's unit started (conv: CACC, else SDP/PDP) */
+    uint64_t end_cycle;   /* the op's unit finished */
+    uint64_t dram_read_bytes;
+    uint64_t dram_write_bytes;
+    uint64_t macs;
+} dla_op_record;
+
 typedef struct dla_run_summary {
     double clock_mhz;
     uint64_t total_cycles;
@@ -62,6 +79,8 @@ typedef struct dla_run_result {
     dla_run_summary summary;
     dla_stat *stats; /* owned */
     size_t num_stats;
+    dla_op_record *ops; /* owned; every core's ops, core by core in op order */
+    size_t num_ops;
 } dla_run_result;
 
 void dla_run_result_destroy(dla_run_result *r);

@@ -1,5 +1,5 @@
 /* HDF5 traces (schema: docs/trace-schema.md). One file per run: /meta attributes, /layers
- * compound table, /summary attributes, /stats table. */
+ * compound table, /summary attributes, /stats table, optional /ops table. */
 #ifndef DLA_TRACE_H
 #define DLA_TRACE_H
 
@@ -18,6 +18,11 @@ extern "C" {
 dla_status dla_trace_write(const char *path, const dla_run_result *r, dla_error *err);
 /* *out owned by the caller (dla_run_result_destroy). */
 dla_status dla_trace_read(const char *path, dla_run_result **out, dla_error *err);
+
+/* Chrome trace-event JSON (chrome://tracing, ui.perfetto.dev) of a result's op and layer records:
+ * one process per engine ("DLA0", ...), tracks Layers/CONV/SDP/PDP, times in simulated
+ * microseconds from cycles / summary.clock_mhz. Deterministic; written to PATH.tmp.<pid> and renamed. */
+dla_status dla_trace_write_timeline(const dla_run_result *r, const char *path, dla_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,6 @@
 // Driver against a fake platform: exact register values (hand-encoded from the NVDLA rdl field
 // descriptions), ping-pong groups, enable order, dependency handling, host quantise/pack, target checks
-// and per-layer records.
+// and per-layer and per-op records.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -654,6 +654,107 @@ TEST(DriverTest, LayerRecordAggregatesExtensionPerfRegisters)
     // 147456 / (2100 cycles x 64 MACs/cycle) = 147456 / 134400
     EXPECT_DOUBLE_EQ(rec[0].mac_utilization, 147456.0 / 134400.0);
     EXPECT_STREQ(rec[0].bound, "memory");
+}
+
+TEST(DriverTest, OpRecordsCarryEachOpsOwnGroupPerfRegisters)
+{
+    // Two conv+SDP layers (as in ConsecutiveConvLayersUseGroupZeroThenOneAndPreprogram): ops 0 (conv)
+    // and 1 (SDP) run in group 0, ops 2 (conv) and 3 (SDP) in group 1. Each group's perf registers
+    // get distinct values, so every record shows whether it was read from its own op's group and
+    // unit: conv from CACC (cycles, MACs) + CDMA (reads), SDP from SDP (cycles, reads, writes).
+    Net n;
+    n.l->batch = 2;
+    n.blob(2368);
+    uint32_t w = n.region(DLA_REGION_WEIGHTS, 2368, 0, 2368);
+    uint32_t in = n.region(DLA_REGION_INPUT, 768);
+    uint32_t act = n.region(DLA_REGION_ACTIVATIONS, 768);
+    uint32_t out = n.region(DLA_REGION_OUTPUT, 384);
+    uint32_t y0 = n.layer("conv0"), y1 = n.layer("conv1");
+    dla_lop c0 = conv_op(y0, in, w);
+    c0.u.conv.stride_x = 1;
+    c0.u.conv.out_w = 8;
+    c0.u.conv.kernel_k = 12;
+    c0.u.conv.weight_bytes = 12 * 144;
+    uint32_t i0 = n.op(c0);
+    dla_lop s0 = sdp_op(y0, i0, mem(int32_t(act), 0, 8, 6, 12, 64, 384), -1);
+    s0.u.sdp.src = fly(8, 6, 12);
+    uint32_t i1 = n.op(s0);
+    dla_lop c1 = conv_op(y1, act, w);
+    c1.num_deps = 1;
+    c1.deps[0] = i1;
+    c1.batch_index = 1;
+    uint32_t i2 = n.op(c1);
+    dla_lop s1 = sdp_op(y1, i2, mem(int32_t(out), 0, 4, 6, 16, 32, 192), -1);
+    s1.batch_index = 1;
+    n.op(s1);
+    Rig r;
+    for (int g = 0; g < 2; ++g) {
+        uint64_t base = g ? 10000 : 0;
+        fake_set_ext64(r.p, NVDLA_CACC_BASE, g, DLASIM_EXT_PERF_START_CYCLE, base + 100);
+        fake_set_ext64(r.p, NVDLA_CACC_BASE, g, DLASIM_EXT_PERF_END_CYCLE, base + 700);
+        fake_set_ext64(r.p, NVDLA_CACC_BASE, g, DLASIM_EXT_PERF_MACS, base + 11);
+        fake_set_ext64(r.p, NVDLA_CDMA_BASE, g, DLASIM_EXT_PERF_DRAM_READ, base + 22);
+        fake_set_ext64(r.p, NVDLA_SDP_BASE, g, DLASIM_EXT_PERF_START_CYCLE, base + 50);
+        fake_set_ext64(r.p, NVDLA_SDP_BASE, g, DLASIM_EXT_PERF_END_CYCLE, base + 800);
+        fake_set_ext64(r.p, NVDLA_SDP_BASE, g, DLASIM_EXT_PERF_DRAM_READ, base + 33);
+        fake_set_ext64(r.p, NVDLA_SDP_BASE, g, DLASIM_EXT_PERF_DRAM_WRITE, base + 44);
+    }
+    r.load(n.l);
+    r.run();
+    size_t count = 0;
+    const dla_op_record *ops = dla_driver_ops(r.d, &count);
+    ASSERT_EQ(count, 4u);
+    struct Want {
+        const char *layer, *kind;
+        uint64_t layer_index, batch, start, end, read, write, macs;
+    } want[4] = {
+        {"conv0", "conv", 0, 0, 100, 700, 22, 0, 11},
+        {"conv0", "sdp", 0, 0, 50, 800, 33, 44, 0},
+        {"conv1", "conv", 1, 1, 10100, 10700, 10022, 0, 10011},
+        {"conv1", "sdp", 1, 1, 10050, 10800, 10033, 10044, 0},
+    };
+    for (size_t i = 0; i < 4; ++i) {
+        SCOPED_TRACE(i);
+        EXPECT_EQ(ops[i].op_index, i);
+        EXPECT_EQ(ops[i].layer_index, want[i].layer_index);
+        EXPECT_STREQ(ops[i].layer, want[i].layer);
+        EXPECT_STREQ(ops[i].kind, want[i].kind);
+        EXPECT_STREQ(ops[i].engine, "DLA0");
+        EXPECT_EQ(ops[i].core, 0u);
+        EXPECT_EQ(ops[i].batch_index, want[i].batch);
+        EXPECT_EQ(ops[i].start_cycle, want[i].start);
+        EXPECT_EQ(ops[i].end_cycle, want[i].end);
+        EXPECT_EQ(ops[i].dram_read_bytes, want[i].read);
+        EXPECT_EQ(ops[i].dram_write_bytes, want[i].write);
+        EXPECT_EQ(ops[i].macs, want[i].macs);
+    }
+}
+
+TEST(DriverTest, OpRecordsNameTheCoreTheDriverRunsOn)
+{
+    Net n;
+    conv_sdp_net(n, false);
+    dla_config cfg = small_config();
+    cfg.num_cores = 2;
+    dla_platform *p = nullptr;
+    ASSERT_EQ(dla_platform_create(&cfg, nullptr, nullptr, &p, nullptr), DLA_OK);
+    dla_driver *d = nullptr;
+    dla_driver_opts opts{};
+    opts.core = 1;
+    dla_error err{};
+    ASSERT_EQ(dla_driver_create(&cfg, n.l, p, &opts, &d, &err), DLA_OK) << err.msg;
+    size_t count = 99;
+    dla_driver_ops(d, &count);
+    EXPECT_EQ(count, 0u) << "no records before a run";
+    EXPECT_EQ(dla_driver_run(d, &err), DLA_OK) << err.msg;
+    const dla_op_record *ops = dla_driver_ops(d, &count);
+    ASSERT_EQ(count, 2u);
+    for (size_t i = 0; i < count; ++i) {
+        EXPECT_STREQ(ops[i].engine, "DLA1");
+        EXPECT_EQ(ops[i].core, 1u);
+    }
+    dla_driver_destroy(d);
+    dla_platform_destroy(p);
 }
 
 TEST(DriverTest, SecondRunStartsAtTheGroupsTheHardwareIsOn)

@@ -1,8 +1,9 @@
-// HDF5 traces: write/read round trip, determinism (byte-identical tables), atomic write (no temp
-// file left on failure, old file kept) and clear errors on bad input files.
+// HDF5 traces: write/read round trip (the optional /ops table included), determinism (byte-identical
+// tables), atomic write (no temp file left on failure, old file kept) and clear errors on bad input files.
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -88,6 +89,29 @@ std::string raw_attributes(const fs::path &file, const char *group)
     H5Gclose(g);
     H5Fclose(f);
     return out;
+}
+
+// Three op records on two cores with distinct values in every column (a swapped column shows up).
+void add_ops(dla_run_result *r)
+{
+    r->num_ops = 3;
+    r->ops = static_cast<dla_op_record *>(std::calloc(3, sizeof(dla_op_record)));
+    const char *layer[3] = {"conv1", "conv1", "layer1.0/conv2+add"}, *kind[3] = {"conv", "sdp", "pdp"};
+    for (uint64_t i = 0; i < 3; i++) {
+        dla_op_record &o = r->ops[i];
+        o.op_index = 10 + i;
+        o.layer_index = 20 + i;
+        std::strcpy(o.layer, layer[i]);
+        std::strcpy(o.kind, kind[i]);
+        o.core = i == 2 ? 1 : 0;
+        std::snprintf(o.engine, sizeof o.engine, "DLA%u", unsigned(o.core));
+        o.batch_index = 30 + i;
+        o.start_cycle = 1000 * i + 1;
+        o.end_cycle = 1000 * i + 502;
+        o.dram_read_bytes = 40 + i;
+        o.dram_write_bytes = 50 + i;
+        o.macs = 60 + i;
+    }
 }
 
 void write_ok(const fs::path &p, const dla_run_result *r)
@@ -364,4 +388,100 @@ TEST(TraceTest, ReadNamesMissingColumn)
     dla_error err{};
     EXPECT_EQ(dla_trace_read(p.c_str(), &out, &err), DLA_ERR_FORMAT);
     EXPECT_NE(std::string(err.msg).find("/layers: missing column 'name'"), std::string::npos) << err.msg;
+}
+
+TEST(TraceTest, OpsTableRoundTripsEveryColumn)
+{
+    fs::path p = test_dir() / "ops.h5";
+    ResultPtr in(make_sample_result());
+    add_ops(in.r);
+    write_ok(p, in.r);
+    ResultPtr out;
+    dla_error err{};
+    ASSERT_EQ(dla_trace_read(p.c_str(), &out.r, &err), DLA_OK) << err.msg;
+    ASSERT_EQ(out.r->num_ops, 3u);
+    for (size_t i = 0; i < 3; i++) {
+        const dla_op_record &x = in.r->ops[i], &y = out.r->ops[i];
+        SCOPED_TRACE(i);
+        EXPECT_EQ(y.op_index, x.op_index);
+        EXPECT_EQ(y.layer_index, x.layer_index);
+        EXPECT_STREQ(y.layer, x.layer);
+        EXPECT_STREQ(y.kind, x.kind);
+        EXPECT_STREQ(y.engine, x.engine);
+        EXPECT_EQ(y.core, x.core);
+        EXPECT_EQ(y.batch_index, x.batch_index);
+        EXPECT_EQ(y.start_cycle, x.start_cycle);
+        EXPECT_EQ(y.end_cycle, x.end_cycle);
+        EXPECT_EQ(y.dram_read_bytes, x.dram_read_bytes);
+        EXPECT_EQ(y.dram_write_bytes, x.dram_write_bytes);
+        EXPECT_EQ(y.macs, x.macs);
+    }
+    EXPECT_EQ(out.r->num_layers, 3u);
+}
+
+TEST(TraceTest, TraceWithoutOpsDatasetReadsAsZeroOps)
+{
+    // Files written before /ops existed have no such dataset: deleting it gives that old layout.
+    fs::path p = test_dir() / "old_layout.h5";
+    ResultPtr in(make_sample_result());
+    add_ops(in.r);
+    write_ok(p, in.r);
+    hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(H5Ldelete(f, "/ops", H5P_DEFAULT), 0);
+    H5Fclose(f);
+    ResultPtr out;
+    dla_error err{};
+    ASSERT_EQ(dla_trace_read(p.c_str(), &out.r, &err), DLA_OK) << err.msg;
+    EXPECT_EQ(out.r->num_ops, 0u);
+    EXPECT_EQ(out.r->ops, nullptr);
+    EXPECT_EQ(out.r->num_layers, 3u);
+    EXPECT_EQ(out.r->num_stats, 3u);
+}
+
+TEST(TraceTest, ResultWithoutOpsWritesAnEmptyOpsTable)
+{
+    fs::path p = test_dir() / "no_ops.h5";
+    ResultPtr in(make_sample_result());
+    write_ok(p, in.r);
+    EXPECT_EQ(raw_dataset(p, "/ops"), "");
+    ResultPtr out;
+    dla_error err{};
+    ASSERT_EQ(dla_trace_read(p.c_str(), &out.r, &err), DLA_OK) << err.msg;
+    EXPECT_EQ(out.r->num_ops, 0u);
+}
+
+TEST(TraceTest, ReadNamesMissingOpsColumn)
+{
+    // An /ops table that is present must be complete: only a missing table means "no op records".
+    fs::path p = test_dir() / "ops_nokind.h5";
+    ResultPtr r(make_sample_result());
+    write_ok(p, r.r);
+    hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(H5Ldelete(f, "/ops", H5P_DEFAULT), 0);
+    hid_t t = H5Tcreate(H5T_COMPOUND, 8);
+    H5Tinsert(t, "op_index", 0, H5T_STD_U64LE);
+    hsize_t n = 1;
+    hid_t s = H5Screate_simple(1, &n, nullptr);
+    hid_t d = H5Dcreate2(f, "/ops", t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(d, 0);
+    H5Dclose(d);
+    H5Sclose(s);
+    H5Tclose(t);
+    H5Fclose(f);
+    dla_run_result *out = nullptr;
+    dla_error err{};
+    EXPECT_EQ(dla_trace_read(p.c_str(), &out, &err), DLA_ERR_FORMAT);
+    EXPECT_EQ(out, nullptr);
+    EXPECT_NE(std::string(err.msg).find("/ops: missing column 'layer_index'"), std::string::npos) << err.msg;
+}
+
+TEST(TraceTest, OpsCountWithoutArrayIsRejected)
+{
+    fs::path p = test_dir() / "bad_ops.h5";
+    ResultPtr r(make_sample_result());
+    r.r->num_ops = 2;
+    dla_error err{};
+    EXPECT_EQ(dla_trace_write(p.c_str(), r.r, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("2 ops"), std::string::npos) << err.msg;
+    EXPECT_FALSE(fs::exists(p));
 }

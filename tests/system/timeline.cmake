@@ -1,0 +1,18 @@
+# `dlasim trace timeline`: Chrome/Perfetto JSON from a real run's trace; included from
+# tests/system/CMakeLists.txt (uses dlasim_cli_test, DLASIM_BIN, ZOO, WORK).
+dlasim_cli_test(NAME timeline_run FIXTURE timeline_trace ARGS --exit 0
+  --rm ${WORK}/timeline.h5 --exists ${WORK}/timeline.h5
+  -- ${DLASIM_BIN} run ${ZOO}/tiny_cnn.onnx --cores 2 --trace ${WORK}/timeline.h5)
+dlasim_cli_test(NAME timeline_write REQUIRES timeline_trace FIXTURE timeline_json ARGS --exit 0
+  --stdout "timeline written to .*timeline.json" --rm ${WORK}/timeline.json --exists ${WORK}/timeline.json
+  -- ${DLASIM_BIN} trace timeline ${WORK}/timeline.h5 -o ${WORK}/timeline.json)
+add_test(NAME cli.timeline_json_events COMMAND ${DLASIM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/timeline_check.py
+  ${WORK}/timeline.h5 ${WORK}/timeline.json 2)
+set_tests_properties(cli.timeline_json_events PROPERTIES FIXTURES_REQUIRED "timeline_trace;timeline_json")
+
+# Bad input: one line, exit 1, no output (nor temporary) file.
+dlasim_cli_test(NAME timeline_missing_trace ARGS --exit 1 --one-line-stderr --stderr "no_such_trace.h5"
+  --rm ${WORK}/timeline_missing.json --absent ${WORK}/timeline_missing.json
+  -- ${DLASIM_BIN} trace timeline ${WORK}/no_such_trace.h5 -o ${WORK}/timeline_missing.json)
+dlasim_cli_test(NAME timeline_needs_output ARGS --exit 2 --one-line-stderr --stderr "-o OUT.json is required"
+  -- ${DLASIM_BIN} trace timeline ${WORK}/no_such_trace.h5)

@@ -1,0 +1,293 @@
+/* `dlasim trace timeline`: a run result as Chrome trace-event JSON (chrome://tracing, Perfetto), so
+ * users see what each DLA engine did when, Nsight-style. Times are SIMULATED: cycles / clock_mhz.
+ * Output depends only on the result (fixed formats, record order), so one trace gives one file. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dla/trace.h"
+
+/* Track (thread id) of each op kind inside its engine's process; tid 0 is the Layers track. */
+static const struct {
+    const char *kind;
+    const char *track;
+} op_tracks[] = {{"conv", "CONV"}, {"sdp", "SDP"}, {"pdp", "PDP"}};
+enum {
+    NUM_OP_TRACKS = sizeof op_tracks / sizeof op_tracks[0],
+    LAYERS_TID = 0,
+    /* Engines not named DLA<n> (e.g. "GPU" layers) get pids from here on, in order of appearance. */
+    OTHER_PID_BASE = 100
+};
+
+typedef struct engine {
+    const char *name;
+    long pid;
+    int has_layers;
+    int has_track[NUM_OP_TRACKS];
+} engine;
+
+static int track_of(const char *kind)
+{
+    for (int t = 0; t < NUM_OP_TRACKS; ++t)
+        if (strcmp(kind, op_tracks[t].kind) == 0)
+            return t;
+    return -1;
+}
+
+/* "DLA<n>" -> n, otherwise -1. */
+static long dla_core_of(const char *engine_name)
+{
+    if (strncmp(engine_name, "DLA", 3) != 0 || engine_name[3] < '0' || engine_name[3] > '9')
+        return -1;
+    char *end;
+    long n = strtol(engine_name + 3, &end, 10);
+    return *end == '\0' && n < OTHER_PID_BASE ? n : -1;
+}
+
+static engine *find_engine(engine *e, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; ++i)
+        if (strcmp(e[i].name, name) == 0)
+            return &e[i];
+    return NULL;
+}
+
+static engine *add_engine(engine *e, size_t *n, const char *name)
+{
+    engine *x = find_engine(e, *n, name);
+    if (x)
+        return x;
+    x = &e[(*n)++];
+    memset(x, 0, sizeof *x);
+    x->name = name;
+    long core = dla_core_of(name);
+    x->pid = core >= 0 ? core : -1;
+    return x;
+}
+
+static void put_json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; ++p) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+/* Shortest of 15 or 17 significant digits that reads back as the same double (1331.2, not
+ * 1331.2000000000001). JSON has no inf/nan. */
+static void put_json_num(FILE *f, double v)
+{
+    if (!isfinite(v)) {
+        fputs("null", f);
+        return;
+    }
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.15g", v);
+    if (strtod(buf, NULL) != v)
+        snprintf(buf, sizeof buf, "%.17g", v);
+    fputs(buf, f);
+}
+
+/* Microseconds with picosecond resolution: finer than any DLA clock period, so no two distinct
+ * cycle counts print the same, and the text is fixed for a given value. */
+static void put_us(FILE *f, uint64_t cycles, double clock_mhz)
+{
+    fprintf(f, "%.6f", (double)cycles / clock_mhz);
+}
+
+static void put_meta(FILE *f, int *first, long pid, long tid, const char *what, const char *key, const char *str,
+                     long num)
+{
+    fputs(*first ? "\n" : ",\n", f);
+    *first = 0;
+    fprintf(f, "{\"ph\": \"M\", \"pid\": %ld, \"tid\": %ld, \"name\": \"%s\", \"args\": {\"%s\": ", pid, tid, what,
+            key);
+    if (str)
+        put_json_str(f, str);
+    else
+        fprintf(f, "%ld", num);
+    fputs("}}", f);
+}
+
+static void put_metadata(FILE *f, int *first, const engine *e, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        put_meta(f, first, e[i].pid, 0, "process_name", "name", e[i].name, 0);
+        put_meta(f, first, e[i].pid, 0, "process_sort_index", "sort_index", NULL, e[i].pid);
+        if (e[i].has_layers) {
+            put_meta(f, first, e[i].pid, LAYERS_TID, "thread_name", "name", "Layers", 0);
+            put_meta(f, first, e[i].pid, LAYERS_TID, "thread_sort_index", "sort_index", NULL, LAYERS_TID);
+        }
+        for (int t = 0; t < NUM_OP_TRACKS; ++t)
+            if (e[i].has_track[t]) {
+                put_meta(f, first, e[i].pid, t + 1, "thread_name", "name", op_tracks[t].track, 0);
+                put_meta(f, first, e[i].pid, t + 1, "thread_sort_index", "sort_index", NULL, t + 1);
+            }
+    }
+}
+
+static void put_event_head(FILE *f, int *first, const char *name, const char *cat, long pid, long tid, uint64_t start,
+                           uint64_t end, double clock_mhz)
+{
+    uint64_t cycles = end > start ? end - start : 0;
+    fputs(*first ? "\n" : ",\n", f);
+    *first = 0;
+    fputs("{\"ph\": \"X\", \"name\": ", f);
+    put_json_str(f, name);
+    fprintf(f, ", \"cat\": \"%s\", \"pid\": %ld, \"tid\": %ld, \"ts\": ", cat, pid, tid);
+    put_us(f, start, clock_mhz);
+    fputs(", \"dur\": ", f);
+    put_us(f, cycles, clock_mhz);
+    fprintf(f, ", \"args\": {\"start_cycle\": %llu, \"end_cycle\": %llu, \"cycles\": %llu", (unsigned long long)start,
+            (unsigned long long)end, (unsigned long long)cycles);
+}
+
+static void put_layer(FILE *f, int *first, const dla_layer_record *l, long pid, double clock_mhz)
+{
+    put_event_head(f, first, l->name, "layer", pid, LAYERS_TID, l->start_cycle, l->end_cycle, clock_mhz);
+    fputs(", \"op\": ", f);
+    put_json_str(f, l->op);
+    fprintf(f, ", \"macs\": %llu, \"dram_read_bytes\": %llu, \"dram_write_bytes\": %llu, \"mac_utilization\": ",
+            (unsigned long long)l->macs, (unsigned long long)l->dram_read_bytes,
+            (unsigned long long)l->dram_write_bytes);
+    put_json_num(f, l->mac_utilization);
+    fputs(", \"bound\": ", f);
+    put_json_str(f, l->bound);
+    fputs("}}", f);
+}
+
+static void put_op(FILE *f, int *first, const dla_op_record *o, long pid, int track, double clock_mhz)
+{
+    put_event_head(f, first, o->layer, op_tracks[track].kind, pid, track + 1, o->start_cycle, o->end_cycle, clock_mhz);
+    fputs(", \"layer\": ", f);
+    put_json_str(f, o->layer);
+    fprintf(f,
+            ", \"op_index\": %llu, \"layer_index\": %llu, \"batch_index\": %llu, \"dram_read_bytes\": %llu, "
+            "\"dram_write_bytes\": %llu, \"macs\": %llu}}",
+            (unsigned long long)o->op_index, (unsigned long long)o->layer_index, (unsigned long long)o->batch_index,
+            (unsigned long long)o->dram_read_bytes, (unsigned long long)o->dram_write_bytes,
+            (unsigned long long)o->macs);
+}
+
+static void put_other_data(FILE *f, const dla_run_result *r)
+{
+    const dla_run_meta *m = &r->meta;
+    fputs("\"otherData\": {\"time_base\": \"SIMULATED: ts and dur are simulated microseconds (cycles / clock_mhz), "
+          "not host time\", \"clock_mhz\": ",
+          f);
+    put_json_num(f, r->summary.clock_mhz);
+    fprintf(f, ", \"total_cycles\": %llu, \"config\": ", (unsigned long long)r->summary.total_cycles);
+    put_json_str(f, m->config_name);
+    fputs(", \"power_mode\": ", f);
+    put_json_str(f, m->power_mode);
+    fputs(", \"network\": ", f);
+    put_json_str(f, m->network);
+    fputs(", \"precision\": ", f);
+    put_json_str(f, m->precision);
+    fprintf(f, ", \"batch\": %d, \"cores\": %d, \"tool_version\": ", m->batch, m->cores);
+    put_json_str(f, m->tool_version);
+    fputs("}", f);
+}
+
+/* Check the result and assign each engine its process before any file exists. */
+static dla_status plan(const dla_run_result *r, const char *path, engine *e, size_t *n, dla_error *err)
+{
+    double mhz = r->summary.clock_mhz;
+    if (!isfinite(mhz) || mhz <= 0)
+        return dla_error_set(err, DLA_ERR_INVALID, "%s: summary clock_mhz is %g; cycles need a positive clock", path,
+                             mhz);
+    if ((r->num_ops && !r->ops) || (r->num_layers && !r->layers))
+        return dla_error_set(err, DLA_ERR_INVALID, "%s: result has %zu ops / %zu layers but no array for them", path,
+                             r->num_ops, r->num_layers);
+    *n = 0;
+    for (size_t i = 0; i < r->num_ops; ++i) {
+        const dla_op_record *o = &r->ops[i];
+        int t = track_of(o->kind);
+        if (t < 0)
+            return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                                 "%s: op %zu (layer '%s'): kind '%s' has no timeline track (expected conv, sdp or pdp)",
+                                 path, i, o->layer, o->kind);
+        if (dla_core_of(o->engine) < 0)
+            return dla_error_set(err, DLA_ERR_INVALID, "%s: op %zu (layer '%s'): engine '%s' is not DLA<core>", path, i,
+                                 o->layer, o->engine);
+        add_engine(e, n, o->engine)->has_track[t] = 1;
+    }
+    for (size_t i = 0; i < r->num_layers; ++i)
+        add_engine(e, n, r->layers[i].engine)->has_layers = 1;
+    long next = OTHER_PID_BASE;
+    for (size_t i = 0; i < *n; ++i)
+        if (e[i].pid < 0)
+            e[i].pid = next++;
+    return DLA_OK;
+}
+
+dla_status dla_trace_write_timeline(const dla_run_result *r, const char *path, dla_error *err)
+{
+    if (!r || !path || !*path)
+        return dla_error_set(err, DLA_ERR_INVALID, "dla_trace_write_timeline: result and path are required");
+    size_t max_engines = r->num_ops + r->num_layers;
+    engine *e = calloc(max_engines ? max_engines : 1, sizeof *e);
+    size_t tmp_size = strlen(path) + 32;
+    char *tmp = malloc(tmp_size);
+    FILE *f = NULL;
+    int created = 0;
+    dla_status st = DLA_OK;
+    if (!e || !tmp) {
+        st = dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", path);
+        goto fail;
+    }
+    size_t n = 0;
+    if ((st = plan(r, path, e, &n, err)) != DLA_OK)
+        goto fail;
+    snprintf(tmp, tmp_size, "%s.tmp.%ld", path, (long)getpid());
+    f = fopen(tmp, "w");
+    if (!f) {
+        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
+        goto fail;
+    }
+    created = 1;
+    int first = 1;
+    fputs("{\"traceEvents\": [", f);
+    put_metadata(f, &first, e, n);
+    for (size_t i = 0; i < r->num_layers; ++i)
+        put_layer(f, &first, &r->layers[i], find_engine(e, n, r->layers[i].engine)->pid, r->summary.clock_mhz);
+    for (size_t i = 0; i < r->num_ops; ++i)
+        put_op(f, &first, &r->ops[i], find_engine(e, n, r->ops[i].engine)->pid, track_of(r->ops[i].kind),
+               r->summary.clock_mhz);
+    fputs("\n],\n\"displayTimeUnit\": \"ns\",\n", f);
+    put_other_data(f, r);
+    fputs("}\n", f);
+    int bad = ferror(f);
+    int close_rc = fclose(f);
+    f = NULL;
+    if (bad || close_rc != 0) {
+        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot write %s: %s", path, tmp, strerror(errno));
+        goto fail;
+    }
+    if (rename(tmp, path) != 0) {
+        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
+        goto fail;
+    }
+    free(tmp);
+    free(e);
+    return DLA_OK;
+fail:
+    if (f)
+        fclose(f);
+    if (created)
+        remove(tmp);
+    free(tmp);
+    free(e);
+    return st;
+}
