@@ -16,6 +16,9 @@ static const char compile_help[] =
     "  --set KEY=VALUE       override a config value, e.g. --set core.cbuf.banks=16 (repeatable)\n"
     "  --int8 | --fp16       compute precision (default int8)\n"
     "  --batch N             batch size (default: the model's)\n"
+    "  --sparsity=disable|enable|force\n"
+    "                        2:4 sparse INT8 conv weights (C > 64): enable where already 2:4, force\n"
+    "                        prunes by magnitude (needs a 2:4 config, e.g. Orin); default disable\n"
     "  -v, --verbose         print the compile report\n";
 
 int cli_load_config(const cli_options *opts, dla_config **cfg)
@@ -79,6 +82,7 @@ int cli_load_network(const cli_options *opts, const char *path, const dla_config
     copts.cfg = cfg;
     copts.precision = opts->precision;
     copts.batch = opts->batch;
+    copts.sparsity = opts->sparsity;
     copts.report = opts->verbose ? stdout : NULL;
     if (dla_compile_onnx(path, &copts, out, &err) != DLA_OK) {
         cli_error(opts, "%s", err.msg);

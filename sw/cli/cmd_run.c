@@ -32,6 +32,8 @@ static const char run_help[] =
     "  --set KEY=VALUE         override a config value (repeatable)\n"
     "  --int8 | --fp16         compute precision when compiling ONNX (default int8)\n"
     "  --batch N               batch size when compiling ONNX (default: the model's)\n"
+    "  --sparsity=disable|enable|force\n"
+    "                          2:4 sparse weights when compiling ONNX (see dlasim compile --help)\n"
     "  --core N                DLA core to run on (default 0)\n"
     "  --cores N               run a copy of the network on each of cores 0..N-1 at once (as NVIDIA's\n"
     "                          published \"2x DLA\" figures); images/s counts every core's batch\n"
@@ -253,6 +255,16 @@ int cli_simulate(cli_run_state *s)
 {
     const cli_options *o = &s->opts;
     dla_error err = {{0}};
+    /* The conv core refuses these too, but only once the simulation reaches them. */
+    for (uint32_t i = 0; o->functional && i < s->loadable->num_ops; ++i)
+        if (s->loadable->ops[i].kind == DLA_OP_CONV &&
+            s->loadable->ops[i].u.conv.weight_format == DLA_WEIGHT_SPARSE_2_4) {
+            cli_error(o,
+                      "--functional: layer '%s' has 2:4 sparse weights, which the hardware model simulates in timing "
+                      "mode only (run without --functional, or compile with --sparsity=disable)",
+                      s->loadable->layers[s->loadable->ops[i].layer].name);
+            return CLI_EXIT_ERROR;
+        }
     dla_platform_opts popts = {.functional = o->functional};
     if (dla_platform_create(s->cfg, s->mode, &popts, &s->platform, &err) != DLA_OK) {
         cli_error(o, "%s", err.msg);

@@ -36,7 +36,7 @@ static const char trtexec_help[] =
     "  --dumpProfile             print the per-layer profile\n"
     "  --inputIOFormats=SPEC     checked against the DLA's I/O formats, otherwise not modelled\n"
     "  --outputIOFormats=SPEC    likewise\n"
-    "  --sparsity=disable|enable no effect on dense weights (force: not yet supported)\n"
+    "  --sparsity=disable|enable|force  2:4 sparse INT8 weights (as dlasim compile --sparsity)\n"
     "  --allowGPUFallback        accepted (GPU fallback is not available yet)\n"
     "  --memPoolSize, --buildDLAStandalone, --useSpinWait, --separateProfileRun, --idleTime,\n"
     "  --avgRuns, --noDataTransfers, --workspace\n"

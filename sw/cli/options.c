@@ -48,6 +48,17 @@ static bool parse_int(const char *text, int lo, int hi, int *out)
     return true;
 }
 
+bool cli_parse_sparsity(const char *text, dla_sparsity *out)
+{
+    static const char *const names[] = {"disable", "enable", "force"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(text, names[i]) == 0) {
+            *out = (dla_sparsity)i;
+            return true;
+        }
+    return false;
+}
+
 bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *opts)
 {
     opts->config = "orin-agx-64gb";
@@ -84,6 +95,13 @@ bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *
                 return false;
             if (!parse_int(v, 1, 4096, &opts->batch)) {
                 cli_error(opts, "--batch: expected an integer in [1, 4096], got '%s'", v);
+                return false;
+            }
+        } else if ((allowed & CLI_FLAG_PRECISION) && matches(a, "--sparsity")) {
+            if (!(v = flag_value(argc, argv, &i, "--sparsity", opts)))
+                return false;
+            if (!cli_parse_sparsity(v, &opts->sparsity)) {
+                cli_error(opts, "--sparsity: expected disable, enable or force, got '%s'", v);
                 return false;
             }
         } else if ((allowed & CLI_FLAG_OUTPUT) && (strcmp(a, "-o") == 0 || matches(a, "--output"))) {

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "dla/compiler.h"
 #include "dla/loadable.h"
 
 #define CLI_MAX_SETS 64
@@ -20,7 +21,7 @@ enum {
 /* Which flags a subcommand accepts. */
 enum {
     CLI_FLAG_CONFIG = 1 << 0,    /* --config, --power-mode, --set */
-    CLI_FLAG_PRECISION = 1 << 1, /* --int8, --fp16, --batch */
+    CLI_FLAG_PRECISION = 1 << 1, /* --int8, --fp16, --batch, --sparsity */
     CLI_FLAG_OUTPUT = 1 << 2,    /* -o */
     CLI_FLAG_RUN = 1 << 3,       /* --trace, --functional, --input, --save-outputs, --core */
     CLI_FLAG_VERBOSE = 1 << 4,   /* --verbose */
@@ -36,9 +37,10 @@ typedef struct cli_options {
     int num_sets;
     dla_precision precision;
     bool precision_given;
-    int batch;          /* 0: the model's */
-    const char *output; /* -o */
-    const char *trace;  /* --trace */
+    int batch;             /* 0: the model's */
+    dla_sparsity sparsity; /* --sparsity (default disable) */
+    const char *output;    /* -o */
+    const char *trace;     /* --trace */
     bool functional;
     const char *input_names[CLI_MAX_INPUTS];
     const char *input_files[CLI_MAX_INPUTS];
@@ -53,6 +55,9 @@ typedef struct cli_options {
 /* Parses argv[first..argc) for the flags in `allowed`. On a usage error prints one line to stderr
  * and returns false. */
 bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *opts);
+
+/* "disable" | "enable" | "force" (TensorRT's --sparsity values); false for anything else. */
+bool cli_parse_sparsity(const char *text, dla_sparsity *out);
 
 /* Prints "dlasim <command>: <message>" to stderr. */
 void cli_error(const cli_options *opts, const char *fmt, ...)

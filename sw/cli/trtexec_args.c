@@ -416,16 +416,10 @@ static int handle(trt_args *a, const trt_flag *f, const char *v)
                     "cannot run fails to compile, naming them");
         break;
     case F_SPARSITY:
-        if (strcmp(v, "force") == 0) {
-            cli_error(o, "--sparsity=force: not yet supported: 2:4 structured-sparse weights arrive with the sparsity "
-                         "work; use --sparsity=disable or --sparsity=enable (dense weights)");
-            return CLI_EXIT_ERROR;
-        }
-        if (strcmp(v, "disable") != 0 && strcmp(v, "enable") != 0) {
+        if (!cli_parse_sparsity(v, &o->sparsity)) {
             cli_error(o, "--sparsity: expected disable, enable or force, got '%s'", v);
             return CLI_EXIT_USAGE;
         }
-        trt_note(a, "--sparsity=%s: no effect: the weights are dense (2:4 sparsity arrives with the sparsity work)", v);
         break;
     }
     return rc;

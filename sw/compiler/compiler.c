@@ -44,6 +44,8 @@ static void write_report(const ir_graph *g, const dla_compile_opts *opts, const 
                 fprintf(f, " (%d overlap rows)", overlap);
             if (l->k_slices > 1)
                 fprintf(f, ", %d channel slices (groups %d)", l->k_slices, c->groups);
+            if (l->sparse)
+                fprintf(f, " | 2:4 sparse");
         }
         if (l->ew_in >= 0)
             fprintf(f, " | EW operand %s", g->tensors[l->ew_in].name);
@@ -56,6 +58,26 @@ static void write_report(const ir_graph *g, const dla_compile_opts *opts, const 
             g->n_layers, ld->num_ops, (unsigned long long)macs,
             (unsigned long long)(g->batch > 0 ? macs / (uint64_t)g->batch : macs), (unsigned long long)g->weights_bytes,
             (unsigned long long)g->activations_bytes);
+    if (opts->sparsity != DLA_SPARSITY_DISABLE) {
+        int convs = 0, sparse = 0;
+        for (int i = 0; i < g->n_layers; i++) {
+            convs += g->layers[i].kind == IR_LAYER_CONV;
+            sparse += g->layers[i].sparse;
+        }
+        fprintf(f, "sparsity %s: %d of %d conv layers 2:4 sparse",
+                opts->sparsity == DLA_SPARSITY_FORCE ? "force" : "enable", sparse, convs);
+        const char *sep = ": ";
+        for (int i = 0; i < g->n_layers; i++)
+            if (g->layers[i].sparse) {
+                fprintf(f, "%s%s", sep, g->layers[i].name);
+                sep = ", ";
+            }
+        if (!opts->cfg->core.features.sparsity_2_4)
+            fprintf(f, " (target '%s' has no 2:4 sparsity: all dense)", opts->cfg->name);
+        else if (opts->precision != DLA_PRECISION_INT8)
+            fprintf(f, " (2:4 sparsity needs INT8: all dense)");
+        fprintf(f, "\n");
+    }
 }
 
 dla_status dla_compile_onnx(const char *onnx_path, const dla_compile_opts *opts, dla_loadable **out, dla_error *err)
@@ -90,6 +112,7 @@ dla_status dla_compile_onnx(const char *onnx_path, const dla_compile_opts *opts,
     }
     if ((st = ir_fold_shapes(g, err)) != DLA_OK || (st = ir_canonicalize(g, err)) != DLA_OK ||
         (st = ir_check_legality(g, cfg, opts->report, err)) != DLA_OK || (st = ir_fuse(g, err)) != DLA_OK ||
+        (st = ir_sparsity_select(g, opts, err)) != DLA_OK ||
         (opts->precision == DLA_PRECISION_INT8 && (st = ir_calibrate(g, opts, err)) != DLA_OK) ||
         (st = ir_quantize(g, opts, err)) != DLA_OK || (st = ir_tile(g, cfg, opts->precision, err)) != DLA_OK ||
         (st = ir_memory_plan(g, cfg, opts->precision, err)) != DLA_OK || (st = ir_emit(g, opts, out, err)) != DLA_OK)

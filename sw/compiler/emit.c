@@ -148,6 +148,14 @@ static dla_status emit_conv_layer(emitter *e, ir_layer *l, uint32_t li, dla_erro
         cv->weight_offset = t->weight_offset;
         cv->weight_bytes = t->weight_bytes;
         cv->weight_format = DLA_WEIGHT_DENSE;
+        if (l->sparse) {
+            /* values, then the metadata right after them (docs/datapath.md "2:4 sparse weights") */
+            uint64_t dense =
+                ir_dc_weight_bytes(t->kn, t->cn, c->kh, c->kw, e->cfg->core.atomic_c, e->cfg->core.atomic_k, e->prec);
+            cv->weight_format = DLA_WEIGHT_SPARSE_2_4;
+            cv->sparse_meta_offset = t->weight_offset + ir_sparse_values_bytes(dense);
+            cv->sparse_meta_bytes = ir_sparse_meta_bytes(dense);
+        }
         cv->kernel_w = (uint32_t)c->kw;
         cv->kernel_h = (uint32_t)c->kh;
         cv->kernel_c = (uint32_t)t->cn;
@@ -306,6 +314,23 @@ static dla_status pack_layer_weights(emitter *e, const dla_config *cfg, uint8_t 
             const ir_conv_tile *t = &l->tiles[k];
             if (k > 0 && t->k0 == l->tiles[k - 1].k0)
                 continue;
+            if (l->sparse) {
+                uint64_t dense_bytes =
+                    ir_dc_weight_bytes(t->kn, t->cn, c->kh, c->kw, cfg->core.atomic_c, cfg->core.atomic_k, e->prec);
+                uint8_t *dense = malloc((size_t)dense_bytes);
+                if (!dense)
+                    return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (sparse weights)", g->base);
+                ir_dc_weight_pack(l->qweights, t->kn, t->cn, c->kh, c->kw, cfg->core.atomic_c, cfg->core.atomic_k,
+                                  e->prec, dense);
+                uint8_t *values = img + t->weight_offset;
+                bool ok = ir_sparse_compress(dense, dense_bytes, values, values + ir_sparse_values_bytes(dense_bytes));
+                free(dense);
+                if (!ok)
+                    return dla_error_set(err, DLA_ERR_INTERNAL,
+                                         "%s: layer '%s': quantised weights are not 2:4 sparse along C", g->base,
+                                         l->name);
+                continue;
+            }
             if (c->groups == 1 && t->kn == c->k) {
                 ir_dc_weight_pack(l->qweights, t->kn, t->cn, c->kh, c->kw, cfg->core.atomic_c, cfg->core.atomic_k,
                                   e->prec, img + t->weight_offset);

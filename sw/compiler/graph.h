@@ -172,6 +172,7 @@ typedef struct ir_layer {
     int n_tiles;
     int h_splits, k_slices;
     uint64_t macs; /* useful MACs, all images */
+    bool sparse;   /* sparsity.c: 2:4 compressed weights */
 } ir_layer;
 
 typedef struct ir_graph {
@@ -243,6 +244,8 @@ dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool tr
 dla_status ir_calibrate(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
 dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
 uint32_t ir_entry_per_slice(int64_t C, int64_t W, const dla_config *cfg, dla_precision prec);
+/* sparsity.c: marks the conv layers that go 2:4 sparse (opts->sparsity), pruning them under FORCE. */
+dla_status ir_sparsity_select(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
 dla_status ir_tile(ir_graph *g, const dla_config *cfg, dla_precision prec, dla_error *err);
 dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec, dla_error *err);
 dla_status ir_emit(ir_graph *g, const dla_compile_opts *opts, dla_loadable **out, dla_error *err);
@@ -264,5 +267,10 @@ uint64_t ir_dc_weight_bytes(int k, int c, int r, int s, int atomic_c, int atomic
 void ir_dc_weight_pack(const void *w, int kn, int cn, int r, int s, int atomic_c, int atomic_k, dla_precision prec,
                        uint8_t *dst);
 int ir_bpe(dla_precision prec);
+/* 2:4 compressed INT8 weights (docs/datapath.md): sizes from the dense DC bytes (a multiple of 4), and
+ * the compression of a DC image; false when a group of 4 holds more than 2 non-zeros. */
+uint64_t ir_sparse_values_bytes(uint64_t dense_bytes);
+uint64_t ir_sparse_meta_bytes(uint64_t dense_bytes);
+bool ir_sparse_compress(const uint8_t *dense, uint64_t dense_bytes, uint8_t *values, uint8_t *meta);
 
 #endif

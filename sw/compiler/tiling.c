@@ -145,7 +145,10 @@ static dla_status tile_conv(ir_graph *g, ir_layer *l, const dla_config *cfg, dla
             tl->weight_banks = (uint32_t)wb;
             tl->full_weights = wb == wb_all;
             tl->weight_mode = tl->full_weights ? 0 : mode;
-            tl->weight_bytes = (uint64_t)wbytes;
+            /* banks stay sized for the dense weights (conservative); the region holds the compressed ones */
+            tl->weight_bytes = l->sparse
+                                   ? ir_sparse_values_bytes((uint64_t)wbytes) + ir_sparse_meta_bytes((uint64_t)wbytes)
+                                   : (uint64_t)wbytes;
         }
         /* One bank split for all hardware layers of a slice: the weight banks follow the data banks,
          * so resident weights can only be reused if the data part keeps its size. */

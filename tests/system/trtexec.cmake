@@ -60,8 +60,11 @@ dlasim_cli_test(NAME trtexec_non_dla_io_format ARGS --exit 1 --one-line-stderr -
   --stderr "not a DLA input format" -- ${TRT} ${TRT_TINY} --int8 --inputIOFormats=fp32:chw)
 dlasim_cli_test(NAME trtexec_hwc4_output ARGS --exit 1 --one-line-stderr --stderr "int8:dla_hwc4"
   --stderr "not a DLA output format" -- ${TRT} ${TRT_TINY} --int8 --outputIOFormats=int8:dla_hwc4)
-dlasim_cli_test(NAME trtexec_sparsity_force ARGS --exit 1 --one-line-stderr --stderr "--sparsity=force"
-  --stderr "not yet supported" -- ${TRT} ${TRT_TINY} --int8 --sparsity=force)
+# --sparsity=force prunes ResNet-50 to 2:4 on Orin; Xavier has no sparse support: a clear error.
+dlasim_cli_test(NAME trtexec_sparsity_force ARGS --exit 0 --stdout "^&&&& PASSED"
+  -- ${TRT} --onnx=${ZOO}/resnet50.onnx --int8 --useDLACore=0 --sparsity=force --config orin-agx-64gb)
+dlasim_cli_test(NAME trtexec_sparsity_force_xavier ARGS --exit 1 --one-line-stderr --stderr "sparsity force"
+  --stderr "xavier-agx" --stderr "sparsity_2_4 is off" -- ${TRT} ${TRT_TINY} --int8 --sparsity=force --config xavier-agx)
 dlasim_cli_test(NAME trtexec_core_beyond_config ARGS --exit 1 --one-line-stderr
   --stderr "--useDLACore=1: config 'nv_small' has 1 DLA core" -- ${TRT} ${TRT_TINY} --int8 --useDLACore=1 --config nv_small)
 dlasim_cli_test(NAME trtexec_gpu_layers ARGS --exit 1 --one-line-stderr --stderr "model_gn.onnx"

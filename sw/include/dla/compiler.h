@@ -13,13 +13,21 @@
 extern "C" {
 #endif
 
+/* 2:4 structured-sparse weights (docs/datapath.md "2:4 sparse weights"), as TensorRT's --sparsity. */
+typedef enum dla_sparsity {
+    DLA_SPARSITY_DISABLE = 0, /* all weights dense */
+    DLA_SPARSITY_ENABLE = 1,  /* INT8 convs whose weights already are 2:4 along C (C > 64) go sparse */
+    DLA_SPARSITY_FORCE = 2    /* prune INT8 convs with C > 64 to 2:4 by magnitude; needs sparsity_2_4 */
+} dla_sparsity;
+
 typedef struct dla_compile_opts {
     const dla_config *cfg;   /* target hardware */
     dla_precision precision; /* DLA_PRECISION_INT8 or DLA_PRECISION_FP16 */
     int batch;               /* 0: the model's own batch dimension */
     int calibration_samples; /* synthetic calibration batches for INT8 (0: default) */
     unsigned calibration_seed;
-    FILE *report; /* compile report (layer placement, fusion, tiling) or NULL */
+    FILE *report;          /* compile report (layer placement, fusion, tiling) or NULL */
+    dla_sparsity sparsity; /* DLA_SPARSITY_DISABLE when zero-initialised */
 } dla_compile_opts;
 
 /* Compile an ONNX file. Unsupported layers (for now: anything the DLA cannot run, as GPU fallback
