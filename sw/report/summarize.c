@@ -21,7 +21,7 @@ static const energy_action actions[] = {
     {".cbuf.read_bytes", PJ(cbuf_read_byte_pj)}, {".cbuf.write_bytes", PJ(cbuf_write_byte_pj)},
     {".dram_read_bytes", PJ(dram_byte_pj)},      {".dram_write_bytes", PJ(dram_byte_pj)},
     {".sram.read_bytes", PJ(sram_byte_pj)},      {".sram.write_bytes", PJ(sram_byte_pj)},
-    {".sdp.elements", PJ(sdp_element_pj)},       {".pdp.input_elements", PJ(pdp_element_pj)},
+    {".sdp.elements", PJ(sdp_element_pj)},       {".pdp.elements", PJ(pdp_element_pj)},
     {".cdp.elements", PJ(cdp_element_pj)},       {".csb.writes", PJ(csb_write_pj)},
 };
 

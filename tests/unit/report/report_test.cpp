@@ -94,7 +94,7 @@ dla_run_result *make_result()
         {"dla0.sdp.wdma.dram_write_bytes", 10000000}, // DRAM write 1e7
         {"dla0.sram.read_bytes", 1000000},            // on-chip SRAM (memory-model name)
         {"dla0.sdp.elements", 4000000},
-        {"dla0.pdp.input_elements", 1000000},
+        {"dla0.pdp.elements", 1000000},
         {"dla0.csb.writes", 1000},
         {"dla0.cdma.dat.requests", 12345}, // decoys: not actions with an energy
         {"dla0.cdma.dat.stall_cycles", 777},
