@@ -475,16 +475,6 @@ int ir_bpe(dla_precision prec)
     return prec == DLA_PRECISION_FP16 ? 2 : 1;
 }
 
-uint64_t ir_xorshift64s(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *state = x;
-    return x * 2685821657736338717ull;
-}
-
 int ir_fraction_bits(void)
 {
     /* F of docs/datapath.md: 8 fractional bits keep the EW sum precise to 1/256 of an output LSB

@@ -240,7 +240,8 @@ dla_status ir_fuse(ir_graph *g, dla_error *err);
 dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool track_absmax, float **outputs,
                                 dla_error *err);
 /* INT8: absmax of every tensor over opts->calibration_samples synthetic batches (inputs uniform in
- * [-1, 1) from xorshift64* seeded by opts->calibration_seed). ir_quantize then uses the absmax. */
+ * [-1, 1) from dla_rng_next (sw/common/rng.c, xorshift64*) seeded by opts->calibration_seed). ir_quantize then uses the
+ * absmax. */
 dla_status ir_calibrate(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
 dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
 uint32_t ir_entry_per_slice(int64_t C, int64_t W, const dla_config *cfg, dla_precision prec);
@@ -260,8 +261,7 @@ dla_status ir_window_geometry(const ir_graph *g, const ir_node *n, int64_t h, in
                               bool pool, ir_window *out, dla_error *err);
 
 /* Helpers shared by passes. */
-uint64_t ir_xorshift64s(uint64_t *state); /* xorshift64* (documented calibration PRNG) */
-int ir_fraction_bits(void);               /* F of docs/datapath.md */
+int ir_fraction_bits(void); /* F of docs/datapath.md */
 uint64_t ir_dc_weight_bytes(int k, int c, int r, int s, int atomic_c, int atomic_k, dla_precision prec);
 /* Write weights w[k][c][r][s] (kn kernels, cn channels, either int8 or binary16) in DC format. */
 void ir_dc_weight_pack(const void *w, int kn, int cn, int r, int s, int atomic_c, int atomic_k, dla_precision prec,

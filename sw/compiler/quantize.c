@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dla/rng.h"
 #include "graph.h"
 
 #define MUL_SHIFT_MAX 48  /* keeps 15 significant bits for factors down to 2^-33 */
@@ -316,7 +317,7 @@ dla_status ir_calibrate(ir_graph *g, const dla_compile_opts *opts, dla_error *er
     for (int s = 0; s < samples && st == DLA_OK; s++) {
         for (int i = 0; i < g->n_inputs; i++)
             for (int64_t e = 0; e < ir_numel(&g->tensors[g->inputs[i]]); e++)
-                in[i][e] = (float)((double)(ir_xorshift64s(&state) >> 40) * 0x1p-24 * 2.0 - 1.0);
+                in[i][e] = (float)((double)(dla_rng_next(&state) >> 40) * 0x1p-24 * 2.0 - 1.0);
         st = ir_reference_forward(g, (const float *const *)in, true, NULL, err);
     }
     for (int i = 0; i < g->n_inputs; i++)

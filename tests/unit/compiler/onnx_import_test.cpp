@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "dla/rng.h"
 #include "tests/unit/compiler/test_support.h"
 
 using namespace dlatest;
@@ -267,9 +268,9 @@ TEST(OnnxImportTest, RandomlyCorruptedModelsFailCleanlyThroughTheWholeCompiler)
     int failed = 0;
     for (int trial = 0; trial < 300; trial++) {
         std::string b = bytes;
-        int flips = 1 + (int)(ir_xorshift64s(&state) % 4);
+        int flips = 1 + (int)(dla_rng_next(&state) % 4);
         for (int f = 0; f < flips; f++)
-            b[ir_xorshift64s(&state) % b.size()] = (char)(ir_xorshift64s(&state) & 0xFF);
+            b[dla_rng_next(&state) % b.size()] = (char)(dla_rng_next(&state) & 0xFF);
         std::ofstream(bad, std::ios::binary).write(b.data(), (std::streamsize)b.size());
         dla_loadable *ld = nullptr;
         dla_error err{};
