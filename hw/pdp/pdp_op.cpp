@@ -5,6 +5,7 @@
 #include <string>
 
 #include "dla/dlasim_ext_regs.h"
+#include "dla/nvdla_limits.h"
 #include "dla/nvdla_regs.h"
 
 #define FIELD(value, REG, NAME) (((value) >> NVDLA_##REG##_##NAME##_SHIFT) & NVDLA_##REG##_##NAME##_MASK)
@@ -69,9 +70,10 @@ PdpOp decode_pdp_op(const RegisterFile &pdp, int g, const RegisterFile &rdma, in
     op.pool.kernel_h = FIELD(k, PDP_D_POOLING_KERNEL_CFG, KERNEL_HEIGHT) + 1;
     op.pool.stride_x = FIELD(k, PDP_D_POOLING_KERNEL_CFG, KERNEL_STRIDE_WIDTH) + 1;
     op.pool.stride_y = FIELD(k, PDP_D_POOLING_KERNEL_CFG, KERNEL_STRIDE_HEIGHT) + 1;
-    if (op.pool.kernel_w > 8 || op.pool.kernel_h > 8)
+    if (op.pool.kernel_w > DLA_NVDLA_PDP_MAX_KERNEL || op.pool.kernel_h > DLA_NVDLA_PDP_MAX_KERNEL)
         reject(where, "D_POOLING_KERNEL_CFG kernel " + std::to_string(op.pool.kernel_w) + "x" +
-                          std::to_string(op.pool.kernel_h) + ", expected 1..8");
+                          std::to_string(op.pool.kernel_h) + ", expected 1.." +
+                          std::to_string(DLA_NVDLA_PDP_MAX_KERNEL));
     uint32_t pad = pdp.get(g, NVDLA_PDP_D_POOLING_PADDING_CFG);
     op.pool.pad_left = FIELD(pad, PDP_D_POOLING_PADDING_CFG, PAD_LEFT);
     op.pool.pad_top = FIELD(pad, PDP_D_POOLING_PADDING_CFG, PAD_TOP);

@@ -2,10 +2,8 @@
 #include <stdio.h>
 
 #include "dla/dlasim_ext_regs.h"
+#include "dla/nvdla_limits.h"
 #include "driver_internal.h"
-
-/* NVDLA's PDP pools windows of 1..8 in each dimension (its 4-bit kernel fields could encode 16). */
-#define PDP_MAX_KERNEL 8u
 
 /* D_RECIP_KERNEL_*: 1/k as k * 2^16 rounded down for INT8/INT16; for FP16 as NVDLA's fp17
  * (1 sign, 6 exponent bits biased by 31, 10 mantissa bits, mantissa rounded half up). */
@@ -24,10 +22,10 @@ dla_status drv_program_pdp(const dla_driver *d, uint32_t index, drv_builder *b, 
 {
     const dla_lpdp *p = &d->l->ops[index].u.pdp;
     bool flying = p->src.region < 0;
-    if (p->kernel_w > PDP_MAX_KERNEL || p->kernel_h > PDP_MAX_KERNEL) {
+    if (p->kernel_w > DLA_NVDLA_PDP_MAX_KERNEL || p->kernel_h > DLA_NVDLA_PDP_MAX_KERNEL) {
         b->st = DLA_ERR_UNSUPPORTED;
         snprintf(b->msg, sizeof b->msg, "pooling window %ux%u exceeds the PDP's %ux%u", p->kernel_w, p->kernel_h,
-                 PDP_MAX_KERNEL, PDP_MAX_KERNEL);
+                 DLA_NVDLA_PDP_MAX_KERNEL, DLA_NVDLA_PDP_MAX_KERNEL);
         return b->st;
     }
     uint32_t prec = drv_precision(p->src.precision);
