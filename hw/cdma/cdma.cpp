@@ -70,7 +70,7 @@ void Cdma::data_engine()
         if (!cbuf_.data_reused()) {
             const uint64_t row_bytes = static_cast<uint64_t>(l.in_w) * l.atom_bytes;
             if (functional_)
-                buf.resize(l.slice_bytes);
+                buf.resize(l.image ? l.fetch_row_bytes : l.slice_bytes);
             for (uint32_t h0 = 0; h0 < l.in_h; h0 += l.fetch_grain) {
                 const uint32_t n = std::min(l.fetch_grain, l.in_h - h0);
                 const uint64_t t0 = clock_.now_cycles();
@@ -78,6 +78,15 @@ void Cdma::data_engine()
                 cbuf_wait_cycles_ += clock_.now_cycles() - t0;
                 sc_core::sc_time done = sc_core::sc_time_stamp();
                 for (uint32_t h = h0; h < h0 + n; ++h) {
+                    if (l.image) {
+                        // One pixel line: whole atoms from the line start; the CBUF slice keeps the
+                        // in_w pixels from PIXEL_X_OFFSET on, back to back.
+                        done = data_dma_.read(l.in_addr + h * l.line_stride, l.fetch_row_bytes,
+                                              functional_ ? buf.data() : nullptr);
+                        const uint64_t skip = static_cast<uint64_t>(l.pixel_x_offset) * l.pixel_bytes;
+                        cbuf_.write_data(h, 0, functional_ ? buf.data() + skip : nullptr, l.slice_bytes);
+                        continue;
+                    }
                     // One slice: row h of every surface, laid out surface after surface in CBUF.
                     for (uint32_t s = 0; s < l.surfaces; ++s) {
                         uint8_t *dst = functional_ ? buf.data() + s * row_bytes : nullptr;

@@ -38,6 +38,21 @@ void conv_stripe_int8(const ConvLayer &l, const StripeOperands &ops, uint32_t gr
             for (uint32_t s = 0; s < l.kernel_w; ++s) {
                 const int64_t iw = x * l.stride_x - l.pad_left + static_cast<int64_t>(s) * l.dilation_x;
                 const bool ok = row_ok && iw >= 0 && iw < static_cast<int64_t>(l.in_w);
+                if (l.image) {
+                    // Channel extension: kernel column s, pixel byte b is extended channel
+                    // s * pixel_bytes + b of the 1 x R kernel (weights in DC layout of that kernel).
+                    for (uint32_t c = 0; c < l.in_c; ++c) {
+                        const uint32_t b = l.channel_byte[c];
+                        const int64_t v = ok ? static_cast<int8_t>(row[iw * l.pixel_bytes + b]) : pad;
+                        if (v == 0)
+                            continue;
+                        const uint32_t e = s * l.pixel_bytes + b, cb = e / atomic_c, cc = e % atomic_c;
+                        const int8_t *w = w_all + (static_cast<size_t>(cb) * l.kernel_h + r) * kg * atomic_c + cc;
+                        for (uint32_t k = 0; k < kg; ++k)
+                            acc[k] += v * w[static_cast<size_t>(k) * atomic_c];
+                    }
+                    continue;
+                }
                 for (uint32_t c = 0; c < l.in_c; ++c) {
                     const int64_t v =
                         ok ? static_cast<int8_t>(row[(c / atom) * surface_bytes + iw * atom + c % atom]) : pad;

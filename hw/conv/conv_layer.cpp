@@ -9,6 +9,7 @@
 
 #include "common/register_file.h"
 #include "dla/dlasim_ext_regs.h"
+#include "dla/nvdla_pixel.h"
 #include "dla/nvdla_regs.h"
 
 namespace dlasim::hw {
@@ -35,6 +36,44 @@ void expect_equal(int group, const char *a_name, uint64_t a, const char *b_name,
 uint64_t ceil_div(uint64_t a, uint64_t b)
 {
     return (a + b - 1) / b;
+}
+
+// Image-input registers: supported pixel formats (dla/nvdla_pixel.h), signed 8-bit pixels, no
+// mean subtraction or converter, no post-extension; other values are refused by name.
+void decode_pixel_format(const dla_core_params &core, const RegisterFile &cdma, const RegisterFile &csc, int group,
+                         ConvLayer &l)
+{
+    if (!core.features.image_input)
+        fail(group, "D_DATAIN_FORMAT.DATAIN_FORMAT = 1 (pixel/image input) but the config has no image-input support "
+                    "(features.image_input)");
+    if (l.precision != ConvPrecision::kInt8 || l.sparse)
+        fail(group, "image input is modelled for dense INT8 only (D_MISC_CFG.PROC_PRECISION = 0, no 2:4 sparsity)");
+    l.pixel_format = FIELD(cdma, CDMA, D_DATAIN_FORMAT, PIXEL_FORMAT);
+    l.pixel_bytes = dla_pixel_bytes(l.pixel_format);
+    if (l.pixel_bytes == 0)
+        fail(group,
+             "CDMA.D_DATAIN_FORMAT.PIXEL_FORMAT = " + std::to_string(l.pixel_format) +
+                 " is not supported; expected 0 (T_R8) or 12..19 (8-bit 4-component packed, e.g. 12 T_A8B8G8R8)");
+    for (uint32_t c = 0; c < 4; ++c)
+        l.channel_byte[c] = dla_pixel_channel_byte(l.pixel_format, c);
+    if (FIELD(cdma, CDMA, D_DATAIN_FORMAT, PIXEL_MAPPING))
+        fail(group, "CDMA.D_DATAIN_FORMAT.PIXEL_MAPPING = 1 is reserved; expected 0 (pitch linear)");
+    if (!FIELD(cdma, CDMA, D_DATAIN_FORMAT, PIXEL_SIGN_OVERRIDE))
+        fail(group, "CDMA.D_DATAIN_FORMAT.PIXEL_SIGN_OVERRIDE = 0 (unsigned pixels) needs the CDMA input converter, "
+                    "which is not modelled; expected 1 (signed INT8 pixels)");
+    if (FIELD(cdma, CDMA, D_MEAN_FORMAT, MEAN_FORMAT))
+        fail(group, "CDMA.D_MEAN_FORMAT.MEAN_FORMAT = 1 (mean subtraction) is not modelled; expected 0");
+    if (FIELD(cdma, CDMA, D_CVT_CFG, CVT_EN))
+        fail(group, "CDMA.D_CVT_CFG.CVT_EN = 1 (input converter) is not modelled; expected 0");
+    if (FIELD(cdma, CDMA, D_PIXEL_OFFSET, PIXEL_Y_OFFSET))
+        fail(group, "CDMA.D_PIXEL_OFFSET.PIXEL_Y_OFFSET = " +
+                        std::to_string(FIELD(cdma, CDMA, D_PIXEL_OFFSET, PIXEL_Y_OFFSET)) +
+                        " (semi-planar formats only); expected 0");
+    if (FIELD(csc, CSC, D_POST_Y_EXTENSION, Y_EXTENSION))
+        fail(group, "CSC.D_POST_Y_EXTENSION.Y_EXTENSION = " +
+                        std::to_string(FIELD(csc, CSC, D_POST_Y_EXTENSION, Y_EXTENSION)) +
+                        " (post-extension) is not modelled; expected 0");
+    l.pixel_x_offset = FIELD(cdma, CDMA, D_PIXEL_OFFSET, PIXEL_X_OFFSET);
 }
 
 } // namespace
@@ -78,8 +117,9 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
         FIELD(cacc, CACC, D_MISC_CFG, CONV_MODE) || FIELD(cmac_a, CMAC_A, D_MISC_CFG, CONV_MODE) ||
         FIELD(cmac_b, CMAC_B, D_MISC_CFG, CONV_MODE))
         fail(group, "D_MISC_CFG.CONV_MODE = 1 (Winograd) is not supported; expected 0 (direct)");
-    if (FIELD(cdma, CDMA, D_DATAIN_FORMAT, DATAIN_FORMAT) || FIELD(csc, CSC, D_DATAIN_FORMAT, DATAIN_FORMAT))
-        fail(group, "D_DATAIN_FORMAT.DATAIN_FORMAT = 1 (pixel/image input) is not supported; expected 0 (feature)");
+    expect_equal(group, "CSC.D_DATAIN_FORMAT.DATAIN_FORMAT", FIELD(csc, CSC, D_DATAIN_FORMAT, DATAIN_FORMAT),
+                 "CDMA.D_DATAIN_FORMAT.DATAIN_FORMAT", FIELD(cdma, CDMA, D_DATAIN_FORMAT, DATAIN_FORMAT));
+    l.image = FIELD(cdma, CDMA, D_DATAIN_FORMAT, DATAIN_FORMAT) == DLA_DATA_PIXEL;
     if (FIELD(cdma, CDMA, D_WEIGHT_FORMAT, WEIGHT_FORMAT) || FIELD(csc, CSC, D_WEIGHT_FORMAT, WEIGHT_FORMAT))
         fail(group, "D_WEIGHT_FORMAT = 1 (compressed weights) is not supported; expected 0 (uncompressed)");
     if (FIELD(cdma, CDMA, D_BATCH_NUMBER, BATCHES) || FIELD(csc, CSC, D_BATCH_NUMBER, BATCHES) ||
@@ -94,6 +134,9 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
         fail(group, "DLASIM_EXT_SPARSE_CFG = 1 but the config has no 2:4 sparsity support");
     if (l.sparse && functional)
         fail(group, "2:4 sparse weights in functional mode are not supported by the conv core model (timing only)");
+
+    if (l.image)
+        decode_pixel_format(core, cdma, csc, group, l);
 
     // Input cube
     l.in_w = FIELD(cdma, CDMA, D_DATAIN_SIZE_0, DATAIN_WIDTH) + 1;
@@ -113,12 +156,31 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
     l.line_stride = cdma.get(group, NVDLA_CDMA_D_LINE_STRIDE);
     l.surf_stride = cdma.get(group, NVDLA_CDMA_D_SURF_STRIDE);
     l.atom_bytes = static_cast<uint32_t>(core.memory_atomic_bytes);
-    l.surfaces = static_cast<uint32_t>(ceil_div(static_cast<uint64_t>(l.in_c) * l.bpe, l.atom_bytes));
-    l.slice_bytes = l.surfaces * l.in_w * l.atom_bytes;
-    if (l.in_addr % l.atom_bytes || l.line_stride % l.atom_bytes || l.surf_stride % l.atom_bytes)
+    if (l.image) {
+        // One plane: a slice is the line's pixels back to back; CDMA reads whole atoms from the
+        // line start, the first pixel PIXEL_X_OFFSET pixels in.
+        if (l.in_c > l.pixel_bytes)
+            fail(group, "CDMA.D_DATAIN_SIZE_1.DATAIN_CHANNEL+1 = " + std::to_string(l.in_c) + " exceeds the " +
+                            std::to_string(l.pixel_bytes) + " channels of PIXEL_FORMAT " +
+                            std::to_string(l.pixel_format));
+        l.surfaces = 1;
+        l.slice_bytes = l.in_w * l.pixel_bytes;
+        const uint64_t line_bytes = static_cast<uint64_t>(l.pixel_x_offset + l.in_w) * l.pixel_bytes;
+        l.fetch_row_bytes = ceil_div(line_bytes, l.atom_bytes) * l.atom_bytes;
+        if (l.in_addr % l.atom_bytes || l.line_stride % l.atom_bytes)
+            fail(group, "CDMA input address/LINE_STRIDE must be multiples of the memory atom (" +
+                            std::to_string(l.atom_bytes) + " B); PIXEL_X_OFFSET places the first pixel");
+        if (l.line_stride < line_bytes)
+            fail(group, "CDMA.D_LINE_STRIDE = " + std::to_string(l.line_stride) +
+                            " is less than (PIXEL_X_OFFSET + width) x pixel bytes = " + std::to_string(line_bytes));
+    } else {
+        l.surfaces = static_cast<uint32_t>(ceil_div(static_cast<uint64_t>(l.in_c) * l.bpe, l.atom_bytes));
+        l.slice_bytes = l.surfaces * l.in_w * l.atom_bytes;
+    }
+    if (!l.image && (l.in_addr % l.atom_bytes || l.line_stride % l.atom_bytes || l.surf_stride % l.atom_bytes))
         fail(group, "CDMA input address/LINE_STRIDE/SURF_STRIDE must be multiples of the memory atom (" +
                         std::to_string(l.atom_bytes) + " B)");
-    if (l.line_stride < static_cast<uint64_t>(l.in_w) * l.atom_bytes)
+    if (!l.image && l.line_stride < static_cast<uint64_t>(l.in_w) * l.atom_bytes)
         fail(group, "CDMA.D_LINE_STRIDE = " + std::to_string(l.line_stride) +
                         " is less than width x atom = " + std::to_string(l.in_w * l.atom_bytes));
     if (l.surfaces > 1 && l.surf_stride < l.line_stride * l.in_h)
@@ -131,27 +193,40 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
     if (l.entry_per_slice < min_eps)
         fail(group, "D_ENTRY_PER_SLICE+1 = " + std::to_string(l.entry_per_slice) +
                         " entries cannot hold one input row (" + std::to_string(l.slice_bytes) +
-                        " B = ceil(C*bpe/atom) x W x atom); expected >= " + std::to_string(min_eps));
+                        (l.image ? " B = W x pixel bytes" : " B = ceil(C*bpe/atom) x W x atom") +
+                        "); expected >= " + std::to_string(min_eps));
     l.fetch_grain = FIELD(cdma, CDMA, D_FETCH_GRAIN, GRAINS) + 1;
 
     // Weights
     l.kernel_w = FIELD(csc, CSC, D_WEIGHT_SIZE_EXT_0, WEIGHT_WIDTH_EXT) + 1;
     l.kernel_h = FIELD(csc, CSC, D_WEIGHT_SIZE_EXT_0, WEIGHT_HEIGHT_EXT) + 1;
-    expect_equal(group, "CSC.D_WEIGHT_SIZE_EXT_1.WEIGHT_CHANNEL_EXT+1",
-                 FIELD(csc, CSC, D_WEIGHT_SIZE_EXT_1, WEIGHT_CHANNEL_EXT) + 1, "input channels", l.in_c);
+    if (l.image) {
+        // CSC holds the channel-extended kernel: 1 x R x (S * pixel bytes).
+        l.ext_channels = FIELD(csc, CSC, D_WEIGHT_SIZE_EXT_1, WEIGHT_CHANNEL_EXT) + 1;
+        if (l.kernel_w != 1 || l.ext_channels % l.pixel_bytes)
+            fail(group, "image input: CSC.D_WEIGHT_SIZE_EXT_0.WEIGHT_WIDTH_EXT+1 = " + std::to_string(l.kernel_w) +
+                            " and WEIGHT_CHANNEL_EXT+1 = " + std::to_string(l.ext_channels) +
+                            "; expected the channel-extended kernel: width 1, channels S x " +
+                            std::to_string(l.pixel_bytes) + " (pixel bytes)");
+        l.kernel_w = l.ext_channels / l.pixel_bytes;
+    } else {
+        expect_equal(group, "CSC.D_WEIGHT_SIZE_EXT_1.WEIGHT_CHANNEL_EXT+1",
+                     FIELD(csc, CSC, D_WEIGHT_SIZE_EXT_1, WEIGHT_CHANNEL_EXT) + 1, "input channels", l.in_c);
+    }
     l.kernels = FIELD(csc, CSC, D_WEIGHT_SIZE_EXT_1, WEIGHT_KERNEL) + 1;
     expect_equal(group, "CDMA.D_WEIGHT_SIZE_1.WEIGHT_KERNEL+1", FIELD(cdma, CDMA, D_WEIGHT_SIZE_1, WEIGHT_KERNEL) + 1,
                  "CSC.D_WEIGHT_SIZE_EXT_1.WEIGHT_KERNEL+1", l.kernels);
     {
         // NVDLA counts C*R*S*bpe; dlasim's DC layout (docs/datapath.md) pads each kernel's channels
         // to AtomC, and its driver programs that padded size. Either is accepted.
+        // Image input counts the extended kernel: R x (S * pixel bytes) x bpe.
         const uint64_t bpk = FIELD(cdma, CDMA, D_WEIGHT_SIZE_0, BYTE_PER_KERNEL) + 1;
-        const uint64_t rs_bytes = static_cast<uint64_t>(l.kernel_h) * l.kernel_w * l.bpe;
-        const uint64_t padded = ceil_div(l.in_c, static_cast<uint64_t>(core.atomic_c)) * core.atomic_c * rs_bytes;
-        if (bpk != l.in_c * rs_bytes && bpk != padded)
-            fail(group, "CDMA.D_WEIGHT_SIZE_0.BYTE_PER_KERNEL+1 = " + std::to_string(bpk) +
-                            "; expected R*S*C*bpe = " + std::to_string(l.in_c * rs_bytes) +
-                            " or, channels padded to AtomC, " + std::to_string(padded));
+        const uint64_t rs_bytes = static_cast<uint64_t>(l.kernel_h) * (l.image ? 1u : l.kernel_w) * l.bpe;
+        const uint64_t kc = l.image ? l.ext_channels : l.in_c;
+        const uint64_t padded = ceil_div(kc, static_cast<uint64_t>(core.atomic_c)) * core.atomic_c * rs_bytes;
+        if (bpk != kc * rs_bytes && bpk != padded)
+            fail(group, "CDMA.D_WEIGHT_SIZE_0.BYTE_PER_KERNEL+1 = " + std::to_string(bpk) + "; expected R*S*C*bpe = " +
+                            std::to_string(kc * rs_bytes) + " or, channels padded to AtomC, " + std::to_string(padded));
     }
     l.weight_addr = (static_cast<uint64_t>(cdma.get(group, NVDLA_CDMA_D_WEIGHT_ADDR_HIGH)) << 32) |
                     cdma.get(group, NVDLA_CDMA_D_WEIGHT_ADDR_LOW);
@@ -170,6 +245,9 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
                  l.stride_y);
     l.dilation_x = FIELD(csc, CSC, D_DILATION_EXT, X_DILATION_EXT) + 1;
     l.dilation_y = FIELD(csc, CSC, D_DILATION_EXT, Y_DILATION_EXT) + 1;
+    if (l.image && l.dilation_x != 1)
+        fail(group, "image input with CSC.D_DILATION_EXT.X_DILATION_EXT+1 = " + std::to_string(l.dilation_x) +
+                        "; channel extension needs adjacent kernel columns (expected 1)");
     l.pad_left = FIELD(cdma, CDMA, D_ZERO_PADDING, PAD_LEFT);
     l.pad_right = FIELD(cdma, CDMA, D_ZERO_PADDING, PAD_RIGHT);
     l.pad_top = FIELD(cdma, CDMA, D_ZERO_PADDING, PAD_TOP);
@@ -236,7 +314,7 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
 
     // Compute organisation
     l.atomic_c = static_cast<uint32_t>(core.atomic_c) * (l.sparse ? 2u : 1u);
-    l.channel_blocks = static_cast<uint32_t>(ceil_div(l.in_c, l.atomic_c));
+    l.channel_blocks = static_cast<uint32_t>(ceil_div(l.image ? l.ext_channels : l.in_c, l.atomic_c));
     l.kernels_per_group =
         static_cast<uint32_t>(l.precision == ConvPrecision::kInt8 ? core.atomic_k : core.atomic_k / 2);
     l.groups = static_cast<uint32_t>(ceil_div(l.kernels, l.kernels_per_group));
@@ -249,11 +327,15 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
 
     // Weight bytes per kernel group in DC layout (docs/datapath.md); a sparse layer fetches the
     // compressed D_WEIGHT_BYTES, shared among the groups in proportion to their dense size.
-    uint64_t per_kernel = static_cast<uint64_t>(l.channel_blocks) * core.atomic_c * l.kernel_h * l.kernel_w * l.bpe;
+    // Image input: the DC layout of the channel-extended 1 x R x (S * pixel bytes) kernel.
+    uint64_t per_kernel =
+        static_cast<uint64_t>(l.channel_blocks) * core.atomic_c * l.kernel_h * (l.image ? 1u : l.kernel_w) * l.bpe;
     uint64_t dense_total = per_kernel * l.kernels;
     if (!l.sparse && l.weight_bytes < dense_total)
-        fail(group, "D_WEIGHT_BYTES = " + std::to_string(l.weight_bytes) + " is less than the DC weight size " +
-                        std::to_string(dense_total) + " (K x ceil(C/AtomC) x AtomC x R x S x bpe)");
+        fail(group, "D_WEIGHT_BYTES = " + std::to_string(l.weight_bytes) + " is less than the " +
+                        (l.image ? "image-mode" : "DC") + " weight size " + std::to_string(dense_total) +
+                        (l.image ? " (K x ceil(S*pixel bytes/AtomC) x AtomC x R x bpe)"
+                                 : " (K x ceil(C/AtomC) x AtomC x R x S x bpe)"));
     if (l.weight_bytes == 0)
         fail(group, "D_WEIGHT_BYTES = 0; expected the size of the weights");
     uint64_t assigned = 0;

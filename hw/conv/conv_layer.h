@@ -35,6 +35,17 @@ struct ConvLayer {
     uint32_t entry_per_slice = 0; // CBUF entries one slice occupies
     uint32_t fetch_grain = 0;     // slices per CDMA fetch grain
 
+    // Image input (D_DATAIN_FORMAT.DATAIN_FORMAT = pixel; docs/datapath.md "Image input"): one plane of
+    // packed pixels; a CBUF slice is the row's in_w pixels back to back; the CSC extends channels
+    // along the kernel width, so one atomic op covers S kernel columns x the pixel's bytes.
+    bool image = false;
+    uint32_t pixel_format = 0;     // D_DATAIN_FORMAT.PIXEL_FORMAT
+    uint32_t pixel_bytes = 0;      // bytes per pixel
+    uint32_t pixel_x_offset = 0;   // D_PIXEL_OFFSET.PIXEL_X_OFFSET: first pixel of each line, in pixels
+    uint32_t channel_byte[4] = {}; // byte of channel c inside a pixel
+    uint64_t fetch_row_bytes = 0;  // bytes CDMA reads per input line (atom aligned)
+    uint32_t ext_channels = 0;     // S * pixel_bytes: the depth of the channel-extended 1 x R kernel
+
     // Weights (DC format)
     uint64_t weight_addr = 0, weight_bytes = 0;
     uint32_t kernel_h = 0, kernel_w = 0; // R, S
@@ -67,7 +78,8 @@ struct ConvLayer {
         return g + 1 < groups ? kernels_per_group : kernels - g * kernels_per_group;
     }
     uint64_t out_points() const { return static_cast<uint64_t>(out_w) * out_h; }
-    uint32_t steps_per_stripe() const { return kernel_h * kernel_w * channel_blocks; }
+    // Image input: the kernel is 1 x R after channel extension.
+    uint32_t steps_per_stripe() const { return kernel_h * (image ? 1u : kernel_w) * channel_blocks; }
     uint64_t useful_macs() const { return out_points() * kernels * static_cast<uint64_t>(in_c) * kernel_h * kernel_w; }
 };
 

@@ -62,6 +62,8 @@ static dla_status check_features(const dla_config *cfg, const dla_loadable *l, d
             prec = op->u.conv.precision;
             if (op->u.conv.weight_format == DLA_WEIGHT_SPARSE_2_4 && !ft->sparsity_2_4)
                 why = "2:4 sparse weights (core.features.sparsity_2_4 is off)";
+            if (op->u.conv.data_format == DLA_DATA_PIXEL && !ft->image_input)
+                why = "image input (core.features.image_input is off)";
             break;
         case DLA_OP_SDP:
             prec = op->u.sdp.in_precision;
@@ -270,11 +272,20 @@ static const dla_ltensor *find_tensor(dla_driver *d, const char *name, uint32_t 
     return NULL;
 }
 
-/* Geometry of a tensor in memory: bytes per element, channels per surface, bytes per line (W atoms). */
+/* Geometry of a tensor in memory: bytes per element, channels per surface, bytes per line (W atoms).
+ * A pixel-format tensor (image input) is one "surface" whose atom is the pixel. */
 typedef struct layout {
     uint32_t bpe, cps, atom;
     size_t line_bytes;
+    int pixel;             /* data_format is DLA_DATA_PIXEL */
+    uint32_t pixel_format; /* when pixel */
 } layout;
+
+/* Byte of channel k (of cps) inside one atom / pixel. */
+static size_t elem_offset(const layout *g, uint32_t k)
+{
+    return g->pixel ? dla_pixel_channel_byte(g->pixel_format, k) : (size_t)k * g->bpe;
+}
 
 static dla_status tensor_layout(dla_driver *d, const dla_ltensor *t, size_t count, layout *g, dla_error *err)
 {
@@ -288,6 +299,10 @@ static dla_status tensor_layout(dla_driver *d, const dla_ltensor *t, size_t coun
     g->bpe = t->precision == DLA_PRECISION_INT8 ? 1u : 2u;
     g->atom = d->l->memory_atomic_bytes;
     g->cps = g->atom / g->bpe;
+    g->pixel = t->data_format == DLA_DATA_PIXEL;
+    g->pixel_format = t->pixel_format;
+    if (g->pixel) /* validated: INT8, a supported format, c <= bytes per pixel */
+        g->atom = g->cps = dla_pixel_bytes(t->pixel_format);
     g->line_bytes = (size_t)t->w * g->atom;
     return DLA_OK;
 }
@@ -333,7 +348,7 @@ dla_status dla_driver_set_input(dla_driver *d, const char *tensor_name, const fl
                         if (c >= t->c)
                             break;
                         float x = nchw[(((size_t)n * t->c + c) * t->h + h) * t->w + w];
-                        uint8_t *e = line + (size_t)w * g.atom + (size_t)k * g.bpe;
+                        uint8_t *e = line + (size_t)w * g.atom + elem_offset(&g, k);
                         if (g.bpe == 1) {
                             int8_t q = quantise_int8(x, t->scale);
                             memcpy(e, &q, 1);
@@ -373,7 +388,7 @@ dla_status dla_driver_get_output(dla_driver *d, const char *tensor_name, float *
                         uint32_t c = s * g.cps + k;
                         if (c >= t->c)
                             break;
-                        const uint8_t *e = line + (size_t)w * g.atom + (size_t)k * g.bpe;
+                        const uint8_t *e = line + (size_t)w * g.atom + elem_offset(&g, k);
                         float *y = &nchw[(((size_t)n * t->c + c) * t->h + h) * t->w + w];
                         if (g.bpe == 1) {
                             int8_t q;

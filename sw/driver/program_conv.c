@@ -1,4 +1,5 @@
-/* Register program of a direct convolution: CDMA, CSC, CMAC_A, CMAC_B, CACC (docs/register-map.md).
+/* Register program of a convolution (direct, or image input for a pixel-format network input): CDMA,
+ * CSC, CMAC_A, CMAC_B, CACC (docs/register-map.md).
  * Field encodings follow the NVDLA register descriptions (most sizes are value - 1). Every op writes
  * the same register set, so nothing stale survives from the previous op of a register group. */
 #include <stdio.h>
@@ -31,6 +32,25 @@ dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b,
     /* BYTE_PER_KERNEL as NVDLA defines it (its trace tests: 3x3x192 INT8 -> 1727): R*S*C*bpe, without
      * the AtomC padding of the stored DC layout (D_WEIGHT_BYTES carries the stored size). */
     uint64_t bytes_per_kernel = (uint64_t)c->kernel_w * c->kernel_h * c->kernel_c * bpe;
+    /* Image input (docs/datapath.md "Image input"): CDMA reads packed pixels; CSC sees the kernel
+     * channel-extended to 1 x R x (S * bytes per pixel), its registers carry that extended shape. */
+    int image = c->data_format == DLA_DATA_PIXEL;
+    uint32_t pixel_bytes = image ? dla_pixel_bytes(c->pixel_format) : atom;
+    uint32_t csc_kernel_w = image ? 1u : c->kernel_w;
+    uint32_t csc_kernel_c = image ? c->kernel_w * pixel_bytes : c->kernel_c;
+    uint32_t pixel_x_offset = 0;
+    if (image) {
+        if (pixel_bytes == 0 || bpe != 1) {
+            b->st = DLA_ERR_INVALID;
+            snprintf(b->msg, sizeof b->msg, "image input: pixel_format %u with %s data is not supported",
+                     c->pixel_format, dla_precision_name(c->precision));
+            return b->st;
+        }
+        bytes_per_kernel = (uint64_t)c->kernel_h * csc_kernel_c * bpe;
+        /* CDMA fetches from an atom boundary; a pixel cube starting inside an atom says where. */
+        pixel_x_offset = (uint32_t)(in_addr % atom) / pixel_bytes;
+        in_addr -= in_addr % atom;
+    }
     /* The SDP fused after this conv: the conv+SDP layer's output cube (CACC D_DATAOUT_*). */
     const dla_lsdp *sdp = NULL;
     for (uint32_t j = index + 1; j < l->num_ops && !sdp; ++j)
@@ -58,7 +78,17 @@ dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b,
 
     /* CDMA */
     drv_emit(b, NVDLA_CDMA_D_MISC_CFG, MISC(CDMA, b, c, prec));
-    drv_emit(b, NVDLA_CDMA_D_DATAIN_FORMAT, FLD(b, NVDLA_CDMA_D_DATAIN_FORMAT, DATAIN_FORMAT, 0));
+    /* Pixel data is signed INT8 here (the driver quantises the input), hence SIGN_OVERRIDE. */
+    drv_emit(b, NVDLA_CDMA_D_DATAIN_FORMAT,
+             FLD(b, NVDLA_CDMA_D_DATAIN_FORMAT, DATAIN_FORMAT, (uint32_t)image) |
+                 FLD(b, NVDLA_CDMA_D_DATAIN_FORMAT, PIXEL_FORMAT, image ? c->pixel_format : 0u) |
+                 FLD(b, NVDLA_CDMA_D_DATAIN_FORMAT, PIXEL_SIGN_OVERRIDE, (uint32_t)image));
+    if (image) { /* written only for image layers: feature layers leave the pixel registers unread */
+        drv_emit(b, NVDLA_CDMA_D_PIXEL_OFFSET, FLD(b, NVDLA_CDMA_D_PIXEL_OFFSET, PIXEL_X_OFFSET, pixel_x_offset));
+        drv_emit(b, NVDLA_CDMA_D_LINE_UV_STRIDE, 0);
+        drv_emit(b, NVDLA_CDMA_D_MEAN_FORMAT, 0);
+        drv_emit(b, NVDLA_CDMA_D_CVT_CFG, 0);
+    }
     uint32_t size0 = FLD_M1(b, NVDLA_CDMA_D_DATAIN_SIZE_0, DATAIN_WIDTH, in->width) |
                      FLD_M1(b, NVDLA_CDMA_D_DATAIN_SIZE_0, DATAIN_HEIGHT, in->height);
     drv_emit(b, NVDLA_CDMA_D_DATAIN_SIZE_0, size0);
@@ -72,7 +102,7 @@ dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b,
     drv_emit(b, NVDLA_CDMA_D_SURF_STRIDE, in->surface_stride);
     drv_emit(
         b, NVDLA_CDMA_D_DAIN_MAP,
-        FLD(b, NVDLA_CDMA_D_DAIN_MAP, LINE_PACKED, in->line_stride == (uint64_t)in->width * atom) |
+        FLD(b, NVDLA_CDMA_D_DAIN_MAP, LINE_PACKED, in->line_stride == (uint64_t)in->width * pixel_bytes) |
             FLD(b, NVDLA_CDMA_D_DAIN_MAP, SURF_PACKED, in->surface_stride == (uint64_t)in->height * in->line_stride));
     drv_emit(b, NVDLA_CDMA_D_BATCH_NUMBER, FLD(b, NVDLA_CDMA_D_BATCH_NUMBER, BATCHES, 0));
     drv_emit(b, NVDLA_CDMA_D_ENTRY_PER_SLICE, FLD_M1(b, NVDLA_CDMA_D_ENTRY_PER_SLICE, ENTRIES, c->entry_per_slice));
@@ -101,7 +131,9 @@ dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b,
 
     /* CSC */
     drv_emit(b, NVDLA_CSC_D_MISC_CFG, MISC(CSC, b, c, prec));
-    drv_emit(b, NVDLA_CSC_D_DATAIN_FORMAT, FLD(b, NVDLA_CSC_D_DATAIN_FORMAT, DATAIN_FORMAT, 0));
+    drv_emit(b, NVDLA_CSC_D_DATAIN_FORMAT, FLD(b, NVDLA_CSC_D_DATAIN_FORMAT, DATAIN_FORMAT, (uint32_t)image));
+    if (image)
+        drv_emit(b, NVDLA_CSC_D_POST_Y_EXTENSION, 0);
     drv_emit(b, NVDLA_CSC_D_DATAIN_SIZE_EXT_0, size0);
     drv_emit(b, NVDLA_CSC_D_DATAIN_SIZE_EXT_1,
              FLD_M1(b, NVDLA_CSC_D_DATAIN_SIZE_EXT_1, DATAIN_CHANNEL_EXT, in->channels));
@@ -109,10 +141,10 @@ dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b,
     drv_emit(b, NVDLA_CSC_D_ENTRY_PER_SLICE, FLD_M1(b, NVDLA_CSC_D_ENTRY_PER_SLICE, ENTRIES, c->entry_per_slice));
     drv_emit(b, NVDLA_CSC_D_WEIGHT_FORMAT, FLD(b, NVDLA_CSC_D_WEIGHT_FORMAT, WEIGHT_FORMAT, 0));
     drv_emit(b, NVDLA_CSC_D_WEIGHT_SIZE_EXT_0,
-             FLD_M1(b, NVDLA_CSC_D_WEIGHT_SIZE_EXT_0, WEIGHT_WIDTH_EXT, c->kernel_w) |
+             FLD_M1(b, NVDLA_CSC_D_WEIGHT_SIZE_EXT_0, WEIGHT_WIDTH_EXT, csc_kernel_w) |
                  FLD_M1(b, NVDLA_CSC_D_WEIGHT_SIZE_EXT_0, WEIGHT_HEIGHT_EXT, c->kernel_h));
     drv_emit(b, NVDLA_CSC_D_WEIGHT_SIZE_EXT_1,
-             FLD_M1(b, NVDLA_CSC_D_WEIGHT_SIZE_EXT_1, WEIGHT_CHANNEL_EXT, c->kernel_c) |
+             FLD_M1(b, NVDLA_CSC_D_WEIGHT_SIZE_EXT_1, WEIGHT_CHANNEL_EXT, csc_kernel_c) |
                  FLD_M1(b, NVDLA_CSC_D_WEIGHT_SIZE_EXT_1, WEIGHT_KERNEL, c->kernel_k));
     drv_emit(b, NVDLA_CSC_D_WEIGHT_BYTES, FLD(b, NVDLA_CSC_D_WEIGHT_BYTES, WEIGHT_BYTES, c->weight_bytes));
     drv_emit(b, NVDLA_CSC_D_WMB_BYTES, FLD(b, NVDLA_CSC_D_WMB_BYTES, WMB_BYTES, meta_bytes));

@@ -89,6 +89,8 @@ static void print_op(FILE *out, const dla_loadable *l, uint32_t i)
                 dla_precision_name(c->precision), c->weight_region, c->weight_offset, c->weight_bytes,
                 c->weight_format == DLA_WEIGHT_SPARSE_2_4 ? " sparse2:4" : "", c->data_banks, c->weight_banks,
                 c->entry_per_slice, c->fetch_grain, c->clip_truncate, op->macs);
+        if (c->data_format == DLA_DATA_PIXEL)
+            fprintf(out, " image(pixel_format=%u)", c->pixel_format);
         if (c->data_reuse || c->weight_reuse || c->skip_data_release || c->skip_weight_release)
             fprintf(out, " reuse=d%u w%u skip_rls=d%u w%u", c->data_reuse, c->weight_reuse, c->skip_data_release,
                     c->skip_weight_release);
@@ -154,9 +156,12 @@ void dla_loadable_print(const dla_loadable *l, FILE *out)
     fprintf(out, "tensors   %u\n", l->num_tensors);
     for (uint32_t i = 0; i < l->num_tensors; ++i) {
         const dla_ltensor *t = &l->tensors[i];
-        fprintf(out, "  [%3u] %-8s %s %ux%ux%ux%u %s scale %g @r%u+%" PRIu64 " ls=%u ss=%u bs=%" PRIu64 "\n", i,
+        fprintf(out, "  [%3u] %-8s %s %ux%ux%ux%u %s scale %g @r%u+%" PRIu64 " ls=%u ss=%u bs=%" PRIu64, i,
                 role_name(t->role), t->name, t->n, t->c, t->h, t->w, dla_precision_name(t->precision), (double)t->scale,
                 t->region, t->offset, t->line_stride, t->surface_stride, t->batch_stride);
+        if (t->data_format == DLA_DATA_PIXEL)
+            fprintf(out, " pixel_format=%u (%u B/pixel)", t->pixel_format, dla_pixel_bytes(t->pixel_format));
+        fputc('\n', out);
     }
     fprintf(out, "layers    %u\n", l->num_layers);
     for (uint32_t i = 0; i < l->num_layers; ++i)

@@ -122,6 +122,8 @@ static void io_tensor(codec *c, dla_ltensor *t)
     io_u32(c, &t->surface_stride);
     io_u64(c, &t->batch_stride);
     io_f32(c, &t->scale);
+    io_u32(c, &t->data_format);
+    io_u32(c, &t->pixel_format);
 }
 
 static void io_layer(codec *c, dla_llayer *y)
@@ -169,7 +171,9 @@ static void io_conv(codec *c, dla_lconv *v)
                         &v->skip_data_release,
                         &v->skip_weight_release,
                         &v->release_slices,
-                        &v->clip_truncate};
+                        &v->clip_truncate,
+                        &v->data_format,
+                        &v->pixel_format};
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; ++i)
         io_u32(c, rest[i]);
 }

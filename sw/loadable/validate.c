@@ -91,6 +91,37 @@ static dla_status check_cube(vctx *v, const char *what, uint32_t region, uint64_
     return DLA_OK;
 }
 
+/* A cube in a pixel format (image input, docs/datapath.md "Image input"): one plane of packed
+ * pixels, line after line; the channels must fit the pixel. */
+static dla_status check_pixel_cube(vctx *v, const char *what, uint32_t pixel_format, uint32_t region, uint64_t offset,
+                                   uint32_t n, uint32_t c, uint32_t h, uint32_t w, uint32_t line_stride,
+                                   uint64_t batch_stride, uint32_t precision)
+{
+    const dla_loadable *l = v->l;
+    uint32_t atom = l->memory_atomic_bytes, pb = dla_pixel_bytes(pixel_format);
+    if (region >= l->num_regions)
+        FAIL(v, "%s: region %u out of range (loadable has %u regions)", what, region, l->num_regions);
+    if (pb == 0)
+        FAIL(v, "%s: pixel_format %u is not supported (expected 0 T_R8 or 12..19, the 8-bit 4-component formats)", what,
+             pixel_format);
+    if (precision != DLA_PRECISION_INT8)
+        FAIL(v, "%s: pixel-format data must be int8, not %s", what, dla_precision_name(precision));
+    if (n == 0 || c == 0 || h == 0 || w == 0 || c > pb)
+        FAIL(v, "%s: cube %ux%ux%ux%u (n x c x h x w): expected non-empty with at most %u channels (pixel_format %u)",
+             what, n, c, h, w, pb, pixel_format);
+    if (offset % atom)
+        FAIL(v, "%s: offset %llu is not a multiple of the %u-byte memory atom", what, (unsigned long long)offset, atom);
+    uint64_t min_line = (uint64_t)w * pb;
+    if (line_stride < min_line || line_stride % atom)
+        FAIL(v, "%s: line_stride %u, expected a multiple of %u that is >= width %u x %u-byte pixels = %llu", what,
+             line_stride, atom, w, pb, (unsigned long long)min_line);
+    uint64_t end = 0, size = l->regions[region].size;
+    if (!cube_end(offset, n, batch_stride, 1, 0, h, line_stride, w, pb, &end) || end > size)
+        FAIL(v, "%s: pixel cube %ux%ux%ux%u at offset %llu ends at byte %llu, outside region %u of %llu bytes", what, n,
+             c, h, w, (unsigned long long)offset, (unsigned long long)end, region, (unsigned long long)size);
+    return DLA_OK;
+}
+
 static dla_status check_range(vctx *v, const char *what, uint32_t region, uint64_t offset, uint64_t bytes)
 {
     const dla_loadable *l = v->l;
@@ -168,7 +199,17 @@ static dla_status check_conv(vctx *v, uint32_t index, const dla_lconv *c)
     dla_status st;
     if (c->src.region < 0)
         FAIL(v, "conv input must be in memory (src.region %d)", c->src.region);
-    if ((st = check_surface(v, "src", &c->src)) != DLA_OK)
+    if (c->data_format > DLA_DATA_PIXEL)
+        FAIL(v, "data_format %u unknown (expected 0 feature or 1 pixel)", c->data_format);
+    if (c->data_format == DLA_DATA_PIXEL) {
+        if ((st =
+                 check_pixel_cube(v, "src", c->pixel_format, (uint32_t)c->src.region, c->src.offset, 1, c->src.channels,
+                                  c->src.height, c->src.width, c->src.line_stride, 0, c->src.precision)) != DLA_OK)
+            return st;
+        if (c->dilation_x != 1 || c->weight_format != DLA_WEIGHT_DENSE)
+            FAIL(v, "image input needs dilation_x 1 and dense weights (dilation_x %u, weight_format %u)", c->dilation_x,
+                 c->weight_format);
+    } else if ((st = check_surface(v, "src", &c->src)) != DLA_OK)
         return st;
     if (c->precision != c->src.precision || dla_loadable_bpe(c->precision) == 0)
         FAIL(v, "precision %u (%s) must be a DLA precision equal to src.precision %u", c->precision,
@@ -381,8 +422,13 @@ dla_status dla_loadable_validate(const dla_loadable *l, dla_error *err)
             FAIL(&v, "role %u unknown (expected 0..2)", t->role);
         if (t->precision == DLA_PRECISION_INT8 && !(t->scale > 0.0f && isfinite(t->scale)))
             FAIL(&v, "INT8 scale %g must be positive and finite", (double)t->scale);
-        dla_status st = check_cube(&v, "data", t->region, t->offset, t->n, t->c, t->h, t->w, t->line_stride,
-                                   t->surface_stride, t->batch_stride, t->precision);
+        if (t->data_format > DLA_DATA_PIXEL)
+            FAIL(&v, "data_format %u unknown (expected 0 feature or 1 pixel)", t->data_format);
+        dla_status st = t->data_format == DLA_DATA_PIXEL
+                            ? check_pixel_cube(&v, "data", t->pixel_format, t->region, t->offset, t->n, t->c, t->h,
+                                               t->w, t->line_stride, t->batch_stride, t->precision)
+                            : check_cube(&v, "data", t->region, t->offset, t->n, t->c, t->h, t->w, t->line_stride,
+                                         t->surface_stride, t->batch_stride, t->precision);
         if (st != DLA_OK)
             return st;
     }

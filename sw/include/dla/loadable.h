@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dla/nvdla_pixel.h"
 #include "dla/status.h"
 
 #ifdef __cplusplus
@@ -16,7 +17,7 @@ extern "C" {
 
 #define DLA_LOADABLE_MAGIC 0x4C414C44u /* "DLAL" read as little-endian u32 */
 #define DLA_LOADABLE_VERSION_MAJOR 1u
-#define DLA_LOADABLE_VERSION_MINOR 0u
+#define DLA_LOADABLE_VERSION_MINOR 1u
 #define DLA_LNAME_MAX 128
 #define DLA_MAX_OP_DEPS 8
 
@@ -56,7 +57,10 @@ typedef enum dla_tensor_role {
 
 /* A tensor in NVDLA feature format: element (n,c,h,w) lives at
  *   offset + n*batch_stride + (c / cps)*surface_stride + h*line_stride + w*atom + (c % cps)*bpe
- * with atom = memory_atomic_bytes and cps = atom / bpe (channels per surface). */
+ * with atom = memory_atomic_bytes and cps = atom / bpe (channels per surface). A network input read
+ * by an image-input conv is in a pixel format instead (data_format DLA_DATA_PIXEL, dla/nvdla_pixel.h):
+ *   offset + n*batch_stride + h*line_stride + w*dla_pixel_bytes(pixel_format)
+ *          + dla_pixel_channel_byte(pixel_format, c) */
 typedef struct dla_ltensor {
     char name[DLA_LNAME_MAX];
     uint32_t role; /* dla_tensor_role */
@@ -67,7 +71,9 @@ typedef struct dla_ltensor {
     uint32_t line_stride;
     uint32_t surface_stride;
     uint64_t batch_stride;
-    float scale; /* INT8: real = q * scale; FP16: 1 */
+    float scale;           /* INT8: real = q * scale; FP16: 1 */
+    uint32_t data_format;  /* dla_data_format (dla/nvdla_pixel.h); loadable 1.1 */
+    uint32_t pixel_format; /* NVDLA PIXEL_FORMAT code when data_format is DLA_DATA_PIXEL, else 0 */
 } dla_ltensor;
 
 /* A data cube one engine reads or writes. region = -1: on-the-fly (streamed between fused
@@ -118,6 +124,10 @@ typedef struct dla_lconv {
     uint32_t skip_data_release, skip_weight_release;
     uint32_t release_slices; /* data slices released at the end of the layer */
     uint32_t clip_truncate;  /* CACC right shift (rounded) before SDP */
+    /* Image input (loadable 1.1): src is a pixel-format cube and the weights are in the image-mode
+     * (channel-extended) format of docs/datapath.md. */
+    uint32_t data_format;  /* dla_data_format (dla/nvdla_pixel.h) */
+    uint32_t pixel_format; /* NVDLA PIXEL_FORMAT code when data_format is DLA_DATA_PIXEL, else 0 */
 } dla_lconv;
 
 typedef enum dla_alu_op {
