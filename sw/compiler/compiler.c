@@ -46,6 +46,8 @@ static void write_report(const ir_graph *g, const dla_compile_opts *opts, const 
                 fprintf(f, ", %d channel slices (groups %d)", l->k_slices, c->groups);
             if (l->sparse)
                 fprintf(f, " | 2:4 sparse");
+            if (l->image)
+                fprintf(f, " | image input");
         }
         if (l->ew_in >= 0)
             fprintf(f, " | EW operand %s", g->tensors[l->ew_in].name);

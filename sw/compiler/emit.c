@@ -185,6 +185,10 @@ static dla_status emit_conv_layer(emitter *e, ir_layer *l, uint32_t li, dla_erro
         cv->skip_data_release = 0;
         cv->release_slices = (uint32_t)t->in_rows;
         cv->clip_truncate = l->clip_truncate;
+        if (l->image) {
+            cv->data_format = DLA_DATA_PIXEL;
+            cv->pixel_format = g->tensors[l->in].pixel_format;
+        }
         int latest[DLA_OP_KIND_COUNT];
         init_latest(latest);
         deps_raw(e, latest, l->in, n);
@@ -331,6 +335,30 @@ static dla_status pack_layer_weights(emitter *e, const dla_config *cfg, uint8_t 
                                          l->name);
                 continue;
             }
+            if (l->image) {
+                /* Channel extension (docs/datapath.md "Image input"): kernel K x C x R x S becomes
+                 * K x (S * pixel bytes) x R x 1, extended channel s * pixel_bytes + byte(c) = w[k][c][r][s]. */
+                uint32_t fmt = g->tensors[l->in].pixel_format, pb = dla_pixel_bytes(fmt);
+                int ec = c->kw * (int)pb;
+                int8_t *ext = calloc((size_t)t->kn * (size_t)ec * (size_t)c->kh, 1);
+                if (!ext)
+                    return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (image-mode weights)", g->base);
+                const int8_t *w = l->qweights;
+                for (int kk = 0; kk < t->kn; kk++)
+                    for (int ci = 0; ci < c->c; ci++)
+                        for (int y = 0; y < c->kh; y++)
+                            for (int x = 0; x < c->kw; x++) {
+                                size_t e = (size_t)x * pb + dla_pixel_channel_byte(fmt, (uint32_t)ci);
+                                ext[((size_t)kk * (size_t)ec + e) * (size_t)c->kh + (size_t)y] =
+                                    w[(((size_t)(t->k0 + kk) * (size_t)c->c + (size_t)ci) * (size_t)c->kh + (size_t)y) *
+                                          (size_t)c->kw +
+                                      (size_t)x];
+                            }
+                ir_dc_weight_pack(ext, t->kn, ec, c->kh, 1, cfg->core.atomic_c, cfg->core.atomic_k, e->prec,
+                                  img + t->weight_offset);
+                free(ext);
+                continue;
+            }
             if (c->groups == 1 && t->kn == c->k) {
                 ir_dc_weight_pack(l->qweights, t->kn, t->cn, c->kh, c->kw, cfg->core.atomic_c, cfg->core.atomic_k,
                                   e->prec, img + t->weight_offset);
@@ -383,6 +411,10 @@ static dla_status add_io_tensor(emitter *e, int graph_t, uint32_t role, dla_erro
     lt.surface_stride = t->surface_stride;
     lt.batch_stride = t->batch_stride;
     lt.scale = e->prec == DLA_PRECISION_INT8 ? t->scale : 1.0f;
+    if (t->pixel) {
+        lt.data_format = DLA_DATA_PIXEL;
+        lt.pixel_format = t->pixel_format;
+    }
     uint32_t idx;
     dla_status st = dla_loadable_add_tensor(e->ld, &lt, &idx);
     if (st != DLA_OK)

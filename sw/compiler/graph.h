@@ -57,6 +57,8 @@ typedef struct ir_tensor {
     int first_layer, last_layer; /* lifetime in layer order (memory planning) */
     int *war, n_war;             /* earlier tensors whose bytes this one overwrites (WAR hazards) */
     int loadable_tensor;         /* index in the loadable's tensors[], -1 if none */
+    bool pixel;                  /* tiling.c: network input read by an image-input conv, stored as pixels */
+    uint32_t pixel_format;       /* when pixel: NVDLA PIXEL_FORMAT code (dla/nvdla_pixel.h) */
 } ir_tensor;
 
 typedef enum ir_attr_type {
@@ -173,6 +175,7 @@ typedef struct ir_layer {
     int h_splits, k_slices;
     uint64_t macs; /* useful MACs, all images */
     bool sparse;   /* sparsity.c: 2:4 compressed weights */
+    bool image;    /* tiling.c: image-input conv (its input tensor is pixel; weights channel-extended) */
 } ir_layer;
 
 typedef struct ir_graph {

@@ -59,6 +59,14 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
     for (int i = 0; i < g->n_inputs; i++) {
         ir_tensor *t = &g->tensors[g->inputs[i]];
         feature_layout(t, atom, bpe);
+        if (t->pixel) { /* image input (tiling.c): one plane of packed pixels, lines atom aligned */
+            int64_t d[4];
+            ir_nchw(t, d);
+            t->line_stride = (uint32_t)align_up((uint64_t)d[3] * dla_pixel_bytes(t->pixel_format), (uint64_t)atom);
+            t->surface_stride = (uint32_t)(d[2] * (int64_t)t->line_stride);
+            t->batch_stride = t->surface_stride;
+            t->bytes = (int64_t)(d[0] * (int64_t)t->batch_stride);
+        }
         t->region = 1 + i;
         t->offset = 0;
     }

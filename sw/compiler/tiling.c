@@ -31,6 +31,32 @@ uint32_t ir_entry_per_slice(int64_t C, int64_t W, const dla_config *cfg, dla_pre
     return (uint32_t)eps;
 }
 
+/* Image-input mode (NVDLA's pixel data format) for the first conv: the layer reads a network input of
+ * C <= 4 channels that nothing else reads, as INT8 packed pixels (TensorRT's kDLA_HWC4); the CSC
+ * extends channels along the kernel width so an atomic op covers S columns x the pixel's bytes
+ * instead of padding C to AtomC (docs/compiler.md, docs/datapath.md "Image input"). */
+static bool image_mode(const ir_graph *g, const ir_layer *l, const dla_config *cfg, dla_precision prec)
+{
+    const ir_conv *c = &g->nodes[l->conv_node].conv;
+    int64_t xd[4];
+    ir_nchw(&g->tensors[l->in], xd);
+    if (!cfg->core.features.image_input || prec != DLA_PRECISION_INT8 || l->sparse || c->groups != 1 || c->dx != 1 ||
+        xd[1] > 4)
+        return false;
+    bool is_input = false;
+    for (int i = 0; i < g->n_inputs; i++)
+        is_input |= g->inputs[i] == l->in;
+    for (int i = 0; i < g->n_outputs && is_input; i++)
+        is_input = ir_resolve(g, g->outputs[i]) != l->in;
+    for (int i = 0; i < g->n_layers && is_input; i++) {
+        const ir_layer *o = &g->layers[i];
+        if (o != l &&
+            ((o->in >= 0 && ir_resolve(g, o->in) == l->in) || (o->ew_in >= 0 && ir_resolve(g, o->ew_in) == l->in)))
+            is_input = false;
+    }
+    return is_input;
+}
+
 typedef struct slice {
     int k0, kn, c0, cn;
 } slice;
@@ -74,15 +100,26 @@ static dla_status tile_conv(ir_graph *g, ir_layer *l, const dla_config *cfg, dla
         return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (tiling)", g->base);
     int ns = make_slices(c, kpg, cps, sl, max_slices);
     int64_t eff_r = (int64_t)(c->kh - 1) * c->dy + 1;
+    /* Image input: a CBUF slice is W packed pixels; the weights are those of the channel-extended
+     * 1 x R x (S * pixel bytes) kernel. */
+    l->image = image_mode(g, l, cfg, prec);
+    uint32_t pixel_format = dla_pixel_format_for_channels((uint32_t)xd[1]);
+    int64_t pixel_bytes = dla_pixel_bytes(pixel_format);
+    if (l->image) {
+        g->tensors[l->in].pixel = true;
+        g->tensors[l->in].pixel_format = pixel_format;
+    }
+    int w_kw = l->image ? 1 : c->kw;
     l->k_slices = ns;
     l->h_splits = 0;
     l->n_tiles = 0;
     dla_status st = DLA_OK;
     for (int s = 0; s < ns; s++) {
-        uint32_t eps = ir_entry_per_slice(sl[s].cn, W, cfg, prec);
-        int64_t wbytes =
-            (int64_t)ir_dc_weight_bytes(sl[s].kn, sl[s].cn, c->kh, c->kw, core->atomic_c, core->atomic_k, prec);
-        int64_t group_bytes = (int64_t)kpg * cdiv(sl[s].cn, core->atomic_c) * core->atomic_c * c->kh * c->kw * bpe;
+        uint32_t eps = l->image ? (uint32_t)cdiv(W * pixel_bytes, core->cbuf_entry_bytes)
+                                : ir_entry_per_slice(sl[s].cn, W, cfg, prec);
+        int w_cn = l->image ? (int)(c->kw * pixel_bytes) : sl[s].cn; /* weight channels as the CSC sees them */
+        int64_t wbytes = (int64_t)ir_dc_weight_bytes(sl[s].kn, w_cn, c->kh, w_kw, core->atomic_c, core->atomic_k, prec);
+        int64_t group_bytes = (int64_t)kpg * cdiv(w_cn, core->atomic_c) * core->atomic_c * c->kh * w_kw * bpe;
         int64_t wb_all = cdiv(wbytes, bank_bytes);
         int64_t wb_2 = cdiv(2 * group_bytes < wbytes ? 2 * group_bytes : wbytes, bank_bytes);
         int64_t wb_1 = cdiv(group_bytes < wbytes ? group_bytes : wbytes, bank_bytes);

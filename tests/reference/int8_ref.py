@@ -204,6 +204,36 @@ def feature_offsets(offset, C, H, W, line_stride, surface_stride, atom, bpe=1):
             + (np.arange(W, dtype=np.int64) * atom)[None, None, :])
 
 
+# Image input: NVDLA PIXEL_FORMAT code -> (bytes per pixel, byte of channel R, G, B, A). The format
+# names read as a packed little-endian word, most significant component first (A8B8G8R8: R in byte 0).
+PIXEL_FORMATS = {0: (1, (0,)),                                  # T_R8
+                 12: (4, (0, 1, 2, 3)), 16: (4, (0, 1, 2, 3)),  # T_A8B8G8R8, T_X8B8G8R8
+                 13: (4, (2, 1, 0, 3)), 17: (4, (2, 1, 0, 3)),  # T_A8R8G8B8, T_X8R8G8B8
+                 14: (4, (1, 2, 3, 0)), 18: (4, (1, 2, 3, 0)),  # T_B8G8R8A8, T_B8G8R8X8
+                 15: (4, (3, 2, 1, 0)), 19: (4, (3, 2, 1, 0))}  # T_R8G8B8A8, T_R8G8B8X8
+
+
+def pixel_offsets(offset, C, H, W, line_stride, pixel_format, what="pixel cube"):
+    """Byte offset of element (c, h, w) in a packed pixel format (image input), (C, H, W) int64."""
+    if pixel_format not in PIXEL_FORMATS:
+        raise RefError(f"{what}: pixel_format {pixel_format} not supported by the reference")
+    pb, pos = PIXEL_FORMATS[pixel_format]
+    if C > len(pos):
+        raise RefError(f"{what}: {C} channels do not fit pixel_format {pixel_format} ({len(pos)} channels)")
+    return (offset + np.array(pos[:C], dtype=np.int64)[:, None, None]
+            + (np.arange(H, dtype=np.int64) * line_stride)[None, :, None]
+            + (np.arange(W, dtype=np.int64) * pb)[None, None, :])
+
+
+def image_weight_offsets(K, C, R, S, pixel_format, atomic_c, atomic_k):
+    """Byte offset of w[k][c][r][s] in the image-input weight format: the DC format of the
+    channel-extended kernel K x (S * pixel bytes) x R x 1, channel s * pixel_bytes + byte(c)."""
+    pb, pos = PIXEL_FORMATS[pixel_format]
+    ext = dc_weight_offsets(K, S * pb, R, 1, atomic_c, atomic_k)[:, :, :, 0]  # (K, S*pb, R)
+    e = (np.arange(S, dtype=np.int64)[None, :] * pb + np.array(pos[:C], dtype=np.int64)[:, None])  # (C, S)
+    return np.transpose(ext[:, e, :], (0, 1, 3, 2))  # (K, C, S, R) -> (K, C, R, S)
+
+
 def dc_weight_offsets(K, C, R, S, atomic_c, atomic_k):
     """Byte offset of w[k][c][r][s] (INT8) in the direct-convolution format, (K, C, R, S) int64."""
     kpg = atomic_k
@@ -254,19 +284,22 @@ class Int8Executor:
             raise RefError(f"{self.source}: {what}: region {index} out of range (0..{len(self.mem) - 1})")
         return self.mem[index]
 
-    def _addresses(self, region, offset, C, H, W, ls, ss, what):
+    def _addresses(self, region, offset, C, H, W, ls, ss, what, pixel_format=None):
         buf = self._region(region, what)
-        idx = feature_offsets(offset, C, H, W, ls, ss, self.atom)
+        if pixel_format is None:
+            idx = feature_offsets(offset, C, H, W, ls, ss, self.atom)
+        else:
+            idx = pixel_offsets(offset, C, H, W, ls, pixel_format, what)
         if idx.size and (idx.min() < 0 or idx.max() >= len(buf)):
             raise RefError(f"{self.source}: {what}: surface reaches byte {idx.max()} of region {region} "
                            f"({len(buf)} B)")
         return buf, idx
 
-    def read_surface(self, s, what):
+    def read_surface(self, s, what, pixel_format=None):
         if s.precision != L.PREC_INT8:
             raise RefError(f"{self.source}: {what}: precision {s.precision} (INT8 only)")
         buf, idx = self._addresses(s.region, s.offset, s.channels, s.height, s.width, s.line_stride,
-                                   s.surface_stride, what)
+                                   s.surface_stride, what, pixel_format)
         return buf[idx].view(np.int8).astype(np.int64)
 
     def write_surface(self, s, values, what):
@@ -280,8 +313,9 @@ class Int8Executor:
         buf[idx] = values.astype(np.int8).view(np.uint8)
 
     def _tensor_cube(self, t, n):
+        pixel_format = t.pixel_format if t.data_format == L.DATA_PIXEL else None
         return self._addresses(t.region, t.offset + n * t.batch_stride, t.c, t.h, t.w, t.line_stride,
-                               t.surface_stride, f"tensor '{t.name}'")
+                               t.surface_stride, f"tensor '{t.name}'", pixel_format)
 
     def set_input(self, t, x):
         if t.precision != L.PREC_INT8:
@@ -346,14 +380,24 @@ class Int8Executor:
                            f"(INT8 dense only)")
         if c.kernel_c != c.src.channels:
             raise RefError(f"{self.source}: {what}: kernel_c {c.kernel_c} != src channels {c.src.channels}")
-        x = self.read_surface(c.src, f"{what} src")
+        image = c.data_format == L.DATA_PIXEL
+        if image and c.pixel_format not in PIXEL_FORMATS:
+            raise RefError(f"{self.source}: {what}: pixel_format {c.pixel_format} not supported by the reference")
+        x = self.read_surface(c.src, f"{what} src", c.pixel_format if image else None)
         K, C, R, S = c.kernel_k, c.kernel_c, c.kernel_h, c.kernel_w
-        raw = K * -(-C // self.lod.atomic_c) * R * S * self.lod.atomic_c
+        # image input: weights of the channel-extended K x (S * pixel bytes) x R x 1 kernel
+        wc, ws = (S * PIXEL_FORMATS[c.pixel_format][0], 1) if image else (C, S)
+        raw = K * -(-wc // self.lod.atomic_c) * R * ws * self.lod.atomic_c
         buf = self._region(c.weight_region, f"{what} weights")
         if c.weight_bytes < raw or c.weight_offset + raw > len(buf):
             raise RefError(f"{self.source}: {what}: weights {c.weight_offset}+{c.weight_bytes} B in region "
-                           f"{c.weight_region} ({len(buf)} B); the DC format of {K}x{C}x{R}x{S} needs {raw} B")
-        idx = c.weight_offset + dc_weight_offsets(K, C, R, S, self.lod.atomic_c, self.lod.atomic_k)
+                           f"{c.weight_region} ({len(buf)} B); the {'image' if image else 'DC'} format of "
+                           f"{K}x{C}x{R}x{S} needs {raw} B")
+        if image:
+            idx = c.weight_offset + image_weight_offsets(K, C, R, S, c.pixel_format, self.lod.atomic_c,
+                                                         self.lod.atomic_k)
+        else:
+            idx = c.weight_offset + dc_weight_offsets(K, C, R, S, self.lod.atomic_c, self.lod.atomic_k)
         w = buf[idx].view(np.int8)
         return conv_int8(x, w, (c.stride_x, c.stride_y), (c.dilation_x, c.dilation_y),
                          (c.pad_left, c.pad_right, c.pad_top, c.pad_bottom), c.pad_value, (c.out_h, c.out_w),

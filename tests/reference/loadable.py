@@ -9,7 +9,7 @@ import zlib
 
 MAGIC = 0x4C414C44
 VERSION_MAJOR = 1
-VERSION_MINOR = 0
+VERSION_MINOR = 1
 HEADER_BYTES = 64
 SECTION_ENTRY_BYTES = 24
 LNAME_MAX = 128
@@ -25,6 +25,7 @@ ROLE_INPUT, ROLE_OUTPUT, ROLE_INTERNAL = 0, 1, 2
 OP_CONV, OP_SDP, OP_PDP, OP_CDP = 0, 1, 2, 3
 OP_KIND_NAMES = {OP_CONV: "conv", OP_SDP: "sdp", OP_PDP: "pdp", OP_CDP: "cdp"}
 WEIGHT_DENSE, WEIGHT_SPARSE_2_4 = 0, 1
+DATA_FEATURE, DATA_PIXEL = 0, 1
 ALU_MAX, ALU_MIN, ALU_SUM = 0, 1, 2
 OPERAND_PER_LAYER, OPERAND_PER_KERNEL = 0, 1
 POOL_AVG, POOL_MAX, POOL_MIN = 0, 1, 2
@@ -42,7 +43,8 @@ STRUCTS = {
                       "cbuf_entries_per_bank:u32 cbuf_entry_bytes:u32 network:char128 precision:u32 batch:u32"),
     "region": _fields("kind:u32 domain:u32 size:u64 alignment:u32 blob_offset:u64 blob_size:u64"),
     "tensor": _fields("name:char128 role:u32 n:u32 c:u32 h:u32 w:u32 precision:u32 region:u32 offset:u64 "
-                      "line_stride:u32 surface_stride:u32 batch_stride:u64 scale:f32"),
+                      "line_stride:u32 surface_stride:u32 batch_stride:u64 scale:f32 data_format:u32 "
+                      "pixel_format:u32"),
     "layer": _fields("name:char128 type:char32 macs:u64"),
     "surface": _fields("region:i32 offset:u64 width:u32 height:u32 channels:u32 line_stride:u32 "
                        "surface_stride:u32 precision:u32"),
@@ -52,7 +54,7 @@ STRUCTS = {
                     "pad_right:u32 pad_top:u32 pad_bottom:u32 pad_value:i32 out_w:u32 out_h:u32 precision:u32 "
                     "data_banks:u32 weight_banks:u32 entry_per_slice:u32 fetch_grain:u32 data_reuse:u32 "
                     "weight_reuse:u32 skip_data_release:u32 skip_weight_release:u32 release_slices:u32 "
-                    "clip_truncate:u32"),
+                    "clip_truncate:u32 data_format:u32 pixel_format:u32"),
     "sdp_stage": _fields("enable:u32 alu_enable:u32 alu_op:u32 alu_src:u32 alu_operand:i32 alu_shift:u32 "
                          "mul_enable:u32 mul_src:u32 mul_operand:i32 mul_shift:u32 relu:u32 operand_region:i32 "
                          "operand_offset:u64"),
