@@ -31,6 +31,7 @@ dla_config base_config(const char *name)
     c.cacc_delivery_stripes = 4;
     c.dma_max_outstanding = 64;
     c.features.int8 = true;
+    c.features.image_input = true;
     c.features.max_batch = 1;
     return cfg;
 }
@@ -117,9 +118,28 @@ size_t IrqRecorder::count(unsigned bit) const
         std::count_if(log_.begin(), log_.end(), [bit](const auto &e) { return e.first == bit; }));
 }
 
+uint32_t pixel_bytes(const ConvSpec &c)
+{
+    if (c.pixel_format == 0)
+        return 1;
+    if (c.pixel_format == 12 || c.pixel_format == 15)
+        return 4;
+    if (c.pixel_format == 6) // T_A16B16G16R16, which the model refuses: lets a test program it
+        return 8;
+    throw std::invalid_argument("harness: pixel format " + std::to_string(c.pixel_format) + " not known");
+}
+
+uint32_t pixel_channel_byte(const ConvSpec &c, uint32_t ch)
+{
+    return c.pixel_format == 15 ? 3 - ch : ch; // R8G8B8A8: packed word R G B A -> bytes A B G R
+}
+
 uint64_t line_stride(const dla_config &cfg, const ConvSpec &c)
 {
-    return static_cast<uint64_t>(c.in_w) * cfg.core.memory_atomic_bytes;
+    const uint64_t atom = cfg.core.memory_atomic_bytes;
+    if (c.image)
+        return ceil_div(static_cast<uint64_t>(c.pixel_x_offset + c.in_w) * pixel_bytes(c), atom) * atom;
+    return static_cast<uint64_t>(c.in_w) * atom;
 }
 
 uint64_t surf_stride(const dla_config &cfg, const ConvSpec &c)
@@ -129,11 +149,17 @@ uint64_t surf_stride(const dla_config &cfg, const ConvSpec &c)
 
 uint64_t input_bytes(const dla_config &cfg, const ConvSpec &c)
 {
+    if (c.image)
+        return line_stride(cfg, c) * c.in_h;
     return surf_stride(cfg, c) * ceil_div(static_cast<uint64_t>(c.in_c) * c.bpe(), cfg.core.memory_atomic_bytes);
 }
 
 uint64_t dense_weight_bytes(const dla_config &cfg, const ConvSpec &c)
 {
+    if (c.image) { // the channel-extended 1 x R x (S * pixel bytes) kernel in DC layout
+        uint64_t ext = static_cast<uint64_t>(c.s) * pixel_bytes(c);
+        return ceil_div(c.k * ceil_div(ext, cfg.core.atomic_c) * cfg.core.atomic_c * c.r, 128) * 128;
+    }
     uint64_t raw =
         static_cast<uint64_t>(c.k) * ceil_div(c.in_c, cfg.core.atomic_c) * cfg.core.atomic_c * c.r * c.s * c.bpe();
     return ceil_div(raw, 128) * 128;
@@ -141,12 +167,25 @@ uint64_t dense_weight_bytes(const dla_config &cfg, const ConvSpec &c)
 
 uint32_t entry_per_slice(const dla_config &cfg, const ConvSpec &c)
 {
+    if (c.image)
+        return static_cast<uint32_t>(
+            ceil_div(static_cast<uint64_t>(c.in_w) * pixel_bytes(c), cfg.core.cbuf_entry_bytes));
     uint64_t surfaces = ceil_div(static_cast<uint64_t>(c.in_c) * c.bpe(), cfg.core.memory_atomic_bytes);
     return static_cast<uint32_t>(ceil_div(surfaces * c.in_w * cfg.core.memory_atomic_bytes, cfg.core.cbuf_entry_bytes));
 }
 
 void write_input(const dla_config &cfg, const ConvSpec &c, const std::vector<int8_t> &chw, std::vector<uint8_t> &dram)
 {
+    if (c.image) {
+        const uint64_t pb = pixel_bytes(c);
+        for (uint32_t ch = 0; ch < c.in_c; ++ch)
+            for (uint32_t h = 0; h < c.in_h; ++h)
+                for (uint32_t w = 0; w < c.in_w; ++w)
+                    dram.at(c.in_addr + h * line_stride(cfg, c) + (c.pixel_x_offset + w) * pb +
+                            pixel_channel_byte(c, ch)) =
+                        static_cast<uint8_t>(chw[(static_cast<size_t>(ch) * c.in_h + h) * c.in_w + w]);
+        return;
+    }
     const uint64_t atom = cfg.core.memory_atomic_bytes, cps = atom; // INT8: one byte per channel
     for (uint32_t ch = 0; ch < c.in_c; ++ch)
         for (uint32_t h = 0; h < c.in_h; ++h)
@@ -160,8 +199,28 @@ void write_weights(const dla_config &cfg, const ConvSpec &c, const std::vector<i
 {
     // docs/datapath.md DC order, outermost first: kernel group, channel block, r, s, kernel, AtomC channels.
     const uint32_t ac = static_cast<uint32_t>(cfg.core.atomic_c), kpg = static_cast<uint32_t>(cfg.core.atomic_k);
-    const uint32_t blocks = static_cast<uint32_t>(ceil_div(c.in_c, ac));
     uint64_t a = c.weight_addr;
+    if (c.image) {
+        // Image input: kernel group, channel block, r, kernel, AtomC extended channels, where
+        // extended channel s * pixel_bytes + byte(ch) holds w[k][ch][r][s] (zero elsewhere).
+        const uint32_t pb = pixel_bytes(c), ext = c.s * pb;
+        const uint32_t eblocks = static_cast<uint32_t>(ceil_div(ext, ac));
+        for (uint32_t g0 = 0; g0 < c.k; g0 += kpg)
+            for (uint32_t cb = 0; cb < eblocks; ++cb)
+                for (uint32_t r = 0; r < c.r; ++r)
+                    for (uint32_t k = g0; k < std::min(c.k, g0 + kpg); ++k)
+                        for (uint32_t i = 0; i < ac; ++i, ++a) {
+                            const uint32_t e = cb * ac + i, s = e / pb;
+                            uint8_t v = 0;
+                            for (uint32_t ch = 0; ch < c.in_c && e < ext; ++ch)
+                                if (pixel_channel_byte(c, ch) == e % pb)
+                                    v = static_cast<uint8_t>(
+                                        kcrs[((static_cast<size_t>(k) * c.in_c + ch) * c.r + r) * c.s + s]);
+                            dram.at(a) = v;
+                        }
+        return;
+    }
+    const uint32_t blocks = static_cast<uint32_t>(ceil_div(c.in_c, ac));
     for (uint32_t g0 = 0; g0 < c.k; g0 += kpg)
         for (uint32_t cb = 0; cb < blocks; ++cb)
             for (uint32_t r = 0; r < c.r; ++r)
@@ -245,7 +304,10 @@ void program_conv(const std::vector<CsbTarget *> &targets, const dla_config &cfg
                           (c.weight_reuse ? 1u << 20 : 0u) | (c.skip_data_rls ? 1u << 24 : 0u) |
                           (c.skip_weight_rls ? 1u << 28 : 0u);
     wr(NVDLA_CDMA_D_MISC_CFG, misc);
-    wr(NVDLA_CDMA_D_DATAIN_FORMAT, 0);
+    // D_DATAIN_FORMAT: DATAIN_FORMAT [0] (1 pixel), PIXEL_FORMAT [13:8], PIXEL_SIGN_OVERRIDE [20].
+    wr(NVDLA_CDMA_D_DATAIN_FORMAT, c.image ? 1u | (c.pixel_format << 8) | (c.sign_override << 20) : 0u);
+    if (c.image)
+        wr(NVDLA_CDMA_D_PIXEL_OFFSET, c.pixel_x_offset);
     wr(NVDLA_CDMA_D_DATAIN_SIZE_0, size0);
     wr(NVDLA_CDMA_D_DATAIN_SIZE_1, c.in_c - 1);
     wr(NVDLA_CDMA_D_DATAIN_SIZE_EXT_0, size0);
@@ -260,7 +322,9 @@ void program_conv(const std::vector<CsbTarget *> &targets, const dla_config &cfg
     wr(NVDLA_CDMA_D_WEIGHT_FORMAT, 0);
     // BYTE_PER_KERNEL - 1, with the kernel's channels padded to AtomC as the DC layout stores them.
     const uint32_t ac = static_cast<uint32_t>(cfg.core.atomic_c);
-    wr(NVDLA_CDMA_D_WEIGHT_SIZE_0, (c.in_c + ac - 1) / ac * ac * c.r * c.s * c.bpe() - 1);
+    // Image input: the channel-extended kernel R x (S * pixel bytes), also padded to AtomC.
+    const uint32_t kc = c.image ? c.s * pixel_bytes(c) : c.in_c, ks = c.image ? 1 : c.s;
+    wr(NVDLA_CDMA_D_WEIGHT_SIZE_0, (kc + ac - 1) / ac * ac * c.r * ks * c.bpe() - 1);
     wr(NVDLA_CDMA_D_WEIGHT_SIZE_1, c.k - 1);
     wr(NVDLA_CDMA_D_WEIGHT_RAM_TYPE, 1);
     wr(NVDLA_CDMA_D_WEIGHT_ADDR_HIGH, static_cast<uint32_t>(c.weight_addr >> 32));
@@ -273,14 +337,14 @@ void program_conv(const std::vector<CsbTarget *> &targets, const dla_config &cfg
     wr(NVDLA_CDMA_BASE + DLASIM_EXT_SPARSE_CFG, c.sparse ? 1u : 0u);
 
     wr(NVDLA_CSC_D_MISC_CFG, misc);
-    wr(NVDLA_CSC_D_DATAIN_FORMAT, 0);
+    wr(NVDLA_CSC_D_DATAIN_FORMAT, c.image ? 1u : 0u);
     wr(NVDLA_CSC_D_DATAIN_SIZE_EXT_0, size0);
     wr(NVDLA_CSC_D_DATAIN_SIZE_EXT_1, c.in_c - 1);
     wr(NVDLA_CSC_D_BATCH_NUMBER, 0);
     wr(NVDLA_CSC_D_ENTRY_PER_SLICE, eps - 1);
     wr(NVDLA_CSC_D_WEIGHT_FORMAT, 0);
-    wr(NVDLA_CSC_D_WEIGHT_SIZE_EXT_0, (c.s - 1) | ((c.r - 1) << 16));
-    wr(NVDLA_CSC_D_WEIGHT_SIZE_EXT_1, (c.in_c - 1) | ((c.k - 1) << 16));
+    wr(NVDLA_CSC_D_WEIGHT_SIZE_EXT_0, (ks - 1) | ((c.r - 1) << 16));
+    wr(NVDLA_CSC_D_WEIGHT_SIZE_EXT_1, (kc - 1) | ((c.k - 1) << 16));
     wr(NVDLA_CSC_D_WEIGHT_BYTES, static_cast<uint32_t>(wbytes));
     wr(NVDLA_CSC_D_DATAOUT_SIZE_0, out0);
     wr(NVDLA_CSC_D_DATAOUT_SIZE_1, c.k - 1);

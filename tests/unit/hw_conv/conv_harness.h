@@ -73,12 +73,20 @@ struct ConvSpec {
     uint64_t weight_bytes = 0; // 0: dense DC size padded to 128 B
     uint64_t in_addr = 0, weight_addr = 0;
     bool data_reuse = false, weight_reuse = false, skip_data_rls = false, skip_weight_rls = false;
+    // Image input (docs/datapath.md "Image input"): packed pixels of PIXEL_FORMAT pixel_format
+    // (harness knows 0 T_R8, 12 T_A8B8G8R8 = bytes R G B A, 15 T_R8G8B8A8 = bytes A B G R), the
+    // first pixel of a line pixel_x_offset pixels after the (atom-aligned) line start.
+    bool image = false;
+    uint32_t pixel_format = 12, pixel_x_offset = 0;
+    uint32_t sign_override = 1; // D_DATAIN_FORMAT.PIXEL_SIGN_OVERRIDE written for image layers
     uint32_t out_w() const { return (in_w + pad_l + pad_r - ((s - 1) * dil_x + 1)) / stride_x + 1; }
     uint32_t out_h() const { return (in_h + pad_t + pad_b - ((r - 1) * dil_y + 1)) / stride_y + 1; }
     uint32_t bpe() const { return fp16 ? 2 : 1; }
 };
 
 // Layout helpers (docs/datapath.md), computed from the spec and config.
+uint32_t pixel_bytes(const ConvSpec &c);                     // image input: bytes per pixel
+uint32_t pixel_channel_byte(const ConvSpec &c, uint32_t ch); // image input: byte of channel ch in a pixel
 uint64_t line_stride(const dla_config &cfg, const ConvSpec &c);
 uint64_t surf_stride(const dla_config &cfg, const ConvSpec &c);
 uint64_t input_bytes(const dla_config &cfg, const ConvSpec &c);
