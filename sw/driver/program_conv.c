@@ -1,7 +1,8 @@
 /* Register program of a convolution (direct, or image input for a pixel-format network input): CDMA,
  * CSC, CMAC_A, CMAC_B, CACC (docs/register-map.md).
  * Field encodings follow the NVDLA register descriptions (most sizes are value - 1). Every op writes
- * the same register set, so nothing stale survives from the previous op of a register group. */
+ * the same register set, so nothing stale survives from the previous op of a register group; image
+ * layers add the pixel registers, which the hardware reads only in image mode. */
 #include <stdio.h>
 
 #include "dla/dlasim_ext_regs.h"
