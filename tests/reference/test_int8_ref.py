@@ -214,6 +214,37 @@ class PrimitiveTest(unittest.TestCase):
             self.assertEqual(off[c, h, w], 100 + (c // 32) * 704 + h * 224 + w * 32 + c % 32)
 
 
+class ImageInputLayoutTest(unittest.TestCase):
+    """Pixel cubes and image-mode (channel-extended) weights, offsets derived by hand from
+    docs/datapath.md "Image input"."""
+
+    def test_pixel_offsets_follow_the_format_byte_order(self):
+        # T_A8B8G8R8 (12): channel c in byte c; T_R8G8B8A8 (15): bytes A B G R, so R (c = 0) in byte 3.
+        # Element (c, h, w) at c' + 32 h + 4 w with line stride 32 and 4-byte pixels.
+        abgr = R.pixel_offsets(0, 3, 2, 2, 32, 12)
+        rgba = R.pixel_offsets(100, 3, 2, 2, 32, 15)
+        self.assertEqual(abgr[2, 1, 1], 2 + 32 + 4)
+        self.assertEqual(rgba[0, 0, 1], 100 + 3 + 4)
+        self.assertEqual(rgba[2, 1, 0], 100 + 1 + 32)
+        self.assertEqual(R.pixel_offsets(0, 1, 1, 3, 32, 0).tolist(), [[[0, 1, 2]]])  # T_R8: 1-byte pixels
+        with self.assertRaises(R.RefError):
+            R.pixel_offsets(0, 3, 1, 1, 32, 6)  # T_A16B16G16R16 is not supported
+
+    def test_image_weights_are_the_dc_layout_of_the_extended_kernel(self):
+        # K=2, C=3, R=2, S=2, 4-byte pixels, AtomC 8, AtomK 8: extended channels S*4 = 8 = one block;
+        # DC order r -> k -> 8 extended channels, extended channel s*4 + byte(c):
+        # w[k][c][r][s] at (r*2 + k)*8 + s*4 + byte(c).
+        off = R.image_weight_offsets(2, 3, 2, 2, 12, 8, 8)
+        self.assertEqual(off.shape, (2, 3, 2, 2))
+        self.assertEqual(off[1, 0, 1, 1], (1 * 2 + 1) * 8 + 4 + 0)
+        self.assertEqual(off[0, 2, 0, 1], 0 * 8 + 4 + 2)
+        off15 = R.image_weight_offsets(2, 3, 2, 2, 15, 8, 8)
+        self.assertEqual(off15[1, 0, 1, 1], (1 * 2 + 1) * 8 + 4 + 3)
+        # S=3 -> 12 extended channels = 2 blocks of 8: block 1 holds s = 2 (channels 8..11) after
+        # block 0's R*K*8 = 32 bytes: w[0][1][0][2] at 32 + 0 + 1.
+        self.assertEqual(R.image_weight_offsets(2, 3, 2, 3, 12, 8, 8)[0, 1, 0, 2], 32 + 1)
+
+
 class LoadableReaderTest(unittest.TestCase):
     def test_record_sizes_match_the_header_field_lists(self):
         # Hand sums of loadable.h fields (u32/i32/f32 4, u64 8, char[N] N, no padding):
