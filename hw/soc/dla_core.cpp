@@ -46,6 +46,7 @@ DlaCore::DlaCore(sc_core::sc_module_name name, const dla_config &cfg, const dla_
     if (!(mode.dla_clock_mhz > 0))
         throw std::invalid_argument("power mode " + std::string(mode.name) + ": dla_clock_mhz must be positive");
     csb_.map(glb_);
+    csb_.map(mcif_.csb_target());
 #ifdef DLASIM_HAVE_CONV
     for (CsbTarget *t : conv_->csb_targets())
         csb_.map(*t);

@@ -81,7 +81,7 @@ const cfg_field cfg_top_fields[] = {
     TOP("memory.dram.latency_ns", CFG_DBL, CFG_NONNEG, CFG_REQUIRED, cfg.memory.dram_latency_ns),
     TOP("memory.dram.burst_bytes", CFG_INT, CFG_POW2, CFG_REQUIRED, cfg.memory.dram_burst_bytes),
     TOP("memory.dram.efficiency", CFG_DBL, CFG_FRAC, CFG_REQUIRED, cfg.memory.dram_efficiency),
-    TOP("memory.dram.dla_share", CFG_DBL, CFG_FRAC, CFG_REQUIRED, cfg.memory.dla_dram_share),
+    TOP("memory.dram.background_share", CFG_DBL, CFG_FRAC0, CFG_OPTIONAL, cfg.memory.dram_background_share),
     TOP("memory.sram.size_bytes", CFG_I64, CFG_NONNEG, CFG_OPTIONAL, cfg.memory.sram_size_bytes),
     TOP("memory.sram.bandwidth_gbps", CFG_DBL, CFG_POS, CFG_IF_SRAM, cfg.memory.sram_bandwidth_gbps),
     TOP("memory.sram.latency_cycles", CFG_INT, CFG_NONNEG, CFG_IF_SRAM, cfg.memory.sram_latency_cycles),
@@ -211,6 +211,7 @@ static const char *expected_text(const cfg_field *f, char *buf, size_t size)
         case CFG_POS: return "a number > 0";
         case CFG_NONNEG: return "a number >= 0";
         case CFG_FRAC: return "a number in (0, 1]";
+        case CFG_FRAC0: return "a number in [0, 1)";
         default: return "a number";
         }
     case CFG_BOOL: return "true or false";
@@ -251,6 +252,7 @@ static bool rule_ok_dbl(cfg_rule r, double x)
     case CFG_POS: return x > 0;
     case CFG_NONNEG: return x >= 0;
     case CFG_FRAC: return x > 0 && x <= 1;
+    case CFG_FRAC0: return x >= 0 && x < 1;
     default: return true;
     }
 }

@@ -102,7 +102,7 @@ typedef struct dla_memory_params {
     double dram_latency_ns;  /* request accepted -> first data */
     int dram_burst_bytes;    /* access granule */
     double dram_efficiency;  /* sustained fraction of peak bandwidth */
-    double dla_dram_share;   /* fraction of SoC bandwidth one DLA core's port can draw */
+    double dram_background_share; /* fraction of sustained DRAM bandwidth taken by GPU/CPU traffic, [0, 1) */
     int64_t sram_size_bytes; /* on-chip SRAM per core (0 = none) */
     double sram_bandwidth_gbps;
     int sram_latency_cycles;
