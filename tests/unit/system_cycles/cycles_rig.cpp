@@ -16,14 +16,17 @@ uint64_t ceil_div(uint64_t a, uint64_t b)
 }
 } // namespace
 
-CyclesRig::CyclesRig(const char *config, const char *mode)
+CyclesRig::CyclesRig(const char *config, const char *mode, const std::vector<std::string> &overrides)
 {
     dla_error err{};
     if (!loadable_) {
         fail("out of memory creating the loadable");
         return;
     }
-    if (dla_config_load(config, nullptr, 0, &cfg_, &err) != DLA_OK) {
+    std::vector<const char *> sets;
+    for (const std::string &o : overrides)
+        sets.push_back(o.c_str());
+    if (dla_config_load(config, sets.data(), static_cast<int>(sets.size()), &cfg_, &err) != DLA_OK) {
         fail(err.msg);
         return;
     }

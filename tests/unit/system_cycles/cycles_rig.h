@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "dla/config.h"
 #include "dla/driver.h"
@@ -34,8 +35,9 @@ struct PoolLayerSpec {
 
 class CyclesRig {
   public:
-    // Loads the preset (DLASIM_CONFIG_DIR) and picks the power mode (nullptr: the first one).
-    CyclesRig(const char *config, const char *mode);
+    // Loads the preset (DLASIM_CONFIG_DIR) with optional --set style overrides ("key.path=value") and
+    // picks the power mode (nullptr: the first one).
+    CyclesRig(const char *config, const char *mode, const std::vector<std::string> &overrides = {});
     ~CyclesRig();
     CyclesRig(const CyclesRig &) = delete;
     CyclesRig &operator=(const CyclesRig &) = delete;
