@@ -205,6 +205,18 @@ void CyclesRig::add_pool_layer(const PoolLayerSpec &s)
 
 const dla_layer_record *CyclesRig::run()
 {
+    size_t n = 0;
+    const dla_layer_record *records = run_layers(&n);
+    if (records && n != 1) {
+        fail("expected 1 layer record, got " + std::to_string(n));
+        return nullptr;
+    }
+    return records;
+}
+
+const dla_layer_record *CyclesRig::run_layers(size_t *n)
+{
+    *n = 0;
     if (!error_.empty())
         return nullptr;
     dla_error err{};
@@ -224,13 +236,7 @@ const dla_layer_record *CyclesRig::run()
         fail(std::string("dla_driver_run: ") + err.msg + " / " + dla_driver_errmsg(driver_));
         return nullptr;
     }
-    size_t n = 0;
-    const dla_layer_record *records = dla_driver_layers(driver_, &n);
-    if (n != 1) {
-        fail("expected 1 layer record, got " + std::to_string(n));
-        return nullptr;
-    }
-    return records;
+    return dla_driver_layers(driver_, n);
 }
 
 } // namespace cycles

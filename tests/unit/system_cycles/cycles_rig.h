@@ -53,6 +53,8 @@ class CyclesRig {
     // Builds the platform and the driver, runs the loadable on core 0 and returns its only layer
     // record (nullptr with error() set on failure).
     const dla_layer_record *run();
+    // The same for any number of layers: every layer record in loadable order (*n of them).
+    const dla_layer_record *run_layers(size_t *n);
 
   private:
     uint32_t add_region(uint32_t kind, uint64_t size);
