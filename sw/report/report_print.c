@@ -94,6 +94,9 @@ void dla_report_print(const dla_run_result *r, FILE *out)
     fprintf(out, "  %-18s %.1f images/s\n", "throughput", s->images_per_s);
     fprintf(out, "  %-18s %.3f TOPS (2 ops per MAC, %llu MACs)\n", "achieved", s->tops, (unsigned long long)s->macs);
     fprintf(out, "  %-18s %.1f %%\n", "MAC utilization", s->mac_utilization * 100.0);
+    if (s->dram_peak_gbps > 0)
+        fprintf(out, "  %-18s %.1f GB/s peak, %.2f GB/s for the DLAs (config values of the power mode)\n",
+                "DRAM bandwidth", s->dram_peak_gbps, s->dram_dla_gbps);
     fprintf(out, "  %-18s %.3f MB read, %.3f MB written (1 MB = 1e6 bytes)\n", "DRAM traffic",
             (double)s->dram_read_bytes / 1e6, (double)s->dram_write_bytes / 1e6);
     fprintf(out, "  %-18s %.4f mJ (dynamic %.4f mJ, static %.4f mJ)\n", "energy", s->energy_mj, s->dynamic_energy_mj,

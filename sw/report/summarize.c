@@ -169,6 +169,9 @@ dla_status dla_result_summarize(dla_run_result *r, const dla_config *cfg, const 
     s.avg_power_w = s.energy_mj / s.latency_ms; /* mJ / ms = W */
     s.images_per_joule = s.energy_mj > 0 ? images / (s.energy_mj * 1e-3) : 0.0;
     s.tops_per_w = s.avg_power_w > 0 ? s.tops / s.avg_power_w : 0.0;
+    s.dram_peak_gbps = mode->dram_bandwidth_gbps;
+    s.dram_dla_gbps =
+        mode->dram_bandwidth_gbps * cfg->memory.dram_efficiency * (1.0 - cfg->memory.dram_background_share);
     r->summary = s;
     attribute_layers(r, mac_pj * 1e-9, dram_pj * 1e-9, s.energy_mj, mode->dla_clock_mhz);
     return DLA_OK;

@@ -64,6 +64,8 @@ typedef struct dla_run_summary {
     double avg_power_w;
     double images_per_joule; /* perf/W in images/s per W */
     double tops_per_w;       /* achieved TOPS / average power */
+    double dram_peak_gbps;   /* the power mode's DRAM bandwidth (config value) */
+    double dram_dla_gbps;    /* what the DLAs can use: peak x efficiency x (1 - background_share) */
 } dla_run_summary;
 
 typedef struct dla_run_meta {
