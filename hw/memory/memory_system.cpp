@@ -62,9 +62,11 @@ DramParams DramParams::from_config(const dla_config &cfg, const dla_power_mode &
     if (!(background >= 0 && background < 1))
         throw std::invalid_argument("memory.dram.background_share must be in [0, 1), got " +
                                     std::to_string(background));
+    // A mode may set its own latency and efficiency (0: the memory.dram values).
+    const double efficiency = mode.dram_efficiency > 0 ? mode.dram_efficiency : cfg.memory.dram_efficiency;
     // GB/s == bytes/ns; the background share is the GPU/CPU traffic the DLAs never get.
-    p.bytes_per_ns = mode.dram_bandwidth_gbps * cfg.memory.dram_efficiency * (1.0 - background);
-    p.latency_ns = cfg.memory.dram_latency_ns;
+    p.bytes_per_ns = mode.dram_bandwidth_gbps * efficiency * (1.0 - background);
+    p.latency_ns = mode.dram_latency_ns > 0 ? mode.dram_latency_ns : cfg.memory.dram_latency_ns;
     p.burst_bytes = static_cast<uint32_t>(std::max(1, cfg.memory.dram_burst_bytes));
     if (!(p.bytes_per_ns > 0))
         throw std::invalid_argument("DRAM bandwidth x efficiency must be positive");

@@ -100,6 +100,8 @@ const cfg_field cfg_mode_fields[] = {
     MODE("emc_clock_mhz", CFG_DBL, CFG_POS, CFG_OPTIONAL, emc_clock_mhz),
     MODE("dram_bandwidth_gbps", CFG_DBL, CFG_POS, CFG_OPTIONAL, dram_bandwidth_gbps),
     MODE("gpu_clock_mhz", CFG_DBL, CFG_POS, CFG_OPTIONAL, gpu_clock_mhz),
+    MODE("dram_latency_ns", CFG_DBL, CFG_NONNEG, CFG_OPTIONAL, dram_latency_ns),
+    MODE("dram_efficiency", CFG_DBL, CFG_FRAC, CFG_OPTIONAL, dram_efficiency),
     ENERGY(mac_int8_pj),
     ENERGY(mac_fp16_pj),
     ENERGY(cbuf_read_byte_pj),
@@ -487,6 +489,10 @@ static dla_status finish_mode(cfg_build *b, const cfg_seen *seen, int i, const c
     }
     if (!MODE_SEEN("gpu_clock_mhz"))
         m->gpu_clock_mhz = b->cfg.gpu.reference_clock_mhz;
+    if (!MODE_SEEN("dram_latency_ns"))
+        m->dram_latency_ns = b->cfg.memory.dram_latency_ns;
+    if (!MODE_SEEN("dram_efficiency"))
+        m->dram_efficiency = b->cfg.memory.dram_efficiency;
 #undef MODE_SEEN
     return DLA_OK;
 }

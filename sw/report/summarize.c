@@ -170,8 +170,8 @@ dla_status dla_result_summarize(dla_run_result *r, const dla_config *cfg, const 
     s.images_per_joule = s.energy_mj > 0 ? images / (s.energy_mj * 1e-3) : 0.0;
     s.tops_per_w = s.avg_power_w > 0 ? s.tops / s.avg_power_w : 0.0;
     s.dram_peak_gbps = mode->dram_bandwidth_gbps;
-    s.dram_dla_gbps =
-        mode->dram_bandwidth_gbps * cfg->memory.dram_efficiency * (1.0 - cfg->memory.dram_background_share);
+    const double efficiency = mode->dram_efficiency > 0 ? mode->dram_efficiency : cfg->memory.dram_efficiency;
+    s.dram_dla_gbps = mode->dram_bandwidth_gbps * efficiency * (1.0 - cfg->memory.dram_background_share);
     r->summary = s;
     attribute_layers(r, mac_pj * 1e-9, dram_pj * 1e-9, s.energy_mj, mode->dla_clock_mhz);
     return DLA_OK;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/dma_engine.h"
+#include "dla/config.h"
 #include "dla/nvdla_regs.h"
 #include "memory/memory_system.h"
 
@@ -374,6 +375,31 @@ TEST(MemoryTest, TwoCoresOnOneDramEachRunSlowerThanOneAlone)
     EXPECT_EQ(h.done[1], 660u);
     EXPECT_EQ(h.stats.sum_suffix("dram.read_bytes"), 2u * 25600u);
     EXPECT_EQ(h.stats.sum_suffix("dla1.mcif.pdp_r.dram_bytes"), 25600u);
+}
+
+TEST(MemoryTest, PowerModesSetDramBandwidthLatencyAndEfficiencyFromTheConfig)
+{
+    // configs/orin-agx-64gb.json: MAXN 204.8 GB/s, 15W 136.5 GB/s, efficiency 0.8, latency 250 ns in
+    // memory.dram (the modes inherit them); a mode may set its own: 15W given 300 ns and 0.7 here.
+    // The DLAs get peak x efficiency x (1 - background): MAXN 163.84 GB/s; 15W 136.5 x 0.7 = 95.55;
+    // with background_share 0.5 MAXN leaves 81.92.
+    dla_config *cfg = nullptr;
+    dla_error err{};
+    const char *sets[] = {"power_modes.15W.dram_latency_ns=300", "power_modes.15W.dram_efficiency=0.7",
+                          "memory.dram.background_share=0.5"};
+    ASSERT_EQ(dla_config_load("orin-agx-64gb", sets, 2, &cfg, &err), DLA_OK) << err.msg;
+    const AddressWindow w{kDram, 1ull << 32};
+    DramParams maxn = DramParams::from_config(*cfg, *dla_config_power_mode(cfg, "MAXN"), w);
+    DramParams w15 = DramParams::from_config(*cfg, *dla_config_power_mode(cfg, "15W"), w);
+    EXPECT_DOUBLE_EQ(maxn.bytes_per_ns, 204.8 * 0.8);
+    EXPECT_DOUBLE_EQ(maxn.latency_ns, 250.0);
+    EXPECT_DOUBLE_EQ(w15.bytes_per_ns, 136.5 * 0.7);
+    EXPECT_DOUBLE_EQ(w15.latency_ns, 300.0);
+    dla_config_destroy(cfg);
+    ASSERT_EQ(dla_config_load("orin-agx-64gb", sets, 3, &cfg, &err), DLA_OK) << err.msg;
+    maxn = DramParams::from_config(*cfg, *dla_config_power_mode(cfg, "MAXN"), w);
+    EXPECT_DOUBLE_EQ(maxn.bytes_per_ns, 204.8 * 0.8 * 0.5);
+    dla_config_destroy(cfg);
 }
 
 TEST(MemoryTest, LatencyAddsOncePerRequest)
