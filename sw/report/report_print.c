@@ -102,5 +102,9 @@ void dla_report_print(const dla_run_result *r, FILE *out)
     fprintf(out, "  %-18s %.4f mJ (dynamic %.4f mJ, static %.4f mJ)\n", "energy", s->energy_mj, s->dynamic_energy_mj,
             s->static_energy_mj);
     fprintf(out, "  %-18s %.3f W\n", "average power", s->avg_power_w);
-    fprintf(out, "  %-18s %.1f images/s/W, %.3f TOPS/W\n", "efficiency", s->images_per_joule, s->tops_per_w);
+    /* A summary read back from a trace has no TOPS/W (not stored): print what is known. */
+    if (s->tops_per_w > 0)
+        fprintf(out, "  %-18s %.1f images/s/W, %.3f TOPS/W\n", "efficiency", s->images_per_joule, s->tops_per_w);
+    else
+        fprintf(out, "  %-18s %.1f images/s/W\n", "efficiency", s->images_per_joule);
 }
