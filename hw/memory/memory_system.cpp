@@ -6,14 +6,41 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 #include <stdexcept>
+#include <string>
+
+#include "dla/nvdla_regs.h"
 
 namespace dlasim::hw {
 
 namespace {
 
-constexpr const char *kClientNames[kNumMcifClients] = {"cdma_dat", "cdma_wt", "sdp_m", "sdp_b", "sdp_n",
-                                                       "sdp_e",    "sdp_w",   "pdp_r", "pdp_w"};
+constexpr const char *kClientNames[kNumMcifClients] = {"cdma_dat", "cdma_wt", "sdp_m", "sdp_b",   "sdp_n",  "sdp_e",
+                                                       "sdp_w",    "pdp_r",   "pdp_w", "bdma_rd", "bdma_wr"};
+
+// Where each client's weight sits in NVDLA's MCIF registers (register, field shift; 8-bit fields).
+struct WeightField {
+    uint32_t reg, shift;
+};
+constexpr WeightField kWeightFields[kNumMcifClients] = {
+    {NVDLA_MCIF_CFG_RD_WEIGHT_1, NVDLA_MCIF_CFG_RD_WEIGHT_1_RD_WEIGHT_CDMA_DAT_SHIFT},
+    {NVDLA_MCIF_CFG_RD_WEIGHT_2, NVDLA_MCIF_CFG_RD_WEIGHT_2_RD_WEIGHT_CDMA_WT_SHIFT},
+    {NVDLA_MCIF_CFG_RD_WEIGHT_0, NVDLA_MCIF_CFG_RD_WEIGHT_0_RD_WEIGHT_SDP_SHIFT},
+    {NVDLA_MCIF_CFG_RD_WEIGHT_1, NVDLA_MCIF_CFG_RD_WEIGHT_1_RD_WEIGHT_SDP_B_SHIFT},
+    {NVDLA_MCIF_CFG_RD_WEIGHT_1, NVDLA_MCIF_CFG_RD_WEIGHT_1_RD_WEIGHT_SDP_N_SHIFT},
+    {NVDLA_MCIF_CFG_RD_WEIGHT_1, NVDLA_MCIF_CFG_RD_WEIGHT_1_RD_WEIGHT_SDP_E_SHIFT},
+    {NVDLA_MCIF_CFG_WR_WEIGHT_0, NVDLA_MCIF_CFG_WR_WEIGHT_0_WR_WEIGHT_SDP_SHIFT},
+    {NVDLA_MCIF_CFG_RD_WEIGHT_0, NVDLA_MCIF_CFG_RD_WEIGHT_0_RD_WEIGHT_PDP_SHIFT},
+    {NVDLA_MCIF_CFG_WR_WEIGHT_0, NVDLA_MCIF_CFG_WR_WEIGHT_0_WR_WEIGHT_PDP_SHIFT},
+    {NVDLA_MCIF_CFG_RD_WEIGHT_0, NVDLA_MCIF_CFG_RD_WEIGHT_0_RD_WEIGHT_BDMA_SHIFT},
+    {NVDLA_MCIF_CFG_WR_WEIGHT_0, NVDLA_MCIF_CFG_WR_WEIGHT_0_WR_WEIGHT_BDMA_SHIFT},
+};
+
+uint64_t ns_to_fs(double ns)
+{
+    return static_cast<uint64_t>(std::llround(ns * 1e6));
+}
 
 } // namespace
 
@@ -24,15 +51,22 @@ const char *mcif_client_name(int client)
 
 bool mcif_client_writes(int client)
 {
-    return client == kClientSdpW || client == kClientPdpW;
+    return client == kClientSdpW || client == kClientPdpW || client == kClientBdmaWrite;
 }
 
 DramParams DramParams::from_config(const dla_config &cfg, const dla_power_mode &mode, const AddressWindow &window)
 {
     DramParams p;
     p.window = window;
-    p.bytes_per_ns = mode.dram_bandwidth_gbps * cfg.memory.dram_efficiency; // GB/s == bytes/ns
-    p.latency_ns = cfg.memory.dram_latency_ns;
+    const double background = cfg.memory.dram_background_share;
+    if (!(background >= 0 && background < 1))
+        throw std::invalid_argument("memory.dram.background_share must be in [0, 1), got " +
+                                    std::to_string(background));
+    // A mode may set its own latency and efficiency (0: the memory.dram values).
+    const double efficiency = mode.dram_efficiency > 0 ? mode.dram_efficiency : cfg.memory.dram_efficiency;
+    // GB/s == bytes/ns; the background share is the GPU/CPU traffic the DLAs never get.
+    p.bytes_per_ns = mode.dram_bandwidth_gbps * efficiency * (1.0 - background);
+    p.latency_ns = mode.dram_latency_ns > 0 ? mode.dram_latency_ns : cfg.memory.dram_latency_ns;
     p.burst_bytes = static_cast<uint32_t>(std::max(1, cfg.memory.dram_burst_bytes));
     if (!(p.bytes_per_ns > 0))
         throw std::invalid_argument("DRAM bandwidth x efficiency must be positive");
@@ -55,22 +89,60 @@ McifParams McifParams::from_config(const dla_config &cfg)
     McifParams p;
     p.read_bytes_per_cycle = static_cast<uint32_t>(cfg.core.dma_read_bytes_per_cycle);
     p.write_bytes_per_cycle = static_cast<uint32_t>(cfg.core.dma_write_bytes_per_cycle);
-    p.dram_share = cfg.memory.dla_dram_share;
-    if (p.read_bytes_per_cycle == 0 || p.write_bytes_per_cycle == 0 || !(p.dram_share > 0) || p.dram_share > 1)
-        throw std::invalid_argument("MCIF: port widths must be positive and dla_dram_share in (0, 1]");
+    if (p.read_bytes_per_cycle == 0 || p.write_bytes_per_cycle == 0)
+        throw std::invalid_argument("MCIF: core.dma.read/write_bytes_per_cycle must be positive");
+    // CFG_OUTSTANDING_CNT holds the limit minus one in 8 bits.
+    if (cfg.core.dma_max_outstanding < 1 || cfg.core.dma_max_outstanding > 256)
+        throw std::invalid_argument("MCIF: core.dma.max_outstanding = " + std::to_string(cfg.core.dma_max_outstanding) +
+                                    ", expected 1..256 (MCIF CFG_OUTSTANDING_CNT is 8 bits, limit - 1)");
+    p.max_outstanding = static_cast<uint32_t>(cfg.core.dma_max_outstanding);
     return p;
 }
 
 Dram::Dram(const DramParams &params, StatsRegistry &stats)
     : params_(params), read_bytes_(stats.declare("dram.read_bytes", "bytes", "bytes read from DRAM (all cores)")),
       write_bytes_(stats.declare("dram.write_bytes", "bytes", "bytes written to DRAM (all cores)")),
-      busy_ps_(stats.declare("dram.busy_ps", "ps", "time the DRAM spent transferring"))
+      busy_ps_(stats.declare("dram.busy_ps", "ps", "time the DRAM spent transferring DLA data"))
 {}
 
 uint64_t Dram::burst_rounded(uint64_t bytes) const
 {
     uint64_t b = params_.burst_bytes;
     return (bytes + b - 1) / b * b;
+}
+
+bool Dram::bid(DramBid &b)
+{
+    if (attached_ <= 1) {
+        decide(b);
+        return b.won;
+    }
+    bids_.push_back(&b);
+    sc_core::wait(sc_core::SC_ZERO_TIME); // every MCIF bidding at this edge and delta has bid by now
+    if (!b.decided) {
+        const int n = attached_, last = last_core_;
+        auto rank = [n, last](const DramBid *x) { return (x->core - last - 1 + 2 * n) % n; };
+        std::stable_sort(bids_.begin(), bids_.end(),
+                         [&rank](const DramBid *x, const DramBid *y) { return rank(x) < rank(y); });
+        std::vector<DramBid *> round;
+        round.swap(bids_);
+        for (DramBid *x : round)
+            decide(*x);
+    }
+    return b.won;
+}
+
+void Dram::decide(DramBid &b)
+{
+    b.decided = true;
+    b.won = server_.ready_edge(b.period_fs) <= b.edge_fs;
+    if (!b.won)
+        return;
+    b.end_fs = server_.book(b.edge_fs, b.occupancy_fs);
+    last_core_ = b.core;
+    const uint64_t busy_ps_before = (busy_fs_ + 500) / 1000;
+    busy_fs_ += b.occupancy_fs;
+    busy_ps_ += (busy_fs_ + 500) / 1000 - busy_ps_before;
 }
 
 Sram::Sram(const SramParams &params, StatsRegistry &stats, const std::string &stats_prefix)
@@ -81,7 +153,8 @@ Sram::Sram(const SramParams &params, StatsRegistry &stats, const std::string &st
 
 Mcif::Mcif(sc_core::sc_module_name name, const McifParams &params, const CoreClock &clock, Dram &dram, Sram *sram,
            StatsRegistry &stats, const std::string &stats_prefix)
-    : sc_core::sc_module(name), params_(params), clock_(clock), dram_(dram), sram_(sram), prefix_(stats_prefix)
+    : sc_core::sc_module(name), params_(params), clock_(clock), dram_(dram), sram_(sram), prefix_(stats_prefix),
+      regs_("MCIF", NVDLA_MCIF_BASE)
 {
     fs_per_unit_ = static_cast<uint64_t>(std::llround(sc_core::sc_get_time_resolution().to_seconds() * 1e15));
     if (fs_per_unit_ == 0)
@@ -89,12 +162,26 @@ Mcif::Mcif(sc_core::sc_module_name name, const McifParams &params, const CoreClo
     period_fs_ = to_fs(clock.period());
     if (period_fs_ == 0)
         throw std::invalid_argument("MCIF: core clock period must be positive");
+    if (params_.read_bytes_per_cycle == 0 || params_.write_bytes_per_cycle == 0)
+        throw std::invalid_argument("MCIF: port widths must be positive");
+    if (params_.max_outstanding < 1 || params_.max_outstanding > 256)
+        throw std::invalid_argument("MCIF: max_outstanding must be in 1..256");
+    // Reset values: every weight 1 (NVDLA_MCIF.rdl), outstanding count from the config.
+    for (uint32_t reg : {NVDLA_MCIF_CFG_RD_WEIGHT_0, NVDLA_MCIF_CFG_RD_WEIGHT_1, NVDLA_MCIF_CFG_RD_WEIGHT_2,
+                         NVDLA_MCIF_CFG_WR_WEIGHT_0, NVDLA_MCIF_CFG_WR_WEIGHT_1})
+        regs_.csb_write(reg, 0x01010101u);
+    const uint32_t os = params_.max_outstanding - 1;
+    regs_.csb_write(NVDLA_MCIF_CFG_OUTSTANDING_CNT, (os << NVDLA_MCIF_CFG_OUTSTANDING_CNT_RD_OS_CNT_SHIFT) |
+                                                        (os << NVDLA_MCIF_CFG_OUTSTANDING_CNT_WR_OS_CNT_SHIFT));
+    core_ = dram_.attach();
     for (int c = 0; c < kNumMcifClients; ++c) {
         ports_[c] = std::make_unique<Port>(*this, c);
         std::string base = stats_prefix + ".mcif." + kClientNames[c];
         dram_bytes_[c] = &stats.declare(base + ".dram_bytes", "bytes", "DRAM bytes moved for this client");
         sram_bytes_[c] = &stats.declare(base + ".sram_bytes", "bytes", "SRAM bytes moved for this client");
     }
+    slot_waits_ = &stats.declare(stats_prefix + ".mcif.outstanding_waits", "requests",
+                                 "DRAM requests whose acceptance waited for an outstanding slot (CFG_OUTSTANDING_CNT)");
     SC_THREAD(arbiter);
 }
 
@@ -103,6 +190,21 @@ MemoryPort &Mcif::port(int client)
     if (client < 0 || client >= kNumMcifClients)
         throw std::out_of_range("MCIF: no client " + std::to_string(client));
     return *ports_[client];
+}
+
+uint32_t Mcif::weight(int client) const
+{
+    const WeightField &f = kWeightFields[client];
+    uint32_t w = (regs_.get(0, f.reg) >> f.shift) & 0xffu;
+    return w == 0 ? 1u : w; // 0 would starve the client: counted as 1
+}
+
+uint32_t Mcif::outstanding_limit(bool write) const
+{
+    const uint32_t v = regs_.get(0, NVDLA_MCIF_CFG_OUTSTANDING_CNT);
+    const uint32_t shift =
+        write ? NVDLA_MCIF_CFG_OUTSTANDING_CNT_WR_OS_CNT_SHIFT : NVDLA_MCIF_CFG_OUTSTANDING_CNT_RD_OS_CNT_SHIFT;
+    return ((v >> shift) & 0xffu) + 1;
 }
 
 sc_core::sc_time Mcif::access(int client, const MemAccess &req, void *data)
@@ -134,72 +236,121 @@ sc_core::sc_time Mcif::access(int client, const MemAccess &req, void *data)
     return r.done;
 }
 
-// The first edge at which r's port is free (at or after port_free) and each of its budgets frees up
-// within the cycle (the edge at or before budget_free).
-uint64_t Mcif::ready_edge(const Request &r) const
+// The first edge at which r's port is free (at or after port_free), a DRAM slot is free and its budget
+// frees up within the cycle. *slot_bound: the slot was the latest of these.
+uint64_t Mcif::ready_edge(const Request &r, bool *slot_bound) const
 {
     const uint64_t p = period_fs_;
     const BandwidthServer &port = r.req.write ? write_port_ : read_port_;
     uint64_t e = (port.free_fs + p - 1) / p * p;
+    *slot_bound = false;
     if (r.to_sram)
-        return std::max(e, sram_->server_.free_fs / p * p);
-    return std::max({e, share_.free_fs / p * p, dram_.server_.free_fs / p * p});
+        return std::max(e, sram_->server_.ready_edge(p));
+    e = std::max(e, dram_.server_.ready_edge(p));
+    const std::multiset<uint64_t> &held = in_flight_[r.req.write ? 1 : 0];
+    const uint32_t limit = outstanding_limit(r.req.write);
+    if (held.size() >= limit) {
+        auto it = held.begin();
+        std::advance(it, static_cast<long>(held.size() - limit)); // this completion frees the slot needed
+        const uint64_t slot = (*it + p - 1) / p * p;
+        if (slot > e) {
+            *slot_bound = true;
+            e = slot;
+        }
+    }
+    return e;
+}
+
+// Weighted round-robin: the client granted last first while it has grants left, then the others in
+// order after it. Returns a request ready at now (removed from its queue), or null with *earliest_fs
+// the first edge at which one will be. *kept: the pick continues the last client's run of grants.
+Mcif::Request *Mcif::pick_ready(uint64_t now, uint64_t *earliest_fs, bool *kept)
+{
+    const uint64_t arrival = (now + period_fs_ - 1) / period_fs_ * period_fs_;
+    *earliest_fs = UINT64_MAX;
+    for (int i = grants_left_ > 0 ? 0 : 1; i <= kNumMcifClients; ++i) {
+        int c = (last_granted_ + i) % kNumMcifClients;
+        if (queues_[c].empty() || (i == kNumMcifClients && grants_left_ > 0))
+            continue; // (i == N is the last client again: already tried first)
+        bool slot_bound = false;
+        uint64_t e = std::max(arrival, ready_edge(*queues_[c].front(), &slot_bound));
+        if (e == now) {
+            Request *r = queues_[c].front();
+            queues_[c].pop_front();
+            *kept = (i == 0);
+            return r;
+        }
+        queues_[c].front()->slot_limited = queues_[c].front()->slot_limited || slot_bound;
+        *earliest_fs = std::min(*earliest_fs, e);
+    }
+    return nullptr;
 }
 
 void Mcif::arbiter()
 {
     for (;;) {
         const uint64_t now = to_fs(sc_core::sc_time_stamp());
-        const uint64_t arrival = (now + period_fs_ - 1) / period_fs_ * period_fs_;
+        for (auto &held : in_flight_)
+            held.erase(held.begin(), held.upper_bound(now)); // slots freed at or before now
         uint64_t earliest = UINT64_MAX;
-        Request *pick = nullptr;
-        for (int i = 1; i <= kNumMcifClients && !pick; ++i) {
-            int c = (last_granted_ + i) % kNumMcifClients;
-            if (queues_[c].empty())
-                continue;
-            uint64_t e = std::max(arrival, ready_edge(*queues_[c].front()));
-            if (e == now) {
-                pick = queues_[c].front();
-                queues_[c].pop_front();
-                last_granted_ = c;
-            } else {
-                earliest = std::min(earliest, e);
-            }
+        bool kept = false;
+        Request *pick = pick_ready(now, &earliest, &kept);
+        if (!pick) {
+            if (earliest == UINT64_MAX)
+                sc_core::wait(kick_);
+            else
+                sc_core::wait(sc_core::sc_time::from_value((earliest - now) / fs_per_unit_), kick_);
+            continue;
         }
-        if (pick)
-            grant(*pick, now);
-        else if (earliest == UINT64_MAX)
-            sc_core::wait(kick_);
-        else
-            sc_core::wait(sc_core::sc_time::from_value((earliest - now) / fs_per_unit_), kick_);
+        uint64_t dram_end = 0;
+        if (!pick->to_sram) {
+            DramBid b;
+            b.core = core_;
+            b.edge_fs = now;
+            b.period_fs = period_fs_;
+            b.occupancy_fs =
+                ns_to_fs(static_cast<double>(dram_.burst_rounded(pick->req.bytes)) / dram_.params_.bytes_per_ns);
+            if (!dram_.bid(b)) {
+                // Another core took the DRAM for this edge: back to the head of its queue, try again later.
+                queues_[pick->req.client].push_front(pick);
+                continue;
+            }
+            dram_end = b.end_fs;
+        }
+        const int c = pick->req.client;
+        if (kept) {
+            --grants_left_;
+        } else {
+            last_granted_ = c;
+            grants_left_ = weight(c) - 1;
+        }
+        grant(*pick, now, dram_end);
     }
 }
 
-void Mcif::grant(Request &r, uint64_t edge)
+void Mcif::grant(Request &r, uint64_t edge, uint64_t dram_end)
 {
-    auto fs = [](double ns) { return static_cast<uint64_t>(std::llround(ns * 1e6)); };
     const MemAccess &q = r.req;
     const uint32_t width = q.write ? params_.write_bytes_per_cycle : params_.read_bytes_per_cycle;
     uint64_t end = (q.write ? write_port_ : read_port_).book(edge, (q.bytes * period_fs_ + width / 2) / width);
     uint64_t latency = 0;
     if (r.to_sram) {
-        end = std::max(end, sram_->server_.book(edge, fs(q.bytes / sram_->params_.bytes_per_ns)));
+        end = std::max(end, sram_->server_.book(edge, ns_to_fs(q.bytes / sram_->params_.bytes_per_ns)));
         latency = sram_->params_.latency_cycles * period_fs_;
         (q.write ? sram_->write_bytes_ : sram_->read_bytes_) += q.bytes;
         *sram_bytes_[q.client] += q.bytes;
     } else {
-        const double b = static_cast<double>(dram_.burst_rounded(q.bytes));
-        const uint64_t t_dram = fs(b / dram_.params_.bytes_per_ns);
-        end = std::max({end, share_.book(edge, fs(b / (dram_.params_.bytes_per_ns * params_.dram_share))),
-                        dram_.server_.book(edge, t_dram)});
-        latency = fs(dram_.params_.latency_ns);
-        const uint64_t busy_ps_before = (dram_.busy_fs_ + 500) / 1000;
-        dram_.busy_fs_ += t_dram;
-        dram_.busy_ps_ += (dram_.busy_fs_ + 500) / 1000 - busy_ps_before;
+        end = std::max(end, dram_end);
+        latency = ns_to_fs(dram_.params_.latency_ns);
         (q.write ? dram_.write_bytes_ : dram_.read_bytes_) += q.bytes;
         *dram_bytes_[q.client] += q.bytes;
+        if (r.slot_limited)
+            *slot_waits_ += 1;
     }
-    r.done = sc_core::sc_time::from_value((end + latency + fs_per_unit_ - 1) / fs_per_unit_);
+    const uint64_t done_units = (end + latency + fs_per_unit_ - 1) / fs_per_unit_;
+    if (!r.to_sram)
+        in_flight_[q.write ? 1 : 0].insert(done_units * fs_per_unit_); // the slot frees when the request is done
+    r.done = sc_core::sc_time::from_value(done_units);
     r.granted = true;
     grant_events_[q.client].notify(sc_core::SC_ZERO_TIME);
 }

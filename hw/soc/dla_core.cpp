@@ -31,6 +31,11 @@ DlaCore::DlaCore(sc_core::sc_module_name name, const dla_config &cfg, const dla_
       sram_(sram_window.size > 0 ? std::make_unique<Sram>(SramParams::from_config(cfg, sram_window), stats, prefix_)
                                  : nullptr),
       mcif_("mcif", McifParams::from_config(cfg), clock_, dram, sram_.get(), stats, prefix_),
+      bdma_(cfg.core.features.bdma
+                ? std::make_unique<Bdma>("bdma", BdmaParams::from_config(cfg, dram.params().window, sram_window),
+                                         functional, clock_, mcif_.port(kClientBdmaRead), mcif_.port(kClientBdmaWrite),
+                                         glb_, stats, prefix_)
+                : nullptr),
       cacc_to_sdp_("cacc_to_sdp", fifo_depth(cfg)), sdp_to_pdp_("sdp_to_pdp", fifo_depth(cfg)),
 #ifdef DLASIM_HAVE_CONV
       conv_(std::make_unique<ConvCore>("conv", cfg, functional, clock_, mcif_.port(kClientCdmaData),
@@ -46,6 +51,9 @@ DlaCore::DlaCore(sc_core::sc_module_name name, const dla_config &cfg, const dla_
     if (!(mode.dla_clock_mhz > 0))
         throw std::invalid_argument("power mode " + std::string(mode.name) + ": dla_clock_mhz must be positive");
     csb_.map(glb_);
+    csb_.map(mcif_.csb_target());
+    if (bdma_)
+        csb_.map(*bdma_);
 #ifdef DLASIM_HAVE_CONV
     for (CsbTarget *t : conv_->csb_targets())
         csb_.map(*t);

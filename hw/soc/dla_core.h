@@ -1,6 +1,6 @@
-// One DLA core: its clock (power mode dla_clock_mhz), GLB, CSB decoder, MCIF (+ SRAM), the
-// convolution core, SDP and PDP, wired as NVDLA's pipeline: CACC -> SDP over a bounded channel of
-// core.cacc_delivery_stripes chunks, SDP -> PDP over one of the same depth. Stats are named
+// One DLA core: its clock (power mode dla_clock_mhz), GLB, CSB decoder, MCIF (+ SRAM, its registers on
+// CSB), BDMA (when core.features.bdma), the convolution core, SDP and PDP, wired as NVDLA's pipeline: CACC -> SDP over
+// a bounded channel of core.cacc_delivery_stripes chunks, SDP -> PDP over one of the same depth. Stats are named
 // "dla<i>.<unit>...".
 #pragma once
 
@@ -13,6 +13,7 @@
 #include "common/register_file.h"
 #include "common/stats.h"
 #include "common/streams.h"
+#include "bdma/bdma.h"
 #include "csb/csb.h"
 #include "dla/config.h"
 #include "glb/glb.h"
@@ -36,6 +37,7 @@ class DlaCore : public sc_core::sc_module {
     Csb &csb() { return csb_; }
     Mcif &mcif() { return mcif_; }
     Sram *sram() { return sram_.get(); }
+    Bdma *bdma() { return bdma_.get(); } // null without core.features.bdma
     Sdp &sdp() { return sdp_; }
     Pdp &pdp() { return pdp_; }
     bool has_conv() const { return conv_ != nullptr; }
@@ -50,6 +52,7 @@ class DlaCore : public sc_core::sc_module {
     Csb csb_;
     std::unique_ptr<Sram> sram_;
     Mcif mcif_;
+    std::unique_ptr<Bdma> bdma_;
     sc_core::sc_fifo<OutputChunk> cacc_to_sdp_, sdp_to_pdp_;
     std::unique_ptr<ConvCore> conv_;
     Sdp sdp_;

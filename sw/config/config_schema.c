@@ -81,7 +81,7 @@ const cfg_field cfg_top_fields[] = {
     TOP("memory.dram.latency_ns", CFG_DBL, CFG_NONNEG, CFG_REQUIRED, cfg.memory.dram_latency_ns),
     TOP("memory.dram.burst_bytes", CFG_INT, CFG_POW2, CFG_REQUIRED, cfg.memory.dram_burst_bytes),
     TOP("memory.dram.efficiency", CFG_DBL, CFG_FRAC, CFG_REQUIRED, cfg.memory.dram_efficiency),
-    TOP("memory.dram.dla_share", CFG_DBL, CFG_FRAC, CFG_REQUIRED, cfg.memory.dla_dram_share),
+    TOP("memory.dram.background_share", CFG_DBL, CFG_FRAC0, CFG_OPTIONAL, cfg.memory.dram_background_share),
     TOP("memory.sram.size_bytes", CFG_I64, CFG_NONNEG, CFG_OPTIONAL, cfg.memory.sram_size_bytes),
     TOP("memory.sram.bandwidth_gbps", CFG_DBL, CFG_POS, CFG_IF_SRAM, cfg.memory.sram_bandwidth_gbps),
     TOP("memory.sram.latency_cycles", CFG_INT, CFG_NONNEG, CFG_IF_SRAM, cfg.memory.sram_latency_cycles),
@@ -100,6 +100,8 @@ const cfg_field cfg_mode_fields[] = {
     MODE("emc_clock_mhz", CFG_DBL, CFG_POS, CFG_OPTIONAL, emc_clock_mhz),
     MODE("dram_bandwidth_gbps", CFG_DBL, CFG_POS, CFG_OPTIONAL, dram_bandwidth_gbps),
     MODE("gpu_clock_mhz", CFG_DBL, CFG_POS, CFG_OPTIONAL, gpu_clock_mhz),
+    MODE("dram_latency_ns", CFG_DBL, CFG_NONNEG, CFG_OPTIONAL, dram_latency_ns),
+    MODE("dram_efficiency", CFG_DBL, CFG_FRAC, CFG_OPTIONAL, dram_efficiency),
     ENERGY(mac_int8_pj),
     ENERGY(mac_fp16_pj),
     ENERGY(cbuf_read_byte_pj),
@@ -211,6 +213,7 @@ static const char *expected_text(const cfg_field *f, char *buf, size_t size)
         case CFG_POS: return "a number > 0";
         case CFG_NONNEG: return "a number >= 0";
         case CFG_FRAC: return "a number in (0, 1]";
+        case CFG_FRAC0: return "a number in [0, 1)";
         default: return "a number";
         }
     case CFG_BOOL: return "true or false";
@@ -251,6 +254,7 @@ static bool rule_ok_dbl(cfg_rule r, double x)
     case CFG_POS: return x > 0;
     case CFG_NONNEG: return x >= 0;
     case CFG_FRAC: return x > 0 && x <= 1;
+    case CFG_FRAC0: return x >= 0 && x < 1;
     default: return true;
     }
 }
@@ -485,6 +489,10 @@ static dla_status finish_mode(cfg_build *b, const cfg_seen *seen, int i, const c
     }
     if (!MODE_SEEN("gpu_clock_mhz"))
         m->gpu_clock_mhz = b->cfg.gpu.reference_clock_mhz;
+    if (!MODE_SEEN("dram_latency_ns"))
+        m->dram_latency_ns = b->cfg.memory.dram_latency_ns;
+    if (!MODE_SEEN("dram_efficiency"))
+        m->dram_efficiency = b->cfg.memory.dram_efficiency;
 #undef MODE_SEEN
     return DLA_OK;
 }

@@ -26,6 +26,7 @@ typedef enum cfg_rule {
     CFG_NONNEG,  /* >= 0 */
     CFG_POW2,    /* positive power of two */
     CFG_FRAC,    /* (0, 1] */
+    CFG_FRAC0,   /* [0, 1) */
     CFG_CORES,   /* 1..DLA_MAX_CORES */
     CFG_VERSION, /* == 1 */
     CFG_MODENAME /* non-empty, no '.' or '=' (--set addresses modes by name) */

@@ -46,6 +46,30 @@ static void print_layers(const dla_run_result *r, FILE *out)
     }
 }
 
+/* Per-layer energy, power and perf/W (dla_result_summarize's attribution); skipped when no layer has
+ * any (e.g. a result read back from a trace, which does not store them). */
+static void print_layer_energy(const dla_run_result *r, FILE *out)
+{
+    int any = 0;
+    for (size_t i = 0; i < r->num_layers; i++)
+        any = any || r->layers[i].energy_mj > 0;
+    if (!any)
+        return;
+    fprintf(out, "\nPer-layer energy (SIMULATED; MAC and DRAM energy from the layer's own counts, the rest of the\n"
+                 "dynamic and static energy by its share of cycles; see docs/energy.md)\n");
+    fprintf(out, "%4s %-*s %-*s %11s %11s %9s %9s\n", "#", NAME_WIDTH, "layer", ENGINE_WIDTH, "eng", "time us",
+            "energy mJ", "power W", "TOPS/W");
+    const double mhz = r->summary.clock_mhz;
+    for (size_t i = 0; i < r->num_layers; i++) {
+        const dla_layer_record *l = &r->layers[i];
+        char name[NAME_WIDTH + 1], engine[ENGINE_WIDTH + 1];
+        fit(name, l->name, sizeof l->name, NAME_WIDTH);
+        fit(engine, l->engine, sizeof l->engine, ENGINE_WIDTH);
+        fprintf(out, "%4zu %-*s %-*s %11.3f %11.5f %9.3f %9.3f\n", i, NAME_WIDTH, name, ENGINE_WIDTH, engine,
+                mhz > 0 ? (double)l->cycles / mhz : 0.0, l->energy_mj, l->avg_power_w, l->tops_per_w);
+    }
+}
+
 void dla_report_print(const dla_run_result *r, FILE *out)
 {
     if (!r || !out)
@@ -58,6 +82,7 @@ void dla_report_print(const dla_run_result *r, FILE *out)
     fprintf(out, "network %.128s\n", m->network);
     fprintf(out, "\n");
     print_layers(r, out);
+    print_layer_energy(r, out);
     fprintf(out, "\nSummary (SIMULATED)\n");
     fprintf(out, "  %-18s %.1f MHz\n", "clock", s->clock_mhz);
     fprintf(out, "  %-18s %llu\n", "total cycles", (unsigned long long)s->total_cycles);
@@ -69,10 +94,17 @@ void dla_report_print(const dla_run_result *r, FILE *out)
     fprintf(out, "  %-18s %.1f images/s\n", "throughput", s->images_per_s);
     fprintf(out, "  %-18s %.3f TOPS (2 ops per MAC, %llu MACs)\n", "achieved", s->tops, (unsigned long long)s->macs);
     fprintf(out, "  %-18s %.1f %%\n", "MAC utilization", s->mac_utilization * 100.0);
+    if (s->dram_peak_gbps > 0)
+        fprintf(out, "  %-18s %.1f GB/s peak, %.2f GB/s for the DLAs (config values of the power mode)\n",
+                "DRAM bandwidth", s->dram_peak_gbps, s->dram_dla_gbps);
     fprintf(out, "  %-18s %.3f MB read, %.3f MB written (1 MB = 1e6 bytes)\n", "DRAM traffic",
             (double)s->dram_read_bytes / 1e6, (double)s->dram_write_bytes / 1e6);
     fprintf(out, "  %-18s %.4f mJ (dynamic %.4f mJ, static %.4f mJ)\n", "energy", s->energy_mj, s->dynamic_energy_mj,
             s->static_energy_mj);
     fprintf(out, "  %-18s %.3f W\n", "average power", s->avg_power_w);
-    fprintf(out, "  %-18s %.1f images/s/W\n", "efficiency", s->images_per_joule);
+    /* A summary read back from a trace has no TOPS/W (not stored): print what is known. */
+    if (s->tops_per_w > 0)
+        fprintf(out, "  %-18s %.1f images/s/W, %.3f TOPS/W\n", "efficiency", s->images_per_joule, s->tops_per_w);
+    else
+        fprintf(out, "  %-18s %.1f images/s/W\n", "efficiency", s->images_per_joule);
 }

@@ -1,7 +1,8 @@
 /* Run summary from layer records and action counts (dla_result_summarize, dla/report.h).
  * Energy follows Accelergy: dynamic = sum of action counts x the power mode's energy per action,
  * static = static power x latency x cores. The stat suffixes summed are listed in
- * docs/trace-schema.md ("Summary and energy"); a counter that no unit declares counts as zero. */
+ * docs/trace-schema.md ("Summary and energy"); a counter that no unit declares counts as zero.
+ * Per-layer energy is an attribution of the run's energy (docs/energy.md), summing to it exactly. */
 #include "dla/report.h"
 
 #include <stddef.h>
@@ -54,6 +55,44 @@ static int same_ascii_nocase(const char *a, const char *b)
             return 0;
     }
     return *a == *b;
+}
+
+static int is_gpu(const dla_layer_record *l)
+{
+    return strcmp(l->engine, "GPU") == 0;
+}
+
+/* Split the run's energy over its DLA layers: the MAC energy by each layer's MACs, the DRAM energy by
+ * its DRAM bytes (both counted per op by the hardware), everything else (CBUF, SDP/PDP/CDP, CSB, SRAM,
+ * static power) by its share of the DLA layers' cycles. Layer records carry no per-unit action counts,
+ * so the last part is an attribution, not a measurement. */
+static void attribute_layers(dla_run_result *r, double mac_mj, double dram_mj, double total_mj, double clock_mhz)
+{
+    double macs = 0, bytes = 0, cycles = 0;
+    for (size_t i = 0; i < r->num_layers; i++) {
+        const dla_layer_record *l = &r->layers[i];
+        if (is_gpu(l))
+            continue;
+        macs += (double)l->macs;
+        bytes += (double)l->dram_read_bytes + (double)l->dram_write_bytes;
+        cycles += (double)l->cycles;
+    }
+    double rest = total_mj - (macs > 0 ? mac_mj : 0) - (bytes > 0 ? dram_mj : 0);
+    for (size_t i = 0; i < r->num_layers; i++) {
+        dla_layer_record *l = &r->layers[i];
+        l->energy_mj = l->avg_power_w = l->tops_per_w = 0;
+        if (is_gpu(l) || !(cycles > 0))
+            continue;
+        double e = rest * (double)l->cycles / cycles;
+        if (macs > 0)
+            e += mac_mj * (double)l->macs / macs;
+        if (bytes > 0)
+            e += dram_mj * ((double)l->dram_read_bytes + (double)l->dram_write_bytes) / bytes;
+        l->energy_mj = e;
+        double ms = (double)l->cycles / (clock_mhz * 1e3);
+        l->avg_power_w = ms > 0 ? e / ms : 0; /* mJ / ms = W */
+        l->tops_per_w = e > 0 ? 2.0 * (double)l->macs / (e * 1e-3) / 1e12 : 0;
+    }
 }
 
 dla_status dla_result_summarize(dla_run_result *r, const dla_config *cfg, const dla_power_mode *mode,
@@ -113,19 +152,27 @@ dla_status dla_result_summarize(dla_run_result *r, const dla_config *cfg, const 
     uint64_t count;
     if ((st = sum_suffix(r, ".mac_ops", &count, err)) != DLA_OK)
         return st;
-    double dynamic_pj = (double)count * (fp16 ? mode->energy.mac_fp16_pj : mode->energy.mac_int8_pj);
+    const double mac_pj = (double)count * (fp16 ? mode->energy.mac_fp16_pj : mode->energy.mac_int8_pj);
+    double dynamic_pj = mac_pj, dram_pj = 0;
     for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
         if ((st = sum_suffix(r, actions[i].suffix, &count, err)) != DLA_OK)
             return st;
         double pj;
         memcpy(&pj, (const char *)&mode->energy + actions[i].pj_offset, sizeof pj);
         dynamic_pj += (double)count * pj;
+        if (actions[i].pj_offset == PJ(dram_byte_pj))
+            dram_pj += (double)count * pj;
     }
     s.dynamic_energy_mj = dynamic_pj * 1e-9;
     s.static_energy_mj = mode->energy.static_power_w * latency_s * (double)r->meta.cores * 1e3;
     s.energy_mj = s.dynamic_energy_mj + s.static_energy_mj;
     s.avg_power_w = s.energy_mj / s.latency_ms; /* mJ / ms = W */
     s.images_per_joule = s.energy_mj > 0 ? images / (s.energy_mj * 1e-3) : 0.0;
+    s.tops_per_w = s.avg_power_w > 0 ? s.tops / s.avg_power_w : 0.0;
+    s.dram_peak_gbps = mode->dram_bandwidth_gbps;
+    const double efficiency = mode->dram_efficiency > 0 ? mode->dram_efficiency : cfg->memory.dram_efficiency;
+    s.dram_dla_gbps = mode->dram_bandwidth_gbps * efficiency * (1.0 - cfg->memory.dram_background_share);
     r->summary = s;
+    attribute_layers(r, mac_pj * 1e-9, dram_pj * 1e-9, s.energy_mj, mode->dla_clock_mhz);
     return DLA_OK;
 }

@@ -40,6 +40,8 @@ typedef struct dla_power_mode {
     double dram_bandwidth_gbps; /* peak DRAM bandwidth of the SoC, GB/s (1e9 B/s) */
     double gpu_clock_mhz;       /* GPU clock (fallback timing) */
     dla_energy_table energy;
+    double dram_latency_ns; /* this mode's DRAM latency (default memory.dram.latency_ns; 0 = that default) */
+    double dram_efficiency; /* this mode's sustained / peak (default memory.dram.efficiency; 0 = that default) */
 } dla_power_mode;
 
 typedef struct dla_core_features {
@@ -99,11 +101,11 @@ typedef struct dla_core_params {
 } dla_core_params;
 
 typedef struct dla_memory_params {
-    double dram_latency_ns;  /* request accepted -> first data */
-    int dram_burst_bytes;    /* access granule */
-    double dram_efficiency;  /* sustained fraction of peak bandwidth */
-    double dla_dram_share;   /* fraction of SoC bandwidth one DLA core's port can draw */
-    int64_t sram_size_bytes; /* on-chip SRAM per core (0 = none) */
+    double dram_latency_ns;       /* request accepted -> first data */
+    int dram_burst_bytes;         /* access granule */
+    double dram_efficiency;       /* sustained fraction of peak bandwidth */
+    double dram_background_share; /* fraction of sustained DRAM bandwidth taken by GPU/CPU traffic, [0, 1) */
+    int64_t sram_size_bytes;      /* on-chip SRAM per core (0 = none) */
     double sram_bandwidth_gbps;
     int sram_latency_cycles;
 } dla_memory_params;

@@ -17,11 +17,13 @@ extern "C" {
 
 /* Fill r->summary from r->layers, r->stats, r->meta (batch, cores, precision), the config (peak
  * MACs per cycle) and the power mode (clock, energy table). total_cycles: core cycles of the whole
- * run. Only r->summary is written; on error it is left unchanged and err names the bad value. */
+ * run. Writes r->summary and the layers' energy_mj / avg_power_w / tops_per_w (the run's energy
+ * attributed to layers, docs/energy.md); on error nothing is written and err names the bad value. */
 dla_status dla_result_summarize(dla_run_result *r, const dla_config *cfg, const dla_power_mode *mode,
                                 uint64_t total_cycles, dla_error *err);
 
-/* The per-layer table and the summary block, aligned for a 120-column terminal. */
+/* The per-layer table, the per-layer energy table (when summarized) and the summary block, aligned for
+ * a 120-column terminal. */
 void dla_report_print(const dla_run_result *r, FILE *out);
 
 #ifdef __cplusplus

@@ -24,6 +24,11 @@ typedef struct dla_layer_record {
     uint64_t dram_write_bytes;
     double mac_utilization; /* macs / (cycles * peak MACs per cycle) */
     char bound[16];         /* what limited the layer: "compute", "memory", "output", "overhead" */
+    /* Energy attributed to the layer by dla_result_summarize (docs/energy.md); 0 for GPU layers and
+     * for results read back from a trace. */
+    double energy_mj;   /* MAC + DRAM energy by the layer's own counts, the rest by its share of cycles */
+    double avg_power_w; /* energy / the layer's time */
+    double tops_per_w;  /* 2 x MACs / energy, in 1e12 ops per joule */
 } dla_layer_record;
 
 /* One hardware operation (a loadable op) as the driver read it back from the op's register-group perf
@@ -58,6 +63,9 @@ typedef struct dla_run_summary {
     double static_energy_mj;
     double avg_power_w;
     double images_per_joule; /* perf/W in images/s per W */
+    double tops_per_w;       /* achieved TOPS / average power */
+    double dram_peak_gbps;   /* the power mode's DRAM bandwidth (config value) */
+    double dram_dla_gbps;    /* what the DLAs can use: peak x efficiency x (1 - background_share) */
 } dla_run_summary;
 
 typedef struct dla_run_meta {

@@ -34,7 +34,7 @@ const char *const kMini = R"({
     "features": {"int8": true, "fp16": false, "winograd": false, "image_input": false, "weight_compression": false,
                  "sparsity_2_4": false, "sdp_lut": false, "sdp_ew": false, "pdp": true, "cdp": true, "bdma": false,
                  "rubik": false, "sramif": false}},
-  "memory": {"dram": {"bandwidth_gbps": 10, "latency_ns": 100, "burst_bytes": 64, "efficiency": 1, "dla_share": 1}},
+  "memory": {"dram": {"bandwidth_gbps": 10, "latency_ns": 100, "burst_bytes": 64, "efficiency": 1}},
   "power_modes": [
     {"name": "A", "dla_clock_mhz": 500, "energy": {"mac_int8_pj": 1, "mac_fp16_pj": 1, "cbuf_read_byte_pj": 1,
       "cbuf_write_byte_pj": 1, "dram_byte_pj": 1, "sram_byte_pj": 1, "sdp_element_pj": 1, "pdp_element_pj": 1,
@@ -477,7 +477,7 @@ TEST_F(ConfigTest, StripeMinAboveStripeMaxIsRejected)
 
 TEST_F(ConfigTest, SramNeedsTheSramInterface)
 {
-    std::string path = write("bad.json", mini_with("\"dla_share\": 1}", R"("dla_share": 1},
+    std::string path = write("bad.json", mini_with("\"efficiency\": 1}", R"("efficiency": 1},
         "sram": {"size_bytes": 1024, "bandwidth_gbps": 10, "latency_cycles": 8})"));
     EXPECT_EQ(load(path), DLA_ERR_INVALID);
     EXPECT_NE(msg().find(path + ": memory.sram.size_bytes: 1024 bytes of SRAM need core.features.sramif"),

@@ -46,7 +46,6 @@ inline dla_config nv_small_like()
     c.memory.dram_latency_ns = 50;
     c.memory.dram_burst_bytes = 32;
     c.memory.dram_efficiency = 1.0;
-    c.memory.dla_dram_share = 1.0;
     c.num_power_modes = 1;
     dla_power_mode &m = c.power_modes[0];
     std::strcpy(m.name, "test");
@@ -58,7 +57,7 @@ inline dla_config nv_small_like()
 }
 
 // Orin-like: 32-byte atoms, PDP 8 elements/cycle, 64 B/cycle port, 1250 MHz (800 ps), DRAM
-// 204.8 GB/s x 0.8 efficiency x 0.5 share, 200 ns latency, 512-byte PDP line buffer.
+// 204.8 GB/s x 0.8 efficiency, 200 ns latency, 512-byte PDP line buffer.
 inline dla_config orin_like()
 {
     dla_config c = nv_small_like();
@@ -81,7 +80,6 @@ inline dla_config orin_like()
     c.memory.dram_latency_ns = 200;
     c.memory.dram_burst_bytes = 64;
     c.memory.dram_efficiency = 0.8;
-    c.memory.dla_dram_share = 0.5;
     c.power_modes[0].dla_clock_mhz = 1250;
     c.power_modes[0].dram_bandwidth_gbps = 204.8;
     return c;

@@ -301,3 +301,61 @@ TEST(ReportTest, PrintFitsIn120ColumnsAndKeepsBothEndsOfLongNames)
     // 24 columns: the first 11 and last 11 characters around "..".
     EXPECT_NE(out.find("/backbone/s..e/Conv_1234"), std::string::npos) << out;
 }
+
+TEST(ReportTest, LayerEnergyIsMacAndDramByCountsRestByCyclesAndSumsToTheRun)
+{
+    // Run energy (EnergyIsActionCountsTimesTableplusStaticPower): 2.78801 mJ in all (dynamic 1.78801
+    // incl. 1000 CSB writes x 10 pJ = 0.00001 mJ), of which MACs 1.1e9 x 0.5 pJ = 0.55 mJ and DRAM
+    // 6e7 B x 20 pJ = 1.2 mJ; the rest, 1.03801 mJ, goes by cycles
+    // (1.2e6, 0.5e6, 0.3e6 of 2e6). Layer DRAM bytes 3e7, 2e7, 1e7; MACs 6e8, 3e8, 1e8 (of 1e9).
+    //  conv1: 0.55 x 0.6 + 1.2 x 0.5 + 1.03801 x 0.6 = 0.33 + 0.6 + 0.622806 = 1.552806 mJ; 1.2 ms ->
+    //         1.294005 W; 2 x 6e8 / 1.552806e-3 J = 0.7728e12 ops/J -> 0.7728 TOPS/W.
+    //  conv2: 0.165 + 0.4 + 0.2595025 = 0.8245025 mJ; 0.5 ms -> 1.649005 W; 6e8 / 0.8245025e-3 -> 0.7277.
+    //  conv3: 0.055 + 0.2 + 0.1557015 = 0.4107015 mJ; 0.3 ms -> 1.369005 W; 2e8 / 0.4107015e-3 -> 0.4870.
+    //  Sum 2.78801 mJ = the run. Run perf/W: 1.000 TOPS / 1.394005 W = 0.7174 TOPS/W.
+    ResultPtr p;
+    p.r->layers[0].dram_read_bytes = 20000000;
+    p.r->layers[0].dram_write_bytes = 10000000;
+    p.r->layers[1].dram_read_bytes = 20000000;
+    p.r->layers[2].dram_read_bytes = 10000000;
+    dla_config cfg = make_config();
+    dla_power_mode mode = make_mode();
+    dla_error err{};
+    ASSERT_EQ(dla_result_summarize(p.r, &cfg, &mode, kCycles, &err), DLA_OK) << err.msg;
+    const dla_layer_record *l = p.r->layers;
+    EXPECT_NEAR(l[0].energy_mj, 1.552806, 1e-9);
+    EXPECT_NEAR(l[1].energy_mj, 0.8245025, 1e-9);
+    EXPECT_NEAR(l[2].energy_mj, 0.4107015, 1e-9);
+    EXPECT_NEAR(l[0].energy_mj + l[1].energy_mj + l[2].energy_mj, p.r->summary.energy_mj, 1e-9);
+    EXPECT_NEAR(l[0].avg_power_w, 1.294005, 1e-9);
+    EXPECT_NEAR(l[1].avg_power_w, 1.649005, 1e-9);
+    EXPECT_NEAR(l[2].avg_power_w, 1.369005, 1e-9);
+    EXPECT_NEAR(l[0].tops_per_w, 1.2e9 / 1.552806e-3 / 1e12, 1e-9);
+    EXPECT_NEAR(l[2].tops_per_w, 2e8 / 0.4107015e-3 / 1e12, 1e-9);
+    EXPECT_NEAR(p.r->summary.tops_per_w, 1.0 / 1.394005, 1e-9);
+    std::string out = print(p.r);
+    EXPECT_NE(out.find("Per-layer energy (SIMULATED"), std::string::npos) << out;
+    // conv2: 500 us, 0.82450 mJ, 1.649 W, 0.728 TOPS/W (printed to 5, 3, 3 decimals).
+    EXPECT_NE(out.find("   1 conv2                    DLA0     500.000     0.82450     1.649     0.728"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("1434.7 images/s/W, 0.717 TOPS/W"), std::string::npos) << out;
+}
+
+TEST(ReportTest, GpuLayersGetNoDlaEnergy)
+{
+    // conv2 ran on the GPU: the DLA's energy goes to conv1 and conv3 only (cycles 1.2e6 + 0.3e6, MACs
+    // 6e8 + 1e8); GPU energy is not modelled, so conv2 shows 0 and the two DLA layers still sum to the run.
+    ResultPtr p;
+    put(p.r->layers[1].engine, sizeof p.r->layers[1].engine, "GPU");
+    dla_config cfg = make_config();
+    dla_power_mode mode = make_mode();
+    dla_error err{};
+    ASSERT_EQ(dla_result_summarize(p.r, &cfg, &mode, kCycles, &err), DLA_OK) << err.msg;
+    const dla_layer_record *l = p.r->layers;
+    EXPECT_EQ(l[1].energy_mj, 0.0);
+    EXPECT_EQ(l[1].avg_power_w, 0.0);
+    EXPECT_NEAR(l[0].energy_mj + l[2].energy_mj, p.r->summary.energy_mj, 1e-9);
+    // No layer DRAM bytes here: MACs 0.55 mJ by MACs (6/7, 1/7), the other 2.23801 mJ by cycles (0.8, 0.2).
+    EXPECT_NEAR(l[0].energy_mj, 0.55 * 6.0 / 7.0 + 2.23801 * 0.8, 1e-9);
+}

@@ -11,7 +11,7 @@
 namespace cycles {
 
 struct AssumedTiming {
-    double dla_clock_mhz, dram_bandwidth_gbps, dram_efficiency, dla_dram_share, dram_latency_ns;
+    double dla_clock_mhz, dram_bandwidth_gbps, dram_efficiency, dram_background_share, dram_latency_ns;
     int dram_burst_bytes, dma_read_bytes_per_cycle, dma_write_bytes_per_cycle, dma_request_bytes, dma_max_outstanding;
     int atomic_c, atomic_k, memory_atomic_bytes, cbuf_read_latency_cycles, cbuf_write_latency_cycles;
     int csc_latency_cycles, csc_weight_load_cycles, csc_stripe_min, csc_stripe_max, cmac_latency_cycles;
@@ -23,21 +23,21 @@ struct AssumedTiming {
 // clang-format off
 // configs/nv_small.json, mode NOMINAL (csc stripe/weight-load values are the schema defaults
 // atomic_k, 2*atomic_k-1, atomic_k).
-constexpr AssumedTiming kNvSmall{1000.0, 1.0, 1.0, 1.0, 64.0,
+constexpr AssumedTiming kNvSmall{1000.0, 1.0, 1.0, 0.0, 64.0,
                                  8, 8, 8, 8, 256,
                                  8, 8, 8, 6, 3,
                                  4, 8, 8, 15, 9,
                                  11, 2, 1, 16,
                                  1, 7168, 8};
 // configs/orin-agx-64gb.json, mode MAXN.
-constexpr AssumedTiming kOrinMaxn{1600.0, 204.8, 0.8, 0.5, 250.0,
+constexpr AssumedTiming kOrinMaxn{1600.0, 204.8, 0.8, 0.0, 250.0,
                                   64, 64, 64, 64, 256,
                                   64, 128, 32, 6, 3,
                                   4, 128, 128, 255, 9,
                                   11, 2, 32, 16,
                                   16, 14336, 8};
 // configs/orin-agx-64gb.json, mode 15W: as MAXN but 614.4 MHz and 136.5 GB/s.
-constexpr AssumedTiming kOrin15W{614.4, 136.5, 0.8, 0.5, 250.0,
+constexpr AssumedTiming kOrin15W{614.4, 136.5, 0.8, 0.0, 250.0,
                                  64, 64, 64, 64, 256,
                                  64, 128, 32, 6, 3,
                                  4, 128, 128, 255, 9,
@@ -57,7 +57,7 @@ inline std::string timing_mismatches(const dla_config &cfg, const dla_power_mode
     num("mode.dla_clock_mhz", mode.dla_clock_mhz, a.dla_clock_mhz);
     num("mode.dram_bandwidth_gbps", mode.dram_bandwidth_gbps, a.dram_bandwidth_gbps);
     num("memory.dram.efficiency", cfg.memory.dram_efficiency, a.dram_efficiency);
-    num("memory.dram.dla_share", cfg.memory.dla_dram_share, a.dla_dram_share);
+    num("memory.dram.background_share", cfg.memory.dram_background_share, a.dram_background_share);
     num("memory.dram.latency_ns", cfg.memory.dram_latency_ns, a.dram_latency_ns);
     num("memory.dram.burst_bytes", cfg.memory.dram_burst_bytes, a.dram_burst_bytes);
     num("core.dma.read_bytes_per_cycle", k.dma_read_bytes_per_cycle, a.dma_read_bytes_per_cycle);

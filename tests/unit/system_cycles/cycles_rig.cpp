@@ -16,14 +16,17 @@ uint64_t ceil_div(uint64_t a, uint64_t b)
 }
 } // namespace
 
-CyclesRig::CyclesRig(const char *config, const char *mode)
+CyclesRig::CyclesRig(const char *config, const char *mode, const std::vector<std::string> &overrides)
 {
     dla_error err{};
     if (!loadable_) {
         fail("out of memory creating the loadable");
         return;
     }
-    if (dla_config_load(config, nullptr, 0, &cfg_, &err) != DLA_OK) {
+    std::vector<const char *> sets;
+    for (const std::string &o : overrides)
+        sets.push_back(o.c_str());
+    if (dla_config_load(config, sets.data(), static_cast<int>(sets.size()), &cfg_, &err) != DLA_OK) {
         fail(err.msg);
         return;
     }
@@ -202,6 +205,18 @@ void CyclesRig::add_pool_layer(const PoolLayerSpec &s)
 
 const dla_layer_record *CyclesRig::run()
 {
+    size_t n = 0;
+    const dla_layer_record *records = run_layers(&n);
+    if (records && n != 1) {
+        fail("expected 1 layer record, got " + std::to_string(n));
+        return nullptr;
+    }
+    return records;
+}
+
+const dla_layer_record *CyclesRig::run_layers(size_t *n)
+{
+    *n = 0;
     if (!error_.empty())
         return nullptr;
     dla_error err{};
@@ -221,13 +236,7 @@ const dla_layer_record *CyclesRig::run()
         fail(std::string("dla_driver_run: ") + err.msg + " / " + dla_driver_errmsg(driver_));
         return nullptr;
     }
-    size_t n = 0;
-    const dla_layer_record *records = dla_driver_layers(driver_, &n);
-    if (n != 1) {
-        fail("expected 1 layer record, got " + std::to_string(n));
-        return nullptr;
-    }
-    return records;
+    return dla_driver_layers(driver_, n);
 }
 
 } // namespace cycles

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "dla/config.h"
 #include "dla/driver.h"
@@ -34,8 +35,9 @@ struct PoolLayerSpec {
 
 class CyclesRig {
   public:
-    // Loads the preset (DLASIM_CONFIG_DIR) and picks the power mode (nullptr: the first one).
-    CyclesRig(const char *config, const char *mode);
+    // Loads the preset (DLASIM_CONFIG_DIR) with optional --set style overrides ("key.path=value") and
+    // picks the power mode (nullptr: the first one).
+    CyclesRig(const char *config, const char *mode, const std::vector<std::string> &overrides = {});
     ~CyclesRig();
     CyclesRig(const CyclesRig &) = delete;
     CyclesRig &operator=(const CyclesRig &) = delete;
@@ -51,6 +53,8 @@ class CyclesRig {
     // Builds the platform and the driver, runs the loadable on core 0 and returns its only layer
     // record (nullptr with error() set on failure).
     const dla_layer_record *run();
+    // The same for any number of layers: every layer record in loadable order (*n of them).
+    const dla_layer_record *run_layers(size_t *n);
 
   private:
     uint32_t add_region(uint32_t kind, uint64_t size);
