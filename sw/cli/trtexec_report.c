@@ -93,11 +93,20 @@ static void node_at(const char *layer, bool last, char *dst, size_t size)
 void trt_print_layer_blocks(const dla_loadable *l, FILE *out)
 {
     fprintf(out, "[I] [TRT] ---------- Layers Running on DLA ----------\n");
+    if (l->num_segments) { /* GPU fallback: the compiler named the subgraphs */
+        for (uint32_t i = 0; i < l->num_segments; ++i)
+            if (l->segments[i].kind == DLA_SEGMENT_DLA)
+                fprintf(out, "[I] [TRT] [DlaLayer] %s\n", l->segments[i].name);
+        fprintf(out, "[I] [TRT] ---------- Layers Running on GPU ----------\n");
+        for (uint32_t i = 0; i < l->num_gpu_layers; ++i)
+            fprintf(out, "[I] [TRT] [GpuLayer] %s\n", l->gpu_layers[i].name);
+        return;
+    }
     if (l->num_layers > 0) {
         char first[DLA_LNAME_MAX], last[DLA_LNAME_MAX];
         node_at(l->layers[0].name, false, first, sizeof first);
         node_at(l->layers[l->num_layers - 1].name, true, last, sizeof last);
-        /* One DLA subgraph: dlasim has no GPU fallback that would split it. */
+        /* One DLA subgraph (no GPU layers). */
         if (l->num_layers == 1 && strcmp(first, last) == 0)
             fprintf(out, "[I] [TRT] [DlaLayer] {ForeignNode[%s]}\n", first);
         else
