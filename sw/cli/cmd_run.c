@@ -296,6 +296,13 @@ int cli_simulate(cli_run_state *s)
                       s->loadable->layers[s->loadable->ops[i].layer].name);
             return CLI_EXIT_ERROR;
         }
+    if (o->functional && s->loadable->num_gpu_layers) {
+        cli_error(o,
+                  "--functional: network '%s' has %u GPU-fallback layer(s) (first '%s'); the GPU model times them but "
+                  "computes no data (run without --functional)",
+                  s->loadable->network, s->loadable->num_gpu_layers, s->loadable->gpu_layers[0].name);
+        return CLI_EXIT_ERROR;
+    }
     dla_platform_opts popts = {.functional = o->functional};
     if (dla_platform_create(s->cfg, s->mode, &popts, &s->platform, &err) != DLA_OK) {
         cli_error(o, "%s", err.msg);
