@@ -194,6 +194,8 @@ static int get_engine(trt_args *a, cli_run_state *s)
         printf("[I] Engine loaded from %s in %g sec (dlasim loadable: network %s, %s, batch %u, built for %s)\n",
                a->load_engine, seconds_since(&t0), s->loadable->network, dla_precision_name(s->loadable->precision),
                s->loadable->batch, s->loadable->target_config);
+        if (s->loadable->num_segments) /* the split is only known from the loadable's segments */
+            trt_print_layer_blocks(s->loadable, stdout);
         int rc = check_shapes(a, s->loadable, a->load_engine);
         return rc == CLI_EXIT_OK ? check_standalone(a, s->loadable, a->load_engine) : rc;
     }
