@@ -124,6 +124,8 @@ static void stats_line(FILE *out, const char *what, double ms)
             what, ms, ms, ms, ms, ms, ms, ms);
 }
 
+static double cycles_ms(uint64_t cycles, double clock_mhz);
+
 void trt_print_summary(const trt_args *a, const dla_run_result *r, const trt_timing *t, double wall_s, FILE *out)
 {
     const dla_run_summary *s = &r->summary;
@@ -152,6 +154,29 @@ void trt_print_summary(const trt_args *a, const dla_run_result *r, const trt_tim
     fprintf(out,
             "[I] dlasim: \"GPU Compute Time\" is the SIMULATED DLA time of one query; enqueue, H2D and D2H are not "
             "modelled (0 ms), so Latency = GPU Compute Time and Total Host Walltime = Total GPU Compute Time\n");
+    /* GPU fallback: where the query's time went (GPU records are sequential with the DLA subgraphs). */
+    uint64_t gpu = 0, boundary = 0;
+    int gpu_layers = 0, boundaries = 0;
+    for (size_t i = 0; i < r->num_layers; ++i) {
+        const dla_layer_record *y = &r->layers[i];
+        if (strcmp(y->engine, "GPU") != 0)
+            continue;
+        if (strcmp(y->op, "reformat") == 0) {
+            boundary += y->cycles;
+            boundaries++;
+        } else {
+            gpu += y->cycles;
+            gpu_layers++;
+        }
+    }
+    if (gpu_layers || boundaries) {
+        uint64_t dla = s->total_cycles > gpu + boundary ? s->total_cycles - gpu - boundary : 0;
+        fprintf(out,
+                "[I] dlasim: GPU fallback: of the %g ms, DLA subgraphs (and driver) %g ms, %d GPU layer(s) %g ms, %d DLA<->GPU "
+                "boundaries (sync + reformat) %g ms (SIMULATED; GPU times from the GPU model, docs/runtime.md)\n",
+                l, cycles_ms(dla, s->clock_mhz), gpu_layers, cycles_ms(gpu, s->clock_mhz), boundaries,
+                cycles_ms(boundary, s->clock_mhz));
+    }
 }
 
 static double cycles_ms(uint64_t cycles, double clock_mhz)

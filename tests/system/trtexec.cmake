@@ -85,6 +85,7 @@ dlasim_cli_test(NAME trtexec_model_gn_fallback ARGS --exit 0
   --stdout "^\\[I\\] \\[TRT\\] \\[DlaLayer\\] \\{ForeignNode\\[Gemm_46\\]\\}$"
   --stdout "^\\[I\\] \\[TRT\\] \\[GpuLayer\\] InstanceNormalization_5$"
   --stdout "^\\[I\\] \\[TRT\\] \\[GpuLayer\\] GlobalAveragePool_44$" --stdout "^\\[I\\] Throughput: [0-9.]+ qps"
+  --stdout "GPU fallback: of the [0-9.]+ ms, DLA subgraphs \\(and driver\\) [0-9.]+ ms, 15 GPU layer\\(s\\) [0-9.]+ ms, 8 DLA<->GPU boundaries"
   --stdout "^&&&& PASSED" -- ${TRT} ${TRT_GN} --allowGPUFallback --gap=gpu --useSpinWait --separateProfileRun
   --idleTime=0 --memPoolSize=dlaSRAM:1 --iterations=5 --warmUp=0 --duration=0)
 dlasim_cli_test(NAME trtexec_model_bn_gap_rewrite ARGS --exit 0
