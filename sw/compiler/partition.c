@@ -157,6 +157,30 @@ dla_status ir_partition(ir_graph *g, const dla_compile_opts *opts, dla_error *er
 
 /* ---- calibration forward of GPU nodes the DLA executor has no kernel for ---- */
 
+enum {
+    U_NONE,
+    U_SIGMOID,
+    U_TANH,
+    U_EXP,
+    U_ABS,
+    U_NEG,
+    U_RELU
+};
+
+/* Element-wise unary ops the calibration executor runs on the GPU side. */
+static int unary(const char *op)
+{
+    static const struct {
+        const char *name;
+        int u;
+    } t[] = {{"Sigmoid", U_SIGMOID}, {"Tanh", U_TANH}, {"Exp", U_EXP},
+             {"Abs", U_ABS},         {"Neg", U_NEG},   {"Relu", U_RELU}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (!strcmp(op, t[i].name))
+            return t[i].u;
+    return U_NONE;
+}
+
 dla_status ir_gpu_reference(ir_graph *g, const ir_node *n, float **buf, bool track_absmax, dla_error *err)
 {
     int xi = n->n_in > 0 && n->in[0] >= 0 ? ir_resolve(g, n->in[0]) : -1, yi = n->n_out > 0 ? n->out[0] : -1;
@@ -209,6 +233,42 @@ dla_status ir_gpu_reference(ir_graph *g, const ir_node *n, float **buf, bool tra
             for (int64_t e = 0; e < inner; e++)
                 yb[p * inner + e] = (float)((v[e] - mean) * inv * sc->f[c] + bi->f[c]);
         }
+    } else if (nx == ny && unary(op) != U_NONE) {
+        int u = unary(op);
+        for (int64_t e = 0; e < ny; e++) {
+            double v = xb[e];
+            yb[e] = (float)(u == U_SIGMOID ? 1.0 / (1.0 + exp(-v))
+                            : u == U_TANH  ? tanh(v)
+                            : u == U_EXP   ? exp(v)
+                            : u == U_ABS   ? fabs(v)
+                            : u == U_NEG   ? -v
+                                           : (v > 0 ? v : 0.0));
+        }
+    } else if (!strcmp(op, "Softmax") && nx == ny && x->rank >= 1) {
+        /* Along one axis (opset >= 13 semantics): outer x axis x inner. */
+        int64_t axis = ir_attr_int(n, "axis", -1);
+        if (axis < 0)
+            axis += x->rank;
+        if (axis < 0 || axis >= x->rank) {
+            free(yb);
+            return dla_error_set(err, DLA_ERR_UNSUPPORTED, "%s: GPU layer '%s' (Softmax): axis %lld outside rank %d",
+                                 g->base, n->name, (long long)ir_attr_int(n, "axis", -1), x->rank);
+        }
+        int64_t len = x->dims[axis], inner = 1;
+        for (int k = (int)axis + 1; k < x->rank; k++)
+            inner *= x->dims[k];
+        for (int64_t o = 0; o < nx / (len * inner); o++)
+            for (int64_t i = 0; i < inner; i++) {
+                const float *v = xb + o * len * inner + i;
+                float *w = yb + o * len * inner + i;
+                double mx = -INFINITY, sum = 0;
+                for (int64_t k = 0; k < len; k++)
+                    mx = fmax(mx, v[k * inner]);
+                for (int64_t k = 0; k < len; k++)
+                    sum += exp(v[k * inner] - mx);
+                for (int64_t k = 0; k < len; k++)
+                    w[k * inner] = (float)(exp(v[k * inner] - mx) / sum);
+            }
     } else {
         free(yb);
         return dla_error_set(err, DLA_ERR_UNSUPPORTED,

@@ -1,6 +1,9 @@
 // GPU fallback partitioning (sw/compiler/partition.c): DLA subgraphs between GPU layers, the
 // offender list without --allowGPUFallback, TensorRT's 16-subgraph limit, and the loadable's
 // segment table surviving a write/read round trip.
+#include <cmath>
+#include <cstdlib>
+
 #include "tests/unit/compiler/test_support.h"
 
 using namespace dlatest;
@@ -143,4 +146,52 @@ TEST(PartitionTest, ElementwiseOnlyRegionBetweenGpuLayersStaysOnTheGpu)
     ASSERT_EQ(ld->num_gpu_layers, 3u);
     EXPECT_STREQ(ld->gpu_layers[1].name, "relu");
     dla_loadable_destroy(ld);
+}
+
+TEST(PartitionTest, CalibrationRunsGroupNormOnTheGpuSideAsInstanceNormOverGroups)
+{
+    // x (1x4x2x2) -> Reshape 1x2x8 -> InstanceNormalization(scale [1, 2], B [0, 1]) -> Reshape 1x4x2x2:
+    // GroupNorm with 2 groups of 2 channels, as PyTorch exports it. All three nodes fall back.
+    ScratchDir dir;
+    tb_model *m = tb_create(17);
+    const int64_t in[4] = {1, 4, 2, 2}, d1[1] = {3}, d4[1] = {4}, d2[1] = {2};
+    tb_input(m, "x", 4, in);
+    const int64_t s3[3] = {1, 2, 8}, s4[4] = {1, 4, 2, 2};
+    tb_init_i64(m, "shape3", 1, d1, s3, false);
+    tb_init_i64(m, "shape4", 1, d4, s4, false);
+    const float sc[2] = {1.0f, 2.0f}, bi[2] = {0.0f, 1.0f};
+    tb_init_f32(m, "scale", 1, d2, sc, false);
+    tb_init_f32(m, "bias", 1, d2, bi, false);
+    tb_node(m, "Reshape", "r1", "x,shape3", "a");
+    tb_node(m, "InstanceNormalization", "inorm", "a,scale,bias", "b");
+    tb_node(m, "Reshape", "r2", "b,shape4", "y");
+    tb_output(m, "y");
+    std::string p = dir.file("gn.onnx");
+    ASSERT_EQ(tb_save(m, p.c_str()), 0);
+    tb_destroy(m);
+    dla_config cfg = orin_like();
+    dla_compile_opts o = opts_for(&cfg);
+    o.allow_gpu_fallback = true;
+    dla_error err{};
+    ir_graph *g = run_passes(p, &cfg, 2, &err);
+    ASSERT_NE(g, nullptr) << err.msg;
+    g->gpu_fallback = true;
+    ASSERT_EQ(ir_check_legality(g, &cfg, nullptr, &err), DLA_OK) << err.msg;
+    ASSERT_EQ(ir_partition(g, &o, &err), DLA_OK) << err.msg;
+    ASSERT_EQ(ir_fuse(g, &err), DLA_OK) << err.msg;
+    float x[16];
+    for (int i = 0; i < 16; i++)
+        x[i] = (float)i;
+    const float *inputs[1] = {x};
+    float *out[1] = {nullptr};
+    ASSERT_EQ(ir_reference_forward(g, inputs, true, out, &err), DLA_OK) << err.msg;
+    // Each group holds 8 consecutive values v..v+7: mean v + 3.5, variance 42/8 = 5.25, so element k of
+    // a group normalises to (k - 3.5) / sqrt(5.25 + 1e-5); group 1 then scales by 2 and adds 1.
+    for (int i = 0; i < 16; i++) {
+        double z = ((i % 8) - 3.5) / std::sqrt(5.25 + 1e-5);
+        double want = i < 8 ? z : 2.0 * z + 1.0;
+        EXPECT_NEAR(out[0][i], want, 1e-5) << "element " << i;
+    }
+    free(out[0]);
+    ir_graph_destroy(g);
 }
