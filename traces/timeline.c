@@ -20,6 +20,10 @@ static const struct {
 enum {
     NUM_OP_TRACKS = sizeof op_tracks / sizeof op_tracks[0],
     LAYERS_TID = 0,
+    /* GPU fallback: the DLA<->GPU boundaries (sync + reformat) on the GPU process, and the driver's
+     * DLA subgraph submissions on each DLA process. */
+    REFORMAT_TID = NUM_OP_TRACKS + 1,
+    SUBGRAPH_TID = NUM_OP_TRACKS + 2,
     /* Engines not named DLA<n> (e.g. "GPU" layers) get pids from here on, in order of appearance. */
     OTHER_PID_BASE = 100
 };
@@ -29,7 +33,13 @@ typedef struct engine {
     long pid;
     int has_layers;
     int has_track[NUM_OP_TRACKS];
+    int has_reformat, has_subgraphs;
 } engine;
+
+static int is_reformat(const dla_layer_record *l)
+{
+    return strcmp(l->op, "reformat") == 0;
+}
 
 static int track_of(const char *kind)
 {
@@ -134,6 +144,14 @@ static void put_metadata(FILE *f, int *first, const engine *e, size_t n)
                 put_meta(f, first, e[i].pid, t + 1, "thread_name", "name", op_tracks[t].track, 0);
                 put_meta(f, first, e[i].pid, t + 1, "thread_sort_index", "sort_index", NULL, t + 1);
             }
+        if (e[i].has_reformat) {
+            put_meta(f, first, e[i].pid, REFORMAT_TID, "thread_name", "name", "Reformat+sync", 0);
+            put_meta(f, first, e[i].pid, REFORMAT_TID, "thread_sort_index", "sort_index", NULL, REFORMAT_TID);
+        }
+        if (e[i].has_subgraphs) {
+            put_meta(f, first, e[i].pid, SUBGRAPH_TID, "thread_name", "name", "Driver: DLA subgraphs", 0);
+            put_meta(f, first, e[i].pid, SUBGRAPH_TID, "thread_sort_index", "sort_index", NULL, SUBGRAPH_TID);
+        }
     }
 }
 
@@ -155,7 +173,8 @@ static void put_event_head(FILE *f, int *first, const char *name, const char *ca
 
 static void put_layer(FILE *f, int *first, const dla_layer_record *l, long pid, double clock_mhz)
 {
-    put_event_head(f, first, l->name, "layer", pid, LAYERS_TID, l->start_cycle, l->end_cycle, clock_mhz);
+    put_event_head(f, first, l->name, "layer", pid, is_reformat(l) ? REFORMAT_TID : LAYERS_TID, l->start_cycle,
+                   l->end_cycle, clock_mhz);
     fputs(", \"op\": ", f);
     put_json_str(f, l->op);
     fprintf(f, ", \"macs\": %llu, \"dram_read_bytes\": %llu, \"dram_write_bytes\": %llu, \"mac_utilization\": ",
@@ -178,6 +197,30 @@ static void put_op(FILE *f, int *first, const dla_op_record *o, long pid, int tr
             (unsigned long long)o->op_index, (unsigned long long)o->layer_index, (unsigned long long)o->batch_index,
             (unsigned long long)o->dram_read_bytes, (unsigned long long)o->dram_write_bytes,
             (unsigned long long)o->macs);
+}
+
+/* The driver's DLA subgraph submissions of engine x: each maximal run of its layer records (in record
+ * order, which is execution order for a GPU-fallback run) ended by a GPU record is one submission. */
+static void put_subgraphs(FILE *f, int *first, const dla_run_result *r, const engine *x)
+{
+    int open = 0, k = 0;
+    uint64_t s = 0, t = 0;
+    for (size_t i = 0; i <= r->num_layers; ++i) {
+        const dla_layer_record *l = i < r->num_layers ? &r->layers[i] : NULL;
+        if (l && strcmp(l->engine, x->name) == 0) {
+            s = open && s < l->start_cycle ? s : l->start_cycle;
+            t = open && t > l->end_cycle ? t : l->end_cycle;
+            open = 1;
+            continue;
+        }
+        if (open && (!l || dla_core_of(l->engine) < 0)) {
+            char name[48];
+            snprintf(name, sizeof name, "DLA subgraph %d", k++);
+            put_event_head(f, first, name, "subgraph", x->pid, SUBGRAPH_TID, s, t, r->summary.clock_mhz);
+            fputs("}}", f);
+            open = 0;
+        }
+    }
 }
 
 static void put_other_data(FILE *f, const dla_run_result *r)
@@ -223,8 +266,17 @@ static dla_status plan(const dla_run_result *r, const char *path, engine *e, siz
                                  o->layer, o->engine);
         add_engine(e, n, o->engine)->has_track[t] = 1;
     }
-    for (size_t i = 0; i < r->num_layers; ++i)
-        add_engine(e, n, r->layers[i].engine)->has_layers = 1;
+    int any_gpu = 0;
+    for (size_t i = 0; i < r->num_layers; ++i) {
+        engine *x = add_engine(e, n, r->layers[i].engine);
+        if (is_reformat(&r->layers[i]))
+            x->has_reformat = 1;
+        else
+            x->has_layers = 1;
+        any_gpu |= dla_core_of(r->layers[i].engine) < 0;
+    }
+    for (size_t i = 0; i < *n && any_gpu; ++i)
+        e[i].has_subgraphs = dla_core_of(e[i].name) >= 0 && e[i].has_layers;
     long next = OTHER_PID_BASE;
     for (size_t i = 0; i < *n; ++i)
         if (e[i].pid < 0)
@@ -262,6 +314,9 @@ dla_status dla_trace_write_timeline(const dla_run_result *r, const char *path, d
     put_metadata(f, &first, e, n);
     for (size_t i = 0; i < r->num_layers; ++i)
         put_layer(f, &first, &r->layers[i], find_engine(e, n, r->layers[i].engine)->pid, r->summary.clock_mhz);
+    for (size_t i = 0; i < n; ++i)
+        if (e[i].has_subgraphs)
+            put_subgraphs(f, &first, r, &e[i]);
     for (size_t i = 0; i < r->num_ops; ++i)
         put_op(f, &first, &r->ops[i], find_engine(e, n, r->ops[i].engine)->pid, track_of(r->ops[i].kind),
                r->summary.clock_mhz);

@@ -19,6 +19,9 @@ static const char compile_help[] =
     "  --sparsity=disable|enable|force\n"
     "                        2:4 sparse INT8 conv weights (C > 64): enable where already 2:4, force\n"
     "                        prunes by magnitude (needs a 2:4 config, e.g. Orin); default disable\n"
+    "  --allowGPUFallback    layers the DLA cannot run become GPU layers (docs/runtime.md)\n"
+    "  --gap=dla|gpu         GlobalAveragePool: rewrite to DLA AveragePool(s) (default) or keep it\n"
+    "                        on the GPU as TensorRT 8.4 did (needs --allowGPUFallback)\n"
     "  -v, --verbose         print the compile report\n";
 
 int cli_load_config(const cli_options *opts, dla_config **cfg)
@@ -83,6 +86,8 @@ int cli_load_network(const cli_options *opts, const char *path, const dla_config
     copts.precision = opts->precision;
     copts.batch = opts->batch;
     copts.sparsity = opts->sparsity;
+    copts.allow_gpu_fallback = opts->allow_gpu_fallback;
+    copts.gap_on_gpu = opts->gap_on_gpu;
     copts.report = opts->verbose ? stdout : NULL;
     if (dla_compile_onnx(path, &copts, out, &err) != DLA_OK) {
         cli_error(opts, "%s", err.msg);

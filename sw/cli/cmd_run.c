@@ -69,6 +69,37 @@ static const char *input_file_for(const cli_options *o, const char *name)
     return NULL;
 }
 
+/* GPU-fallback traffic (the GPU shares the SoC DRAM): its layers' and reformats' DRAM bytes as
+ * "gpu.dram_*_bytes" stats, so the summary's DRAM totals and DRAM energy include them. */
+static dla_status add_gpu_stats(dla_run_result *r, dla_error *err)
+{
+    uint64_t rd = 0, wr = 0;
+    for (size_t i = 0; i < r->num_layers; ++i)
+        if (!strcmp(r->layers[i].engine, "GPU")) {
+            rd += r->layers[i].dram_read_bytes;
+            wr += r->layers[i].dram_write_bytes;
+        }
+    if (!rd && !wr)
+        return DLA_OK;
+    dla_stat *st = realloc(r->stats, (r->num_stats + 2) * sizeof *st);
+    if (!st)
+        return dla_error_set(err, DLA_ERR_NOMEM, "out of memory (GPU stats)");
+    r->stats = st;
+    dla_stat *a = &st[r->num_stats], *b = &st[r->num_stats + 1];
+    memset(a, 0, 2 * sizeof *a);
+    snprintf(a->name, sizeof a->name, "gpu.dram_read_bytes");
+    snprintf(b->name, sizeof b->name, "gpu.dram_write_bytes");
+    snprintf(a->unit, sizeof a->unit, "bytes");
+    snprintf(b->unit, sizeof b->unit, "bytes");
+    a->value = rd;
+    b->value = wr;
+    snprintf(a->description, sizeof a->description, "DRAM bytes read by GPU-fallback layers and reformats (GPU model)");
+    snprintf(b->description, sizeof b->description,
+             "DRAM bytes written by GPU-fallback layers and reformats (GPU model)");
+    r->num_stats += 2;
+    return DLA_OK;
+}
+
 static int bind_inputs(cli_run_state *s)
 {
     const cli_options *o = &s->opts;
@@ -243,7 +274,7 @@ static int collect_result(cli_run_state *s)
             memcpy(r->ops + r->num_ops, ops, n * sizeof *r->ops);
         r->num_ops += n;
     }
-    if (dla_platform_stats(s->platform, &r->stats, &r->num_stats, &err) != DLA_OK ||
+    if (dla_platform_stats(s->platform, &r->stats, &r->num_stats, &err) != DLA_OK || add_gpu_stats(r, &err) != DLA_OK ||
         dla_result_summarize(r, s->cfg, s->mode, dla_platform_total_cycles(s->platform), &err) != DLA_OK) {
         cli_error(o, "%s", err.msg);
         return CLI_EXIT_ERROR;
@@ -265,13 +296,20 @@ int cli_simulate(cli_run_state *s)
                       s->loadable->layers[s->loadable->ops[i].layer].name);
             return CLI_EXIT_ERROR;
         }
+    if (o->functional && s->loadable->num_gpu_layers) {
+        cli_error(o,
+                  "--functional: network '%s' has %u GPU-fallback layer(s) (first '%s'); the GPU model times them but "
+                  "computes no data (run without --functional)",
+                  s->loadable->network, s->loadable->num_gpu_layers, s->loadable->gpu_layers[0].name);
+        return CLI_EXIT_ERROR;
+    }
     dla_platform_opts popts = {.functional = o->functional};
     if (dla_platform_create(s->cfg, s->mode, &popts, &s->platform, &err) != DLA_OK) {
         cli_error(o, "%s", err.msg);
         return CLI_EXIT_ERROR;
     }
     for (int c = 0; c < s->num_cores; ++c) {
-        dla_driver_opts dopts = {.core = s->cores[c], .verbose = o->verbose};
+        dla_driver_opts dopts = {.core = s->cores[c], .verbose = o->verbose, .mode = s->mode};
         if (dla_driver_create(s->cfg, s->loadable, s->platform, &dopts, &s->drivers[c], &err) != DLA_OK) {
             cli_error(o, "%s", err.msg);
             return CLI_EXIT_ERROR;

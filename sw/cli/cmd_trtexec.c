@@ -37,8 +37,10 @@ static const char trtexec_help[] =
     "  --inputIOFormats=SPEC     checked against the DLA's I/O formats, otherwise not modelled\n"
     "  --outputIOFormats=SPEC    likewise\n"
     "  --sparsity=disable|enable|force  2:4 sparse INT8 weights (as dlasim compile --sparsity)\n"
-    "  --allowGPUFallback        accepted (GPU fallback is not available yet)\n"
-    "  --memPoolSize, --buildDLAStandalone, --useSpinWait, --separateProfileRun, --idleTime,\n"
+    "  --allowGPUFallback        layers the DLA cannot run become GPU layers (timed by the GPU model)\n"
+    "  --gap=dla|gpu             GlobalAveragePool: DLA AveragePool rewrite (default) or GPU (TensorRT 8.4)\n"
+    "  --buildDLAStandalone      DLA only: a network with GPU layers is an error\n"
+    "  --memPoolSize, --useSpinWait, --separateProfileRun, --idleTime,\n"
     "  --avgRuns, --noDataTransfers, --workspace\n"
     "                            accepted and ignored (--verbose says why)\n"
     "  --verbose                 compile report and a note for each ignored flag\n"
@@ -166,6 +168,18 @@ static void print_bindings(const dla_loadable *l)
     }
 }
 
+/* --buildDLAStandalone: a cuDLA standalone loadable has no GPU part (docs/runtime.md). */
+static int check_standalone(const trt_args *a, const dla_loadable *l, const char *path)
+{
+    if (!a->standalone || !l->num_gpu_layers)
+        return CLI_EXIT_OK;
+    cli_error(&a->o,
+              "%s: --buildDLAStandalone: %u layer(s) run on the GPU (first '%s'); a standalone DLA loadable cannot "
+              "hold them: drop --allowGPUFallback or remove those layers",
+              path, l->num_gpu_layers, l->gpu_layers[0].name);
+    return CLI_EXIT_ERROR;
+}
+
 /* Build (--onnx) or load (--loadEngine) into s->loadable, printing what trtexec prints. */
 static int get_engine(trt_args *a, cli_run_state *s)
 {
@@ -180,7 +194,10 @@ static int get_engine(trt_args *a, cli_run_state *s)
         printf("[I] Engine loaded from %s in %g sec (dlasim loadable: network %s, %s, batch %u, built for %s)\n",
                a->load_engine, seconds_since(&t0), s->loadable->network, dla_precision_name(s->loadable->precision),
                s->loadable->batch, s->loadable->target_config);
-        return check_shapes(a, s->loadable, a->load_engine);
+        if (s->loadable->num_segments) /* the split is only known from the loadable's segments */
+            trt_print_layer_blocks(s->loadable, stdout);
+        int rc = check_shapes(a, s->loadable, a->load_engine);
+        return rc == CLI_EXIT_OK ? check_standalone(a, s->loadable, a->load_engine) : rc;
     }
     printf("[I] Start parsing network model.\n");
     int rc = cli_load_network(&s->opts, a->onnx, s->cfg, &s->loadable);
@@ -189,6 +206,8 @@ static int get_engine(trt_args *a, cli_run_state *s)
     if ((rc = check_shapes(a, s->loadable, a->onnx)) != CLI_EXIT_OK)
         return rc;
     trt_print_layer_blocks(s->loadable, stdout);
+    if ((rc = check_standalone(a, s->loadable, a->onnx)) != CLI_EXIT_OK)
+        return rc;
     printf("[I] Engine built in %g sec.\n", seconds_since(&t0));
     return CLI_EXIT_OK;
 }

@@ -104,6 +104,16 @@ bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *
                 cli_error(opts, "--sparsity: expected disable, enable or force, got '%s'", v);
                 return false;
             }
+        } else if ((allowed & CLI_FLAG_PRECISION) && strcmp(a, "--allowGPUFallback") == 0) {
+            opts->allow_gpu_fallback = true;
+        } else if ((allowed & CLI_FLAG_PRECISION) && matches(a, "--gap")) {
+            if (!(v = flag_value(argc, argv, &i, "--gap", opts)))
+                return false;
+            if (strcmp(v, "dla") != 0 && strcmp(v, "gpu") != 0) {
+                cli_error(opts, "--gap: expected dla (rewrite to AveragePool) or gpu (keep on the GPU), got '%s'", v);
+                return false;
+            }
+            opts->gap_on_gpu = strcmp(v, "gpu") == 0;
         } else if ((allowed & CLI_FLAG_OUTPUT) && (strcmp(a, "-o") == 0 || matches(a, "--output"))) {
             if (!(v = flag_value(argc, argv, &i, a[1] == 'o' ? "-o" : "--output", opts)))
                 return false;

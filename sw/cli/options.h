@@ -21,7 +21,7 @@ enum {
 /* Which flags a subcommand accepts. */
 enum {
     CLI_FLAG_CONFIG = 1 << 0,    /* --config, --power-mode, --set */
-    CLI_FLAG_PRECISION = 1 << 1, /* --int8, --fp16, --batch, --sparsity */
+    CLI_FLAG_PRECISION = 1 << 1, /* --int8, --fp16, --batch, --sparsity, --allowGPUFallback, --gap */
     CLI_FLAG_OUTPUT = 1 << 2,    /* -o */
     CLI_FLAG_RUN = 1 << 3,       /* --trace, --functional, --input, --save-outputs, --core */
     CLI_FLAG_VERBOSE = 1 << 4,   /* --verbose */
@@ -39,6 +39,8 @@ typedef struct cli_options {
     bool precision_given;
     int batch;             /* 0: the model's */
     dla_sparsity sparsity; /* --sparsity (default disable) */
+    bool allow_gpu_fallback; /* --allowGPUFallback */
+    bool gap_on_gpu;         /* --gap=gpu (default dla) */
     const char *output;    /* -o */
     const char *trace;     /* --trace */
     bool functional;

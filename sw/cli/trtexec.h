@@ -32,6 +32,7 @@ typedef struct trt_args {
     cli_options o; /* command "trtexec"; config, power mode, sets, precision, batch, core, trace */
     const char *onnx, *load_engine, *save_engine, *export_profile, *export_times;
     bool int8, fp16, core_given, dump_profile;
+    bool standalone; /* --buildDLAStandalone: refuse GPU layers */
     int iterations;
     double warmup_ms, duration_s;
     trt_shape shapes[TRT_MAX_SHAPES];

@@ -35,6 +35,7 @@ typedef enum flag_id {
     F_WORKSPACE,
     F_VERBOSE,
     F_GPU_FALLBACK,
+    F_GAP,
     F_SPARSITY,
     F_CONFIG,
     F_POWER_MODE,
@@ -77,6 +78,7 @@ static const trt_flag flags[] = {
     {"--verbose", F_VERBOSE, false},
     {"-v", F_VERBOSE, false},
     {"--allowGPUFallback", F_GPU_FALLBACK, false},
+    {"--gap", F_GAP, true},
     {"--sparsity", F_SPARSITY, true},
     {"--config", F_CONFIG, true},
     {"--power-mode", F_POWER_MODE, true},
@@ -408,12 +410,14 @@ static int handle(trt_args *a, const trt_flag *f, const char *v)
     case F_NO_TRANSFERS:
         trt_note(a, "--noDataTransfers: ignored: host<->device transfers are never modelled (always 0 ms)");
         break;
-    case F_STANDALONE:
-        trt_note(a, "--buildDLAStandalone: ignored: a dlasim loadable is always DLA-only (there is no GPU part)");
-        break;
-    case F_GPU_FALLBACK:
-        trt_note(a, "--allowGPUFallback: accepted: GPU fallback is not available yet, so a network with layers the DLA "
-                    "cannot run fails to compile, naming them");
+    case F_STANDALONE: a->standalone = true; break;
+    case F_GPU_FALLBACK: o->allow_gpu_fallback = true; break;
+    case F_GAP:
+        if (strcmp(v, "dla") != 0 && strcmp(v, "gpu") != 0) {
+            cli_error(o, "--gap: expected dla (rewrite to AveragePool) or gpu (keep on the GPU), got '%s'", v);
+            return CLI_EXIT_USAGE;
+        }
+        o->gap_on_gpu = strcmp(v, "gpu") == 0;
         break;
     case F_SPARSITY:
         if (!cli_parse_sparsity(v, &o->sparsity)) {

@@ -93,11 +93,20 @@ static void node_at(const char *layer, bool last, char *dst, size_t size)
 void trt_print_layer_blocks(const dla_loadable *l, FILE *out)
 {
     fprintf(out, "[I] [TRT] ---------- Layers Running on DLA ----------\n");
+    if (l->num_segments) { /* GPU fallback: the compiler named the subgraphs */
+        for (uint32_t i = 0; i < l->num_segments; ++i)
+            if (l->segments[i].kind == DLA_SEGMENT_DLA)
+                fprintf(out, "[I] [TRT] [DlaLayer] %s\n", l->segments[i].name);
+        fprintf(out, "[I] [TRT] ---------- Layers Running on GPU ----------\n");
+        for (uint32_t i = 0; i < l->num_gpu_layers; ++i)
+            fprintf(out, "[I] [TRT] [GpuLayer] %s\n", l->gpu_layers[i].name);
+        return;
+    }
     if (l->num_layers > 0) {
         char first[DLA_LNAME_MAX], last[DLA_LNAME_MAX];
         node_at(l->layers[0].name, false, first, sizeof first);
         node_at(l->layers[l->num_layers - 1].name, true, last, sizeof last);
-        /* One DLA subgraph: dlasim has no GPU fallback that would split it. */
+        /* One DLA subgraph (no GPU layers). */
         if (l->num_layers == 1 && strcmp(first, last) == 0)
             fprintf(out, "[I] [TRT] [DlaLayer] {ForeignNode[%s]}\n", first);
         else
@@ -114,6 +123,8 @@ static void stats_line(FILE *out, const char *what, double ms)
             "percentile(95%%) = %g ms, percentile(99%%) = %g ms\n",
             what, ms, ms, ms, ms, ms, ms, ms);
 }
+
+static double cycles_ms(uint64_t cycles, double clock_mhz);
 
 void trt_print_summary(const trt_args *a, const dla_run_result *r, const trt_timing *t, double wall_s, FILE *out)
 {
@@ -143,6 +154,29 @@ void trt_print_summary(const trt_args *a, const dla_run_result *r, const trt_tim
     fprintf(out,
             "[I] dlasim: \"GPU Compute Time\" is the SIMULATED DLA time of one query; enqueue, H2D and D2H are not "
             "modelled (0 ms), so Latency = GPU Compute Time and Total Host Walltime = Total GPU Compute Time\n");
+    /* GPU fallback: where the query's time went (GPU records are sequential with the DLA subgraphs). */
+    uint64_t gpu = 0, boundary = 0;
+    int gpu_layers = 0, boundaries = 0;
+    for (size_t i = 0; i < r->num_layers; ++i) {
+        const dla_layer_record *y = &r->layers[i];
+        if (strcmp(y->engine, "GPU") != 0)
+            continue;
+        if (strcmp(y->op, "reformat") == 0) {
+            boundary += y->cycles;
+            boundaries++;
+        } else {
+            gpu += y->cycles;
+            gpu_layers++;
+        }
+    }
+    if (gpu_layers || boundaries) {
+        uint64_t dla = s->total_cycles > gpu + boundary ? s->total_cycles - gpu - boundary : 0;
+        fprintf(out,
+                "[I] dlasim: GPU fallback: of the %g ms, DLA subgraphs (and driver) %g ms, %d GPU layer(s) %g ms, %d DLA<->GPU "
+                "boundaries (sync + reformat) %g ms (SIMULATED; GPU times from the GPU model, docs/runtime.md)\n",
+                l, cycles_ms(dla, s->clock_mhz), gpu_layers, cycles_ms(gpu, s->clock_mhz), boundaries,
+                cycles_ms(boundary, s->clock_mhz));
+    }
 }
 
 static double cycles_ms(uint64_t cycles, double clock_mhz)

@@ -11,6 +11,27 @@ static const char *weight_mode_name(int mode)
     return mode == 0 ? "all weights" : mode == 1 ? "2 kernel groups (ping-pong)" : "1 kernel group";
 }
 
+/* TensorRT's placement block (its builder log): DLA subgraphs as ForeignNodes, GPU layers by name. */
+static void write_placement(const ir_graph *g, FILE *f)
+{
+    fprintf(f, "---------- Layers Running on DLA ----------\n");
+    if (!g->n_segments && g->n_layers > 0) {
+        const ir_layer *a = &g->layers[0], *b = &g->layers[g->n_layers - 1];
+        const char *first = g->nodes[a->nodes[0]].name, *last = g->nodes[b->nodes[b->n_nodes - 1]].name;
+        if (a == b && a->n_nodes == 1)
+            fprintf(f, "[DlaLayer] {ForeignNode[%s]}\n", first);
+        else
+            fprintf(f, "[DlaLayer] {ForeignNode[%s...%s]}\n", first, last);
+    }
+    for (int s = 0; s < g->n_segments; s++)
+        if (!g->segments[s].gpu)
+            fprintf(f, "[DlaLayer] %s\n", g->segments[s].name);
+    fprintf(f, "---------- Layers Running on GPU ----------\n");
+    for (int i = 0; i < g->n_layers; i++)
+        if (g->layers[i].kind == IR_LAYER_GPU)
+            fprintf(f, "[GpuLayer] %s (%s)\n", g->layers[i].name, g->nodes[g->layers[i].gpu_node].op_type);
+}
+
 static void write_report(const ir_graph *g, const dla_compile_opts *opts, const dla_loadable *ld)
 {
     FILE *f = opts->report;
@@ -56,6 +77,7 @@ static void write_report(const ir_graph *g, const dla_compile_opts *opts, const 
         fprintf(f, "\n");
         macs += l->macs;
     }
+    write_placement(g, f);
     fprintf(f, "summary: %d layers, %u ops, %llu MACs (%llu per image), %llu weight bytes, %llu activation bytes\n",
             g->n_layers, ld->num_ops, (unsigned long long)macs,
             (unsigned long long)(g->batch > 0 ? macs / (uint64_t)g->batch : macs), (unsigned long long)g->weights_bytes,
@@ -104,6 +126,7 @@ dla_status dla_compile_onnx(const char *onnx_path, const dla_compile_opts *opts,
     dla_status st = ir_import_onnx(onnx_path, opts->batch, &g, err);
     if (st != DLA_OK)
         return st;
+    g->gpu_fallback = opts->allow_gpu_fallback;
     for (int i = 0; i < g->n_inputs; i++) {
         int64_t d[4];
         if (!ir_nchw(&g->tensors[g->inputs[i]], d)) {
@@ -113,8 +136,8 @@ dla_status dla_compile_onnx(const char *onnx_path, const dla_compile_opts *opts,
         }
     }
     if ((st = ir_fold_shapes(g, err)) != DLA_OK || (st = ir_canonicalize(g, err)) != DLA_OK ||
-        (st = ir_check_legality(g, cfg, opts->report, err)) != DLA_OK || (st = ir_fuse(g, err)) != DLA_OK ||
-        (st = ir_sparsity_select(g, opts, err)) != DLA_OK ||
+        (st = ir_check_legality(g, cfg, opts->report, err)) != DLA_OK || (st = ir_partition(g, opts, err)) != DLA_OK ||
+        (st = ir_fuse(g, err)) != DLA_OK || (st = ir_sparsity_select(g, opts, err)) != DLA_OK ||
         (opts->precision == DLA_PRECISION_INT8 && (st = ir_calibrate(g, opts, err)) != DLA_OK) ||
         (st = ir_quantize(g, opts, err)) != DLA_OK || (st = ir_tile(g, cfg, opts->precision, err)) != DLA_OK ||
         (st = ir_memory_plan(g, cfg, opts->precision, err)) != DLA_OK || (st = ir_emit(g, opts, out, err)) != DLA_OK)

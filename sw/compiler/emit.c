@@ -454,6 +454,7 @@ dla_status ir_emit(ir_graph *g, const dla_compile_opts *opts, dla_loadable **out
     e.cps = e.atom / e.bpe;
     dla_status st = DLA_OK;
     uint8_t *img = NULL;
+    uint32_t *first_op = NULL, *num_ops = NULL; /* per layer: its ops in the loadable */
     size_t slots = (size_t)g->n_tensors * (size_t)e.N * DLA_OP_KIND_COUNT;
     e.wr = malloc((slots ? slots : 1) * sizeof(int));
     e.rd = malloc((slots ? slots : 1) * sizeof(int));
@@ -505,8 +506,17 @@ dla_status ir_emit(ir_graph *g, const dla_compile_opts *opts, dla_loadable **out
     for (int i = 0; i < g->n_outputs; i++)
         if ((st = add_io_tensor(&e, g->outputs[i], DLA_TENSOR_OUTPUT, err)) != DLA_OK)
             goto fail;
+    first_op = calloc((size_t)g->n_layers + 1, sizeof *first_op);
+    num_ops = calloc((size_t)g->n_layers + 1, sizeof *num_ops);
+    if (!first_op || !num_ops) {
+        st = dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (emission)", g->base);
+        goto fail;
+    }
     for (int i = 0; i < g->n_layers; i++) {
         ir_layer *l = &g->layers[i];
+        first_op[i] = ld->num_ops;
+        if (l->kind == IR_LAYER_GPU)
+            continue; /* no DLA ops: ir_emit_segments records it */
         dla_llayer ll;
         memset(&ll, 0, sizeof ll);
         snprintf(ll.name, sizeof ll.name, "%s", l->name);
@@ -520,7 +530,10 @@ dla_status ir_emit(ir_graph *g, const dla_compile_opts *opts, dla_loadable **out
         st = l->kind == IR_LAYER_CONV ? emit_conv_layer(&e, l, li, err) : emit_other_layer(&e, l, li, err);
         if (st != DLA_OK)
             goto fail;
+        num_ops[i] = ld->num_ops - first_op[i];
     }
+    if ((st = ir_emit_segments(g, opts, first_op, num_ops, ld, err)) != DLA_OK)
+        goto fail;
     if ((st = dla_loadable_validate(ld, err)) != DLA_OK) {
         dla_error_prefix(err, "%s: internal error, the emitted loadable is invalid", g->base);
         st = DLA_ERR_INTERNAL;
@@ -529,9 +542,13 @@ dla_status ir_emit(ir_graph *g, const dla_compile_opts *opts, dla_loadable **out
     free(img);
     free(e.wr);
     free(e.rd);
+    free(first_op);
+    free(num_ops);
     *out = ld;
     return DLA_OK;
 fail:
+    free(first_op);
+    free(num_ops);
     free(img);
     free(e.wr);
     free(e.rd);

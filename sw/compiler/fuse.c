@@ -35,6 +35,8 @@ static dla_status absorb_sdp_chain(ir_graph *g, ir_layer *l, bool *absorbed, con
             return DLA_OK;
         ir_node *n = &g->nodes[r];
         dla_status st;
+        if (n->gpu || n->segment != g->nodes[l->nodes[0]].segment)
+            return DLA_OK; /* another device or DLA subgraph (partition.c) */
         if (n->kind == IR_OP_ADD && l->ew_in < 0 && !l->relu_before_ew) {
             int a = ir_resolve(g, n->in[0]), b = ir_resolve(g, n->in[1]);
             int other = a == ir_resolve(g, l->out) ? b : a;
@@ -80,6 +82,49 @@ static void layer_name(const ir_graph *g, ir_layer *l)
     }
 }
 
+/* A GPU-fallback node (partition.c) is a layer of its own, with no DLA ops: the memory plan places
+ * its output when the DLA reads it, emission turns it into a GPU layer of the loadable. */
+static dla_status fuse_gpu_node(ir_graph *g, int ni, bool *absorbed, dla_error *err)
+{
+    const ir_node *n = &g->nodes[ni];
+    ir_layer *l = &g->layers[g->n_layers];
+    memset(l, 0, sizeof *l);
+    l->kind = IR_LAYER_GPU;
+    l->gpu_node = ni;
+    l->conv_node = l->pool_node = -1;
+    l->scale_mul = l->scale_add = -1;
+    l->in = l->ew_in = -1;
+    for (int k = 0; k < n->n_in; k++) {
+        if (n->in[k] < 0 || g->tensors[n->in[k]].is_const)
+            continue;
+        int t = ir_resolve(g, n->in[k]);
+        if (l->in < 0)
+            l->in = t;
+        else if (l->ew_in < 0)
+            l->ew_in = t;
+        else
+            return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                                 "%s: GPU layer '%s' (%s) reads more than 2 activations (GPU fallback supports 2)",
+                                 g->base, n->name, n->op_type);
+    }
+    for (int k = 1; k < n->n_out; k++)
+        if (n->out[k] >= 0 && ir_consumers(g, n->out[k], NULL, 0) > 0)
+            return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                                 "%s: GPU layer '%s' (%s) has %d used outputs (GPU fallback supports 1)", g->base,
+                                 n->name, n->op_type, n->n_out);
+    if (n->n_out < 1 || n->out[0] < 0)
+        return dla_error_set(err, DLA_ERR_UNSUPPORTED, "%s: GPU layer '%s' (%s) has no output", g->base, n->name,
+                             n->op_type);
+    l->out = n->out[0];
+    dla_status st = layer_add_node(g, l, ni, absorbed, err);
+    if (st != DLA_OK)
+        return st;
+    g->n_layers++;
+    snprintf(l->name, sizeof l->name, "%.120s", n->name);
+    snprintf(l->type, sizeof l->type, "gpu");
+    return DLA_OK;
+}
+
 dla_status ir_fuse(ir_graph *g, dla_error *err)
 {
     int *order = NULL, count = 0;
@@ -107,6 +152,12 @@ dla_status ir_fuse(ir_graph *g, dla_error *err)
                 g->tensors[ir_resolve(g, n->out[0])].is_output = true;
             available[n->out[0]] = true;
             absorbed[ni] = true;
+            continue;
+        }
+        if (n->gpu) {
+            if ((st = fuse_gpu_node(g, ni, absorbed, err)) != DLA_OK)
+                goto done;
+            available[g->layers[g->n_layers - 1].out] = true;
             continue;
         }
         if (n->kind == IR_OP_ONNX) {

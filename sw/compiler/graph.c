@@ -66,6 +66,7 @@ void ir_graph_destroy(ir_graph *g)
     for (int i = 0; i < g->n_layers; i++)
         free_layer(&g->layers[i]);
     free(g->layers);
+    free(g->segments);
     free(g->tensors);
     free(g->nodes);
     free(g->inputs);
@@ -189,6 +190,7 @@ dla_status ir_node_add(ir_graph *g, const char *name, const char *op_type, int n
         return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (node)", g->path);
     n->n_in = n_in;
     n->n_out = n_out;
+    n->segment = -1;
     for (int i = 0; i < n_in; i++)
         n->in[i] = -1;
     for (int i = 0; i < n_out; i++)

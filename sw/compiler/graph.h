@@ -126,12 +126,17 @@ typedef struct ir_node {
     int scale_mul, scale_add; /* IR_OP_SCALE: constant tensors of C floats (-1 = 1 / 0) */
     float clip_lo, clip_hi;   /* IR_OP_CLIP */
     char *merged;             /* names of nodes folded into this one (" + " separated), or NULL */
+    /* partition.c (GPU fallback): runs on the GPU, and its segment (index into g->segments, -1: none,
+     * e.g. a free view). */
+    bool gpu;
+    int segment;
 } ir_node;
 
 typedef enum ir_layer_kind {
     IR_LAYER_CONV,
     IR_LAYER_SDP,
-    IR_LAYER_POOL
+    IR_LAYER_POOL,
+    IR_LAYER_GPU /* one GPU-fallback node (partition.c): no DLA ops, a GPU layer of the loadable */
 } ir_layer_kind;
 
 /* One hardware convolution op of a layer (tiling.c): a channel slice (grouped conv) x a row split. */
@@ -176,7 +181,16 @@ typedef struct ir_layer {
     uint64_t macs; /* useful MACs, all images */
     bool sparse;   /* sparsity.c: 2:4 compressed weights */
     bool image;    /* tiling.c: image-input conv (its input tensor is pixel; weights channel-extended) */
+    int gpu_node;  /* IR_LAYER_GPU: the node */
 } ir_layer;
+
+/* A maximal run of nodes on one device in topological order (partition.c): a DLA subgraph
+ * (TensorRT's ForeignNode) or a run of GPU layers. */
+typedef struct ir_segment {
+    bool gpu;
+    char name[DLA_LNAME_MAX]; /* DLA: "{ForeignNode[first...last]}" */
+    int first_node, last_node;
+} ir_segment;
 
 typedef struct ir_graph {
     char *path;       /* the ONNX file, for messages */
@@ -197,6 +211,10 @@ typedef struct ir_graph {
     int n_layers;
     /* memory_plan.c */
     uint64_t weights_bytes, activations_bytes;
+    /* partition.c */
+    bool gpu_fallback; /* illegal nodes become GPU layers instead of an error */
+    ir_segment *segments;
+    int n_segments;
 } ir_graph;
 
 /* graph.c: construction and queries. */
@@ -239,6 +257,14 @@ dla_status ir_import_onnx(const char *path, int64_t batch, ir_graph **out, dla_e
 dla_status ir_fold_shapes(ir_graph *g, dla_error *err);
 dla_status ir_canonicalize(ir_graph *g, dla_error *err);
 dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, dla_error *err);
+/* partition.c: after legality (which marks illegal nodes gpu when g->gpu_fallback): the
+ * GlobalAveragePool choice, DLA/GPU segments, the 16-subgraph limit, the report block. */
+dla_status ir_partition(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
+/* Calibration forward of a GPU node the DLA reference executor has no kernel for (partition.c). */
+dla_status ir_gpu_reference(ir_graph *g, const ir_node *n, float **buf, bool track_absmax, dla_error *err);
+/* Emission of the GPU layers and the segment table (partition.c); first_op[i] / num_ops of layer i. */
+dla_status ir_emit_segments(ir_graph *g, const dla_compile_opts *opts, const uint32_t *first_op,
+                            const uint32_t *num_ops, dla_loadable *ld, dla_error *err);
 dla_status ir_fuse(ir_graph *g, dla_error *err);
 dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool track_absmax, float **outputs,
                                 dla_error *err);

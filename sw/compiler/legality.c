@@ -114,8 +114,8 @@ static void compose(const ir_graph *g, const violation *v, int n, dla_error *err
         return;
     }
     char head[256];
-    snprintf(head, sizeof head, "%s: %d layer%s cannot run on the DLA and GPU fallback is not available yet: ", g->base,
-             n, n == 1 ? "" : "s");
+    snprintf(head, sizeof head, "%s: %d layer%s cannot run on the DLA without GPU fallback (--allowGPUFallback): ",
+             g->base, n, n == 1 ? "" : "s");
     size_t budget = sizeof err->msg - 1 - strlen(head);
     for (int i = 0; i < n; i++)
         add(m, "%snode '%s' (%s): %s", i ? "; " : "", v[i].node->name, v[i].node->op_type, v[i].reason);
@@ -199,7 +199,9 @@ dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, d
         one->len -= 2; /* drop the trailing ", " */
         one->text[one->len] = '\0';
         if (report)
-            fprintf(report, "unsupported: node '%s' (%s): %s\n", n->name, n->op_type, one->text);
+            fprintf(report, "%s: node '%s' (%s): %s\n", g->gpu_fallback ? "GPU fallback" : "unsupported", n->name,
+                    n->op_type, one->text);
+        g->nodes[order[oi]].gpu = true; /* partition.c: a GPU layer under GPU fallback */
         v[bad].node = n;
         v[bad].reason = ir_strdup(one->text);
         if (!v[bad].reason) {
@@ -208,7 +210,7 @@ dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, d
         }
         bad++;
     }
-    if (bad) {
+    if (bad && !g->gpu_fallback) {
         compose(g, v, bad, err);
         st = DLA_ERR_UNSUPPORTED;
     }

@@ -126,6 +126,9 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
     for (int i = 0; i < g->n_layers; i++) {
         int ti = g->layers[i].out;
         ir_tensor *t = &g->tensors[ti];
+        int64_t nchw[4];
+        if (g->layers[i].kind == IR_LAYER_GPU && !ir_nchw(t, nchw))
+            continue; /* GPU-internal (e.g. a 3-D reshape): the DLA never reads it (checked at emission) */
         if (t->region < 0) {
             feature_layout(t, atom, bpe);
             uint64_t size = align_up((uint64_t)t->bytes, PLACE_ALIGN), off = 0;

@@ -338,6 +338,11 @@ dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err
             g->tensors[g->inputs[i]].scale = 1.0f;
     }
     for (int i = 0; i < g->n_layers; i++) {
+        if (g->layers[i].kind == IR_LAYER_GPU) { /* GPU fallback: its output enters the DLA at this scale */
+            ir_tensor *o = &g->tensors[g->layers[i].out];
+            o->scale = int8 ? act_scale(o->absmax) : 1.0f;
+            continue;
+        }
         st = int8 ? quantize_int8(g, &g->layers[i], err) : quantize_fp16(g, &g->layers[i], err);
         if (st != DLA_OK)
             return st;

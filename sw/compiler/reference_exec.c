@@ -218,6 +218,11 @@ dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool tr
             g->tensors[n->out[0]].alias_of = n->in[0];
             continue;
         }
+        if (n->gpu && n->kind == IR_OP_ONNX) { /* GPU fallback layer (partition.c) */
+            if ((st = ir_gpu_reference(g, n, buf, track_absmax, err)) != DLA_OK)
+                goto done;
+            goto release;
+        }
         int xi = ir_resolve(g, n->in[0]), yi = n->out[0];
         ir_tensor *x = &g->tensors[xi], *y = &g->tensors[yi];
         const float *xb = buf[xi];
@@ -279,6 +284,7 @@ dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool tr
                 mx = fmaxf(mx, fabsf(yb[e]));
             y->absmax = mx;
         }
+    release:
         for (int k = 0; k < n->n_in; k++) {
             int t = n->in[k] >= 0 ? ir_resolve(g, n->in[k]) : -1;
             if (t >= 0 && last[t] == oi && buf[t]) {

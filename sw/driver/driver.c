@@ -186,6 +186,15 @@ dla_status dla_driver_create(const dla_config *cfg, const dla_loadable *loadable
     if (core < 0 || core >= ncores)
         return dla_error_set(err, DLA_ERR_INVALID, "DLA core %d does not exist: config '%s' has %d core(s)", core,
                              cfg->name, ncores);
+    if (loadable->num_segments && opts && opts->standalone)
+        return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                             "network '%s' has %u GPU layer(s) in %u segments: a standalone (DLA-only, "
+                             "--buildDLAStandalone) run refuses GPU segments; compile without --allowGPUFallback",
+                             loadable->network, loadable->num_gpu_layers, loadable->num_segments);
+    if (loadable->num_gpu_layers && !dla_gpu_model_available(cfg))
+        return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                             "network '%s' has GPU layers but config '%s' has no gpu section to time them",
+                             loadable->network, cfg->name);
     dla_driver *d = calloc(1, sizeof *d);
     if (!d)
         return dla_error_set(err, DLA_ERR_NOMEM, "out of memory");
@@ -222,6 +231,7 @@ void dla_driver_destroy(dla_driver *d)
     free(d->region_addr);
     free(d->records);
     free(d->op_records);
+    free(d->gpu_records);
     free(d);
 }
 

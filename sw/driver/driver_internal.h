@@ -79,6 +79,10 @@ struct dla_driver {
     size_t num_records;
     dla_op_record *op_records;
     size_t num_op_records;
+    /* GPU fallback: what the runtime did between DLA subgraphs (GPU layers, reformat+sync), appended
+     * to the records after the run (scheduler.c). */
+    dla_layer_record *gpu_records;
+    size_t num_gpu_records;
     bool ran;
     char errmsg[1024];
 };

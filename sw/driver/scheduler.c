@@ -3,6 +3,7 @@
  * child, COMPLETED of a dependency), GLB interrupts, and per-layer records from the extension perf
  * registers. docs/driver.md describes the protocol. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,7 @@ typedef struct sched {
     proc procs[P_COUNT];
     int producer[U_COUNT]; /* last S_POINTER.PRODUCER written, -1 unknown */
     uint32_t completed;
+    uint32_t gate; /* ops below this index may be programmed (the current DLA subgraph's end) */
     dla_status st;
 } sched;
 
@@ -202,6 +204,8 @@ static void schedule(sched *s)
             if (p->next == p->n || p->group_op[p->next_group] >= 0)
                 continue;
             uint32_t i = p->queue[p->next];
+            if (i >= s->gate)
+                continue; /* a later DLA subgraph: submitted after the GPU segment before it */
             bool rdma = s->d->ops[i].rdma;
             if (rdma && p->rdma_op[p->next_rdma] >= 0)
                 continue;
@@ -410,6 +414,28 @@ static dla_status build_op_records(sched *s)
     return DLA_OK;
 }
 
+/* GPU-fallback records after the DLA layers, then everything in start order (a segmented run is
+ * sequential, so that is execution order). */
+static int cmp_start(const void *a, const void *b)
+{
+    const dla_layer_record *x = a, *y = b;
+    return x->start_cycle < y->start_cycle ? -1 : x->start_cycle > y->start_cycle;
+}
+
+static dla_status append_gpu_records(dla_driver *d)
+{
+    if (!d->num_gpu_records)
+        return DLA_OK;
+    dla_layer_record *r = realloc(d->records, (d->num_records + d->num_gpu_records) * sizeof *r);
+    if (!r)
+        return DLA_ERR_NOMEM;
+    memcpy(r + d->num_records, d->gpu_records, d->num_gpu_records * sizeof *r);
+    d->records = r;
+    d->num_records += d->num_gpu_records;
+    qsort(d->records, d->num_records, sizeof *r, cmp_start);
+    return DLA_OK;
+}
+
 /* Aggregate op perf per loadable layer into d->records. */
 static dla_status build_records(sched *s)
 {
@@ -476,7 +502,69 @@ static dla_status build_records(sched *s)
         snprintf(r.bound, sizeof r.bound, "%s", bound);
         d->records[d->num_records++] = r;
     }
-    return DLA_OK;
+    return append_gpu_records(d);
+}
+
+/* One record of GPU-side time [start, end) in DLA cycles. */
+static void gpu_record(sched *s, const char *name, const char *op, uint64_t start, uint64_t read, uint64_t write,
+                       uint64_t macs, const char *bound)
+{
+    dla_driver *d = s->d;
+    dla_layer_record *r = &d->gpu_records[d->num_gpu_records++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->name, sizeof r->name, "%s", name);
+    snprintf(r->op, sizeof r->op, "%s", op);
+    snprintf(r->engine, sizeof r->engine, "GPU");
+    r->start_cycle = start;
+    r->end_cycle = dla_ctl_now_cycles(s->ctl);
+    r->cycles = r->end_cycle - r->start_cycle;
+    r->macs = macs;
+    r->dram_read_bytes = read;
+    r->dram_write_bytes = write;
+    snprintf(r->bound, sizeof r->bound, "%s", bound);
+}
+
+/* Wait out ns of GPU-side time on the controller (quantised up to whole falcon cycles). */
+static void spend_ns(sched *s, double ns)
+{
+    const dla_power_mode *m = s->d->opts.mode ? s->d->opts.mode : &s->d->cfg->power_modes[0];
+    double cycles = ceil(ns * m->falcon_clock_mhz / 1000.0);
+    dla_ctl_spend_falcon_cycles(s->ctl, cycles > 0 ? (uint64_t)cycles : 0);
+}
+
+/* Enter segment i: the boundary from the previous segment (sync + reformat), then a DLA subgraph
+ * opens its ops to the scheduler, a GPU segment runs its layers on the GPU model. */
+static void run_segment(sched *s, uint32_t i)
+{
+    dla_driver *d = s->d;
+    const dla_loadable *l = d->l;
+    const dla_lsegment *sg = &l->segments[i];
+    const dla_power_mode *m = d->opts.mode ? d->opts.mode : &d->cfg->power_modes[0];
+    if (!d->gpu_records) {
+        d->gpu_records = calloc((size_t)l->num_segments + l->num_gpu_layers + 1, sizeof *d->gpu_records);
+        if (!d->gpu_records) {
+            fail(s, DLA_ERR_NOMEM, "out of memory (GPU records)");
+            return;
+        }
+    }
+    if (i > 0) {
+        uint64_t t0 = dla_ctl_now_cycles(s->ctl);
+        spend_ns(s, dla_gpu_boundary_ns(d->cfg, m, sg->boundary_bytes));
+        char name[DLA_LNAME_MAX];
+        snprintf(name, sizeof name, "Reformat+sync into %.100s", sg->name);
+        gpu_record(s, name, "reformat", t0, sg->boundary_bytes, sg->boundary_bytes, 0, "overhead");
+    }
+    if (sg->kind == DLA_SEGMENT_DLA) {
+        s->gate = sg->first + sg->count;
+        return;
+    }
+    for (uint32_t k = sg->first; k < sg->first + sg->count; ++k) {
+        const dla_lgpu_layer *y = &l->gpu_layers[k];
+        const char *bound = "memory";
+        uint64_t t0 = dla_ctl_now_cycles(s->ctl);
+        spend_ns(s, dla_gpu_layer_ns(d->cfg, m, y, &bound));
+        gpu_record(s, y->name, y->op_type, t0, y->read_bytes, y->write_bytes, y->macs, bound);
+    }
 }
 
 dla_status dla_driver_controller(dla_controller *ctl, void *user)
@@ -497,7 +585,16 @@ dla_status dla_driver_controller(dla_controller *ctl, void *user)
     /* INTR_MASK: 1 masks a source. Only the done interrupts the scheduler consumes are left unmasked. */
     wr(&s, NVDLA_GLB_S_INTR_MASK, all & ~used);
     sync_groups(&s);
-    while (s.st == DLA_OK && s.completed < d->l->num_ops) {
+    uint32_t seg = 0;
+    s.gate = d->l->num_segments ? 0 : d->l->num_ops;
+    d->num_gpu_records = 0;
+    while (s.st == DLA_OK) {
+        if (s.completed == s.gate) { /* the DLA subgraph is done: next segment, or the end */
+            if (seg == d->l->num_segments)
+                break;
+            run_segment(&s, seg++);
+            continue;
+        }
         schedule(&s);
         if (s.st != DLA_OK)
             break;

@@ -19,6 +19,8 @@ void dla_loadable_destroy(dla_loadable *l)
     free(l->layers);
     free(l->ops);
     free(l->blob);
+    free(l->segments);
+    free(l->gpu_layers);
     free(l);
 }
 
@@ -58,6 +60,26 @@ dla_status dla_loadable_add_layer(dla_loadable *l, const dla_llayer *layer, uint
 dla_status dla_loadable_add_op(dla_loadable *l, const dla_lop *op, uint32_t *index)
 {
     return grow_append((void **)&l->ops, &l->num_ops, sizeof *op, op, index);
+}
+
+dla_status dla_loadable_add_segment(dla_loadable *l, const dla_lsegment *s, uint32_t *index)
+{
+    return grow_append((void **)&l->segments, &l->num_segments, sizeof *s, s, index);
+}
+
+dla_status dla_loadable_add_gpu_layer(dla_loadable *l, const dla_lgpu_layer *y, uint32_t *index)
+{
+    return grow_append((void **)&l->gpu_layers, &l->num_gpu_layers, sizeof *y, y, index);
+}
+
+uint32_t dla_loadable_dla_segments(const dla_loadable *l)
+{
+    if (!l->num_segments)
+        return l->num_ops ? 1u : 0u;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < l->num_segments; ++i)
+        n += l->segments[i].kind == DLA_SEGMENT_DLA;
+    return n;
 }
 
 dla_status dla_loadable_append_blob(dla_loadable *l, const void *data, uint64_t size, uint32_t alignment,

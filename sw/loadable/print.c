@@ -170,4 +170,24 @@ void dla_loadable_print(const dla_loadable *l, FILE *out)
     fprintf(out, "ops       %u\n", l->num_ops);
     for (uint32_t i = 0; i < l->num_ops; ++i)
         print_op(out, l, i);
+    if (!l->num_segments)
+        return;
+    fprintf(out, "segments  %u (%u DLA subgraphs, %u GPU layers)\n", l->num_segments, dla_loadable_dla_segments(l),
+            l->num_gpu_layers);
+    for (uint32_t i = 0; i < l->num_segments; ++i) {
+        const dla_lsegment *s = &l->segments[i];
+        fprintf(out, "  [%3u] %s %s: %s [%u, %u), reads %" PRIu64 " B from the other device\n", i,
+                s->kind == DLA_SEGMENT_DLA ? "DLA" : "GPU", s->name, s->kind == DLA_SEGMENT_DLA ? "ops" : "GPU layers",
+                s->first, s->first + s->count, s->boundary_bytes);
+    }
+    fprintf(out, "gpu layers %u\n", l->num_gpu_layers);
+    for (uint32_t i = 0; i < l->num_gpu_layers; ++i) {
+        const dla_lgpu_layer *y = &l->gpu_layers[i];
+        fprintf(out,
+                "  [%3u] %-22s %s %s %ux%ux%ux%u -> %ux%ux%ux%u, %" PRIu64 " MACs, read %" PRIu64 " B, write %" PRIu64
+                " B\n",
+                i, y->op_type, y->name, dla_precision_name(y->precision), y->in_dims[0], y->in_dims[1], y->in_dims[2],
+                y->in_dims[3], y->out_dims[0], y->out_dims[1], y->out_dims[2], y->out_dims[3], y->macs, y->read_bytes,
+                y->write_bytes);
+    }
 }

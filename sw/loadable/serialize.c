@@ -14,7 +14,8 @@
 enum {
     HEADER_BYTES = 64,
     SECTION_ENTRY_BYTES = 24,
-    SECTION_COUNT = 6
+    SECTION_COUNT = 6,    /* format 1.0, and 1.1 without GPU segments */
+    SECTION_COUNT_GPU = 8 /* 1.1 with SEGMENTS and GPU_LAYERS */
 };
 enum {
     SEC_TARGET = 1,
@@ -22,7 +23,10 @@ enum {
     SEC_TENSORS = 3,
     SEC_LAYERS = 4,
     SEC_OPS = 5,
-    SEC_BLOB = 6
+    SEC_BLOB = 6,
+    SEC_SEGMENTS = 7,
+    SEC_GPU_LAYERS = 8,
+    SEC_LAST = SEC_GPU_LAYERS
 };
 
 /* ---- codec: buf == NULL measures; reading copies from in, writing copies into buf ---- */
@@ -131,6 +135,29 @@ static void io_layer(codec *c, dla_llayer *y)
     io_bytes(c, y->name, sizeof y->name);
     io_bytes(c, y->type, sizeof y->type);
     io_u64(c, &y->macs);
+}
+
+static void io_segment(codec *c, dla_lsegment *s)
+{
+    io_u32(c, &s->kind);
+    io_bytes(c, s->name, sizeof s->name);
+    io_u32(c, &s->first);
+    io_u32(c, &s->count);
+    io_u64(c, &s->boundary_bytes);
+}
+
+static void io_gpu_layer(codec *c, dla_lgpu_layer *y)
+{
+    io_bytes(c, y->name, sizeof y->name);
+    io_bytes(c, y->op_type, sizeof y->op_type);
+    io_u32(c, &y->precision);
+    for (int i = 0; i < 4; ++i)
+        io_u32(c, &y->in_dims[i]);
+    for (int i = 0; i < 4; ++i)
+        io_u32(c, &y->out_dims[i]);
+    io_u64(c, &y->macs);
+    io_u64(c, &y->read_bytes);
+    io_u64(c, &y->write_bytes);
 }
 
 static void io_surface(codec *c, dla_lsurface *s)
@@ -304,6 +331,10 @@ size_t dla_loadable_record_bytes(int section)
     dla_ltensor t;
     dla_llayer y;
     dla_lop op;
+    dla_lsegment sg;
+    dla_lgpu_layer gl;
+    memset(&sg, 0, sizeof sg);
+    memset(&gl, 0, sizeof gl);
     memset(&l, 0, sizeof l);
     memset(&r, 0, sizeof r);
     memset(&t, 0, sizeof t);
@@ -317,6 +348,8 @@ size_t dla_loadable_record_bytes(int section)
     case SEC_LAYERS: io_layer(&m, &y); break;
     case SEC_OPS: io_op(&m, &op); break;
     case SEC_BLOB: return 1;
+    case SEC_SEGMENTS: io_segment(&m, &sg); break;
+    case SEC_GPU_LAYERS: io_gpu_layer(&m, &gl); break;
     default: return 0;
     }
     return m.pos;
@@ -374,11 +407,18 @@ typedef struct section {
 } section;
 
 /* Section layout of l (offsets, counts, sizes) and the total file size. */
-static uint64_t plan_sections(const dla_loadable *l, section s[SECTION_COUNT])
+static int section_count(const dla_loadable *l)
 {
-    uint32_t counts[SECTION_COUNT] = {1, l->num_regions, l->num_tensors, l->num_layers, l->num_ops, 0};
-    uint64_t pos = HEADER_BYTES + (uint64_t)SECTION_COUNT * SECTION_ENTRY_BYTES;
-    for (int i = 0; i < SECTION_COUNT; ++i) {
+    return l->num_segments || l->num_gpu_layers ? SECTION_COUNT_GPU : SECTION_COUNT;
+}
+
+static uint64_t plan_sections(const dla_loadable *l, section s[SECTION_COUNT_GPU])
+{
+    uint32_t counts[SECTION_COUNT_GPU] = {1, l->num_regions,  l->num_tensors,   l->num_layers, l->num_ops,
+                                          0, l->num_segments, l->num_gpu_layers};
+    int nsec = section_count(l);
+    uint64_t pos = HEADER_BYTES + (uint64_t)nsec * SECTION_ENTRY_BYTES;
+    for (int i = 0; i < nsec; ++i) {
         s[i].type = (uint32_t)(i + 1);
         s[i].count = counts[i];
         s[i].size = (uint64_t)counts[i] * dla_loadable_record_bytes(i + 1);
@@ -395,8 +435,9 @@ static uint64_t plan_sections(const dla_loadable *l, section s[SECTION_COUNT])
 
 dla_status dla_loadable_serialize(const dla_loadable *l, uint8_t **out, size_t *out_size, dla_error *err)
 {
-    section s[SECTION_COUNT];
+    section s[SECTION_COUNT_GPU];
     uint64_t file_size = plan_sections(l, s);
+    int nsec = section_count(l);
     if (l->blob_size > UINT32_MAX)
         return dla_error_set(err, DLA_ERR_LIMIT, "blob of %llu bytes exceeds the 4 GiB limit of format 1.0",
                              (unsigned long long)l->blob_size);
@@ -425,6 +466,14 @@ dla_status dla_loadable_serialize(const dla_loadable *l, uint8_t **out, size_t *
         io_op(&c, &src->ops[i]);
     if (l->blob_size)
         memcpy(buf + s[5].offset, l->blob, (size_t)l->blob_size);
+    if (nsec == SECTION_COUNT_GPU) {
+        c.pos = (size_t)s[6].offset;
+        for (uint32_t i = 0; i < l->num_segments; ++i)
+            io_segment(&c, &src->segments[i]);
+        c.pos = (size_t)s[7].offset;
+        for (uint32_t i = 0; i < l->num_gpu_layers; ++i)
+            io_gpu_layer(&c, &src->gpu_layers[i]);
+    }
 
     uint8_t *h = buf;
     put_u32(h + 0, DLA_LOADABLE_MAGIC);
@@ -433,9 +482,9 @@ dla_status dla_loadable_serialize(const dla_loadable *l, uint8_t **out, size_t *
     put_u32(h + 8, HEADER_BYTES);
     put_u32(h + 12, 0);
     put_u64(h + 16, file_size);
-    put_u32(h + 28, SECTION_COUNT);
+    put_u32(h + 28, (uint32_t)nsec);
     put_u64(h + 32, HEADER_BYTES);
-    for (int i = 0; i < SECTION_COUNT; ++i) {
+    for (int i = 0; i < nsec; ++i) {
         uint8_t *e = buf + HEADER_BYTES + i * SECTION_ENTRY_BYTES;
         put_u32(e, s[i].type);
         put_u32(e + 4, s[i].count);
@@ -494,8 +543,9 @@ dla_status dla_loadable_write_file(const dla_loadable *l, const char *path, dla_
 
 static const char *section_name(uint32_t type)
 {
-    static const char *const names[] = {"?", "TARGET", "REGIONS", "TENSORS", "LAYERS", "OPS", "BLOB"};
-    return type <= SEC_BLOB ? names[type] : "?";
+    static const char *const names[] = {"?",   "TARGET", "REGIONS",  "TENSORS",   "LAYERS",
+                                        "OPS", "BLOB",   "SEGMENTS", "GPU_LAYERS"};
+    return type <= SEC_LAST ? names[type] : "?";
 }
 
 /* Every fixed-size name must hold a NUL (docs/loadable-format.md). */
@@ -504,25 +554,26 @@ static int has_nul(const char *s, size_t n)
     return memchr(s, '\0', n) != NULL;
 }
 
-static dla_status decode(const uint8_t *data, size_t size, const char *src, dla_loadable *l, dla_error *err)
+static dla_status decode(const uint8_t *data, size_t size, const char *src, unsigned minor, dla_loadable *l,
+                         dla_error *err)
 {
     uint32_t header_bytes = get_u32(data + 8);
     uint32_t nsec = get_u32(data + 28);
     uint64_t table = get_u64(data + 32);
-    if (nsec != SECTION_COUNT)
-        return dla_error_set(err, DLA_ERR_FORMAT, "%s: bad section table: %u sections, expected %d", src, nsec,
-                             SECTION_COUNT);
+    if (nsec != SECTION_COUNT && !(minor >= 1 && nsec == SECTION_COUNT_GPU))
+        return dla_error_set(err, DLA_ERR_FORMAT, "%s: bad section table: %u sections, expected %d%s", src, nsec,
+                             SECTION_COUNT, minor >= 1 ? " or 8 (with GPU segments)" : "");
     if (table < header_bytes || table > size || size - table < (uint64_t)nsec * SECTION_ENTRY_BYTES)
         return dla_error_set(err, DLA_ERR_FORMAT,
                              "%s: bad section table: offset %llu with %u entries lies outside the %zu-byte file", src,
                              (unsigned long long)table, nsec, size);
-    section s[SECTION_COUNT + 1];
+    section s[SEC_LAST + 1];
     memset(s, 0, sizeof s);
-    int seen[SECTION_COUNT + 1] = {0};
+    int seen[SEC_LAST + 1] = {0};
     for (uint32_t i = 0; i < nsec; ++i) {
         const uint8_t *e = data + table + (size_t)i * SECTION_ENTRY_BYTES;
         section x = {get_u32(e), get_u32(e + 4), get_u64(e + 8), get_u64(e + 16)};
-        if (x.type < SEC_TARGET || x.type > SEC_BLOB)
+        if (x.type < SEC_TARGET || x.type > (nsec == SECTION_COUNT_GPU ? SEC_LAST : SEC_BLOB))
             return dla_error_set(err, DLA_ERR_FORMAT, "%s: bad section table: entry %u has unknown type %u", src, i,
                                  x.type);
         if (seen[x.type]++)
@@ -595,6 +646,28 @@ static dla_status decode(const uint8_t *data, size_t size, const char *src, dla_
     }
     if (l->blob_size)
         memcpy(l->blob, data + s[SEC_BLOB].offset, (size_t)l->blob_size);
+    if (nsec == SECTION_COUNT_GPU) {
+        l->num_segments = s[SEC_SEGMENTS].count;
+        l->num_gpu_layers = s[SEC_GPU_LAYERS].count;
+        l->segments = calloc(l->num_segments ? l->num_segments : 1, sizeof *l->segments);
+        l->gpu_layers = calloc(l->num_gpu_layers ? l->num_gpu_layers : 1, sizeof *l->gpu_layers);
+        if (!l->segments || !l->gpu_layers)
+            return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", src);
+        c.pos = (size_t)s[SEC_SEGMENTS].offset;
+        for (uint32_t i = 0; i < l->num_segments; ++i) {
+            io_segment(&c, &l->segments[i]);
+            if (!has_nul(l->segments[i].name, sizeof l->segments[i].name))
+                return dla_error_set(err, DLA_ERR_FORMAT, "%s: segment %u: name is not NUL-terminated", src, i);
+        }
+        c.pos = (size_t)s[SEC_GPU_LAYERS].offset;
+        for (uint32_t i = 0; i < l->num_gpu_layers; ++i) {
+            io_gpu_layer(&c, &l->gpu_layers[i]);
+            if (!has_nul(l->gpu_layers[i].name, sizeof l->gpu_layers[i].name) ||
+                !has_nul(l->gpu_layers[i].op_type, sizeof l->gpu_layers[i].op_type))
+                return dla_error_set(err, DLA_ERR_FORMAT, "%s: GPU layer %u: name or op_type is not NUL-terminated",
+                                     src, i);
+        }
+    }
     return DLA_OK;
 }
 
@@ -631,7 +704,7 @@ dla_status dla_loadable_read_buffer(const void *data, size_t size, const char *s
     dla_loadable *l = dla_loadable_create();
     if (!l)
         return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", src);
-    dla_status st = decode(d, size, src, l, err);
+    dla_status st = decode(d, size, src, minor, l, err);
     if (st == DLA_OK) {
         st = dla_loadable_validate(l, err);
         if (st != DLA_OK)

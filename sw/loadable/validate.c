@@ -381,6 +381,61 @@ static dla_status check_op(vctx *v, uint32_t i)
     return st;
 }
 
+/* GPU-fallback segments (format 1.1): they partition the ops and the GPU layers, in order, and
+ * alternate between the devices; at most DLA_MAX_DLA_SEGMENTS DLA subgraphs. */
+static dla_status check_segments(vctx *v)
+{
+    const dla_loadable *l = v->l;
+    snprintf(v->where, sizeof v->where, "segments");
+    if (!l->num_segments) {
+        if (l->num_gpu_layers)
+            FAIL(v, "%u GPU layers but no segment runs them", l->num_gpu_layers);
+        return DLA_OK;
+    }
+    uint32_t next_op = 0, next_gpu = 0, dla = 0;
+    for (uint32_t i = 0; i < l->num_segments; ++i) {
+        const dla_lsegment *s = &l->segments[i];
+        snprintf(v->where, sizeof v->where, "segment %u", i);
+        if (!memchr(s->name, 0, sizeof s->name))
+            FAIL(v, "name is not NUL-terminated");
+        snprintf(v->where, sizeof v->where, "segment %u '%s'", i, s->name);
+        if (s->kind > DLA_SEGMENT_GPU)
+            FAIL(v, "kind %u unknown (expected 0 dla, 1 gpu)", s->kind);
+        if (s->count == 0)
+            FAIL(v, "is empty (count 0)");
+        if (i > 0 && l->segments[i - 1].kind == s->kind)
+            FAIL(v, "follows a segment of the same device (segments must alternate DLA and GPU)");
+        uint32_t *next = s->kind == DLA_SEGMENT_DLA ? &next_op : &next_gpu;
+        uint32_t total = s->kind == DLA_SEGMENT_DLA ? l->num_ops : l->num_gpu_layers;
+        if (s->first != *next || s->count > total - s->first)
+            FAIL(v, "covers %s [%u, %u), expected to start at %u within the %u %s", s->kind ? "GPU layers" : "ops",
+                 s->first, s->first + s->count, *next, total, s->kind ? "GPU layers" : "ops");
+        *next = s->first + s->count;
+        if (s->kind == DLA_SEGMENT_DLA && ++dla > DLA_MAX_DLA_SEGMENTS)
+            FAIL(v, "is DLA subgraph %u: at most %d DLA loadables per core (TensorRT)", dla, DLA_MAX_DLA_SEGMENTS);
+    }
+    snprintf(v->where, sizeof v->where, "segments");
+    if (next_op != l->num_ops || next_gpu != l->num_gpu_layers)
+        FAIL(v, "cover %u of %u ops and %u of %u GPU layers (every one must belong to a segment)", next_op, l->num_ops,
+             next_gpu, l->num_gpu_layers);
+    for (uint32_t i = 0; i < l->num_gpu_layers; ++i) {
+        const dla_lgpu_layer *y = &l->gpu_layers[i];
+        snprintf(v->where, sizeof v->where, "GPU layer %u", i);
+        if (!memchr(y->name, 0, sizeof y->name) || !memchr(y->op_type, 0, sizeof y->op_type))
+            FAIL(v, "name or op_type is not NUL-terminated");
+        snprintf(v->where, sizeof v->where, "GPU layer %u '%s'", i, y->name);
+        if (y->precision != DLA_PRECISION_INT8 && y->precision != DLA_PRECISION_FP16 &&
+            y->precision != DLA_PRECISION_FP32)
+            FAIL(v, "precision %u is not a GPU compute precision (0 int8, 1 fp16, 3 fp32)", y->precision);
+        for (int k = 0; k < 4; ++k)
+            if (!y->out_dims[k])
+                FAIL(v, "output dimension %d is 0", k);
+        if (y->write_bytes == 0)
+            FAIL(v, "writes 0 bytes (a GPU layer produces its output)");
+    }
+    return DLA_OK;
+}
+
 dla_status dla_loadable_validate(const dla_loadable *l, dla_error *err)
 {
     vctx v = {.l = l, .err = err};
@@ -448,5 +503,5 @@ dla_status dla_loadable_validate(const dla_loadable *l, dla_error *err)
         if (st != DLA_OK)
             return st;
     }
-    return DLA_OK;
+    return check_segments(&v);
 }

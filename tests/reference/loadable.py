@@ -9,14 +9,17 @@ import zlib
 
 MAGIC = 0x4C414C44
 VERSION_MAJOR = 1
-VERSION_MINOR = 1
+VERSION_MINOR = 1  # 1.1: optional SEGMENTS and GPU_LAYERS (GPU fallback)
 HEADER_BYTES = 64
 SECTION_ENTRY_BYTES = 24
 LNAME_MAX = 128
 MAX_OP_DEPS = 8
 
 SEC_TARGET, SEC_REGIONS, SEC_TENSORS, SEC_LAYERS, SEC_OPS, SEC_BLOB = 1, 2, 3, 4, 5, 6
-SECTION_NAMES = {1: "TARGET", 2: "REGIONS", 3: "TENSORS", 4: "LAYERS", 5: "OPS", 6: "BLOB"}
+SEC_SEGMENTS, SEC_GPU_LAYERS = 7, 8
+SECTION_NAMES = {1: "TARGET", 2: "REGIONS", 3: "TENSORS", 4: "LAYERS", 5: "OPS", 6: "BLOB", 7: "SEGMENTS",
+                 8: "GPU_LAYERS"}
+OPTIONAL_SECTIONS = (SEC_SEGMENTS, SEC_GPU_LAYERS)  # both or neither (format 1.1)
 
 # enums (loadable.h)
 PREC_INT8, PREC_FP16, PREC_INT16, PREC_FP32 = 0, 1, 2, 3
@@ -66,6 +69,9 @@ STRUCTS = {
                    "pad_left:u32 pad_right:u32 pad_top:u32 pad_bottom:u32 pad_value:i32 count_include_pad:u32 "
                    "split_num:u32"),
     "cdp": _fields("src:surface dst:surface local_size:u32 alpha:f32 beta:f32 bias:f32"),
+    "segment": _fields("kind:u32 name:char128 first:u32 count:u32 boundary_bytes:u64"),
+    "gpu_layer": _fields("name:char128 op_type:char32 precision:u32 in_dims:u32x4 out_dims:u32x4 macs:u64 "
+                         "read_bytes:u64 write_bytes:u64"),
     "op_common": _fields(f"kind:u32 layer:u32 batch_index:u32 fused_parent:i32 num_deps:u32 "
                          f"deps:u32x{MAX_OP_DEPS} macs:u64"),
 }
@@ -106,7 +112,8 @@ def struct_size(name):
 OP_UNION_BYTES = max(struct_size(m) for m in OP_MEMBERS.values())
 OP_RECORD_BYTES = struct_size("op_common") + OP_UNION_BYTES
 RECORD_BYTES = {SEC_TARGET: struct_size("target"), SEC_REGIONS: struct_size("region"),
-                SEC_TENSORS: struct_size("tensor"), SEC_LAYERS: struct_size("layer"), SEC_OPS: OP_RECORD_BYTES}
+                SEC_TENSORS: struct_size("tensor"), SEC_LAYERS: struct_size("layer"), SEC_OPS: OP_RECORD_BYTES,
+                SEC_SEGMENTS: struct_size("segment"), SEC_GPU_LAYERS: struct_size("gpu_layer")}
 
 
 def _unpack(name, data, pos, where):
@@ -205,7 +212,7 @@ def parse(data, source="<buffer>"):
         stype, count, off, size = struct.unpack_from("<IIQQ", data, sec_off + i * SECTION_ENTRY_BYTES)
         name = SECTION_NAMES.get(stype)
         if name is None:
-            raise LoadableError(f"{source}: section {i} has unknown type {stype} (expected 1..6)")
+            raise LoadableError(f"{source}: section {i} has unknown type {stype} (expected 1..8)")
         if stype in sections:
             raise LoadableError(f"{source}: section {name} appears twice")
         if off % 8 or off + size > len(data) or off < HEADER_BYTES:
@@ -216,7 +223,10 @@ def parse(data, source="<buffer>"):
             raise LoadableError(f"{source}: section {name} is {size} bytes for count {count} (expected {expect}"
                                 f"{', count 1' if stype == SEC_TARGET else ''})")
         sections[stype] = (count, off)
-    missing = [SECTION_NAMES[t] for t in SECTION_NAMES if t not in sections]
+    optional = [t for t in OPTIONAL_SECTIONS if t in sections]
+    if optional and (len(optional) != len(OPTIONAL_SECTIONS) or vmin < 1):
+        raise LoadableError(f"{source}: SEGMENTS and GPU_LAYERS come together, in format 1.1 or later")
+    missing = [SECTION_NAMES[t] for t in SECTION_NAMES if t not in sections and t not in OPTIONAL_SECTIONS]
     if missing:
         raise LoadableError(f"{source}: missing section(s) {', '.join(missing)}")
 
@@ -234,6 +244,8 @@ def parse(data, source="<buffer>"):
     out["ops"] = [_unpack_op(data, off + i * OP_RECORD_BYTES, f"{source}: ops[{i}]") for i in range(count)]
     count, off = sections[SEC_BLOB]
     out["blob"] = data[off:off + count]
+    out["segments"] = records(SEC_SEGMENTS, "segment") if SEC_SEGMENTS in sections else []
+    out["gpu_layers"] = records(SEC_GPU_LAYERS, "gpu_layer") if SEC_GPU_LAYERS in sections else []
     return out
 
 
@@ -252,6 +264,9 @@ def serialise(lod):
         (SEC_OPS, len(lod.ops), b"".join(_pack_op(op) for op in lod.ops)),
         (SEC_BLOB, len(lod.blob), bytes(lod.blob)),
     ]
+    if lod.get("segments") or lod.get("gpu_layers"):
+        bodies.append((SEC_SEGMENTS, len(lod.segments), b"".join(_pack("segment", x) for x in lod.segments)))
+        bodies.append((SEC_GPU_LAYERS, len(lod.gpu_layers), b"".join(_pack("gpu_layer", x) for x in lod.gpu_layers)))
     pos = HEADER_BYTES + len(bodies) * SECTION_ENTRY_BYTES
     table, payload = bytearray(), bytearray()
     for stype, count, body in bodies:

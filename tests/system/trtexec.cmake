@@ -68,11 +68,46 @@ dlasim_cli_test(NAME trtexec_sparsity_force_xavier ARGS --exit 1 --one-line-stde
 dlasim_cli_test(NAME trtexec_core_beyond_config ARGS --exit 1 --one-line-stderr
   --stderr "--useDLACore=1: config 'nv_small' has 1 DLA core" -- ${TRT} ${TRT_TINY} --int8 --useDLACore=1 --config nv_small)
 dlasim_cli_test(NAME trtexec_gpu_layers ARGS --exit 1 --one-line-stderr --stderr "model_gn.onnx"
-  --stderr "InstanceNormalization" --stderr "GPU fallback" --rm ${WORK}/trt_gn.engine --absent ${WORK}/trt_gn.engine
-  -- ${TRT} --onnx=${ZOO}/model_gn.onnx --int8 --useDLACore=0 --allowGPUFallback --saveEngine=${WORK}/trt_gn.engine)
+  --stderr "InstanceNormalization" --stderr "without GPU fallback" --rm ${WORK}/trt_gn.engine
+  --absent ${WORK}/trt_gn.engine
+  -- ${TRT} --onnx=${ZOO}/model_gn.onnx --int8 --useDLACore=0 --saveEngine=${WORK}/trt_gn.engine)
 # --exportTimes writes one entry per timed query; 1e5 s of any network under 100 ms is over 1e6
 # queries: refused before any file (the engine included) is written.
 dlasim_cli_test(NAME trtexec_export_times_too_many ARGS --exit 1 --one-line-stderr --stderr "--exportTimes"
   --stderr "--duration=0" --rm ${WORK}/trt_many.json --rm ${WORK}/trt_many.engine --absent ${WORK}/trt_many.json
   --absent ${WORK}/trt_many.engine
   -- ${TRT} ${TRT_TINY} --int8 --duration=100000 --exportTimes=${WORK}/trt_many.json --saveEngine=${WORK}/trt_many.engine)
+
+# --- GPU fallback (docs/runtime.md): the tutorial's model_gn / model_bn -----------------------------
+set(TRT_GN --onnx=${ZOO}/model_gn.onnx --shapes=input:32x3x32x32 --int8 --useDLACore=0)
+dlasim_cli_test(NAME trtexec_model_gn_fallback ARGS --exit 0
+  --stdout "^\\[I\\] \\[TRT\\] \\[DlaLayer\\] \\{ForeignNode\\[Conv_0\\]\\}$"
+  --stdout "^\\[I\\] \\[TRT\\] \\[DlaLayer\\] \\{ForeignNode\\[Mul_8\\.\\.\\.Conv_11\\]\\}$"
+  --stdout "^\\[I\\] \\[TRT\\] \\[DlaLayer\\] \\{ForeignNode\\[Gemm_46\\]\\}$"
+  --stdout "^\\[I\\] \\[TRT\\] \\[GpuLayer\\] InstanceNormalization_5$"
+  --stdout "^\\[I\\] \\[TRT\\] \\[GpuLayer\\] GlobalAveragePool_44$" --stdout "^\\[I\\] Throughput: [0-9.]+ qps"
+  --stdout "GPU fallback: of the [0-9.]+ ms, DLA subgraphs \\(and driver\\) [0-9.]+ ms, 15 GPU layer\\(s\\) [0-9.]+ ms, 8 DLA<->GPU boundaries"
+  --stdout "^&&&& PASSED" -- ${TRT} ${TRT_GN} --allowGPUFallback --gap=gpu --useSpinWait --separateProfileRun
+  --idleTime=0 --memPoolSize=dlaSRAM:1 --iterations=5 --warmUp=0 --duration=0)
+dlasim_cli_test(NAME trtexec_model_bn_gap_rewrite ARGS --exit 0
+  --stdout "^\\[I\\] \\[TRT\\] \\[DlaLayer\\] \\{ForeignNode\\[Conv_0\\.\\.\\.Gemm_14\\]\\}$"
+  --stdout "---------- Layers Running on GPU ----------" --stdout "^&&&& PASSED"
+  -- ${TRT} --onnx=${ZOO}/model_bn.onnx --shapes=input:32x3x32x32 --int8 --useDLACore=0 --allowGPUFallback
+  --duration=0 --warmUp=0)
+dlasim_cli_test(NAME trtexec_model_gn_needs_fallback ARGS --exit 1 --one-line-stderr
+  --stderr "12 layers cannot run on the DLA without GPU fallback" --stderr "node 'InstanceNormalization_5'"
+  --rm ${WORK}/fb_never.json --absent ${WORK}/fb_never.json -- ${TRT} ${TRT_GN} --exportProfile=${WORK}/fb_never.json)
+dlasim_cli_test(NAME trtexec_standalone_refuses_gpu_layers ARGS --exit 1 --one-line-stderr
+  --stderr "--buildDLAStandalone: 12 layer" --stderr "'Reshape_2'"
+  -- ${TRT} ${TRT_GN} --allowGPUFallback --buildDLAStandalone)
+dlasim_cli_test(NAME trtexec_gap_bad_value ARGS --exit 2 --one-line-stderr --stderr "--gap: expected dla"
+  --stderr "'cpu'" -- ${TRT} ${TRT_GN} --allowGPUFallback --gap=cpu)
+dlasim_cli_test(NAME trtexec_gap_gpu_needs_fallback ARGS --exit 1 --one-line-stderr
+  --stderr "GlobalAveragePool_12" --stderr "needs GPU fallback"
+  -- ${TRT} --onnx=${ZOO}/model_bn.onnx --int8 --useDLACore=0 --gap=gpu)
+# Split, throughput order, profile sums and timeline coverage, checked independently.
+add_test(NAME cli.trtexec_gpu_fallback_tutorial COMMAND ${DLASIM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/fallback_check.py
+  ${DLASIM_BIN} ${ZOO} ${WORK})
+set_tests_properties(cli.trtexec_gpu_fallback_tutorial PROPERTIES
+  ENVIRONMENT "DLASIM_CONFIG_DIR=${PROJECT_SOURCE_DIR}/configs;ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=0"
+  TIMEOUT 600)

@@ -28,10 +28,16 @@ typedef struct dla_compile_opts {
     unsigned calibration_seed;
     FILE *report;          /* compile report (layer placement, fusion, tiling) or NULL */
     dla_sparsity sparsity; /* DLA_SPARSITY_DISABLE when zero-initialised */
+    /* GPU fallback (docs/runtime.md): layers the DLA cannot run become GPU layers of the loadable
+     * instead of an error (TensorRT's --allowGPUFallback). */
+    bool allow_gpu_fallback;
+    /* Keep GlobalAveragePool as a GPU layer, as TensorRT 8.4 did in the jetson_dla_tutorial (needs
+     * allow_gpu_fallback). Default (false): rewritten to DLA AveragePool(s) of window <= 8. */
+    bool gap_on_gpu;
 } dla_compile_opts;
 
-/* Compile an ONNX file. Unsupported layers (for now: anything the DLA cannot run, as GPU fallback
- * arrives later) fail with an error naming the layers and the rule. *out owned by the caller. */
+/* Compile an ONNX file. Layers the DLA cannot run fail with an error naming each of them and the
+ * rule, or with allow_gpu_fallback become GPU segments of the loadable. *out owned by the caller. */
 dla_status dla_compile_onnx(const char *onnx_path, const dla_compile_opts *opts, dla_loadable **out, dla_error *err);
 
 #ifdef __cplusplus

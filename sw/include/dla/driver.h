@@ -22,6 +22,11 @@ typedef struct dla_driver dla_driver;
 typedef struct dla_driver_opts {
     int core;     /* DLA core to run on */
     bool verbose; /* log register writes and events to stderr */
+    /* Power mode of the run (GPU clock and DRAM bandwidth of the GPU model); NULL: the config's
+     * first mode. Must be the platform's mode. */
+    const dla_power_mode *mode;
+    /* Standalone (cuDLA --buildDLAStandalone): refuse a loadable with GPU segments. */
+    bool standalone;
 } dla_driver_opts;
 
 /* Validate the loadable against the config, allocate its regions in platform memory and upload
@@ -45,6 +50,15 @@ const dla_layer_record *dla_driver_layers(const dla_driver *d, size_t *count);
 /* After a run: one record per loadable op, in op order (owned by the driver). */
 const dla_op_record *dla_driver_ops(const dla_driver *d, size_t *count);
 dla_status dla_driver_get_output(dla_driver *d, const char *tensor_name, float *nchw, size_t count, dla_error *err);
+
+/* GPU-fallback timing (docs/runtime.md "GPU model"): the time of one GPU layer (launch latency +
+ * roofline of its MACs and DRAM bytes at the mode's GPU clock and bandwidth; *bound, if given, says
+ * which term won: "overhead", "compute" or "memory"), and of one DLA<->GPU boundary (sync latency +
+ * reformat of `bytes`, read and written at DRAM bandwidth). Nanoseconds. */
+bool dla_gpu_model_available(const dla_config *cfg);
+double dla_gpu_layer_ns(const dla_config *cfg, const dla_power_mode *mode, const dla_lgpu_layer *y,
+                        const char **bound);
+double dla_gpu_boundary_ns(const dla_config *cfg, const dla_power_mode *mode, uint64_t bytes);
 
 /* Last error message of this driver. */
 const char *dla_driver_errmsg(const dla_driver *d);

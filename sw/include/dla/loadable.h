@@ -17,7 +17,7 @@ extern "C" {
 
 #define DLA_LOADABLE_MAGIC 0x4C414C44u /* "DLAL" read as little-endian u32 */
 #define DLA_LOADABLE_VERSION_MAJOR 1u
-#define DLA_LOADABLE_VERSION_MINOR 1u
+#define DLA_LOADABLE_VERSION_MINOR 1u /* 1.1: image-input tensor formats; GPU-fallback SEGMENTS, GPU_LAYERS */
 #define DLA_LNAME_MAX 128
 #define DLA_MAX_OP_DEPS 8
 
@@ -230,6 +230,35 @@ typedef struct dla_llayer {
     uint64_t macs;            /* all batch images */
 } dla_llayer;
 
+/* GPU fallback (format 1.1, docs/runtime.md): the network in execution order as DLA subgraphs
+ * (TensorRT's ForeignNodes, one driver submission each) and runs of GPU layers (timed by the GPU
+ * model). A DLA-only loadable has no segments: all ops form one subgraph. */
+typedef enum dla_segment_kind {
+    DLA_SEGMENT_DLA = 0,
+    DLA_SEGMENT_GPU = 1
+} dla_segment_kind;
+
+#define DLA_MAX_DLA_SEGMENTS 16 /* TensorRT: at most 16 DLA loadables per core (orin-facts §8) */
+
+typedef struct dla_lsegment {
+    uint32_t kind;            /* dla_segment_kind */
+    char name[DLA_LNAME_MAX]; /* DLA: "{ForeignNode[first...last]}"; GPU: its first layer's name */
+    uint32_t first, count;    /* DLA: ops[first .. first+count); GPU: gpu_layers[first .. first+count) */
+    uint64_t boundary_bytes;  /* bytes this segment reads from a segment of the other device (reformatted) */
+} dla_lsegment;
+
+/* A layer run by the GPU: what its roofline time needs. */
+typedef struct dla_lgpu_layer {
+    char name[DLA_LNAME_MAX]; /* the ONNX node name */
+    char op_type[32];         /* the ONNX op type */
+    uint32_t precision;       /* dla_precision the GPU computes in */
+    uint32_t in_dims[4];      /* first activation input, N x C x H x W (fewer dims: trailing 1s) */
+    uint32_t out_dims[4];
+    uint64_t macs;        /* multiply-accumulates, all batch images */
+    uint64_t read_bytes;  /* DRAM bytes read (activations and weights) */
+    uint64_t write_bytes; /* DRAM bytes written */
+} dla_lgpu_layer;
+
 typedef struct dla_loadable {
     /* Target the loadable was compiled for; the driver refuses a mismatching config. */
     char target_config[64];
@@ -245,6 +274,9 @@ typedef struct dla_loadable {
     dla_lop *ops; /* in a valid execution order */
     uint64_t blob_size;
     uint8_t *blob;
+    uint32_t num_segments, num_gpu_layers; /* 0 and 0: DLA only */
+    dla_lsegment *segments;
+    dla_lgpu_layer *gpu_layers;
 } dla_loadable;
 
 /* Empty loadable; free with dla_loadable_destroy (frees every array and the blob). */
@@ -256,6 +288,10 @@ dla_status dla_loadable_add_region(dla_loadable *l, const dla_lregion *r, uint32
 dla_status dla_loadable_add_tensor(dla_loadable *l, const dla_ltensor *t, uint32_t *index);
 dla_status dla_loadable_add_layer(dla_loadable *l, const dla_llayer *layer, uint32_t *index);
 dla_status dla_loadable_add_op(dla_loadable *l, const dla_lop *op, uint32_t *index);
+dla_status dla_loadable_add_segment(dla_loadable *l, const dla_lsegment *s, uint32_t *index);
+dla_status dla_loadable_add_gpu_layer(dla_loadable *l, const dla_lgpu_layer *y, uint32_t *index);
+/* Number of DLA subgraphs (1 for a DLA-only loadable with ops). */
+uint32_t dla_loadable_dla_segments(const dla_loadable *l);
 /* Append bytes to the blob at the given alignment; *offset receives where they landed. */
 dla_status dla_loadable_append_blob(dla_loadable *l, const void *data, uint64_t size, uint32_t alignment,
                                     uint64_t *offset);

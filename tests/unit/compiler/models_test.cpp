@@ -235,7 +235,7 @@ TEST(ModelsTest, ModelGnFailsListingItsGroupNormNodes)
     std::string msg = c.err.msg;
     // Each GroupNorm is Reshape -> InstanceNormalization -> Reshape on activations (the Shape that
     // feeds the second Reshape folds away; the per-channel Mul/Add become an SDP scale): 4 x 3 layers.
-    EXPECT_NE(msg.find("model_gn_b32.onnx: 12 layers cannot run on the DLA and GPU fallback is not available yet: "),
+    EXPECT_NE(msg.find("model_gn_b32.onnx: 12 layers cannot run on the DLA without GPU fallback (--allowGPUFallback): "),
               std::string::npos)
         << msg;
     // Twelve entries with one reason do not fit 1 KiB one by one: they are grouped under the reason.

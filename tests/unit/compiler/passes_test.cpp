@@ -421,7 +421,7 @@ TEST(LegalityTest, ConvKernel33IsRejectedNamingTheNodeAndRuleConvKernel)
     dla_error err{};
     EXPECT_EQ(dla_compile_onnx(p.c_str(), &o, &ld, &err), DLA_ERR_UNSUPPORTED);
     EXPECT_EQ(ld, nullptr);
-    EXPECT_STREQ(err.msg, "k33.onnx: 1 layer cannot run on the DLA and GPU fallback is not available yet: node "
+    EXPECT_STREQ(err.msg, "k33.onnx: 1 layer cannot run on the DLA without GPU fallback (--allowGPUFallback): node "
                           "'big_conv' (Conv): kernel 33x33 exceeds DLA limit 32 (rule conv.kernel)");
 }
 
@@ -444,7 +444,7 @@ TEST(LegalityTest, ElementwiseAddNeedsTheSdpEwStageAndOtherRulesAreListedTogethe
     dla_status st;
     EXPECT_EQ(run_passes(p, &cfg, 3, &err, &st), nullptr);
     EXPECT_EQ(st, DLA_ERR_UNSUPPORTED);
-    EXPECT_STREQ(err.msg, "rules.onnx: 3 layers cannot run on the DLA and GPU fallback is not available yet: "
+    EXPECT_STREQ(err.msg, "rules.onnx: 3 layers cannot run on the DLA without GPU fallback (--allowGPUFallback): "
                           "node 'add' (Add): the target's SDP has no element-wise stage (rule feature.sdp_ew); "
                           "node 'sig' (Sigmoid): operator not supported on DLA; "
                           "node 'pool' (MaxPool): window 9x9 exceeds DLA limit 8 (rule pool.window)");

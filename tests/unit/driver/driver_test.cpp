@@ -910,3 +910,149 @@ TEST(DriverTest, StallIsReportedNamingTheOp)
 }
 
 } // namespace
+
+// ---- GPU fallback segments (scheduler.c, docs/driver.md) ----
+
+namespace {
+
+// Two conv+SDP layers like ConsecutiveConvLayersUseGroupZeroThenOneAndPreprogram's, the second
+// reading region 2 (0x80000D00) without a dependency on the first unless `dependent`.
+void two_conv_net(Net &n, bool dependent)
+{
+    n.blob(2368);
+    uint32_t w = n.region(DLA_REGION_WEIGHTS, 2368, 0, 2368);
+    uint32_t in = n.region(DLA_REGION_INPUT, 768);
+    uint32_t act = n.region(DLA_REGION_ACTIVATIONS, 768);
+    uint32_t out = n.region(DLA_REGION_OUTPUT, 384);
+    uint32_t y0 = n.layer("conv0"), y1 = n.layer("conv1");
+    dla_lop c0 = conv_op(y0, in, w);
+    c0.u.conv.stride_x = 1;
+    c0.u.conv.out_w = 8;
+    c0.u.conv.kernel_k = 12;
+    c0.u.conv.weight_bytes = 12 * 144;
+    uint32_t i0 = n.op(c0);
+    dla_lop s0 = sdp_op(y0, i0, mem(int32_t(act), 0, 8, 6, 12, 64, 384), -1);
+    s0.u.sdp.src = fly(8, 6, 12);
+    uint32_t i1 = n.op(s0);
+    dla_lop c1 = conv_op(y1, act, w);
+    if (dependent) {
+        c1.num_deps = 1;
+        c1.deps[0] = i1;
+    }
+    uint32_t i2 = n.op(c1);
+    n.op(sdp_op(y1, i2, mem(int32_t(out), 0, 4, 6, 16, 32, 192), -1));
+}
+
+} // namespace
+
+TEST(SegmentsTest, SubgraphAfterAGpuSegmentWaitsForItAndTheGpuTimeIsTheModels)
+{
+    // Two independent conv+SDP layers: without segments the second would be pre-programmed.
+    Net n;
+    two_conv_net(n, /*dependent=*/false);
+    dla_lsegment s0{}, s1{}, s2{};
+    s0.kind = DLA_SEGMENT_DLA;
+    std::strcpy(s0.name, "{ForeignNode[conv0]}");
+    s0.first = 0;
+    s0.count = 2;
+    s1.kind = DLA_SEGMENT_GPU;
+    std::strcpy(s1.name, "gpu0");
+    s1.first = 0;
+    s1.count = 1;
+    s1.boundary_bytes = 500;
+    s2.kind = DLA_SEGMENT_DLA;
+    std::strcpy(s2.name, "{ForeignNode[conv1]}");
+    s2.first = 2;
+    s2.count = 2;
+    s2.boundary_bytes = 250;
+    dla_lgpu_layer g{};
+    std::strcpy(g.name, "gpu0");
+    std::strcpy(g.op_type, "Sigmoid");
+    g.precision = DLA_PRECISION_FP16;
+    g.out_dims[0] = g.out_dims[1] = g.out_dims[2] = g.out_dims[3] = 1;
+    g.read_bytes = 1000;
+    g.write_bytes = 1000;
+    ASSERT_EQ(dla_loadable_add_segment(n.l, &s0, nullptr), DLA_OK);
+    ASSERT_EQ(dla_loadable_add_segment(n.l, &s1, nullptr), DLA_OK);
+    ASSERT_EQ(dla_loadable_add_segment(n.l, &s2, nullptr), DLA_OK);
+    ASSERT_EQ(dla_loadable_add_gpu_layer(n.l, &g, nullptr), DLA_OK);
+
+    Rig r;
+    r.cfg.gpu.int8_tops = 80;
+    r.cfg.gpu.fp16_tflops = 40;
+    r.cfg.gpu.reference_clock_mhz = 1000;
+    r.cfg.gpu.launch_latency_us = 5;
+    r.cfg.gpu.dla_gpu_sync_us = 50;
+    r.cfg.memory.dram_efficiency = 0.5;
+    r.cfg.num_power_modes = 1;
+    r.cfg.power_modes[0].falcon_clock_mhz = 1000; // 1 falcon cycle = 1 ns
+    r.cfg.power_modes[0].gpu_clock_mhz = 1000;
+    r.cfg.power_modes[0].dram_bandwidth_gbps = 100; // x 0.5 = 50 B/ns sustained
+    r.load(n.l);
+    r.run();
+
+    // Gate: the second conv's input address (region 2) is written only after an interrupt status read.
+    long first_status = r.find('R', NVDLA_GLB_S_INTR_STATUS, 0, 0, true);
+    long addr1 = r.find('W', NVDLA_CDMA_D_DAIN_ADDR_LOW_0, 0x80000D00);
+    ASSERT_GE(first_status, 0);
+    ASSERT_GE(addr1, 0);
+    EXPECT_GT(addr1, first_status) << "the second DLA subgraph was submitted before the GPU segment";
+
+    // Falcon time = 4 ops x 100 + interrupts x 40 + GPU model:
+    //   boundary into the GPU: 50 us sync + 2 x 500 B / 50 B/ns = 50020 ns
+    //   GPU layer: 5 us launch + max(0 MACs, 2000 B / 50 B/ns = 40 ns) = 5040 ns
+    //   boundary into conv1: 50 us + 2 x 250 / 50 = 50010 ns          total 105070 cycles at 1 GHz
+    uint64_t irqs = 0;
+    for (const auto &a : r.log())
+        irqs += a.kind == 'I';
+    EXPECT_EQ(fake_falcon_cycles(r.p), 400u + 40u * irqs + 105070u);
+
+    // Records: the two DLA layers, the GPU layer and both boundaries, named.
+    size_t count = 0;
+    const dla_layer_record *rec = dla_driver_layers(r.d, &count);
+    ASSERT_EQ(count, 5u);
+    int gpu = 0, reformat = 0;
+    for (size_t i = 0; i < count; ++i) {
+        if (!std::strcmp(rec[i].engine, "GPU") && !std::strcmp(rec[i].op, "reformat"))
+            reformat++;
+        else if (!std::strcmp(rec[i].engine, "GPU")) {
+            gpu++;
+            EXPECT_STREQ(rec[i].name, "gpu0");
+            EXPECT_EQ(rec[i].dram_read_bytes, 1000u);
+            EXPECT_STREQ(rec[i].bound, "overhead"); // 5 us launch > 40 ns of memory time
+        }
+    }
+    EXPECT_EQ(gpu, 1);
+    EXPECT_EQ(reformat, 2);
+}
+
+TEST(SegmentsTest, StandaloneRunRefusesGpuSegments)
+{
+    Net n;
+    two_conv_net(n, false);
+    dla_lsegment s0{}, s1{};
+    s0.kind = DLA_SEGMENT_DLA;
+    std::strcpy(s0.name, "{ForeignNode[conv0...conv1]}");
+    s0.count = 4;
+    s1.kind = DLA_SEGMENT_GPU;
+    std::strcpy(s1.name, "gpu0");
+    s1.count = 1;
+    dla_lgpu_layer g{};
+    std::strcpy(g.name, "gpu0");
+    std::strcpy(g.op_type, "Sigmoid");
+    g.precision = DLA_PRECISION_FP16;
+    g.out_dims[0] = g.out_dims[1] = g.out_dims[2] = g.out_dims[3] = 1;
+    g.write_bytes = 2;
+    ASSERT_EQ(dla_loadable_add_segment(n.l, &s0, nullptr), DLA_OK);
+    ASSERT_EQ(dla_loadable_add_segment(n.l, &s1, nullptr), DLA_OK);
+    ASSERT_EQ(dla_loadable_add_gpu_layer(n.l, &g, nullptr), DLA_OK);
+    Rig r;
+    r.cfg.gpu.int8_tops = r.cfg.gpu.fp16_tflops = r.cfg.gpu.reference_clock_mhz = 1;
+    dla_driver_opts o{};
+    o.standalone = true;
+    dla_driver *d = nullptr;
+    dla_error err{};
+    EXPECT_EQ(dla_driver_create(&r.cfg, n.l, r.p, &o, &d, &err), DLA_ERR_UNSUPPORTED);
+    EXPECT_NE(std::string(err.msg).find("standalone"), std::string::npos) << err.msg;
+    EXPECT_EQ(d, nullptr);
+}

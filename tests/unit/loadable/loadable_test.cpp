@@ -2,6 +2,7 @@
 // (truncation, CRC, magic, version) and semantic validation.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -249,7 +250,7 @@ TEST(LoadableTest, HeaderFieldsAtDocumentedOffsets)
     EXPECT_EQ(std::string(b.begin(), b.begin() + 4), "DLAL");
     EXPECT_EQ(rd32(b, 0), 0x4C414C44u);
     EXPECT_EQ(b[4] | b[5] << 8, 1); // version_major
-    EXPECT_EQ(b[6] | b[7] << 8, 1); // version_minor
+    EXPECT_EQ(b[6] | b[7] << 8, 1); // version_minor (1.1; a DLA-only loadable keeps 1.0's 6 sections)
     EXPECT_EQ(rd32(b, 8), 64u);     // header_bytes
     EXPECT_EQ(rd32(b, 12), 0u);     // flags
     EXPECT_EQ(rd64(b, 16), file_size);
@@ -477,3 +478,56 @@ TEST(LoadableTest, AppendBlobAlignsAndZeroFillsTheGap)
 }
 
 } // namespace
+
+// GPU fallback (format 1.1): SEGMENTS and GPU_LAYERS sections.
+TEST(LoadableTest, GpuSegmentsRoundTripAndBadOnesAreRejectedNamingTheSegment)
+{
+    Chain c;
+    dla_lsegment d{}, g{};
+    d.kind = DLA_SEGMENT_DLA;
+    std::snprintf(d.name, sizeof d.name, "{ForeignNode[a...b]}");
+    d.count = c.l->num_ops;
+    g.kind = DLA_SEGMENT_GPU;
+    std::snprintf(g.name, sizeof g.name, "gn");
+    g.count = 1;
+    g.boundary_bytes = 4096;
+    dla_lgpu_layer y{};
+    std::snprintf(y.name, sizeof y.name, "gn");
+    std::snprintf(y.op_type, sizeof y.op_type, "InstanceNormalization");
+    y.precision = DLA_PRECISION_FP16;
+    for (int k = 0; k < 4; ++k)
+        y.in_dims[k] = y.out_dims[k] = 2;
+    y.read_bytes = y.write_bytes = 32;
+    ASSERT_EQ(dla_loadable_add_segment(c.l, &d, nullptr), DLA_OK);
+    ASSERT_EQ(dla_loadable_add_segment(c.l, &g, nullptr), DLA_OK);
+    ASSERT_EQ(dla_loadable_add_gpu_layer(c.l, &y, nullptr), DLA_OK);
+    std::vector<uint8_t> b = serialize(c.l);
+    EXPECT_EQ(rd32(b, 28), 8u); // section_count: 6 + SEGMENTS + GPU_LAYERS
+    dla_loadable *r = nullptr;
+    dla_error err{};
+    ASSERT_EQ(dla_loadable_read_buffer(b.data(), b.size(), "g.dlal", &r, &err), DLA_OK) << err.msg;
+    ASSERT_EQ(r->num_segments, 2u);
+    EXPECT_STREQ(r->segments[1].name, "gn");
+    EXPECT_EQ(r->segments[1].boundary_bytes, 4096u);
+    ASSERT_EQ(r->num_gpu_layers, 1u);
+    EXPECT_STREQ(r->gpu_layers[0].op_type, "InstanceNormalization");
+    EXPECT_EQ(dla_loadable_dla_segments(r), 1u);
+    dla_loadable_destroy(r);
+    r = nullptr;
+
+    // A 1.0 reader's layout has 6 sections: 8 in a file that says 1.0 is refused.
+    std::vector<uint8_t> old = b;
+    old[6] = 0;
+    EXPECT_EQ(dla_loadable_read_buffer(old.data(), old.size(), "g.dlal", &r, &err), DLA_ERR_FORMAT);
+    EXPECT_NE(std::string(err.msg).find("8 sections, expected 6"), std::string::npos) << err.msg;
+
+    // A GPU segment that claims a GPU layer the loadable does not have.
+    c.l->segments[1].count = 2;
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("segment 1 'gn': covers GPU layers [0, 2)"), std::string::npos) << err.msg;
+    c.l->segments[1].count = 1;
+    // Two DLA segments in a row.
+    c.l->segments[1].kind = DLA_SEGMENT_DLA;
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("follows a segment of the same device"), std::string::npos) << err.msg;
+}
