@@ -19,6 +19,17 @@ static const char compile_help[] =
     "  --sparsity=disable|enable|force\n"
     "                        2:4 sparse INT8 conv weights (C > 64): enable where already 2:4, force\n"
     "                        prunes by magnitude (needs a 2:4 config, e.g. Orin); default disable\n"
+    "  --shapes=NAME:NxCxHxW[,...]\n"
+    "                        shapes of inputs with dynamic dimensions (trtexec syntax)\n"
+    "  --calib DIR           INT8 calibration data: *.npy / *.raw (FP32) images of the input, in name\n"
+    "                        order (default: synthetic inputs uniform in [-1, 1))\n"
+    "  --calib-algo=minmax|percentile|entropy\n"
+    "                        how calibration picks each scale (default minmax; entropy = TensorRT's\n"
+    "                        ENTROPY_CALIBRATION_2)\n"
+    "  --calib-percentile P  percentile of |x| for --calib-algo=percentile (default 99.99)\n"
+    "  --calib-cache FILE    TensorRT calibration cache: read when it exists (skips calibration)\n"
+    "  --calib-cache-out FILE\n"
+    "                        write the calibrated scales as a TensorRT calibration cache\n"
     "  -v, --verbose         print the compile report\n";
 
 int cli_load_config(const cli_options *opts, dla_config **cfg)
@@ -84,6 +95,12 @@ int cli_load_network(const cli_options *opts, const char *path, const dla_config
     copts.batch = opts->batch;
     copts.sparsity = opts->sparsity;
     copts.report = opts->verbose ? stdout : NULL;
+    copts.shapes = opts->shapes;
+    copts.calib_dir = opts->calib_dir;
+    copts.calib_algo = opts->calib_algo;
+    copts.calib_percentile = opts->calib_percentile;
+    copts.calib_cache = opts->calib_cache;
+    copts.calib_cache_out = opts->calib_cache_out;
     if (dla_compile_onnx(path, &copts, out, &err) != DLA_OK) {
         cli_error(opts, "%s", err.msg);
         return CLI_EXIT_ERROR;

@@ -45,9 +45,10 @@ typedef struct ir_tensor {
     int64_t *i;
     int producer; /* node index, -1 for inputs and constants */
     /* Calibration and quantisation. */
-    float absmax; /* max |x| seen by the calibration forward pass */
-    float scale;  /* INT8: real = q * scale */
-    int alias_of; /* a flatten/reshape view of another tensor (same bytes), -1 if none */
+    float absmax;      /* max |x| seen by the calibration forward pass */
+    float scale;       /* INT8: real = q * scale */
+    float calib_scale; /* > 0: the activation scale chosen by calibration, a cache or QDQ (calib.c) */
+    int alias_of;      /* a flatten/reshape view of another tensor (same bytes), -1 if none */
     /* Memory plan */
     int region; /* loadable region index, -1 if not materialised */
     uint64_t offset;
@@ -194,6 +195,7 @@ typedef struct ir_graph {
     int n_layers;
     /* memory_plan.c */
     uint64_t weights_bytes, activations_bytes;
+    bool calib_from_cache; /* calib.c: INT8 scales were read from a calibration cache */
 } ir_graph;
 
 /* graph.c: construction and queries. */
@@ -233,16 +235,38 @@ float ir_f16_to_f32(uint16_t h);
 
 /* The passes, in pipeline order. Each returns DLA_OK or fills err naming the file and node. */
 dla_status ir_import_onnx(const char *path, int64_t batch, ir_graph **out, dla_error *err);
+/* The same with trtexec-style input shapes ("x:1x3x224x224,y:..."; NULL: none) for dynamic dimensions. */
+dla_status ir_import_onnx_shapes(const char *path, int64_t batch, const char *shapes, ir_graph **out, dla_error *err);
+#define IR_OPSET_MIN 7
+#define IR_OPSET_MAX 21
 dla_status ir_fold_shapes(ir_graph *g, dla_error *err);
 dla_status ir_canonicalize(ir_graph *g, dla_error *err);
 dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, dla_error *err);
 dla_status ir_fuse(ir_graph *g, dla_error *err);
 dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool track_absmax, float **outputs,
                                 dla_error *err);
+/* The same, calling observe(ctx, tensor, values, count) for every network input and computed tensor
+ * (calibration histograms). */
+typedef void (*ir_observe_fn)(void *ctx, int tensor, const float *values, size_t count);
+dla_status ir_reference_forward_observe(ir_graph *g, const float *const *inputs, bool track_absmax,
+                                        ir_observe_fn observe, void *ctx, float **outputs, dla_error *err);
 /* INT8: absmax of every tensor over opts->calibration_samples synthetic batches (inputs uniform in
  * [-1, 1) from dla_rng_next (sw/common/rng.c, xorshift64*) seeded by opts->calibration_seed). ir_quantize then uses the
  * absmax. */
 dla_status ir_calibrate(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
+/* calib.c: the INT8 scale source chosen by opts (cache file, QDQ scales, or calibration over synthetic
+ * data or opts->calib_dir with min-max / percentile / entropy) fills every tensor's calib_scale, and
+ * writes opts->calib_cache_out. Runs in place of ir_calibrate. */
+dla_status ir_calibration(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
+/* Thresholds over a histogram of |x| (bins of width w from 0): the upper edge of the bin where the
+ * cumulative count reaches pct percent; the KL-optimal clipping threshold for 128 levels (entropy). */
+double ir_calib_percentile_threshold(const uint64_t *hist, int bins, double w, double pct);
+double ir_calib_entropy_threshold(const uint64_t *hist, int bins, double w);
+/* TensorRT calibration cache: read (scales by tensor name; unknown names are an error) and write. */
+dla_status ir_calib_cache_read(ir_graph *g, const char *path, dla_error *err);
+/* After a successful compile: opts->calib_cache_out, or opts->calib_cache when it did not exist. */
+dla_status ir_calib_cache_save(const ir_graph *g, const dla_compile_opts *opts, dla_error *err);
+dla_status ir_calib_cache_write(const ir_graph *g, const char *path, const char *algo, dla_error *err);
 dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
 uint32_t ir_entry_per_slice(int64_t C, int64_t W, const dla_config *cfg, dla_precision prec);
 /* sparsity.c: marks the conv layers that go 2:4 sparse (opts->sparsity), pruning them under FORCE. */

@@ -20,6 +20,12 @@ static float act_scale(float absmax)
     return absmax > 0.0f && isfinite(absmax) ? absmax / 127.0f : 1.0f / 127.0f;
 }
 
+/* The tensor's scale: from calibration (calib.c) when set, else from its absmax. */
+static float tensor_scale(const ir_tensor *t)
+{
+    return t->calib_scale > 0.0f ? t->calib_scale : act_scale(t->absmax);
+}
+
 static int64_t rshr64(int64_t x, int s)
 {
     return s == 0 ? x : (x + ((int64_t)1 << (s - 1))) >> s;
@@ -77,7 +83,7 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
     const int F = ir_fraction_bits();
     float sx = g->tensors[l->in].scale;
     ir_tensor *y = &g->tensors[l->out];
-    y->scale = l->clip ? l->clip_hi / 127.0f : act_scale(y->absmax);
+    y->scale = l->clip ? l->clip_hi / 127.0f : tensor_scale(y);
     float sy = y->scale;
     dla_lsdp *sdp = &l->sdp;
     memset(sdp, 0, sizeof *sdp);
@@ -332,7 +338,7 @@ dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err
     dla_status st;
     if (int8) {
         for (int i = 0; i < g->n_inputs; i++)
-            g->tensors[g->inputs[i]].scale = act_scale(g->tensors[g->inputs[i]].absmax);
+            g->tensors[g->inputs[i]].scale = tensor_scale(&g->tensors[g->inputs[i]]);
     } else {
         for (int i = 0; i < g->n_inputs; i++)
             g->tensors[g->inputs[i]].scale = 1.0f;

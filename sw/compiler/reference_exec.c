@@ -179,6 +179,12 @@ static void pool_forward(const ir_pool *p, const float *in, const int64_t *id, f
 dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool track_absmax, float **outputs,
                                 dla_error *err)
 {
+    return ir_reference_forward_observe(g, inputs, track_absmax, NULL, NULL, outputs, err);
+}
+
+dla_status ir_reference_forward_observe(ir_graph *g, const float *const *inputs, bool track_absmax,
+                                        ir_observe_fn observe, void *ctx, float **outputs, dla_error *err)
+{
     int *order = NULL, count = 0;
     dla_status st = ir_topo_order(g, &order, &count, err);
     if (st != DLA_OK)
@@ -211,6 +217,8 @@ dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool tr
         if (track_absmax)
             for (size_t e = 0; e < cnt; e++)
                 t->absmax = fmaxf(t->absmax, fabsf(inputs[i][e]));
+        if (observe)
+            observe(ctx, g->inputs[i], inputs[i], cnt);
     }
     for (int oi = 0; oi < count; oi++) {
         const ir_node *n = &g->nodes[order[oi]];
@@ -279,6 +287,8 @@ dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool tr
                 mx = fmaxf(mx, fabsf(yb[e]));
             y->absmax = mx;
         }
+        if (observe)
+            observe(ctx, yi, yb, cnt);
         for (int k = 0; k < n->n_in; k++) {
             int t = n->in[k] >= 0 ? ir_resolve(g, n->in[k]) : -1;
             if (t >= 0 && last[t] == oi && buf[t]) {
