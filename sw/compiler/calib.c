@@ -365,8 +365,8 @@ dla_status ir_calibration(ir_graph *g, const dla_compile_opts *opts, dla_error *
     }
     for (int t = 0; st == DLA_OK && t < g->n_tensors; t++) {
         ir_tensor *x = &g->tensors[t];
-        if (x->is_const)
-            continue;
+        if (x->is_const || x->calib_scale > 0.0f)
+            continue; /* a QDQ model's scales (qdq.c) win over calibration */
         float s = minmax_scale(x->absmax);
         if (cs.hist && cs.hist[t]) {
             double w = (double)x->absmax / HIST_BINS;

@@ -987,7 +987,10 @@ static void replace_uses(ir_graph *g, int from, int to)
 dla_status ir_fold_shapes(ir_graph *g, dla_error *err)
 {
     int *order = NULL, count = 0;
-    dla_status st = ir_topo_order(g, &order, &count, err);
+    dla_status st = ir_fold_qdq(g, err); /* QDQ models: weights become constants before shapes */
+    if (st != DLA_OK)
+        return st;
+    st = ir_topo_order(g, &order, &count, err);
     if (st != DLA_OK)
         return st;
     for (int oi = 0; oi < count && st == DLA_OK; oi++) {

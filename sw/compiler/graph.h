@@ -239,6 +239,9 @@ dla_status ir_import_onnx(const char *path, int64_t batch, ir_graph **out, dla_e
 dla_status ir_import_onnx_shapes(const char *path, int64_t batch, const char *shapes, ir_graph **out, dla_error *err);
 #define IR_OPSET_MIN 7
 #define IR_OPSET_MAX 21
+/* qdq.c (run first by ir_fold_shapes): Q/DQ of constants fold into float weights; activation Q -> DQ
+ * pairs vanish, leaving their scale in the tensor's calib_scale. */
+dla_status ir_fold_qdq(ir_graph *g, dla_error *err);
 dla_status ir_fold_shapes(ir_graph *g, dla_error *err);
 dla_status ir_canonicalize(ir_graph *g, dla_error *err);
 dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, dla_error *err);

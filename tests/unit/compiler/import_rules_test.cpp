@@ -450,3 +450,97 @@ TEST(DlaRulesTest, LrnWindowsAndConcatAxisAndOtherVerdicts)
                 dla1_like(), "eltwise.div", "DLA 1 (Xavier)");
     expect_rule(one_node(dir, "Erf", 4, in, [](tb_model *, int) {}), cfg, "op.unsupported", "operator Erf");
 }
+
+// ---- QDQ models ----
+
+namespace {
+
+// x (1x2x4x4) -> Q/DQ (scale 0.05, zero point zp_act of type zp_type) -> Conv with weights DQ(int8 q, per
+// output channel scales 0.5 / 0.25, axis 0) -> Relu -> y.
+std::string qdq_net(ScratchDir &dir, int32_t zp_act, int zp_type, bool per_axis_act)
+{
+    tb_model *m = tb_create(13);
+    const int64_t in[4] = {1, 2, 4, 4}, wd[4] = {2, 2, 1, 1}, two[1] = {2};
+    tb_input(m, "x", 4, in);
+    const float s_act = 0.05f, s_act2[2] = {0.05f, 0.05f};
+    if (per_axis_act)
+        tb_init_f32(m, "s_act", 1, two, s_act2, true);
+    else
+        tb_init_f32(m, "s_act", 0, nullptr, &s_act, true);
+    const int32_t zp[2] = {zp_act, zp_act};
+    tb_init_i32_field(m, "zp_act", zp_type, per_axis_act ? 1 : 0, two, zp);
+    tb_node(m, "QuantizeLinear", "q_x", "x,s_act,zp_act", "x_q");
+    tb_node(m, "DequantizeLinear", "dq_x", "x_q,s_act,zp_act", "x_dq");
+    const int32_t wq[4] = {10, -20, 127, -128};
+    tb_init_i32_field(m, "wq", IR_ONNX_INT8, 4, wd, wq);
+    const float s_w[2] = {0.5f, 0.25f};
+    tb_init_f32(m, "s_w", 1, two, s_w, true);
+    int dq = tb_node(m, "DequantizeLinear", "dq_w", "wq,s_w", "w");
+    tb_attr_int(m, dq, "axis", 0);
+    tb_node(m, "Conv", "conv", "x_dq,w", "c");
+    tb_node(m, "Relu", "relu", "c", "y");
+    tb_output(m, "y");
+    return save(dir, m, "qdq.onnx");
+}
+
+} // namespace
+
+TEST(QdqImportTest, WeightsDequantiseAndActivationPairsLeaveTheirScale)
+{
+    ScratchDir dir;
+    dla_config cfg = orin_like();
+    std::string p = qdq_net(dir, 0, IR_ONNX_INT8, false);
+    dla_error err{};
+    ir_graph *g = run_passes(p, &cfg, 4, &err);
+    ASSERT_NE(g, nullptr) << err.msg;
+    // Weights: (q - 0) * s[k]: kernel 0 = {10, -20} * 0.5, kernel 1 = {127, -128} * 0.25.
+    int ci = find_node(g, "conv");
+    ASSERT_GE(ci, 0);
+    ASSERT_EQ(g->nodes[ci].kind, IR_OP_CONV);
+    const ir_tensor *w = &g->tensors[g->nodes[ci].conv.weight];
+    ASSERT_TRUE(w->is_const && w->f);
+    EXPECT_EQ(w->f[0], 5.0f);
+    EXPECT_EQ(w->f[1], -10.0f);
+    EXPECT_EQ(w->f[2], 31.75f);
+    EXPECT_EQ(w->f[3], -32.0f);
+    // The conv reads x itself, whose INT8 scale is the pair's.
+    EXPECT_EQ(g->nodes[ci].in[0], g->inputs[0]);
+    EXPECT_EQ(g->tensors[g->inputs[0]].calib_scale, 0.05f);
+    EXPECT_EQ(alive_nodes(g), 2); // conv, relu
+    ir_graph_destroy(g);
+    // Compiled: the loadable's input scale is the QDQ scale (calibration does not replace it).
+    dla_compile_opts o = opts_for(&cfg);
+    dla_loadable *l = nullptr;
+    ASSERT_EQ(dla_compile_onnx(p.c_str(), &o, &l, &err), DLA_OK) << err.msg;
+    bool found = false;
+    for (uint32_t i = 0; i < l->num_tensors; i++)
+        if (!std::strcmp(l->tensors[i].name, "x")) {
+            EXPECT_EQ(l->tensors[i].scale, 0.05f);
+            found = true;
+        }
+    EXPECT_TRUE(found);
+    dla_loadable_destroy(l);
+}
+
+TEST(QdqImportTest, AsymmetricOrPerChannelActivationQuantisationIsRefused)
+{
+    ScratchDir dir;
+    dla_config cfg = orin_like();
+    struct {
+        int32_t zp;
+        int type;
+        bool per_axis;
+        const char *expect;
+    } bad[] = {{3, IR_ONNX_INT8, false, "non-zero zero point: the DLA quantises symmetrically (rule qdq.zero_point)"},
+               {128, IR_ONNX_UINT8, false, "the zero point is not INT8"},
+               {0, IR_ONNX_INT8, true, "one scale per tensor on the DLA (rule qdq.per_tensor)"}};
+    for (const auto &b : bad) {
+        std::string p = qdq_net(dir, b.zp, b.type, b.per_axis);
+        dla_error err{};
+        dla_status st;
+        EXPECT_EQ(run_passes(p, &cfg, 1, &err, &st), nullptr);
+        EXPECT_EQ(st, DLA_ERR_UNSUPPORTED);
+        EXPECT_NE(std::string(err.msg).find("node 'q_x' (QuantizeLinear)"), std::string::npos) << err.msg;
+        EXPECT_NE(std::string(err.msg).find(b.expect), std::string::npos) << err.msg;
+    }
+}
