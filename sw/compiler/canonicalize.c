@@ -454,6 +454,28 @@ static dla_status canon_pool(ir_graph *g, int ni, dla_error *err)
     return DLA_OK;
 }
 
+/* Concat of >= 2 four-D activations along C with equal N, H, W: done in place (producers write into
+ * channel offsets of one surface; fuse.c, memory_plan.c). Anything else stays for legality to name. */
+static void canon_concat(ir_graph *g, int ni)
+{
+    ir_node *n = &g->nodes[ni];
+    const ir_tensor *x = cin(g, n, 0);
+    if (!x || x->rank != 4 || n->n_in < 2 || n->n_out != 1 || n->out[0] < 0)
+        return;
+    int64_t axis = ir_attr_int(n, "axis", 1);
+    if (axis < 0)
+        axis += 4;
+    if (axis != 1)
+        return;
+    for (int k = 0; k < n->n_in; k++) {
+        const ir_tensor *t = cin(g, n, k);
+        if (!t || t->is_const || t->rank != 4 || t->dims[0] != x->dims[0] || t->dims[2] != x->dims[2] ||
+            t->dims[3] != x->dims[3])
+            return;
+    }
+    n->kind = IR_OP_CONCAT;
+}
+
 /* ReduceMean / ReduceMax over exactly H and W of a 4-D tensor (axes attribute before opset 18, a
  * constant input from 18): a global pool (keepdims 0 gives N x C, the same bytes). */
 static bool reduces_hw(const ir_graph *g, const ir_node *n)
@@ -649,6 +671,8 @@ dla_status ir_canonicalize(ir_graph *g, dla_error *err)
             st = canon_pool(g, ni, err);
         else if ((!strcmp(op, "ReduceMean") || !strcmp(op, "ReduceMax")) && reduces_hw(g, &g->nodes[ni]))
             st = canon_pool(g, ni, err);
+        else if (!strcmp(op, "Concat"))
+            canon_concat(g, ni);
         else if (!strcmp(op, "Relu") || !strcmp(op, "Clip"))
             st = canon_act(g, ni, err);
         else if (!strcmp(op, "Add") || !strcmp(op, "Sub") || !strcmp(op, "Mul") || !strcmp(op, "Div"))

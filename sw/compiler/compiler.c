@@ -49,6 +49,9 @@ static void write_report(const ir_graph *g, const dla_compile_opts *opts, const 
         }
         if (l->ew_in >= 0)
             fprintf(f, " | EW operand %s", g->tensors[l->ew_in].name);
+        if (g->tensors[l->out].concat_of >= 0)
+            fprintf(f, " | into concat %s at channel %d", g->tensors[g->tensors[l->out].concat_of].name,
+                    g->tensors[l->out].concat_c0);
         if (opts->precision == DLA_PRECISION_INT8)
             fprintf(f, " | out scale %.6g", g->tensors[l->out].scale);
         fprintf(f, "\n");

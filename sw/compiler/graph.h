@@ -49,6 +49,10 @@ typedef struct ir_tensor {
     float scale;       /* INT8: real = q * scale */
     float calib_scale; /* > 0: the activation scale chosen by calibration, a cache or QDQ (calib.c) */
     int alias_of;      /* a flatten/reshape view of another tensor (same bytes), -1 if none */
+    /* A channel slice of a Concat's output, written in place (fuse.c): the concat output tensor and
+     * the first channel of this one in it; -1 if none. */
+    int concat_of;
+    int concat_c0;
     /* Memory plan */
     int region; /* loadable region index, -1 if not materialised */
     uint64_t offset;
@@ -90,9 +94,10 @@ typedef enum ir_kind {
     IR_OP_SCALE,    /* per-channel y = x * mul[c] + add[c] (BN without conv, Mul/Add by constants) */
     IR_OP_ADD,      /* element-wise sum of two activations of equal shape */
     IR_OP_RELU,
-    IR_OP_CLIP, /* Clip(lo, hi) */
-    IR_OP_VIEW, /* Flatten / Reshape that only renames the NCHW bytes (N,C,1,1) <-> (N,C) */
-    IR_OP_DEAD  /* removed */
+    IR_OP_CLIP,  /* Clip(lo, hi) */
+    IR_OP_VIEW,  /* Flatten / Reshape that only renames the NCHW bytes (N,C,1,1) <-> (N,C) */
+    IR_OP_DEAD,  /* removed */
+    IR_OP_CONCAT /* channel Concat of 4-D activations: producers write into its output in place */
 } ir_kind;
 
 typedef struct ir_conv {

@@ -243,8 +243,7 @@ static void check_concat(const ir_graph *g, const ir_node *n, msgbuf *m)
         add(m, "needs at least 2 inputs (rule concat.inputs), ");
         return;
     }
-    add(m, "TensorRT runs this Concat on the DLA, but dlasim does not place concatenated tensors in memory yet "
-           "(rule concat.unit), ");
+    add(m, "inputs must be activations (rule concat.inputs), ");
 }
 
 /* Softmax: DLA 2 only; axis C or spatial, <= 8192 when the other non-batch dims are 1, else <= 1024. */
@@ -335,6 +334,41 @@ static void check_slice(const ir_graph *g, const ir_node *n, msgbuf *m)
         }
     }
     add(m, "TensorRT runs this %s on the DLA, but dlasim does not model slicing yet (rule slice.unit), ", n->op_type);
+}
+
+/* An in-place channel Concat (canonicalize.c): every input must be a distinct tensor that a DLA
+ * layer computes (not a network input or output, not a flatten view, not another concat's output)
+ * and that feeds no other concat, since its bytes live inside this concat's surface. */
+static void check_inplace_concat(const ir_graph *g, const ir_node *n, msgbuf *m)
+{
+    for (int k = 0; k < n->n_in; k++) {
+        int t = n->in[k];
+        const ir_tensor *x = &g->tensors[t];
+        int p = x->producer;
+        if (x->is_input || x->is_output || p < 0) {
+            add(m,
+                "input '%s' is a network input or output: only tensors the DLA computes are concatenated in place "
+                "(rule concat.producer), ",
+                x->name);
+            return;
+        }
+        if (g->nodes[p].kind == IR_OP_VIEW || g->nodes[p].kind == IR_OP_CONCAT) {
+            add(m, "input '%s' is a view or another concat's output (rule concat.nested), ", x->name);
+            return;
+        }
+        for (int j = 0; j < k; j++)
+            if (n->in[j] == t) {
+                add(m, "input '%s' is concatenated twice (rule concat.shared), ", x->name);
+                return;
+            }
+        for (int i = 0; i < g->n_nodes; i++)
+            if (&g->nodes[i] != n && g->nodes[i].kind == IR_OP_CONCAT)
+                for (int j = 0; j < g->nodes[i].n_in; j++)
+                    if (g->nodes[i].in[j] == t) {
+                        add(m, "input '%s' also feeds concat '%s' (rule concat.shared), ", x->name, g->nodes[i].name);
+                        return;
+                    }
+    }
 }
 
 /* Why a node left as an ONNX operator cannot run (canonicalisation accepted everything it could),
@@ -489,6 +523,7 @@ dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, d
         case IR_OP_ONNX: explain_onnx(g, cfg, n, one); break;
         case IR_OP_CONV: check_conv(g, n, one); break;
         case IR_OP_POOL: check_pool(cfg, n, one); break;
+        case IR_OP_CONCAT: check_inplace_concat(g, n, one); break;
         case IR_OP_ADD:
             if (!cfg->core.features.sdp_ew)
                 add(one, "the target's SDP has no element-wise stage (rule feature.sdp_ew), ");

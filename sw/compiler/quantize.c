@@ -84,6 +84,17 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
     float sx = g->tensors[l->in].scale;
     ir_tensor *y = &g->tensors[l->out];
     y->scale = l->clip ? l->clip_hi / 127.0f : tensor_scale(y);
+    if (y->concat_of >= 0) {
+        /* Written into a concat's surface: one scale for the whole concat (TensorRT: equal ranges). */
+        float sc = g->tensors[y->concat_of].scale;
+        if ((l->clip && y->scale != sc) || (l->kind == IR_LAYER_POOL && sx != sc))
+            return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                                 "%s: layer '%s' writes into concat '%s' but its INT8 scale is fixed to %g (%s), the "
+                                 "concat's is %g (rule concat.int8_range)",
+                                 g->base, l->name, g->tensors[y->concat_of].name, (double)(l->clip ? y->scale : sx),
+                                 l->clip ? "clip max / 127" : "pooling keeps its input's", (double)sc);
+        y->scale = sc;
+    }
     float sy = y->scale;
     dla_lsdp *sdp = &l->sdp;
     memset(sdp, 0, sizeof *sdp);
@@ -211,7 +222,7 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
         }
         free(M);
     } else {
-        y->scale = sx; /* PDP never rescales: equal input and output scales */
+        y->scale = sx; /* PDP never rescales: equal input and output scales (checked above for concats) */
         return DLA_OK;
     }
     if (l->ew_in >= 0) {
@@ -343,6 +354,11 @@ dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err
         for (int i = 0; i < g->n_inputs; i++)
             g->tensors[g->inputs[i]].scale = 1.0f;
     }
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].kind == IR_OP_CONCAT) {
+            ir_tensor *c = &g->tensors[g->nodes[i].out[0]];
+            c->scale = int8 ? tensor_scale(c) : 1.0f;
+        }
     for (int i = 0; i < g->n_layers; i++) {
         st = int8 ? quantize_int8(g, &g->layers[i], err) : quantize_fp16(g, &g->layers[i], err);
         if (st != DLA_OK)

@@ -440,7 +440,7 @@ TEST(DlaRulesTest, LrnWindowsAndConcatAxisAndOtherVerdicts)
                 "lrn.window", "LRN window 11");
     expect_rule(one_node(
                     dir, "Concat", 4, in, [](tb_model *m, int n) { tb_attr_int(m, n, "axis", 1); }, ",x"),
-                cfg, "concat.unit", "TensorRT runs this Concat");
+                cfg, "concat.producer", "input 'x' is a network input"); // in place: DLA-computed inputs only
     expect_rule(one_node(
                     dir, "Concat", 4, in, [](tb_model *m, int n) { tb_attr_int(m, n, "axis", 2); }, ",x"),
                 cfg, "concat.axis", "axis 2");
@@ -543,4 +543,83 @@ TEST(QdqImportTest, AsymmetricOrPerChannelActivationQuantisationIsRefused)
         EXPECT_NE(std::string(err.msg).find("node 'q_x' (QuantizeLinear)"), std::string::npos) << err.msg;
         EXPECT_NE(std::string(err.msg).find(b.expect), std::string::npos) << err.msg;
     }
+}
+
+// ---- Concat in place ----
+
+namespace {
+
+// x (1x3x4x4) -> 1x1 convs a (3 -> ka) and b (3 -> 32) -> Concat(a, b) -> 1x1 conv (-> 8) -> y.
+std::string concat_net(ScratchDir &dir, int ka)
+{
+    tb_model *m = tb_create(17);
+    const int64_t in[4] = {1, 3, 4, 4};
+    tb_input(m, "x", 4, in);
+    add_conv(m, "conv_a", "x", "a", ka, 3, 1, 1, 1, 0, w_small);
+    add_conv(m, "conv_b", "x", "b", 32, 3, 1, 1, 1, 0, w_small);
+    int cat = tb_node(m, "Concat", "cat", "a,b", "ab");
+    tb_attr_int(m, cat, "axis", 1);
+    add_conv(m, "conv_c", "ab", "y", 8, ka + 32, 1, 1, 1, 0, w_small);
+    tb_output(m, "y");
+    return save(dir, m, "concat.onnx");
+}
+
+dla_status plan(ir_graph *g, const dla_config *cfg, dla_error *err)
+{
+    dla_compile_opts o = opts_for(cfg);
+    dla_status st = ir_calibration(g, &o, err);
+    if (st == DLA_OK)
+        st = ir_quantize(g, &o, err);
+    if (st == DLA_OK)
+        st = ir_tile(g, cfg, o.precision, err);
+    if (st == DLA_OK)
+        st = ir_memory_plan(g, cfg, o.precision, err);
+    return st;
+}
+
+} // namespace
+
+TEST(ConcatInPlaceTest, InputsAreSlicesOfTheConcatSurfaceAtTheirChannelOffsets)
+{
+    ScratchDir dir;
+    dla_config cfg = orin_like();
+    dla_error err{};
+    ir_graph *g = run_passes(concat_net(dir, 32), &cfg, 4, &err);
+    ASSERT_NE(g, nullptr) << err.msg;
+    ASSERT_EQ(plan(g, &cfg, &err), DLA_OK) << err.msg;
+    EXPECT_EQ(g->n_layers, 3); // conv_a, conv_b, conv_c: the concat is no layer
+    const ir_tensor *ab = &g->tensors[ir_tensor_find(g, "ab")], *a = &g->tensors[ir_tensor_find(g, "a")],
+                    *b = &g->tensors[ir_tensor_find(g, "b")];
+    // INT8 on a 32-B atom: 32 channels per surface. ab = 1x64x4x4: line 4 * 32 = 128 B, surface 4 * 128
+    // = 512 B, batch 2 surfaces = 1024 B. a is surface 0 of ab, b surface 1 (+512 B); both keep ab's strides.
+    EXPECT_EQ(ab->line_stride, 128u);
+    EXPECT_EQ(ab->surface_stride, 512u);
+    EXPECT_EQ(ab->batch_stride, 1024u);
+    EXPECT_EQ(a->region, ab->region);
+    EXPECT_EQ(b->region, ab->region);
+    EXPECT_EQ(a->offset, ab->offset);
+    EXPECT_EQ(b->offset, ab->offset + 512u);
+    EXPECT_EQ(b->surface_stride, 512u);
+    EXPECT_EQ(b->batch_stride, 1024u);
+    // One INT8 scale for the whole concat (TensorRT: equal ranges).
+    EXPECT_EQ(a->scale, ab->scale);
+    EXPECT_EQ(b->scale, ab->scale);
+    ir_graph_destroy(g);
+}
+
+TEST(ConcatInPlaceTest, InputNotStartingASurfaceIsRefused)
+{
+    ScratchDir dir;
+    dla_config cfg = orin_like();
+    dla_error err{};
+    // a has 13 channels: b would start at channel 13, inside a 32-channel surface.
+    ir_graph *g = run_passes(concat_net(dir, 13), &cfg, 4, &err);
+    ASSERT_NE(g, nullptr) << err.msg;
+    EXPECT_EQ(plan(g, &cfg, &err), DLA_ERR_UNSUPPORTED);
+    EXPECT_NE(std::string(err.msg).find("concat 'cat': input 'b' starts at channel 13, not a multiple of the 32 "
+                                        "channels per surface"),
+              std::string::npos)
+        << err.msg;
+    EXPECT_NE(std::string(err.msg).find("(rule concat.align)"), std::string::npos) << err.msg;
+    ir_graph_destroy(g);
 }
