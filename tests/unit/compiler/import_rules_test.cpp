@@ -623,3 +623,40 @@ TEST(ConcatInPlaceTest, InputNotStartingASurfaceIsRefused)
     EXPECT_NE(std::string(err.msg).find("(rule concat.align)"), std::string::npos) << err.msg;
     ir_graph_destroy(g);
 }
+
+TEST(ImportShapesTest, ResizeAndConvTransposeShapesAreInferredSoLaterLayersKeepTheirShapes)
+{
+    ScratchDir dir;
+    dla_config cfg = dla2_like();
+    tb_model *m = tb_create(17);
+    const int64_t in[4] = {1, 2, 5, 7}, sd[1] = {4}, wd[4] = {2, 3, 3, 3};
+    tb_input(m, "x", 4, in);
+    const float sc[4] = {1, 1, 2, 3};
+    tb_init_f32(m, "scales", 1, sd, sc, true);
+    tb_node(m, "Resize", "up", "x,,scales", "r");
+    std::vector<float> w(2 * 3 * 3 * 3, 0.1f);
+    tb_init_f32(m, "w", 4, wd, w.data(), true);
+    int n = tb_node(m, "ConvTranspose", "deconv", "x,w", "d");
+    const int64_t st[2] = {2, 2}, pd[4] = {1, 0, 1, 0};
+    tb_attr_ints(m, n, "strides", 2, st);
+    tb_attr_ints(m, n, "pads", 4, pd);
+    tb_output(m, "r");
+    tb_output(m, "d");
+    std::string p = save(dir, m, "shapes.onnx");
+    dla_error err{};
+    ir_graph *g = run_passes(p, &cfg, 1, &err);
+    ASSERT_NE(g, nullptr) << err.msg;
+    // Resize: floor(5 * 2) = 10, floor(7 * 3) = 21.
+    const ir_tensor *r = &g->tensors[ir_tensor_find(g, "r")];
+    ASSERT_EQ(r->rank, 4);
+    EXPECT_EQ(r->dims[2], 10);
+    EXPECT_EQ(r->dims[3], 21);
+    // ConvTranspose: K = 3 (weights C x K/groups x R x S); pads {1, 0, 1, 0} are (H begin, W begin,
+    // H end, W end): H = (5 - 1) * 2 - (1 + 1) + (3 - 1) + 1 = 9, W = (7 - 1) * 2 - 0 + 2 + 1 = 15.
+    const ir_tensor *d = &g->tensors[ir_tensor_find(g, "d")];
+    ASSERT_EQ(d->rank, 4);
+    EXPECT_EQ(d->dims[1], 3);
+    EXPECT_EQ(d->dims[2], 9);
+    EXPECT_EQ(d->dims[3], 15);
+    ir_graph_destroy(g);
+}
