@@ -30,6 +30,8 @@ static const char compile_help[] =
     "  --calib-cache FILE    TensorRT calibration cache: read when it exists (skips calibration)\n"
     "  --calib-cache-out FILE\n"
     "                        write the calibrated scales as a TensorRT calibration cache\n"
+    "  --layer-precision=NODE:int8|fp16[,...]\n"
+    "                        per-layer precision (only the network's own precision is supported yet)\n"
     "  -v, --verbose         print the compile report\n";
 
 int cli_load_config(const cli_options *opts, dla_config **cfg)
@@ -101,6 +103,7 @@ int cli_load_network(const cli_options *opts, const char *path, const dla_config
     copts.calib_percentile = opts->calib_percentile;
     copts.calib_cache = opts->calib_cache;
     copts.calib_cache_out = opts->calib_cache_out;
+    copts.layer_precision = opts->layer_precision;
     if (dla_compile_onnx(path, &copts, out, &err) != DLA_OK) {
         cli_error(opts, "%s", err.msg);
         return CLI_EXIT_ERROR;

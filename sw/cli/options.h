@@ -58,6 +58,7 @@ typedef struct cli_options {
     double calib_percentile;
     const char *calib_cache;
     const char *calib_cache_out;
+    const char *layer_precision; /* --layer-precision */
 } cli_options;
 
 /* Parses argv[first..argc) for the flags in `allowed`. On a usage error prints one line to stderr

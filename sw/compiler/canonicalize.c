@@ -128,7 +128,8 @@ static dla_status canon_binary(ir_graph *g, int ni, dla_error *err)
     if (!a || !b || n->n_in != 2 || a->rank < 0 || b->rank < 0)
         return DLA_OK;
     if (!a->is_const && !b->is_const) {
-        if (!strcmp(op, "Add") && a->rank == b->rank && (a->rank == 4 || a->rank == 2) &&
+        /* Sum of two inputs is an Add (PyTorch / TF converters emit either). */
+        if ((!strcmp(op, "Add") || !strcmp(op, "Sum")) && a->rank == b->rank && (a->rank == 4 || a->rank == 2) &&
             !memcmp(a->dims, b->dims, sizeof(int64_t) * (size_t)a->rank))
             n->kind = IR_OP_ADD;
         return DLA_OK;
@@ -138,7 +139,7 @@ static dla_status canon_binary(ir_graph *g, int ni, dla_error *err)
     bool const_first = a->is_const;
     const ir_tensor *x = const_first ? b : a, *c = const_first ? a : b;
     int64_t d[4];
-    if (!ir_nchw(x, d) || (const_first && (!strcmp(op, "Sub") || !strcmp(op, "Div"))))
+    if (!ir_nchw(x, d) || !strcmp(op, "Sum") || (const_first && (!strcmp(op, "Sub") || !strcmp(op, "Div"))))
         return DLA_OK; /* c - x, c / x are not a scale */
     int64_t C = d[1];
     float *v = malloc((size_t)C * sizeof(float));
@@ -675,7 +676,8 @@ dla_status ir_canonicalize(ir_graph *g, dla_error *err)
             canon_concat(g, ni);
         else if (!strcmp(op, "Relu") || !strcmp(op, "Clip"))
             st = canon_act(g, ni, err);
-        else if (!strcmp(op, "Add") || !strcmp(op, "Sub") || !strcmp(op, "Mul") || !strcmp(op, "Div"))
+        else if (!strcmp(op, "Add") || !strcmp(op, "Sub") || !strcmp(op, "Mul") || !strcmp(op, "Div") ||
+                 !strcmp(op, "Sum"))
             st = canon_binary(g, ni, err);
     }
     /* Views last: a Flatten feeding an FC has been absorbed by then. */

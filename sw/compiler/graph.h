@@ -276,6 +276,8 @@ dla_status ir_calib_cache_read(ir_graph *g, const char *path, dla_error *err);
 dla_status ir_calib_cache_save(const ir_graph *g, const dla_compile_opts *opts, dla_error *err);
 dla_status ir_calib_cache_write(const ir_graph *g, const char *path, const char *algo, dla_error *err);
 dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
+/* opts->layer_precision: names real layers and asks for the network's own precision (quantize.c). */
+dla_status ir_check_layer_precision(const ir_graph *g, const dla_compile_opts *opts, dla_error *err);
 uint32_t ir_entry_per_slice(int64_t C, int64_t W, const dla_config *cfg, dla_precision prec);
 /* sparsity.c: marks the conv layers that go 2:4 sparse (opts->sparsity), pruning them under FORCE. */
 dla_status ir_sparsity_select(ir_graph *g, const dla_compile_opts *opts, dla_error *err);

@@ -366,3 +366,53 @@ dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err
     }
     return DLA_OK;
 }
+
+/* --layer-precision: every entry must name a layer (by one of its ONNX nodes) and a DLA precision.
+ * Layers run in the network's precision only (mixed INT8/FP16 tensors are not implemented), so an
+ * entry asking for the other precision is refused rather than silently ignored. */
+dla_status ir_check_layer_precision(const ir_graph *g, const dla_compile_opts *opts, dla_error *err)
+{
+    const char *p = opts->layer_precision;
+    while (p && *p) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *colon = NULL;
+        for (size_t k = 0; k < len; k++)
+            if (p[k] == ':')
+                colon = p + k;
+        char name[256], prec[16];
+        size_t nlen = colon ? (size_t)(colon - p) : 0, plen = colon ? len - nlen - 1 : 0;
+        if (!colon || nlen == 0 || nlen >= sizeof name || plen == 0 || plen >= sizeof prec)
+            return dla_error_set(err, DLA_ERR_INVALID,
+                                 "%s: --layer-precision entry '%.*s': expected layer_name:fp16 or layer_name:int8",
+                                 g->base, (int)len, p);
+        memcpy(name, p, nlen);
+        name[nlen] = '\0';
+        memcpy(prec, colon + 1, plen);
+        prec[plen] = '\0';
+        dla_precision want;
+        if (!strcmp(prec, "int8"))
+            want = DLA_PRECISION_INT8;
+        else if (!strcmp(prec, "fp16"))
+            want = DLA_PRECISION_FP16;
+        else
+            return dla_error_set(err, DLA_ERR_INVALID,
+                                 "%s: --layer-precision for '%s': '%s' is not a DLA precision (int8 or fp16)", g->base,
+                                 name, prec);
+        const ir_layer *hit = NULL;
+        for (int i = 0; i < g->n_layers && !hit; i++)
+            for (int k = 0; k < g->layers[i].n_nodes && !hit; k++)
+                if (!strcmp(g->nodes[g->layers[i].nodes[k]].name, name))
+                    hit = &g->layers[i];
+        if (!hit)
+            return dla_error_set(err, DLA_ERR_INVALID,
+                                 "%s: --layer-precision names '%s', which is no node of a DLA layer", g->base, name);
+        if (want != opts->precision)
+            return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                                 "%s: --layer-precision: layer '%s' asks for %s in a %s network; dlasim compiles one "
+                                 "precision per network (mixed INT8/FP16 layers are not implemented)",
+                                 g->base, hit->name, prec, dla_precision_name((uint32_t)opts->precision));
+        p = end ? end + 1 : p + len;
+    }
+    return DLA_OK;
+}

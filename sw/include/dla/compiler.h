@@ -43,6 +43,9 @@ typedef struct dla_compile_opts {
     double calib_percentile;     /* DLA_CALIB_PERCENTILE: in (0, 100], 0 means 99.99 */
     const char *calib_cache;     /* TensorRT calibration cache to read when the file exists (skips calibration) */
     const char *calib_cache_out; /* write the scales in TensorRT's cache format after calibration */
+    /* Per-layer precision overrides "onnx_node:fp16,onnx_node2:int8" (NULL: none); a layer is named by
+     * any ONNX node fused into it. Only the network's own precision is supported yet. */
+    const char *layer_precision;
 } dla_compile_opts;
 
 /* Compile an ONNX file. Unsupported layers (for now: anything the DLA cannot run, as GPU fallback

@@ -660,3 +660,49 @@ TEST(ImportShapesTest, ResizeAndConvTransposeShapesAreInferredSoLaterLayersKeepT
     EXPECT_EQ(d->dims[3], 15);
     ir_graph_destroy(g);
 }
+
+TEST(ImportShapesTest, SumOfTwoActivationsIsAnAdd)
+{
+    ScratchDir dir;
+    dla_config cfg = dla2_like();
+    const int64_t in[4] = {1, 2, 3, 3};
+    std::string p = one_node(
+        dir, "Sum", 4, in, [](tb_model *, int) {}, ",x");
+    dla_error err{};
+    ir_graph *g = run_passes(p, &cfg, 3, &err);
+    ASSERT_NE(g, nullptr) << err.msg;
+    EXPECT_EQ(g->nodes[find_node(g, "node")].kind, IR_OP_ADD);
+    ir_graph_destroy(g);
+}
+
+TEST(ImportShapesTest, LayerPrecisionNamesALayerAndOnlyTheNetworksPrecision)
+{
+    ScratchDir dir;
+    tb_model *m = tb_create(17);
+    const int64_t in[4] = {1, 3, 4, 4};
+    tb_input(m, "x", 4, in);
+    add_conv(m, "conv", "x", "c", 4, 3, 3, 3, 1, 1, w_small);
+    tb_node(m, "Relu", "relu", "c", "y");
+    tb_output(m, "y");
+    std::string p = save(dir, m, "lp.onnx");
+    dla_config cfg = orin_like();
+    dla_compile_opts o = opts_for(&cfg);
+    dla_loadable *l = nullptr;
+    dla_error err{};
+    o.layer_precision = "relu:int8"; // the fused conv + relu layer, in the network's precision: accepted
+    ASSERT_EQ(dla_compile_onnx(p.c_str(), &o, &l, &err), DLA_OK) << err.msg;
+    dla_loadable_destroy(l);
+    l = nullptr;
+    struct {
+        const char *spec, *expect;
+    } bad[] = {{"conv:fp16", "layer 'conv + relu' asks for fp16 in a int8 network"},
+               {"nope:int8", "names 'nope', which is no node of a DLA layer"},
+               {"conv:fp32", "'fp32' is not a DLA precision"},
+               {"conv", "expected layer_name:fp16 or layer_name:int8"}};
+    for (const auto &b : bad) {
+        o.layer_precision = b.spec;
+        EXPECT_NE(dla_compile_onnx(p.c_str(), &o, &l, &err), DLA_OK) << b.spec;
+        EXPECT_EQ(l, nullptr);
+        EXPECT_NE(std::string(err.msg).find(b.expect), std::string::npos) << err.msg;
+    }
+}
