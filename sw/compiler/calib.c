@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "dla/npy.h"
-#include "dla/rng.h"
 #include "graph.h"
 
 #define HIST_BINS 2048     /* histogram of |x| over [0, absmax] (TensorRT's entropy calibrator uses 2048) */
@@ -288,30 +287,8 @@ static dla_status load_calib_dir(const ir_graph *g, const char *dir, calib_data 
 static dla_status run_passes(ir_graph *g, const dla_compile_opts *opts, const calib_data *cd, bool track_absmax,
                              ir_observe_fn observe, void *ctx, dla_error *err)
 {
-    if (!cd->images) {
-        if (track_absmax && !observe)
-            return ir_calibrate(g, opts, err);
-        /* The synthetic generator again, with the same seed: the same inputs as the absmax pass. */
-        int samples = opts->calibration_samples > 0 ? opts->calibration_samples : 4;
-        uint64_t state = 0x9E3779B97F4A7C15ull ^ (uint64_t)opts->calibration_seed;
-        if (!state)
-            state = 1;
-        float **in = calloc((size_t)g->n_inputs, sizeof(float *));
-        dla_status st = in ? DLA_OK : dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (calibration)", g->base);
-        for (int i = 0; i < g->n_inputs && st == DLA_OK; i++)
-            if (!(in[i] = malloc((size_t)ir_numel(&g->tensors[g->inputs[i]]) * sizeof(float))))
-                st = dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (calibration)", g->base);
-        for (int s = 0; s < samples && st == DLA_OK; s++) {
-            for (int i = 0; i < g->n_inputs; i++)
-                for (int64_t e = 0; e < ir_numel(&g->tensors[g->inputs[i]]); e++)
-                    in[i][e] = (float)((double)(dla_rng_next(&state) >> 40) * 0x1p-24 * 2.0 - 1.0);
-            st = ir_reference_forward_observe(g, (const float *const *)in, track_absmax, observe, ctx, NULL, err);
-        }
-        for (int i = 0; in && i < g->n_inputs; i++)
-            free(in[i]);
-        free(in);
-        return st;
-    }
+    if (!cd->images)
+        return ir_calibrate_synthetic(g, opts, track_absmax, observe, ctx, err);
     const ir_tensor *x = &g->tensors[g->inputs[0]];
     int64_t batch = x->rank > 0 ? x->dims[0] : 1;
     dla_status st = DLA_OK;

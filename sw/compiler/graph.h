@@ -262,6 +262,9 @@ dla_status ir_reference_forward_observe(ir_graph *g, const float *const *inputs,
  * [-1, 1) from dla_rng_next (sw/common/rng.c, xorshift64*) seeded by opts->calibration_seed). ir_quantize then uses the
  * absmax. */
 dla_status ir_calibrate(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
+/* The same synthetic batches (same seed: same data on every call) through an observer. */
+dla_status ir_calibrate_synthetic(ir_graph *g, const dla_compile_opts *opts, bool track_absmax, ir_observe_fn observe,
+                                  void *ctx, dla_error *err);
 /* calib.c: the INT8 scale source chosen by opts (cache file, QDQ scales, or calibration over synthetic
  * data or opts->calib_dir with min-max / percentile / entropy) fills every tensor's calib_scale, and
  * writes opts->calib_cache_out. Runs in place of ir_calibrate. */

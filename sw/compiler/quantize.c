@@ -318,6 +318,12 @@ static dla_status quantize_fp16(ir_graph *g, ir_layer *l, dla_error *err)
 
 dla_status ir_calibrate(ir_graph *g, const dla_compile_opts *opts, dla_error *err)
 {
+    return ir_calibrate_synthetic(g, opts, true, NULL, NULL, err);
+}
+
+dla_status ir_calibrate_synthetic(ir_graph *g, const dla_compile_opts *opts, bool track_absmax, ir_observe_fn observe,
+                                  void *ctx, dla_error *err)
+{
     int samples = opts->calibration_samples > 0 ? opts->calibration_samples : 4;
     uint64_t state = 0x9E3779B97F4A7C15ull ^ (uint64_t)opts->calibration_seed;
     if (!state)
@@ -335,7 +341,7 @@ dla_status ir_calibrate(ir_graph *g, const dla_compile_opts *opts, dla_error *er
         for (int i = 0; i < g->n_inputs; i++)
             for (int64_t e = 0; e < ir_numel(&g->tensors[g->inputs[i]]); e++)
                 in[i][e] = (float)((double)(dla_rng_next(&state) >> 40) * 0x1p-24 * 2.0 - 1.0);
-        st = ir_reference_forward(g, (const float *const *)in, true, NULL, err);
+        st = ir_reference_forward_observe(g, (const float *const *)in, track_absmax, observe, ctx, NULL, err);
     }
     for (int i = 0; i < g->n_inputs; i++)
         free(in[i]);

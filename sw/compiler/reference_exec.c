@@ -176,6 +176,19 @@ static void pool_forward(const ir_pool *p, const float *in, const int64_t *id, f
     }
 }
 
+/* Calibration bookkeeping of a computed tensor: its absmax and the observer. */
+static void record(ir_graph *g, int t, const float *v, size_t cnt, bool track_absmax, ir_observe_fn observe, void *ctx)
+{
+    if (track_absmax) {
+        float mx = g->tensors[t].absmax;
+        for (size_t e = 0; e < cnt; e++)
+            mx = fmaxf(mx, fabsf(v[e]));
+        g->tensors[t].absmax = mx;
+    }
+    if (observe)
+        observe(ctx, t, v, cnt);
+}
+
 /* Channel concat: each image's output is the inputs' C x H x W blocks one after another. */
 static dla_status concat_forward(ir_graph *g, const ir_node *n, float **buf, bool track_absmax, ir_observe_fn observe,
                                  void *ctx, dla_error *err)
@@ -199,14 +212,7 @@ static dla_status concat_forward(ir_graph *g, const ir_node *n, float **buf, boo
             memcpy(yb + (b * od[1] + c0) * hw, xb + b * c * hw, (size_t)(c * hw) * sizeof(float));
         c0 += c;
     }
-    if (track_absmax) {
-        float mx = y->absmax;
-        for (size_t e = 0; e < cnt; e++)
-            mx = fmaxf(mx, fabsf(yb[e]));
-        y->absmax = mx;
-    }
-    if (observe)
-        observe(ctx, n->out[0], yb, cnt);
+    record(g, n->out[0], yb, cnt, track_absmax, observe, ctx);
     return DLA_OK;
 }
 
@@ -327,14 +333,7 @@ dla_status ir_reference_forward_observe(ir_graph *g, const float *const *inputs,
             break;
         default: break;
         }
-        if (track_absmax) {
-            float mx = y->absmax;
-            for (size_t e = 0; e < cnt; e++)
-                mx = fmaxf(mx, fabsf(yb[e]));
-            y->absmax = mx;
-        }
-        if (observe)
-            observe(ctx, yi, yb, cnt);
+        record(g, yi, yb, cnt, track_absmax, observe, ctx);
         for (int k = 0; k < n->n_in; k++) {
             int t = n->in[k] >= 0 ? ir_resolve(g, n->in[k]) : -1;
             if (t >= 0 && last[t] == oi && buf[t]) {
