@@ -204,3 +204,33 @@ TEST(CalibrationTest, CalibrationDirectoryImagesSetTheMinMaxScales)
     EXPECT_NE(std::string(err.msg).find("no .npy, .raw or .bin tensor files"), std::string::npos) << err.msg;
     rmdir(cdir.c_str());
 }
+
+TEST(CalibrationTest, PercentileCalibrationOverUserDataPicksTheBinEdge)
+{
+    ScratchDir dir;
+    std::string net = identity_relu(dir);
+    std::string cdir = dir.path() + "/pct";
+    ASSERT_EQ(mkdir(cdir.c_str(), 0700), 0);
+    // One image holding 1, 2, ..., 16: absmax 16, 2048 bins of 16/2048 = 1/128. Value k falls in bin
+    // 128k (16 in the last, 2047). 50 % of the 16 values is reached with the 8th, in bin 1024, whose
+    // upper edge is 1025/128 = 8.0078125: scale = 8.0078125 / 127 (y = relu(x) = x has the same).
+    std::vector<float> img(16);
+    for (int k = 0; k < 16; k++)
+        img[(size_t)k] = (float)(k + 1);
+    const int64_t shape[4] = {1, 1, 4, 4};
+    std::string f = cdir + "/img.npy";
+    dla_error err{};
+    ASSERT_EQ(dla_npy_write_f32(f.c_str(), shape, 4, img.data(), &err), DLA_OK) << err.msg;
+    dla_config cfg = orin_like();
+    dla_compile_opts o = opts_for(&cfg);
+    o.calib_dir = cdir.c_str();
+    o.calib_algo = DLA_CALIB_PERCENTILE;
+    o.calib_percentile = 50.0;
+    dla_loadable *l = nullptr;
+    ASSERT_EQ(dla_compile_onnx(net.c_str(), &o, &l, &err), DLA_OK) << err.msg;
+    EXPECT_EQ(find_tensor(l, "x")->scale, (float)(8.0078125 / 127.0));
+    EXPECT_EQ(find_tensor(l, "y")->scale, (float)(8.0078125 / 127.0));
+    dla_loadable_destroy(l);
+    std::remove(f.c_str());
+    rmdir(cdir.c_str());
+}
