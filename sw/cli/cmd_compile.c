@@ -22,6 +22,19 @@ static const char compile_help[] =
     "  --allowGPUFallback    layers the DLA cannot run become GPU layers (docs/runtime.md)\n"
     "  --gap=dla|gpu         GlobalAveragePool: rewrite to DLA AveragePool(s) (default) or keep it\n"
     "                        on the GPU as TensorRT 8.4 did (needs --allowGPUFallback)\n"
+    "  --shapes=NAME:NxCxHxW[,...]\n"
+    "                        shapes of inputs with dynamic dimensions (trtexec syntax)\n"
+    "  --calib DIR           INT8 calibration data: *.npy / *.raw (FP32) images of the input, in name\n"
+    "                        order (default: synthetic inputs uniform in [-1, 1))\n"
+    "  --calib-algo=minmax|percentile|entropy\n"
+    "                        how calibration picks each scale (default minmax; entropy = TensorRT's\n"
+    "                        ENTROPY_CALIBRATION_2)\n"
+    "  --calib-percentile P  percentile of |x| for --calib-algo=percentile (default 99.99)\n"
+    "  --calib-cache FILE    TensorRT calibration cache: read when it exists (skips calibration)\n"
+    "  --calib-cache-out FILE\n"
+    "                        write the calibrated scales as a TensorRT calibration cache\n"
+    "  --layer-precision=NODE:int8|fp16[,...]\n"
+    "                        per-layer precision (only the network's own precision is supported yet)\n"
     "  -v, --verbose         print the compile report\n";
 
 int cli_load_config(const cli_options *opts, dla_config **cfg)
@@ -89,6 +102,13 @@ int cli_load_network(const cli_options *opts, const char *path, const dla_config
     copts.allow_gpu_fallback = opts->allow_gpu_fallback;
     copts.gap_on_gpu = opts->gap_on_gpu;
     copts.report = opts->verbose ? stdout : NULL;
+    copts.shapes = opts->shapes;
+    copts.calib_dir = opts->calib_dir;
+    copts.calib_algo = opts->calib_algo;
+    copts.calib_percentile = opts->calib_percentile;
+    copts.calib_cache = opts->calib_cache;
+    copts.calib_cache_out = opts->calib_cache_out;
+    copts.layer_precision = opts->layer_precision;
     if (dla_compile_onnx(path, &copts, out, &err) != DLA_OK) {
         cli_error(opts, "%s", err.msg);
         return CLI_EXIT_ERROR;

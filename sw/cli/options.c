@@ -114,6 +114,48 @@ bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *
                 return false;
             }
             opts->gap_on_gpu = strcmp(v, "gpu") == 0;
+        } else if ((allowed & CLI_FLAG_PRECISION) && matches(a, "--shapes")) {
+            if (!(v = flag_value(argc, argv, &i, "--shapes", opts)))
+                return false;
+            opts->shapes = v; /* checked against the model's inputs by the importer */
+        } else if ((allowed & CLI_FLAG_PRECISION) && matches(a, "--calib")) {
+            if (!(v = flag_value(argc, argv, &i, "--calib", opts)))
+                return false;
+            opts->calib_dir = v;
+        } else if ((allowed & CLI_FLAG_PRECISION) && matches(a, "--calib-algo")) {
+            if (!(v = flag_value(argc, argv, &i, "--calib-algo", opts)))
+                return false;
+            static const char *const algos[] = {"minmax", "percentile", "entropy"};
+            int k = 0;
+            while (k < 3 && strcmp(v, algos[k]) != 0)
+                k++;
+            if (k == 3) {
+                cli_error(opts, "--calib-algo: expected minmax, percentile or entropy, got '%s'", v);
+                return false;
+            }
+            opts->calib_algo = (dla_calib_algo)k;
+        } else if ((allowed & CLI_FLAG_PRECISION) && matches(a, "--calib-percentile")) {
+            if (!(v = flag_value(argc, argv, &i, "--calib-percentile", opts)))
+                return false;
+            char *end = NULL;
+            double p = strtod(v, &end);
+            if (!end || end == v || *end || !(p > 0 && p <= 100)) {
+                cli_error(opts, "--calib-percentile: expected a number in (0, 100], got '%s'", v);
+                return false;
+            }
+            opts->calib_percentile = p;
+        } else if ((allowed & CLI_FLAG_PRECISION) && matches(a, "--calib-cache")) {
+            if (!(v = flag_value(argc, argv, &i, "--calib-cache", opts)))
+                return false;
+            opts->calib_cache = v;
+        } else if ((allowed & CLI_FLAG_PRECISION) && matches(a, "--calib-cache-out")) {
+            if (!(v = flag_value(argc, argv, &i, "--calib-cache-out", opts)))
+                return false;
+            opts->calib_cache_out = v;
+        } else if ((allowed & CLI_FLAG_PRECISION) && matches(a, "--layer-precision")) {
+            if (!(v = flag_value(argc, argv, &i, "--layer-precision", opts)))
+                return false;
+            opts->layer_precision = v; /* checked against the layers by the compiler */
         } else if ((allowed & CLI_FLAG_OUTPUT) && (strcmp(a, "-o") == 0 || matches(a, "--output"))) {
             if (!(v = flag_value(argc, argv, &i, a[1] == 'o' ? "-o" : "--output", opts)))
                 return false;

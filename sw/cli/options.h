@@ -21,7 +21,7 @@ enum {
 /* Which flags a subcommand accepts. */
 enum {
     CLI_FLAG_CONFIG = 1 << 0,    /* --config, --power-mode, --set */
-    CLI_FLAG_PRECISION = 1 << 1, /* --int8, --fp16, --batch, --sparsity, --allowGPUFallback, --gap */
+    CLI_FLAG_PRECISION = 1 << 1, /* --int8, --fp16, --batch, --sparsity, --shapes, --calib*, --allowGPUFallback, --gap */
     CLI_FLAG_OUTPUT = 1 << 2,    /* -o */
     CLI_FLAG_RUN = 1 << 3,       /* --trace, --functional, --input, --save-outputs, --core */
     CLI_FLAG_VERBOSE = 1 << 4,   /* --verbose */
@@ -52,6 +52,15 @@ typedef struct cli_options {
     int cores;                /* --cores: run a copy on cores 0..cores-1 (0: not given) */
     bool verbose;
     bool help;
+    /* Import and calibration (docs/compiler.md): --shapes, --calib, --calib-algo, --calib-percentile,
+     * --calib-cache, --calib-cache-out. */
+    const char *shapes;
+    const char *calib_dir;
+    dla_calib_algo calib_algo;
+    double calib_percentile;
+    const char *calib_cache;
+    const char *calib_cache_out;
+    const char *layer_precision; /* --layer-precision */
 } cli_options;
 
 /* Parses argv[first..argc) for the flags in `allowed`. On a usage error prints one line to stderr

@@ -128,7 +128,8 @@ static dla_status canon_binary(ir_graph *g, int ni, dla_error *err)
     if (!a || !b || n->n_in != 2 || a->rank < 0 || b->rank < 0)
         return DLA_OK;
     if (!a->is_const && !b->is_const) {
-        if (!strcmp(op, "Add") && a->rank == b->rank && (a->rank == 4 || a->rank == 2) &&
+        /* Sum of two inputs is an Add (PyTorch / TF converters emit either). */
+        if ((!strcmp(op, "Add") || !strcmp(op, "Sum")) && a->rank == b->rank && (a->rank == 4 || a->rank == 2) &&
             !memcmp(a->dims, b->dims, sizeof(int64_t) * (size_t)a->rank))
             n->kind = IR_OP_ADD;
         return DLA_OK;
@@ -138,7 +139,7 @@ static dla_status canon_binary(ir_graph *g, int ni, dla_error *err)
     bool const_first = a->is_const;
     const ir_tensor *x = const_first ? b : a, *c = const_first ? a : b;
     int64_t d[4];
-    if (!ir_nchw(x, d) || (const_first && (!strcmp(op, "Sub") || !strcmp(op, "Div"))))
+    if (!ir_nchw(x, d) || !strcmp(op, "Sum") || (const_first && (!strcmp(op, "Sub") || !strcmp(op, "Div"))))
         return DLA_OK; /* c - x, c / x are not a scale */
     int64_t C = d[1];
     float *v = malloc((size_t)C * sizeof(float));
@@ -348,8 +349,8 @@ static dla_status canon_pool(ir_graph *g, int ni, dla_error *err)
     const char *op = n->op_type;
     if (!x || x->rank != 4 || n->out[0] < 0)
         return DLA_OK;
-    bool global = !strncmp(op, "Global", 6);
-    bool is_max = !strcmp(op, "MaxPool") || !strcmp(op, "GlobalMaxPool");
+    bool global = !strncmp(op, "Global", 6) || !strncmp(op, "Reduce", 6); /* ReduceMean/Max over H,W */
+    bool is_max = !strcmp(op, "MaxPool") || !strcmp(op, "GlobalMaxPool") || !strcmp(op, "ReduceMax");
     if (!global) {
         const ir_attr *ks = ir_attr_get(n, "kernel_shape"), *dl = ir_attr_get(n, "dilations");
         if (!ks || ks->type != IR_ATTR_INTS || ks->n != 2)
@@ -407,6 +408,8 @@ static dla_status canon_pool(ir_graph *g, int ni, dla_error *err)
         n->kind = IR_OP_VIEW; /* 1x1 input: the pool is the identity */
         return DLA_OK;
     }
+    if (!strncmp(op, "Reduce", 6))
+        n->n_in = 1; /* the axes input (opset 18) has been read */
     int final_out = n->out[0];
     int cur_in = n->in[0];
     int64_t h = H, w = W;
@@ -450,6 +453,59 @@ static dla_status canon_pool(ir_graph *g, int ni, dla_error *err)
         cur_in = out;
     }
     return DLA_OK;
+}
+
+/* Concat of >= 2 four-D activations along C with equal N, H, W: done in place (producers write into
+ * channel offsets of one surface; fuse.c, memory_plan.c). Anything else stays for legality to name. */
+static void canon_concat(ir_graph *g, int ni)
+{
+    ir_node *n = &g->nodes[ni];
+    const ir_tensor *x = cin(g, n, 0);
+    if (!x || x->rank != 4 || n->n_in < 2 || n->n_out != 1 || n->out[0] < 0)
+        return;
+    int64_t axis = ir_attr_int(n, "axis", 1);
+    if (axis < 0)
+        axis += 4;
+    if (axis != 1)
+        return;
+    for (int k = 0; k < n->n_in; k++) {
+        const ir_tensor *t = cin(g, n, k);
+        if (!t || t->is_const || t->rank != 4 || t->dims[0] != x->dims[0] || t->dims[2] != x->dims[2] ||
+            t->dims[3] != x->dims[3])
+            return;
+    }
+    n->kind = IR_OP_CONCAT;
+}
+
+/* ReduceMean / ReduceMax over exactly H and W of a 4-D tensor (axes attribute before opset 18, a
+ * constant input from 18): a global pool (keepdims 0 gives N x C, the same bytes). */
+static bool reduces_hw(const ir_graph *g, const ir_node *n)
+{
+    const ir_tensor *x = cin(g, n, 0);
+    if (!x || x->rank != 4 || n->n_out != 1 || n->out[0] < 0)
+        return false;
+    int64_t axes[8];
+    int na = 0;
+    const ir_attr *a = ir_attr_get(n, "axes");
+    if (a && a->type == IR_ATTR_INTS && a->n <= 8) {
+        for (int i = 0; i < a->n; i++)
+            axes[na++] = a->ints[i];
+    } else if (n->n_in > 1 && n->in[1] >= 0) {
+        const ir_tensor *t = &g->tensors[n->in[1]];
+        if (!t->is_const || !t->i || ir_numel(t) > 8)
+            return false;
+        for (int64_t i = 0; i < ir_numel(t); i++)
+            axes[na++] = t->i[i];
+    }
+    if (na != 2)
+        return false;
+    bool h = false, w = false;
+    for (int i = 0; i < na; i++) {
+        int64_t ax = axes[i] < 0 ? axes[i] + 4 : axes[i];
+        h |= ax == 2;
+        w |= ax == 3;
+    }
+    return h && w;
 }
 
 static dla_status canon_act(ir_graph *g, int ni, dla_error *err)
@@ -614,9 +670,14 @@ dla_status ir_canonicalize(ir_graph *g, dla_error *err)
         else if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool") || !strcmp(op, "GlobalAveragePool") ||
                  !strcmp(op, "GlobalMaxPool"))
             st = canon_pool(g, ni, err);
+        else if ((!strcmp(op, "ReduceMean") || !strcmp(op, "ReduceMax")) && reduces_hw(g, &g->nodes[ni]))
+            st = canon_pool(g, ni, err);
+        else if (!strcmp(op, "Concat"))
+            canon_concat(g, ni);
         else if (!strcmp(op, "Relu") || !strcmp(op, "Clip"))
             st = canon_act(g, ni, err);
-        else if (!strcmp(op, "Add") || !strcmp(op, "Sub") || !strcmp(op, "Mul") || !strcmp(op, "Div"))
+        else if (!strcmp(op, "Add") || !strcmp(op, "Sub") || !strcmp(op, "Mul") || !strcmp(op, "Div") ||
+                 !strcmp(op, "Sum"))
             st = canon_binary(g, ni, err);
     }
     /* Views last: a Flatten feeding an FC has been absorbed by then. */

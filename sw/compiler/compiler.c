@@ -72,6 +72,9 @@ static void write_report(const ir_graph *g, const dla_compile_opts *opts, const 
         }
         if (l->ew_in >= 0)
             fprintf(f, " | EW operand %s", g->tensors[l->ew_in].name);
+        if (g->tensors[l->out].concat_of >= 0)
+            fprintf(f, " | into concat %s at channel %d", g->tensors[g->tensors[l->out].concat_of].name,
+                    g->tensors[l->out].concat_c0);
         if (opts->precision == DLA_PRECISION_INT8)
             fprintf(f, " | out scale %.6g", g->tensors[l->out].scale);
         fprintf(f, "\n");
@@ -123,7 +126,7 @@ dla_status dla_compile_onnx(const char *onnx_path, const dla_compile_opts *opts,
         return dla_error_set(err, DLA_ERR_INVALID, "%s: batch (%d) and calibration_samples (%d) must be >= 0",
                              onnx_path, opts->batch, opts->calibration_samples);
     ir_graph *g = NULL;
-    dla_status st = ir_import_onnx(onnx_path, opts->batch, &g, err);
+    dla_status st = ir_import_onnx_shapes(onnx_path, opts->batch, opts->shapes, &g, err);
     if (st != DLA_OK)
         return st;
     g->gpu_fallback = opts->allow_gpu_fallback;
@@ -137,11 +140,17 @@ dla_status dla_compile_onnx(const char *onnx_path, const dla_compile_opts *opts,
     }
     if ((st = ir_fold_shapes(g, err)) != DLA_OK || (st = ir_canonicalize(g, err)) != DLA_OK ||
         (st = ir_check_legality(g, cfg, opts->report, err)) != DLA_OK || (st = ir_partition(g, opts, err)) != DLA_OK ||
-        (st = ir_fuse(g, err)) != DLA_OK || (st = ir_sparsity_select(g, opts, err)) != DLA_OK ||
-        (opts->precision == DLA_PRECISION_INT8 && (st = ir_calibrate(g, opts, err)) != DLA_OK) ||
+        (st = ir_fuse(g, err)) != DLA_OK ||
+        (st = ir_check_layer_precision(g, opts, err)) != DLA_OK || (st = ir_sparsity_select(g, opts, err)) != DLA_OK ||
+        (opts->precision == DLA_PRECISION_INT8 && (st = ir_calibration(g, opts, err)) != DLA_OK) ||
         (st = ir_quantize(g, opts, err)) != DLA_OK || (st = ir_tile(g, cfg, opts->precision, err)) != DLA_OK ||
         (st = ir_memory_plan(g, cfg, opts->precision, err)) != DLA_OK || (st = ir_emit(g, opts, out, err)) != DLA_OK)
         goto done;
+    if ((st = ir_calib_cache_save(g, opts, err)) != DLA_OK) {
+        dla_loadable_destroy(*out);
+        *out = NULL;
+        goto done;
+    }
     if (opts->report)
         write_report(g, opts, *out);
 done:

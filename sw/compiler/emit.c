@@ -98,6 +98,9 @@ static void note(emitter *e, int *table, int t, int n, uint32_t kind, uint32_t o
 {
     if (t >= 0)
         table[SLOT(e, t, n, kind)] = (int)op;
+    /* Writing a concat input writes the concat: its readers wait for every producer. */
+    if (t >= 0 && table == e->wr && e->g->tensors[t].concat_of >= 0)
+        table[SLOT(e, e->g->tensors[t].concat_of, n, kind)] = (int)op;
 }
 
 static void init_latest(int *latest)

@@ -805,6 +805,57 @@ static dla_status try_fold(ir_graph *g, ir_node *n, bool *folded, dla_error *err
 }
 
 /* Shape of n's outputs from its inputs' shapes (constant-folded nodes are already done). */
+/* Resize (scales or sizes input; opset 10: X, scales) / Upsample (scales input, or attribute in
+ * opset 7): out = floor(in * scale) per dimension, or the sizes. Non-constant scales stay unknown. */
+static dla_status infer_resize(ir_graph *g, ir_node *n, const ir_tensor *x, dla_error *err)
+{
+    int64_t dims[IR_MAX_RANK];
+    const ir_attr *sa = ir_attr_get(n, "scales");
+    const ir_tensor *sc = !strcmp(n->op_type, "Upsample") || g->opset < 11 ? IN(n, 1) : IN(n, 2);
+    const ir_tensor *sz = !strcmp(n->op_type, "Resize") && g->opset >= 11 ? IN(n, 3) : NULL;
+    if (sz && sz->is_const && sz->i && ir_numel(sz) == x->rank) {
+        for (int d = 0; d < x->rank; d++)
+            dims[d] = sz->i[d];
+    } else if (sc && sc->is_const && sc->f && ir_numel(sc) == x->rank) {
+        for (int d = 0; d < x->rank; d++)
+            dims[d] = (int64_t)floor((double)x->dims[d] * sc->f[d]);
+    } else if (sa && sa->type == IR_ATTR_FLOATS && sa->n == x->rank) {
+        for (int d = 0; d < x->rank; d++)
+            dims[d] = (int64_t)floor((double)x->dims[d] * sa->floats[d]);
+    } else {
+        return DLA_OK; /* scales not constant: unknown, legality names it */
+    }
+    for (int d = 0; d < x->rank; d++)
+        if (dims[d] < 1 || dims[d] > IR_MAX_DIM)
+            return node_err(g, n, err, DLA_ERR_INVALID, "scales give an output dimension out of range");
+    return set_shape(g, n, n->out[0], x->rank, dims, err);
+}
+
+/* ConvTranspose: (in - 1) * stride - pad_begin - pad_end + dilation * (k - 1) + output_padding + 1,
+ * or the output_shape attribute. */
+static dla_status infer_deconv(ir_graph *g, ir_node *n, const ir_tensor *x, dla_error *err)
+{
+    const ir_tensor *w = IN(n, 1);
+    if (x->rank != 4 || !w || w->rank != 4)
+        return DLA_OK; /* legality names it */
+    int64_t groups = ir_attr_int(n, "group", 1);
+    const ir_attr *st = ir_attr_get(n, "strides"), *pd = ir_attr_get(n, "pads"), *dl = ir_attr_get(n, "dilations");
+    const ir_attr *op = ir_attr_get(n, "output_padding"), *os = ir_attr_get(n, "output_shape");
+    int64_t dims[4] = {x->dims[0], w->dims[1] * groups, 0, 0};
+    for (int d = 0; d < 2; d++) {
+        if (os && os->type == IR_ATTR_INTS && os->n >= 2) {
+            dims[2 + d] = os->ints[os->n - 2 + d];
+            continue;
+        }
+        int64_t s = st && st->n == 2 ? st->ints[d] : 1, dil = dl && dl->n == 2 ? dl->ints[d] : 1;
+        int64_t pads = pd && pd->n == 4 ? pd->ints[d] + pd->ints[d + 2] : 0, opad = op && op->n == 2 ? op->ints[d] : 0;
+        dims[2 + d] = (x->dims[2 + d] - 1) * s - pads + dil * (w->dims[2 + d] - 1) + opad + 1;
+    }
+    if (dims[2] < 1 || dims[3] < 1 || dims[2] > IR_MAX_DIM || dims[3] > IR_MAX_DIM)
+        return node_err(g, n, err, DLA_ERR_INVALID, "output size out of range");
+    return set_shape(g, n, n->out[0], 4, dims, err);
+}
+
 static dla_status infer(ir_graph *g, ir_node *n, dla_error *err)
 {
     const char *op = n->op_type;
@@ -826,6 +877,10 @@ static dla_status infer(ir_graph *g, ir_node *n, dla_error *err)
             dims[d] = d < 2 ? x->dims[d] : 1;
         return set_shape(g, n, n->out[0], x->rank, dims, err);
     }
+    if (!strcmp(op, "Resize") || !strcmp(op, "Upsample"))
+        return infer_resize(g, n, x, err);
+    if (!strcmp(op, "ConvTranspose"))
+        return infer_deconv(g, n, x, err);
     if (!strcmp(op, "Gemm") || !strcmp(op, "MatMul")) {
         const ir_tensor *b = IN(n, 1);
         return b ? infer_gemm(g, n, x, b, err) : node_err(g, n, err, DLA_ERR_INVALID, "needs two inputs");
@@ -987,7 +1042,10 @@ static void replace_uses(ir_graph *g, int from, int to)
 dla_status ir_fold_shapes(ir_graph *g, dla_error *err)
 {
     int *order = NULL, count = 0;
-    dla_status st = ir_topo_order(g, &order, &count, err);
+    dla_status st = ir_fold_qdq(g, err); /* QDQ models: weights become constants before shapes */
+    if (st != DLA_OK)
+        return st;
+    st = ir_topo_order(g, &order, &count, err);
     if (st != DLA_OK)
         return st;
     for (int oi = 0; oi < count && st == DLA_OK; oi++) {

@@ -160,6 +160,19 @@ dla_status ir_fuse(ir_graph *g, dla_error *err)
             available[g->layers[g->n_layers - 1].out] = true;
             continue;
         }
+        if (n->kind == IR_OP_CONCAT) {
+            /* No layer: the producers of its inputs write into channel offsets of its output. */
+            int c0 = 0;
+            for (int k = 0; k < n->n_in; k++) {
+                ir_tensor *x = &g->tensors[n->in[k]];
+                x->concat_of = n->out[0];
+                x->concat_c0 = c0;
+                c0 += (int)x->dims[1];
+            }
+            available[n->out[0]] = true;
+            absorbed[ni] = true;
+            continue;
+        }
         if (n->kind == IR_OP_ONNX) {
             st = dla_error_set(err, DLA_ERR_INTERNAL, "%s: node '%s' (%s) reached fusion unconverted", g->base, n->name,
                                n->op_type);

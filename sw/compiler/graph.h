@@ -45,9 +45,14 @@ typedef struct ir_tensor {
     int64_t *i;
     int producer; /* node index, -1 for inputs and constants */
     /* Calibration and quantisation. */
-    float absmax; /* max |x| seen by the calibration forward pass */
-    float scale;  /* INT8: real = q * scale */
-    int alias_of; /* a flatten/reshape view of another tensor (same bytes), -1 if none */
+    float absmax;      /* max |x| seen by the calibration forward pass */
+    float scale;       /* INT8: real = q * scale */
+    float calib_scale; /* > 0: the activation scale chosen by calibration, a cache or QDQ (calib.c) */
+    int alias_of;      /* a flatten/reshape view of another tensor (same bytes), -1 if none */
+    /* A channel slice of a Concat's output, written in place (fuse.c): the concat output tensor and
+     * the first channel of this one in it; -1 if none. */
+    int concat_of;
+    int concat_c0;
     /* Memory plan */
     int region; /* loadable region index, -1 if not materialised */
     uint64_t offset;
@@ -91,9 +96,10 @@ typedef enum ir_kind {
     IR_OP_SCALE,    /* per-channel y = x * mul[c] + add[c] (BN without conv, Mul/Add by constants) */
     IR_OP_ADD,      /* element-wise sum of two activations of equal shape */
     IR_OP_RELU,
-    IR_OP_CLIP, /* Clip(lo, hi) */
-    IR_OP_VIEW, /* Flatten / Reshape that only renames the NCHW bytes (N,C,1,1) <-> (N,C) */
-    IR_OP_DEAD  /* removed */
+    IR_OP_CLIP,  /* Clip(lo, hi) */
+    IR_OP_VIEW,  /* Flatten / Reshape that only renames the NCHW bytes (N,C,1,1) <-> (N,C) */
+    IR_OP_DEAD,  /* removed */
+    IR_OP_CONCAT /* channel Concat of 4-D activations: producers write into its output in place */
 } ir_kind;
 
 typedef struct ir_conv {
@@ -215,6 +221,7 @@ typedef struct ir_graph {
     bool gpu_fallback; /* illegal nodes become GPU layers instead of an error */
     ir_segment *segments;
     int n_segments;
+    bool calib_from_cache; /* calib.c: INT8 scales were read from a calibration cache */
 } ir_graph;
 
 /* graph.c: construction and queries. */
@@ -254,6 +261,13 @@ float ir_f16_to_f32(uint16_t h);
 
 /* The passes, in pipeline order. Each returns DLA_OK or fills err naming the file and node. */
 dla_status ir_import_onnx(const char *path, int64_t batch, ir_graph **out, dla_error *err);
+/* The same with trtexec-style input shapes ("x:1x3x224x224,y:..."; NULL: none) for dynamic dimensions. */
+dla_status ir_import_onnx_shapes(const char *path, int64_t batch, const char *shapes, ir_graph **out, dla_error *err);
+#define IR_OPSET_MIN 7
+#define IR_OPSET_MAX 21
+/* qdq.c (run first by ir_fold_shapes): Q/DQ of constants fold into float weights; activation Q -> DQ
+ * pairs vanish, leaving their scale in the tensor's calib_scale. */
+dla_status ir_fold_qdq(ir_graph *g, dla_error *err);
 dla_status ir_fold_shapes(ir_graph *g, dla_error *err);
 dla_status ir_canonicalize(ir_graph *g, dla_error *err);
 dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, dla_error *err);
@@ -268,11 +282,34 @@ dla_status ir_emit_segments(ir_graph *g, const dla_compile_opts *opts, const uin
 dla_status ir_fuse(ir_graph *g, dla_error *err);
 dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool track_absmax, float **outputs,
                                 dla_error *err);
+/* The same, calling observe(ctx, tensor, values, count) for every network input and computed tensor
+ * (calibration histograms). */
+typedef void (*ir_observe_fn)(void *ctx, int tensor, const float *values, size_t count);
+dla_status ir_reference_forward_observe(ir_graph *g, const float *const *inputs, bool track_absmax,
+                                        ir_observe_fn observe, void *ctx, float **outputs, dla_error *err);
 /* INT8: absmax of every tensor over opts->calibration_samples synthetic batches (inputs uniform in
  * [-1, 1) from dla_rng_next (sw/common/rng.c, xorshift64*) seeded by opts->calibration_seed). ir_quantize then uses the
  * absmax. */
 dla_status ir_calibrate(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
+/* The same synthetic batches (same seed: same data on every call) through an observer. */
+dla_status ir_calibrate_synthetic(ir_graph *g, const dla_compile_opts *opts, bool track_absmax, ir_observe_fn observe,
+                                  void *ctx, dla_error *err);
+/* calib.c: the INT8 scale source chosen by opts (cache file, QDQ scales, or calibration over synthetic
+ * data or opts->calib_dir with min-max / percentile / entropy) fills every tensor's calib_scale, and
+ * writes opts->calib_cache_out. Runs in place of ir_calibrate. */
+dla_status ir_calibration(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
+/* Thresholds over a histogram of |x| (bins of width w from 0): the upper edge of the bin where the
+ * cumulative count reaches pct percent; the KL-optimal clipping threshold for 128 levels (entropy). */
+double ir_calib_percentile_threshold(const uint64_t *hist, int bins, double w, double pct);
+double ir_calib_entropy_threshold(const uint64_t *hist, int bins, double w);
+/* TensorRT calibration cache: read (scales by tensor name; unknown names are an error) and write. */
+dla_status ir_calib_cache_read(ir_graph *g, const char *path, dla_error *err);
+/* After a successful compile: opts->calib_cache_out, or opts->calib_cache when it did not exist. */
+dla_status ir_calib_cache_save(const ir_graph *g, const dla_compile_opts *opts, dla_error *err);
+dla_status ir_calib_cache_write(const ir_graph *g, const char *path, const char *algo, dla_error *err);
 dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
+/* opts->layer_precision: names real layers and asks for the network's own precision (quantize.c). */
+dla_status ir_check_layer_precision(const ir_graph *g, const dla_compile_opts *opts, dla_error *err);
 uint32_t ir_entry_per_slice(int64_t C, int64_t W, const dla_config *cfg, dla_precision prec);
 /* sparsity.c: marks the conv layers that go 2:4 sparse (opts->sparsity), pruning them under FORCE. */
 dla_status ir_sparsity_select(ir_graph *g, const dla_compile_opts *opts, dla_error *err);

@@ -1,6 +1,7 @@
 /* DLA legality: TensorRT's published DLA layer rules (../shared/docs/orin-facts.md §8) and the
  * target's features, checked on the canonical graph. Every violation is collected; compilation
  * fails with one message listing each layer that cannot run, its op type and the rule. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,7 @@ static void check_conv(const ir_graph *g, const ir_node *n, msgbuf *m)
     (void)g;
 }
 
+static bool dla2(const dla_config *cfg);
 static void check_pool(const dla_config *cfg, const ir_node *n, msgbuf *m)
 {
     const ir_pool *p = &n->pool;
@@ -78,24 +80,370 @@ static void check_pool(const dla_config *cfg, const ir_node *n, msgbuf *m)
         p->pr > RULE_POOL_PAD_MAX)
         add(m, "padding %d,%d,%d,%d exceeds DLA limit %d (rule pool.pad), ", p->pt, p->pb, p->pl, p->pr,
             RULE_POOL_PAD_MAX);
+    if (!dla2(cfg) && !p->max && (p->pt || p->pb || p->pl || p->pr) && !p->count_include_pad)
+        add(m, "average pooling with padding excluded from the count: DLA 1 (Xavier) counts padding only (rule "
+               "pool.xavier_inclusive_pad), ");
 }
 
-/* Why a node left as an ONNX operator cannot run (canonicalisation accepted everything it could). */
-static void explain_onnx(const ir_graph *g, const ir_node *n, msgbuf *m)
+/* TensorRT applies the DLA 2 (Orin) rules on targets with 2:4 sparsity and the DLA 1 (Xavier) rules
+ * otherwise: configs/xavier-agx.json marks the first-generation DLA by sparsity_2_4 = false. */
+static bool dla2(const dla_config *cfg)
+{
+    return cfg->core.features.sparsity_2_4;
+}
+
+static const ir_tensor *input_of(const ir_graph *g, const ir_node *n, int k)
+{
+    return k < n->n_in && n->in[k] >= 0 ? &g->tensors[n->in[k]] : NULL;
+}
+
+static const char *target_gen(const dla_config *cfg)
+{
+    return dla2(cfg) ? "DLA 2 (Orin)" : "DLA 1 (Xavier)";
+}
+
+/* Constant float/int values of an ONNX input (NULL when absent or not constant). */
+static bool const_vals(const ir_tensor *t, double *v, int max, int *n)
+{
+    if (!t || !t->is_const || ir_numel(t) > max)
+        return false;
+    *n = (int)ir_numel(t);
+    for (int i = 0; i < *n; i++)
+        v[i] = t->f ? (double)t->f[i] : (double)t->i[i];
+    return true;
+}
+
+/* Resize / Upsample (TensorRT DLA rules, orin-facts §8): nearest with integer scales 1..32, linear
+ * (bilinear) with scales 1..4, only H and W scaled. */
+static void check_resize(const ir_graph *g, const ir_node *n, msgbuf *m)
+{
+    const ir_attr *ma = ir_attr_get(n, "mode");
+    const char *mode = ma && ma->type == IR_ATTR_STRING ? ma->s : "nearest";
+    const ir_tensor *x = input_of(g, n, 0);
+    double sc[8];
+    int ns = 0;
+    bool have = false;
+    const ir_attr *sa = ir_attr_get(n, "scales"); /* Upsample-7 */
+    if (sa && sa->type == IR_ATTR_FLOATS && sa->n <= 8) {
+        ns = sa->n;
+        for (int i = 0; i < ns; i++)
+            sc[i] = sa->floats[i];
+        have = true;
+    } else {
+        int si = !strcmp(n->op_type, "Upsample") ? 1 : 2; /* Resize: X, roi, scales, sizes */
+        const ir_tensor *st = input_of(g, n, si);
+        if (st && ir_numel(st) > 0 && const_vals(st, sc, 8, &ns))
+            have = true;
+        const ir_tensor *sz = input_of(g, n, 3);
+        double sv[8];
+        int nsz = 0;
+        if (!have && x && x->rank > 0 && const_vals(sz, sv, 8, &nsz) && nsz == x->rank) {
+            ns = nsz;
+            for (int i = 0; i < ns; i++)
+                sc[i] = x->dims[i] > 0 ? sv[i] / (double)x->dims[i] : 0;
+            have = true;
+        }
+    }
+    if (!have || ns != 4) {
+        add(m, "scales must be constant over a 4-D input (rule resize.scales), ");
+        return;
+    }
+    if (sc[0] != 1 || sc[1] != 1) {
+        add(m, "scales %gx%g on N and C: only H and W may be scaled (rule resize.scales), ", sc[0], sc[1]);
+        return;
+    }
+    if (!strcmp(mode, "nearest")) {
+        for (int i = 2; i < 4; i++)
+            if (sc[i] != floor(sc[i]) || sc[i] < 1 || sc[i] > 32) {
+                add(m, "nearest scale %g must be an integer in [1, 32] (rule resize.nearest_scale), ", sc[i]);
+                return;
+            }
+    } else if (!strcmp(mode, "linear") || !strcmp(mode, "bilinear")) {
+        for (int i = 2; i < 4; i++)
+            if (sc[i] < 1 || sc[i] > 4) {
+                add(m, "linear scale %g must be in [1, 4] (rule resize.linear_scale), ", sc[i]);
+                return;
+            }
+    } else {
+        add(m, "mode '%s': the DLA resizes nearest or linear only (rule resize.mode), ", mode);
+        return;
+    }
+    add(m, "TensorRT runs this Resize on the DLA, but dlasim does not model the unit it needs (RUBIK / "
+           "deconvolution) yet (rule resize.unit), ");
+}
+
+/* ConvTranspose: TensorRT's deconvolution rules. */
+static void check_deconv(const ir_graph *g, const ir_node *n, msgbuf *m)
+{
+    const ir_tensor *w = input_of(g, n, 1);
+    if (!w || !w->is_const || w->rank != 4) {
+        add(m, "needs constant 2-D weights (rule deconv.weights), ");
+        return;
+    }
+    int64_t kh = w->dims[2], kw = w->dims[3];
+    bool k_ok = (kh >= 1 && kh <= 32 && kw >= 1 && kw <= 32) || (kw == 1 && (kh == 64 || kh == 96 || kh == 128)) ||
+                (kh == 1 && (kw == 64 || kw == 96 || kw == 128));
+    if (!k_ok)
+        add(m, "kernel %lldx%lld: the DLA allows [1,32] each, or 64/96/128 x 1 (rule deconv.kernel), ", (long long)kh,
+            (long long)kw);
+    const ir_attr *st = ir_attr_get(n, "strides");
+    int64_t sy = st && st->n == 2 ? st->ints[0] : 1, sx = st && st->n == 2 ? st->ints[1] : 1;
+    bool s_ok = (sy >= 1 && sy <= 32 && sx >= 1 && sx <= 32) || (sx == 1 && (sy == 64 || sy == 96 || sy == 128)) ||
+                (sy == 1 && (sx == 64 || sx == 96 || sx == 128));
+    if (!s_ok)
+        add(m, "stride %lldx%lld: the DLA allows [1,32] each, or 64/96/128 x 1 (rule deconv.stride), ", (long long)sy,
+            (long long)sx);
+    const ir_attr *pd = ir_attr_get(n, "pads");
+    for (int i = 0; pd && i < pd->n; i++)
+        if (pd->ints[i] != 0) {
+            add(m, "padding must be 0 (rule deconv.pad), ");
+            break;
+        }
+    if (ir_attr_int(n, "group", 1) != 1)
+        add(m, "groups %lld: deconvolution needs groups 1 (rule deconv.groups), ",
+            (long long)ir_attr_int(n, "group", 1));
+    const ir_attr *dl = ir_attr_get(n, "dilations");
+    for (int i = 0; dl && i < dl->n; i++)
+        if (dl->ints[i] != 1) {
+            add(m, "dilation is not supported (rule deconv.dilation), ");
+            break;
+        }
+    int64_t k = w->dims[1] * ir_attr_int(n, "group", 1);
+    if (k < 1 || k > RULE_CONV_MAPS_MAX)
+        add(m, "%lld output maps, DLA allows 1..%d (rule deconv.output_maps), ", (long long)k, RULE_CONV_MAPS_MAX);
+    if (m->len == 0)
+        add(m, "TensorRT runs this ConvTranspose on the DLA, but dlasim does not model deconvolution yet (rule "
+               "deconv.unit), ");
+}
+
+/* Concat: channel axis only, >= 2 inputs, equal spatial dims. */
+static void check_concat(const ir_graph *g, const ir_node *n, msgbuf *m)
+{
+    const ir_tensor *x = input_of(g, n, 0);
+    int64_t axis = ir_attr_int(n, "axis", 1);
+    if (x && x->rank > 0 && axis < 0)
+        axis += x->rank;
+    if (!x || x->rank != 4 || axis != 1) {
+        add(m, "axis %lld: the DLA concatenates 4-D tensors along the channel axis only (rule concat.axis), ",
+            (long long)ir_attr_int(n, "axis", 1));
+        return;
+    }
+    int inputs = 0;
+    for (int k = 0; k < n->n_in; k++) {
+        const ir_tensor *t = input_of(g, n, k);
+        if (!t)
+            continue;
+        inputs++;
+        if (t->rank != 4 || t->dims[2] != x->dims[2] || t->dims[3] != x->dims[3] || t->dims[0] != x->dims[0]) {
+            add(m, "inputs must have equal N, H and W (rule concat.dims), ");
+            return;
+        }
+    }
+    if (inputs < 2) {
+        add(m, "needs at least 2 inputs (rule concat.inputs), ");
+        return;
+    }
+    add(m, "inputs must be activations (rule concat.inputs), ");
+}
+
+/* Softmax: DLA 2 only; axis C or spatial, <= 8192 when the other non-batch dims are 1, else <= 1024. */
+static void check_softmax(const ir_graph *g, const dla_config *cfg, const ir_node *n, msgbuf *m)
+{
+    if (!dla2(cfg)) {
+        add(m, "TensorRT runs Softmax on the DLA only on DLA 2 (Orin); the target is %s (rule softmax.target), ",
+            target_gen(cfg));
+        return;
+    }
+    const ir_tensor *x = input_of(g, n, 0);
+    int64_t axis = ir_attr_int(n, "axis", g->opset >= 13 ? -1 : 1);
+    if (x && x->rank > 0 && axis < 0)
+        axis += x->rank;
+    if (!x || x->rank < 2 || axis < 1 || axis >= x->rank) {
+        add(m, "axis %lld: the DLA's softmax runs over C or a spatial axis (rule softmax.axis), ", (long long)axis);
+        return;
+    }
+    bool others_one = true;
+    for (int i = 1; i < x->rank; i++)
+        others_one &= i == axis || x->dims[i] == 1;
+    int64_t lim = others_one ? 8192 : 1024;
+    if (x->dims[axis] > lim) {
+        add(m, "softmax over %lld elements exceeds the DLA limit %lld (rule softmax.size), ", (long long)x->dims[axis],
+            (long long)lim);
+        return;
+    }
+    add(m, "TensorRT runs this Softmax on the DLA, but dlasim does not model the DLA's softmax yet (rule "
+           "softmax.unit), ");
+}
+
+/* Slice / Split: constant parameters, step 1, not on the batch axis, 4-D input. */
+static void check_slice(const ir_graph *g, const ir_node *n, msgbuf *m)
+{
+    const ir_tensor *x = input_of(g, n, 0);
+    if (!x || x->rank != 4) {
+        add(m, "the DLA slices 4-D tensors only (rule slice.rank), ");
+        return;
+    }
+    double ax[8], st[8];
+    int na = 0, ns = 0;
+    bool is_split = !strcmp(n->op_type, "Split");
+    if (is_split) {
+        int64_t axis = ir_attr_int(n, "axis", 0);
+        if (axis < 0)
+            axis += 4;
+        if (axis == 0) {
+            add(m, "slicing the batch axis is not supported (rule slice.axis), ");
+            return;
+        }
+    } else {
+        if (g->opset >= 10) {
+            bool const_ok = true;
+            for (int k = 1; k < n->n_in; k++) {
+                const ir_tensor *t = input_of(g, n, k);
+                const_ok &= !t || t->is_const;
+            }
+            if (!const_ok) {
+                add(m, "starts, ends, axes and steps must be constants (rule slice.params), ");
+                return;
+            }
+            if (!const_vals(input_of(g, n, 3), ax, 8, &na)) {
+                na = 4;
+                for (int i = 0; i < 4; i++)
+                    ax[i] = i;
+            }
+            if (const_vals(input_of(g, n, 4), st, 8, &ns))
+                for (int i = 0; i < ns; i++)
+                    if (st[i] != 1) {
+                        add(m, "step %g: the DLA slices with step 1 only (rule slice.step), ", st[i]);
+                        return;
+                    }
+        } else {
+            const ir_attr *a = ir_attr_get(n, "axes");
+            na = a && a->n <= 8 ? a->n : 0;
+            for (int i = 0; i < na; i++)
+                ax[i] = (double)a->ints[i];
+        }
+        double s0[8], e0[8];
+        int n0 = 0, n1 = 0;
+        bool have = const_vals(input_of(g, n, 1), s0, 8, &n0) && const_vals(input_of(g, n, 2), e0, 8, &n1);
+        for (int i = 0; i < na; i++) {
+            double a = ax[i] < 0 ? ax[i] + 4 : ax[i];
+            if (a == 0 && have && i < n0 && i < n1 && (s0[i] != 0 || e0[i] < (double)x->dims[0])) {
+                add(m, "slicing the batch axis is not supported (rule slice.axis), ");
+                return;
+            }
+        }
+    }
+    add(m, "TensorRT runs this %s on the DLA, but dlasim does not model slicing yet (rule slice.unit), ", n->op_type);
+}
+
+/* An in-place channel Concat (canonicalize.c): every input must be a distinct tensor that a DLA
+ * layer computes (not a network input or output, not a flatten view, not another concat's output)
+ * and that feeds no other concat, since its bytes live inside this concat's surface. */
+static void check_inplace_concat(const ir_graph *g, const ir_node *n, msgbuf *m)
+{
+    for (int k = 0; k < n->n_in; k++) {
+        int t = n->in[k];
+        const ir_tensor *x = &g->tensors[t];
+        int p = x->producer;
+        if (x->is_input || x->is_output || p < 0) {
+            add(m,
+                "input '%s' is a network input or output: only tensors the DLA computes are concatenated in place "
+                "(rule concat.producer), ",
+                x->name);
+            return;
+        }
+        if (g->nodes[p].kind == IR_OP_VIEW || g->nodes[p].kind == IR_OP_CONCAT) {
+            add(m, "input '%s' is a view or another concat's output (rule concat.nested), ", x->name);
+            return;
+        }
+        for (int j = 0; j < k; j++)
+            if (n->in[j] == t) {
+                add(m, "input '%s' is concatenated twice (rule concat.shared), ", x->name);
+                return;
+            }
+        for (int i = 0; i < g->n_nodes; i++)
+            if (&g->nodes[i] != n && g->nodes[i].kind == IR_OP_CONCAT)
+                for (int j = 0; j < g->nodes[i].n_in; j++)
+                    if (g->nodes[i].in[j] == t) {
+                        add(m, "input '%s' also feeds concat '%s' (rule concat.shared), ", x->name, g->nodes[i].name);
+                        return;
+                    }
+    }
+}
+
+/* Why a node left as an ONNX operator cannot run (canonicalisation accepted everything it could),
+ * with TensorRT's verdict for the op (orin-facts §8 and orin_published.json onnx_operator_support):
+ * what TensorRT refuses names its rule; what TensorRT runs on the DLA but dlasim's hardware model
+ * cannot yet names the missing unit (these become GPU layers once the fallback lands). */
+static void explain_onnx(const ir_graph *g, const dla_config *cfg, const ir_node *n, msgbuf *m)
 {
     const char *op = n->op_type;
+    const dla_core_features *f = &cfg->core.features;
     if (!strcmp(op, "Clip"))
         add(m, "only Clip(0, max) with constant bounds runs on the DLA (rule clip.range), ");
     else if (!strcmp(op, "Conv") || !strcmp(op, "Gemm") || !strcmp(op, "MatMul"))
         add(m, "needs constant weights and a 2-D (NCHW / NxC) input (rule conv.weights), ");
-    else if (!strcmp(op, "Add") || !strcmp(op, "Mul") || !strcmp(op, "Sub") || !strcmp(op, "Div"))
-        add(m, "only Sum of two equal-shaped activations or a per-channel constant operand runs on the DLA "
-               "(rule eltwise.operands), ");
-    else if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool"))
+    else if (!strcmp(op, "Add") || !strcmp(op, "Mul") || !strcmp(op, "Sub") || !strcmp(op, "Div") ||
+             !strcmp(op, "Max") || !strcmp(op, "Min") || !strcmp(op, "Sum")) {
+        if (!strcmp(op, "Div") && !dla2(cfg))
+            add(m, "TensorRT runs Div on the DLA only on DLA 2 (Orin); the target is %s (rule eltwise.div), ",
+                target_gen(cfg));
+        else if (!f->sdp_ew)
+            add(m, "the target's SDP has no element-wise stage (rule feature.sdp_ew), ");
+        else
+            add(m, "only Sum of two equal-shaped activations or a per-channel constant operand runs on dlasim's "
+                   "SDP (rule eltwise.operands), ");
+    } else if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool"))
         add(m, "pooling with dilation, indices output or a non-4-D input is not supported (rule pool.attributes), ");
+    else if (!strcmp(op, "Sigmoid") || !strcmp(op, "Tanh")) {
+        if (!f->sdp_lut)
+            add(m, "%s needs the SDP lookup table, which the target lacks (rule feature.sdp_lut), ", op);
+        else
+            add(m, "TensorRT runs %s on the DLA (SDP LUT), but dlasim's SDP model has no LUT yet (rule act.lut), ", op);
+    } else if (!strcmp(op, "LeakyRelu") || !strcmp(op, "PRelu")) {
+        const ir_tensor *slope = input_of(g, n, 1);
+        if (!strcmp(op, "PRelu") && (!slope || !slope->is_const))
+            add(m, "the PReLU slope must be a build-time constant (rule prelu.slope), ");
+        else
+            add(m,
+                "TensorRT runs %s on the DLA (SDP PReLU), but dlasim's SDP model has no PReLU yet (rule "
+                "act.prelu), ",
+                op);
+    } else if (!strcmp(op, "Abs"))
+        add(m, "TensorRT runs Abs on the DLA (unary), but dlasim's SDP model has no ABS yet (rule unary.abs), ");
+    else if (!strcmp(op, "Equal") || ((!strcmp(op, "Greater") || !strcmp(op, "Less")) && dla2(cfg)))
+        add(m,
+            "TensorRT runs %s on the DLA in INT8 with a Cast right after, but dlasim's SDP model has no compare "
+            "yet (rule compare.unit), ",
+            op);
+    else if (!strcmp(op, "Resize") || !strcmp(op, "Upsample"))
+        check_resize(g, n, m);
+    else if (!strcmp(op, "ConvTranspose"))
+        check_deconv(g, n, m);
+    else if (!strcmp(op, "Concat"))
+        check_concat(g, n, m);
+    else if (!strcmp(op, "Softmax"))
+        check_softmax(g, cfg, n, m);
+    else if (!strcmp(op, "Slice") || !strcmp(op, "Split"))
+        check_slice(g, n, m);
+    else if (!strcmp(op, "LRN")) {
+        int64_t size = ir_attr_int(n, "size", 0);
+        if (size != 3 && size != 5 && size != 7 && size != 9)
+            add(m, "LRN window %lld: the DLA allows 3, 5, 7 or 9 (rule lrn.window), ", (long long)size);
+        else if (!f->cdp)
+            add(m, "LRN needs the CDP, which the target lacks (rule feature.cdp), ");
+        else
+            add(m, "TensorRT runs LRN on the DLA (CDP, FP16), but dlasim does not model the CDP yet (rule lrn.unit), ");
+    } else if (!strcmp(op, "Transpose") || !strcmp(op, "Reshape") || !strcmp(op, "Flatten") || !strcmp(op, "Squeeze") ||
+               !strcmp(op, "Unsqueeze"))
+        add(m, "a layout change of an activation (TensorRT shuffle) is not modelled by dlasim (RUBIK) (rule "
+               "shuffle.unit), ");
+    else if (!strcmp(op, "Pad"))
+        add(m, "Pad runs on the DLA only folded into the following Conv or pooling (zeros on H/W) (rule pad.fold), ");
+    else if (!strcmp(op, "Gather"))
+        add(m, "TensorRT does not run Gather on the DLA (rule op.unsupported), ");
     else
-        add(m, "operator not supported on DLA, ");
-    (void)g;
+        add(m, "operator %s not supported on DLA by TensorRT (rule op.unsupported), ", op);
 }
 
 typedef struct violation {
@@ -172,9 +520,10 @@ dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, d
         one->len = 0;
         one->text[0] = '\0';
         switch (n->kind) {
-        case IR_OP_ONNX: explain_onnx(g, n, one); break;
+        case IR_OP_ONNX: explain_onnx(g, cfg, n, one); break;
         case IR_OP_CONV: check_conv(g, n, one); break;
         case IR_OP_POOL: check_pool(cfg, n, one); break;
+        case IR_OP_CONCAT: check_inplace_concat(g, n, one); break;
         case IR_OP_ADD:
             if (!cfg->core.features.sdp_ew)
                 add(one, "the target's SDP has no element-wise stage (rule feature.sdp_ew), ");

@@ -50,6 +50,32 @@ static int cmp_span(const void *a, const void *b)
     return x->off < y->off ? -1 : x->off > y->off;
 }
 
+/* A concat input inside its (placed) concat surface: same strides, channel offset c0 — which must
+ * start a surface (docs/datapath.md feature layout: channels are grouped cps to a surface). */
+static dla_status place_slice(ir_graph *g, int ti, int atom, int bpe, dla_error *err)
+{
+    ir_tensor *t = &g->tensors[ti];
+    const ir_tensor *c = &g->tensors[t->concat_of];
+    int cps = atom / bpe;
+    if (t->concat_c0 % cps != 0)
+        return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                             "%s: concat '%s': input '%s' starts at channel %d, not a multiple of the %d channels per "
+                             "surface, so it cannot be written in place (rule concat.align)",
+                             g->base, g->nodes[c->producer].name, t->name, t->concat_c0, cps);
+    t->region = c->region;
+    t->offset = c->offset + (uint64_t)(t->concat_c0 / cps) * c->surface_stride;
+    t->line_stride = c->line_stride;
+    t->surface_stride = c->surface_stride;
+    t->batch_stride = c->batch_stride;
+    t->bytes = c->bytes;
+    for (int k = 0; k < c->n_war; k++) {
+        dla_status st = add_war(g, ti, c->war[k], err);
+        if (st != DLA_OK)
+            return st;
+    }
+    return DLA_OK;
+}
+
 dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec, dla_error *err)
 {
     int atom = cfg->core.memory_atomic_bytes, bpe = ir_bpe(prec);
@@ -75,7 +101,7 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
         ir_tensor *t = &g->tensors[r];
         bool computed = false;
         for (int k = 0; k < g->n_layers && !computed; k++)
-            computed = g->layers[k].out == r;
+            computed = g->layers[k].out == r || g->tensors[g->layers[k].out].concat_of == r;
         if (!computed || t->region >= 0)
             return dla_error_set(err, DLA_ERR_UNSUPPORTED,
                                  "%s: output '%s' is a constant, a network input or another output: nothing for the "
@@ -104,19 +130,33 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
         }
     }
     g->weights_bytes = woff;
-    /* intermediates: lifetimes in layer order */
+    /* intermediates: lifetimes in layer order (a concat's surface lives from its first producer to
+     * the last reader of it or of any of its inputs) */
     for (int i = 0; i < g->n_layers; i++) {
         ir_layer *l = &g->layers[i];
         ir_tensor *o = &g->tensors[l->out];
         o->first_layer = i;
         if (o->last_layer < i)
             o->last_layer = i;
+        if (o->concat_of >= 0 && g->tensors[o->concat_of].last_layer < i)
+            g->tensors[o->concat_of].last_layer = i;
         int reads[2] = {l->in, l->ew_in};
-        for (int k = 0; k < 2; k++)
-            if (reads[k] >= 0 && g->tensors[reads[k]].last_layer < i)
-                g->tensors[reads[k]].last_layer = i;
+        for (int k = 0; k < 2; k++) {
+            if (reads[k] < 0)
+                continue;
+            ir_tensor *r = &g->tensors[reads[k]];
+            if (r->last_layer < i)
+                r->last_layer = i;
+            if (r->concat_of >= 0 && g->tensors[r->concat_of].last_layer < i)
+                g->tensors[r->concat_of].last_layer = i;
+        }
     }
-    span *live = calloc((size_t)g->n_layers + 1, sizeof *live), *hist = calloc((size_t)g->n_layers + 1, sizeof *hist);
+    size_t concat_inputs = 0; /* freed concats also record their inputs (below) */
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].kind == IR_OP_CONCAT)
+            concat_inputs += (size_t)g->nodes[i].n_in;
+    span *live = calloc((size_t)g->n_layers + 1, sizeof *live);
+    span *hist = calloc((size_t)g->n_layers + 1 + concat_inputs, sizeof *hist);
     int n_live = 0, n_hist = 0;
     uint64_t peak = 0;
     if (!live || !hist) {
@@ -125,6 +165,11 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
     }
     for (int i = 0; i < g->n_layers; i++) {
         int ti = g->layers[i].out;
+        int slice = -1; /* a concat input: place the concat's surface, then the slice inside it */
+        if (g->tensors[ti].concat_of >= 0) {
+            slice = ti;
+            ti = g->tensors[ti].concat_of;
+        }
         ir_tensor *t = &g->tensors[ti];
         int64_t nchw[4];
         if (g->layers[i].kind == IR_LAYER_GPU && !ir_nchw(t, nchw))
@@ -150,9 +195,18 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
                     if ((st = add_war(g, ti, hist[k].tensor, err)) != DLA_OK)
                         goto done;
         }
+        if (slice >= 0 && (st = place_slice(g, slice, atom, bpe, err)) != DLA_OK)
+            goto done;
         /* free what this layer was the last to read (and dead outputs) */
         for (int k = 0; k < n_live;) {
             if (g->tensors[live[k].tensor].last_layer <= i) {
+                /* a concat's inputs are readable tensors of their own (WAR readers) */
+                const ir_tensor *ft = &g->tensors[live[k].tensor];
+                if (ft->producer >= 0 && g->nodes[ft->producer].kind == IR_OP_CONCAT) {
+                    const ir_node *cn = &g->nodes[ft->producer];
+                    for (int j = 0; j < cn->n_in; j++)
+                        hist[n_hist++] = (span){live[k].off, live[k].size, cn->in[j]};
+                }
                 hist[n_hist++] = live[k];
                 live[k] = live[--n_live];
             } else {

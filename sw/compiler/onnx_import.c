@@ -87,6 +87,85 @@ static inline uint64_t rd_le(const uint8_t *p, int bytes)
     return v;
 }
 
+/* External data (ONNX external_data: location, offset, length) from a file next to the model. The
+ * location must stay inside the model's directory, as the ONNX checker requires. */
+static dla_status read_external(ir_graph *g, const ir_tensor *t, const Onnx__TensorProto *tp, const char *what,
+                                int64_t want, uint8_t **data, size_t *len, dla_error *err)
+{
+    const char *loc = NULL;
+    int64_t offset = 0, length = -1;
+    for (size_t k = 0; k < tp->n_external_data; k++) {
+        const Onnx__StringStringEntryProto *e = tp->external_data[k];
+        if (!e || !e->key || !e->value)
+            continue;
+        char *end = NULL;
+        if (strcmp(e->key, "location") == 0)
+            loc = e->value;
+        else if (strcmp(e->key, "offset") == 0 || strcmp(e->key, "length") == 0) {
+            errno = 0;
+            long long v = strtoll(e->value, &end, 10);
+            if (errno || end == e->value || *end || v < 0)
+                return dla_error_set(err, DLA_ERR_FORMAT, "%s: %s '%s': external data %s '%s' is not a byte count",
+                                     g->base, what, t->name, e->key, e->value);
+            *(strcmp(e->key, "offset") == 0 ? &offset : &length) = v;
+        }
+    }
+    if (!loc || !loc[0])
+        return dla_error_set(err, DLA_ERR_FORMAT, "%s: %s '%s' is marked external but has no 'location'", g->base, what,
+                             t->name);
+    if (loc[0] == '/' || strstr(loc, "..") != NULL)
+        return dla_error_set(err, DLA_ERR_FORMAT,
+                             "%s: %s '%s': external data location '%s' must be a relative path inside the model's "
+                             "directory",
+                             g->base, what, t->name, loc);
+    if (length >= 0 && length != want)
+        return dla_error_set(err, DLA_ERR_FORMAT, "%s: %s '%s': external data length %lld, its shape needs %lld bytes",
+                             g->base, what, t->name, (long long)length, (long long)want);
+    size_t dir_len = (size_t)(g->base - g->path);
+    size_t plen = dir_len + strlen(loc) + 1;
+    char *path = malloc(plen);
+    if (!path)
+        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", g->base);
+    memcpy(path, g->path, dir_len);
+    strcpy(path + dir_len, loc);
+    FILE *f = fopen(path, "rb");
+    dla_status st = DLA_OK;
+    uint8_t *buf = NULL;
+    if (!f) {
+        st = dla_error_set(err, DLA_ERR_IO, "%s: %s '%s': cannot open external data file '%s': %s", g->base, what,
+                           t->name, path, strerror(errno));
+        goto out;
+    }
+    long size = -1;
+    if (fseek(f, 0, SEEK_END) == 0)
+        size = ftell(f);
+    if (size < 0 || offset + want > size) {
+        st = dla_error_set(err, DLA_ERR_FORMAT,
+                           "%s: %s '%s': external data file '%s' has %ld bytes, the tensor needs %lld at offset %lld",
+                           g->base, what, t->name, path, size, (long long)want, (long long)offset);
+        goto out;
+    }
+    buf = malloc((size_t)(want > 0 ? want : 1));
+    if (!buf) {
+        st = dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory for %s '%s'", g->base, what, t->name);
+        goto out;
+    }
+    if (fseek(f, (long)offset, SEEK_SET) != 0 || fread(buf, 1, (size_t)want, f) != (size_t)want) {
+        st = dla_error_set(err, DLA_ERR_IO, "%s: %s '%s': cannot read external data file '%s'", g->base, what, t->name,
+                           path);
+        free(buf);
+        buf = NULL;
+        goto out;
+    }
+    *data = buf;
+    *len = (size_t)want;
+out:
+    if (f)
+        fclose(f);
+    free(path);
+    return st;
+}
+
 /* Decode a TensorProto into constant tensor t (shape already set). */
 static dla_status decode_tensor(ir_graph *g, ir_tensor *t, const Onnx__TensorProto *tp, const char *what,
                                 dla_error *err)
@@ -98,11 +177,15 @@ static dla_status decode_tensor(ir_graph *g, ir_tensor *t, const Onnx__TensorPro
                              "%s: %s '%s' has data type %d; supported: FLOAT, FLOAT16, DOUBLE, INT64, INT32, INT8, "
                              "UINT8, BOOL",
                              g->base, what, t->name, type);
-    if (tp->n_external_data ||
-        (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL))
-        return dla_error_set(err, DLA_ERR_UNSUPPORTED, "%s: %s '%s' uses external data, which is not supported",
-                             g->base, what, t->name);
     int64_t n = ir_numel(t);
+    uint8_t *ext = NULL; /* external data, read into memory and decoded like raw_data */
+    size_t ext_len = 0;
+    if (tp->n_external_data ||
+        (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)) {
+        dla_status st = read_external(g, t, tp, what, n * eb, &ext, &ext_len, err);
+        if (st != DLA_OK)
+            return st;
+    }
     bool is_float = ir_is_float_type(type);
     float *f = NULL;
     int64_t *iv = NULL;
@@ -115,14 +198,17 @@ static dla_status decode_tensor(ir_graph *g, ir_tensor *t, const Onnx__TensorPro
         return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory for %s '%s' (%lld elements)", g->base, what,
                              t->name, (long long)n);
     size_t have;
-    if (tp->has_raw_data && tp->raw_data.len > 0) {
-        if ((int64_t)tp->raw_data.len != n * eb) {
+    if (ext || (tp->has_raw_data && tp->raw_data.len > 0)) {
+        size_t raw_len = ext ? ext_len : tp->raw_data.len;
+        if ((int64_t)raw_len != n * eb) {
             free(f);
             free(iv);
-            return dla_error_set(err, DLA_ERR_FORMAT, "%s: %s '%s': raw_data has %zu bytes, expected %lld (%lld x %d)",
-                                 g->base, what, t->name, tp->raw_data.len, (long long)(n * eb), (long long)n, eb);
+            free(ext);
+            return dla_error_set(err, DLA_ERR_FORMAT, "%s: %s '%s': %s has %zu bytes, expected %lld (%lld x %d)",
+                                 g->base, what, t->name, ext ? "external data" : "raw_data", raw_len,
+                                 (long long)(n * eb), (long long)n, eb);
         }
-        const uint8_t *p = tp->raw_data.data;
+        const uint8_t *p = ext ? ext : tp->raw_data.data;
         for (int64_t k = 0; k < n; k++, p += eb) {
             uint64_t u = rd_le(p, eb);
             switch (type) {
@@ -144,6 +230,7 @@ static dla_status decode_tensor(ir_graph *g, ir_tensor *t, const Onnx__TensorPro
             default: iv[k] = (int64_t)u; break; /* UINT8, BOOL */
             }
         }
+        free(ext);
     } else {
         switch (type) {
         case IR_ONNX_FLOAT: have = tp->n_float_data; break;
@@ -322,7 +409,111 @@ static dla_status import_attrs(ir_graph *g, ir_node *n, const Onnx__NodeProto *n
     return DLA_OK;
 }
 
-static dla_status import_inputs(ir_graph *g, const Onnx__GraphProto *gp, int64_t batch, dla_error *err)
+typedef struct shape_spec shape_spec;
+static dla_status import_inputs_with(ir_graph *g, const Onnx__GraphProto *gp, int64_t batch, shape_spec *specs,
+                                     int n_specs, dla_error *err);
+
+/* One entry of --shapes (trtexec syntax): name:d0xd1x..., the name optionally in single quotes. */
+struct shape_spec {
+    char name[256];
+    int rank;
+    int64_t dims[IR_MAX_RANK];
+    bool used;
+};
+
+#define MAX_SHAPE_SPECS 64
+
+static dla_status parse_shapes(const ir_graph *g, const char *text, shape_spec *specs, int *n, dla_error *err)
+{
+    *n = 0;
+    const char *p = text;
+    while (*p) {
+        if (*n == MAX_SHAPE_SPECS)
+            return dla_error_set(err, DLA_ERR_LIMIT, "%s: --shapes names more than %d inputs", g->base,
+                                 MAX_SHAPE_SPECS);
+        shape_spec *sp = &specs[*n];
+        memset(sp, 0, sizeof *sp);
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *colon = NULL;
+        const char *name = p;
+        size_t name_len;
+        if (*p == '\'') {
+            const char *q = memchr(p + 1, '\'', len > 0 ? len - 1 : 0);
+            if (!q || q[1] != ':')
+                return dla_error_set(err, DLA_ERR_INVALID,
+                                     "%s: --shapes entry '%.*s': expected 'name':dims (unterminated quote)", g->base,
+                                     (int)len, p);
+            name = p + 1;
+            name_len = (size_t)(q - name);
+            colon = q + 1;
+        } else {
+            for (size_t k = 0; k < len; k++)
+                if (p[k] == ':')
+                    colon = p + k; /* the last ':' (names like 'input:0' need quotes only when dims follow) */
+            if (!colon)
+                return dla_error_set(err, DLA_ERR_INVALID,
+                                     "%s: --shapes entry '%.*s': expected name:dims, e.g. x:1x3x224x224", g->base,
+                                     (int)len, p);
+            name_len = (size_t)(colon - p);
+        }
+        if (name_len == 0 || name_len >= sizeof sp->name)
+            return dla_error_set(err, DLA_ERR_INVALID, "%s: --shapes entry '%.*s': the input name is empty or too long",
+                                 g->base, (int)len, p);
+        memcpy(sp->name, name, name_len);
+        sp->name[name_len] = '\0';
+        const char *d = colon + 1, *stop = p + len;
+        while (d < stop) {
+            if (sp->rank == IR_MAX_RANK)
+                return dla_error_set(err, DLA_ERR_LIMIT, "%s: --shapes for '%s': more than %d dimensions", g->base,
+                                     sp->name, IR_MAX_RANK);
+            int64_t v = 0;
+            const char *start = d;
+            while (d < stop && *d >= '0' && *d <= '9' && v <= IR_MAX_DIM)
+                v = v * 10 + (*d++ - '0');
+            if (d == start || v < 1 || v > IR_MAX_DIM || (d < stop && *d != 'x'))
+                return dla_error_set(err, DLA_ERR_INVALID,
+                                     "%s: --shapes for '%s': '%.*s' is not a shape; expected dimensions 1..%lld "
+                                     "separated by 'x', e.g. 1x3x224x224",
+                                     g->base, sp->name, (int)(stop - colon - 1), colon + 1, (long long)IR_MAX_DIM);
+            sp->dims[sp->rank++] = v;
+            if (d < stop)
+                d++; /* 'x' */
+            if (d == stop && stop[-1] == 'x')
+                return dla_error_set(err, DLA_ERR_INVALID, "%s: --shapes for '%s': shape ends with 'x'", g->base,
+                                     sp->name);
+        }
+        if (sp->rank == 0)
+            return dla_error_set(err, DLA_ERR_INVALID, "%s: --shapes for '%s' gives no dimensions", g->base, sp->name);
+        for (int k = 0; k < *n; k++)
+            if (strcmp(specs[k].name, sp->name) == 0)
+                return dla_error_set(err, DLA_ERR_INVALID, "%s: --shapes names input '%s' twice", g->base, sp->name);
+        (*n)++;
+        p = end ? end + 1 : p + len;
+    }
+    return DLA_OK;
+}
+
+static dla_status import_inputs(ir_graph *g, const Onnx__GraphProto *gp, int64_t batch, const char *shapes,
+                                dla_error *err)
+{
+    shape_spec *specs = NULL;
+    int n_specs = 0;
+    dla_status st = DLA_OK;
+    if (shapes && shapes[0]) {
+        specs = calloc(MAX_SHAPE_SPECS, sizeof *specs);
+        if (!specs)
+            return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", g->base);
+        if ((st = parse_shapes(g, shapes, specs, &n_specs, err)) == DLA_OK)
+            st = import_inputs_with(g, gp, batch, specs, n_specs, err);
+        free(specs);
+        return st;
+    }
+    return import_inputs_with(g, gp, batch, NULL, 0, err);
+}
+
+static dla_status import_inputs_with(ir_graph *g, const Onnx__GraphProto *gp, int64_t batch, shape_spec *specs,
+                                     int n_specs, dla_error *err)
 {
     g->inputs = calloc(gp->n_input ? gp->n_input : 1, sizeof(int));
     if (!g->inputs)
@@ -344,28 +535,52 @@ static dla_status import_inputs(ir_graph *g, const Onnx__GraphProto *gp, int64_t
                                  et);
         if (!tt->shape)
             return dla_error_set(err, DLA_ERR_UNSUPPORTED,
-                                 "%s: input '%s' has no shape (static shapes only; --shapes is not supported yet)",
+                                 "%s: input '%s' has no shape (not even its rank); the DLA needs static shapes",
                                  g->base, vi->name);
         int64_t dims[IR_MAX_RANK];
         if (tt->shape->n_dim > IR_MAX_RANK)
             return dla_error_set(err, DLA_ERR_LIMIT, "%s: input '%s' has rank %zu, at most %d supported", g->base,
                                  vi->name, tt->shape->n_dim, IR_MAX_RANK);
+        shape_spec *spec = NULL;
+        for (int k = 0; k < n_specs; k++)
+            if (strcmp(specs[k].name, vi->name) == 0)
+                spec = &specs[k];
+        if (spec) {
+            spec->used = true;
+            if ((size_t)spec->rank != tt->shape->n_dim)
+                return dla_error_set(err, DLA_ERR_INVALID, "%s: --shapes gives input '%s' %d dimensions, the model %zu",
+                                     g->base, vi->name, spec->rank, tt->shape->n_dim);
+        }
         for (size_t d = 0; d < tt->shape->n_dim; d++) {
             const Onnx__TensorShapeProto__Dimension *dm = tt->shape->dim[d];
-            bool is_value = dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+            bool is_value = dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && dm->dim_value > 0;
+            if (spec) {
+                /* --shapes resolves dynamic dimensions; a static one must agree (TensorRT refuses a mismatch). */
+                if (is_value && dm->dim_value != spec->dims[d] && !(d == 0 && batch > 0))
+                    return dla_error_set(err, DLA_ERR_INVALID,
+                                         "%s: --shapes gives input '%s' dimension %zu = %lld, the model fixes it to "
+                                         "%lld",
+                                         g->base, vi->name, d, (long long)spec->dims[d], (long long)dm->dim_value);
+                if (d == 0 && batch > 0 && spec->dims[0] != batch)
+                    return dla_error_set(err, DLA_ERR_INVALID,
+                                         "%s: --shapes gives input '%s' batch %lld, but batch %lld was asked for",
+                                         g->base, vi->name, (long long)spec->dims[0], (long long)batch);
+                dims[d] = spec->dims[d];
+                continue;
+            }
             if (d == 0 && batch > 0 && (!is_value || dm->dim_value != batch)) {
                 dims[d] = batch; /* explicit batch resolves or overrides the batch dimension */
                 continue;
             }
-            if (!is_value || dm->dim_value <= 0) {
+            if (!is_value) {
                 const char *param =
-                    !is_value && dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && dm->dim_param
+                    dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && dm->dim_param
                         ? dm->dim_param
                         : "?";
                 return dla_error_set(err, DLA_ERR_UNSUPPORTED,
-                                     "%s: input '%s' has a dynamic dimension %zu ('%s'); static shapes only "
-                                     "(--shapes is not supported yet)",
-                                     g->base, vi->name, d, param);
+                                     "%s: input '%s' has a dynamic dimension %zu ('%s'); the DLA needs static shapes: "
+                                     "give them with --shapes=%s:<d0>x<d1>x... (trtexec syntax)",
+                                     g->base, vi->name, d, param, vi->name);
             }
             dims[d] = dm->dim_value;
         }
@@ -388,10 +603,22 @@ static dla_status import_inputs(ir_graph *g, const Onnx__GraphProto *gp, int64_t
     }
     if (g->n_inputs == 0)
         return dla_error_set(err, DLA_ERR_INVALID, "%s: the graph has no non-constant input", g->base);
+    for (int k = 0; k < n_specs; k++)
+        if (!specs[k].used) {
+            char names[512] = "";
+            size_t len = 0;
+            for (int i = 0; i < g->n_inputs && len < sizeof names; i++)
+                len += (size_t)snprintf(names + len, sizeof names - len, "%s'%s'", i ? ", " : "",
+                                        g->tensors[g->inputs[i]].name);
+            return dla_error_set(err, DLA_ERR_INVALID,
+                                 "%s: --shapes names '%s', which is not a network input (inputs: %s)", g->base,
+                                 specs[k].name, names);
+        }
     return DLA_OK;
 }
 
-static dla_status import_graph(ir_graph *g, const Onnx__ModelProto *mp, int64_t batch, dla_error *err)
+static dla_status import_graph(ir_graph *g, const Onnx__ModelProto *mp, int64_t batch, const char *shapes,
+                               dla_error *err)
 {
     const Onnx__GraphProto *gp = mp->graph;
     dla_status st;
@@ -402,6 +629,12 @@ static dla_status import_graph(ir_graph *g, const Onnx__ModelProto *mp, int64_t 
     }
     if (g->opset == 0)
         g->opset = 1;
+    /* Opsets 7 (TensorRT's oldest) .. 21: older models use broadcast/consumed_inputs attributes this
+     * importer does not interpret; newer ones may change operators after this importer was written. */
+    if (g->opset < IR_OPSET_MIN || g->opset > IR_OPSET_MAX)
+        return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                             "%s: default-domain opset %lld is not supported (expected %d..%d)", g->base,
+                             (long long)g->opset, IR_OPSET_MIN, IR_OPSET_MAX);
     for (size_t i = 0; i < gp->n_initializer; i++) {
         const Onnx__TensorProto *tp = gp->initializer[i];
         if (!tp->name || !tp->name[0])
@@ -411,7 +644,7 @@ static dla_status import_graph(ir_graph *g, const Onnx__ModelProto *mp, int64_t 
         if ((st = add_const_from_proto(g, tp->name, tp, "initializer", NULL, err)) != DLA_OK)
             return st;
     }
-    if ((st = import_inputs(g, gp, batch, err)) != DLA_OK)
+    if ((st = import_inputs(g, gp, batch, shapes, err)) != DLA_OK)
         return st;
     /* Pass 1: constants and node outputs (so inputs can be resolved whatever the node order). */
     int *node_of = malloc((gp->n_node ? gp->n_node : 1) * sizeof(int));
@@ -512,6 +745,11 @@ done:
 
 dla_status ir_import_onnx(const char *path, int64_t batch, ir_graph **out, dla_error *err)
 {
+    return ir_import_onnx_shapes(path, batch, NULL, out, err);
+}
+
+dla_status ir_import_onnx_shapes(const char *path, int64_t batch, const char *shapes, ir_graph **out, dla_error *err)
+{
     *out = NULL;
     uint8_t *data = NULL;
     size_t size = 0;
@@ -541,7 +779,7 @@ dla_status ir_import_onnx(const char *path, int64_t batch, ir_graph **out, dla_e
                            !mp->has_ir_version ? "no ir_version" : "the graph has no nodes");
         goto fail;
     }
-    if ((st = import_graph(g, mp, batch, err)) != DLA_OK)
+    if ((st = import_graph(g, mp, batch, shapes, err)) != DLA_OK)
         goto fail;
     onnx__model_proto__free_unpacked(mp, NULL);
     *out = g;

@@ -20,6 +20,12 @@ static float act_scale(float absmax)
     return absmax > 0.0f && isfinite(absmax) ? absmax / 127.0f : 1.0f / 127.0f;
 }
 
+/* The tensor's scale: from calibration (calib.c) when set, else from its absmax. */
+static float tensor_scale(const ir_tensor *t)
+{
+    return t->calib_scale > 0.0f ? t->calib_scale : act_scale(t->absmax);
+}
+
 static int64_t rshr64(int64_t x, int s)
 {
     return s == 0 ? x : (x + ((int64_t)1 << (s - 1))) >> s;
@@ -77,7 +83,18 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
     const int F = ir_fraction_bits();
     float sx = g->tensors[l->in].scale;
     ir_tensor *y = &g->tensors[l->out];
-    y->scale = l->clip ? l->clip_hi / 127.0f : act_scale(y->absmax);
+    y->scale = l->clip ? l->clip_hi / 127.0f : tensor_scale(y);
+    if (y->concat_of >= 0) {
+        /* Written into a concat's surface: one scale for the whole concat (TensorRT: equal ranges). */
+        float sc = g->tensors[y->concat_of].scale;
+        if ((l->clip && y->scale != sc) || (l->kind == IR_LAYER_POOL && sx != sc))
+            return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                                 "%s: layer '%s' writes into concat '%s' but its INT8 scale is fixed to %g (%s), the "
+                                 "concat's is %g (rule concat.int8_range)",
+                                 g->base, l->name, g->tensors[y->concat_of].name, (double)(l->clip ? y->scale : sx),
+                                 l->clip ? "clip max / 127" : "pooling keeps its input's", (double)sc);
+        y->scale = sc;
+    }
     float sy = y->scale;
     dla_lsdp *sdp = &l->sdp;
     memset(sdp, 0, sizeof *sdp);
@@ -205,7 +222,7 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
         }
         free(M);
     } else {
-        y->scale = sx; /* PDP never rescales: equal input and output scales */
+        y->scale = sx; /* PDP never rescales: equal input and output scales (checked above for concats) */
         return DLA_OK;
     }
     if (l->ew_in >= 0) {
@@ -301,6 +318,12 @@ static dla_status quantize_fp16(ir_graph *g, ir_layer *l, dla_error *err)
 
 dla_status ir_calibrate(ir_graph *g, const dla_compile_opts *opts, dla_error *err)
 {
+    return ir_calibrate_synthetic(g, opts, true, NULL, NULL, err);
+}
+
+dla_status ir_calibrate_synthetic(ir_graph *g, const dla_compile_opts *opts, bool track_absmax, ir_observe_fn observe,
+                                  void *ctx, dla_error *err)
+{
     int samples = opts->calibration_samples > 0 ? opts->calibration_samples : 4;
     uint64_t state = 0x9E3779B97F4A7C15ull ^ (uint64_t)opts->calibration_seed;
     if (!state)
@@ -318,7 +341,7 @@ dla_status ir_calibrate(ir_graph *g, const dla_compile_opts *opts, dla_error *er
         for (int i = 0; i < g->n_inputs; i++)
             for (int64_t e = 0; e < ir_numel(&g->tensors[g->inputs[i]]); e++)
                 in[i][e] = (float)((double)(dla_rng_next(&state) >> 40) * 0x1p-24 * 2.0 - 1.0);
-        st = ir_reference_forward(g, (const float *const *)in, true, NULL, err);
+        st = ir_reference_forward_observe(g, (const float *const *)in, track_absmax, observe, ctx, NULL, err);
     }
     for (int i = 0; i < g->n_inputs; i++)
         free(in[i]);
@@ -332,11 +355,16 @@ dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err
     dla_status st;
     if (int8) {
         for (int i = 0; i < g->n_inputs; i++)
-            g->tensors[g->inputs[i]].scale = act_scale(g->tensors[g->inputs[i]].absmax);
+            g->tensors[g->inputs[i]].scale = tensor_scale(&g->tensors[g->inputs[i]]);
     } else {
         for (int i = 0; i < g->n_inputs; i++)
             g->tensors[g->inputs[i]].scale = 1.0f;
     }
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].kind == IR_OP_CONCAT) {
+            ir_tensor *c = &g->tensors[g->nodes[i].out[0]];
+            c->scale = int8 ? tensor_scale(c) : 1.0f;
+        }
     for (int i = 0; i < g->n_layers; i++) {
         if (g->layers[i].kind == IR_LAYER_GPU) { /* GPU fallback: its output enters the DLA at this scale */
             ir_tensor *o = &g->tensors[g->layers[i].out];
@@ -346,6 +374,56 @@ dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err
         st = int8 ? quantize_int8(g, &g->layers[i], err) : quantize_fp16(g, &g->layers[i], err);
         if (st != DLA_OK)
             return st;
+    }
+    return DLA_OK;
+}
+
+/* --layer-precision: every entry must name a layer (by one of its ONNX nodes) and a DLA precision.
+ * Layers run in the network's precision only (mixed INT8/FP16 tensors are not implemented), so an
+ * entry asking for the other precision is refused rather than silently ignored. */
+dla_status ir_check_layer_precision(const ir_graph *g, const dla_compile_opts *opts, dla_error *err)
+{
+    const char *p = opts->layer_precision;
+    while (p && *p) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *colon = NULL;
+        for (size_t k = 0; k < len; k++)
+            if (p[k] == ':')
+                colon = p + k;
+        char name[256], prec[16];
+        size_t nlen = colon ? (size_t)(colon - p) : 0, plen = colon ? len - nlen - 1 : 0;
+        if (!colon || nlen == 0 || nlen >= sizeof name || plen == 0 || plen >= sizeof prec)
+            return dla_error_set(err, DLA_ERR_INVALID,
+                                 "%s: --layer-precision entry '%.*s': expected layer_name:fp16 or layer_name:int8",
+                                 g->base, (int)len, p);
+        memcpy(name, p, nlen);
+        name[nlen] = '\0';
+        memcpy(prec, colon + 1, plen);
+        prec[plen] = '\0';
+        dla_precision want;
+        if (!strcmp(prec, "int8"))
+            want = DLA_PRECISION_INT8;
+        else if (!strcmp(prec, "fp16"))
+            want = DLA_PRECISION_FP16;
+        else
+            return dla_error_set(err, DLA_ERR_INVALID,
+                                 "%s: --layer-precision for '%s': '%s' is not a DLA precision (int8 or fp16)", g->base,
+                                 name, prec);
+        const ir_layer *hit = NULL;
+        for (int i = 0; i < g->n_layers && !hit; i++)
+            for (int k = 0; k < g->layers[i].n_nodes && !hit; k++)
+                if (!strcmp(g->nodes[g->layers[i].nodes[k]].name, name))
+                    hit = &g->layers[i];
+        if (!hit)
+            return dla_error_set(err, DLA_ERR_INVALID,
+                                 "%s: --layer-precision names '%s', which is no node of a DLA layer", g->base, name);
+        if (want != opts->precision)
+            return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                                 "%s: --layer-precision: layer '%s' asks for %s in a %s network; dlasim compiles one "
+                                 "precision per network (mixed INT8/FP16 layers are not implemented)",
+                                 g->base, hit->name, prec, dla_precision_name((uint32_t)opts->precision));
+        p = end ? end + 1 : p + len;
     }
     return DLA_OK;
 }

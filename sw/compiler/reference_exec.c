@@ -176,8 +176,54 @@ static void pool_forward(const ir_pool *p, const float *in, const int64_t *id, f
     }
 }
 
+/* Calibration bookkeeping of a computed tensor: its absmax and the observer. */
+static void record(ir_graph *g, int t, const float *v, size_t cnt, bool track_absmax, ir_observe_fn observe, void *ctx)
+{
+    if (track_absmax) {
+        float mx = g->tensors[t].absmax;
+        for (size_t e = 0; e < cnt; e++)
+            mx = fmaxf(mx, fabsf(v[e]));
+        g->tensors[t].absmax = mx;
+    }
+    if (observe)
+        observe(ctx, t, v, cnt);
+}
+
+/* Channel concat: each image's output is the inputs' C x H x W blocks one after another. */
+static dla_status concat_forward(ir_graph *g, const ir_node *n, float **buf, bool track_absmax, ir_observe_fn observe,
+                                 void *ctx, dla_error *err)
+{
+    ir_tensor *y = &g->tensors[n->out[0]];
+    int64_t od[4];
+    ir_nchw(y, od);
+    size_t cnt = (size_t)(od[0] * od[1] * od[2] * od[3]);
+    float *yb = malloc((cnt ? cnt : 1) * sizeof(float));
+    if (!yb)
+        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (reference executor)", g->base);
+    buf[n->out[0]] = yb;
+    int64_t hw = od[2] * od[3], c0 = 0;
+    for (int k = 0; k < n->n_in; k++) {
+        int xi = ir_resolve(g, n->in[k]);
+        const float *xb = buf[xi];
+        int64_t c = g->tensors[xi].dims[1];
+        if (!xb)
+            return dla_error_set(err, DLA_ERR_INTERNAL, "%s: node '%s': input %d not computed", g->base, n->name, k);
+        for (int64_t b = 0; b < od[0]; b++)
+            memcpy(yb + (b * od[1] + c0) * hw, xb + b * c * hw, (size_t)(c * hw) * sizeof(float));
+        c0 += c;
+    }
+    record(g, n->out[0], yb, cnt, track_absmax, observe, ctx);
+    return DLA_OK;
+}
+
 dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool track_absmax, float **outputs,
                                 dla_error *err)
+{
+    return ir_reference_forward_observe(g, inputs, track_absmax, NULL, NULL, outputs, err);
+}
+
+dla_status ir_reference_forward_observe(ir_graph *g, const float *const *inputs, bool track_absmax,
+                                        ir_observe_fn observe, void *ctx, float **outputs, dla_error *err)
 {
     int *order = NULL, count = 0;
     dla_status st = ir_topo_order(g, &order, &count, err);
@@ -211,6 +257,8 @@ dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool tr
         if (track_absmax)
             for (size_t e = 0; e < cnt; e++)
                 t->absmax = fmaxf(t->absmax, fabsf(inputs[i][e]));
+        if (observe)
+            observe(ctx, g->inputs[i], inputs[i], cnt);
     }
     for (int oi = 0; oi < count; oi++) {
         const ir_node *n = &g->nodes[order[oi]];
@@ -222,6 +270,18 @@ dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool tr
             if ((st = ir_gpu_reference(g, n, buf, track_absmax, err)) != DLA_OK)
                 goto done;
             goto release;
+        }
+        if (n->kind == IR_OP_CONCAT) {
+            if ((st = concat_forward(g, n, buf, track_absmax, observe, ctx, err)) != DLA_OK)
+                goto done;
+            for (int k = 0; k < n->n_in; k++) {
+                int t = ir_resolve(g, n->in[k]);
+                if (last[t] == oi && buf[t]) {
+                    free(buf[t]);
+                    buf[t] = NULL;
+                }
+            }
+            continue;
         }
         int xi = ir_resolve(g, n->in[0]), yi = n->out[0];
         ir_tensor *x = &g->tensors[xi], *y = &g->tensors[yi];
@@ -284,6 +344,7 @@ dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool tr
                 mx = fmaxf(mx, fabsf(yb[e]));
             y->absmax = mx;
         }
+        record(g, yi, yb, cnt, track_absmax, observe, ctx);
     release:
         for (int k = 0; k < n->n_in; k++) {
             int t = n->in[k] >= 0 ? ir_resolve(g, n->in[k]) : -1;

@@ -20,6 +20,13 @@ typedef enum dla_sparsity {
     DLA_SPARSITY_FORCE = 2    /* prune INT8 convs with C > 64 to 2:4 by magnitude; needs sparsity_2_4 */
 } dla_sparsity;
 
+/* INT8 calibration algorithm over the calibration data (docs/compiler.md "Calibration"). */
+typedef enum dla_calib_algo {
+    DLA_CALIB_MINMAX = 0,     /* scale = max|x| / 127 (the default; TensorRT's MINMAX_CALIBRATION) */
+    DLA_CALIB_PERCENTILE = 1, /* scale = the calib_percentile-th percentile of |x| / 127 */
+    DLA_CALIB_ENTROPY = 2     /* KL-divergence threshold (TensorRT's ENTROPY_CALIBRATION_2) */
+} dla_calib_algo;
+
 typedef struct dla_compile_opts {
     const dla_config *cfg;   /* target hardware */
     dla_precision precision; /* DLA_PRECISION_INT8 or DLA_PRECISION_FP16 */
@@ -34,6 +41,17 @@ typedef struct dla_compile_opts {
     /* Keep GlobalAveragePool as a GPU layer, as TensorRT 8.4 did in the jetson_dla_tutorial (needs
      * allow_gpu_fallback). Default (false): rewritten to DLA AveragePool(s) of window <= 8. */
     bool gap_on_gpu;
+    /* Input shapes for dynamic dimensions, trtexec syntax "name:2x3x224x224,name2:1x3x8x8" (NULL: none). */
+    const char *shapes;
+    /* INT8 calibration (docs/compiler.md "Calibration"); all NULL / 0: synthetic data, min-max. */
+    const char *calib_dir;       /* directory of .npy or raw FP32 input tensors (NULL: synthetic inputs) */
+    dla_calib_algo calib_algo;   /* DLA_CALIB_MINMAX when zero-initialised */
+    double calib_percentile;     /* DLA_CALIB_PERCENTILE: in (0, 100], 0 means 99.99 */
+    const char *calib_cache;     /* TensorRT calibration cache to read when the file exists (skips calibration) */
+    const char *calib_cache_out; /* write the scales in TensorRT's cache format after calibration */
+    /* Per-layer precision overrides "onnx_node:fp16,onnx_node2:int8" (NULL: none); a layer is named by
+     * any ONNX node fused into it. Only the network's own precision is supported yet. */
+    const char *layer_precision;
 } dla_compile_opts;
 
 /* Compile an ONNX file. Layers the DLA cannot run fail with an error naming each of them and the

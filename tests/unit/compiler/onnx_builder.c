@@ -226,6 +226,28 @@ void tb_init_raw(tb_model *m, const char *name, int data_type, int rank, const i
     push(m, (void ***)&m->graph.initializer, &m->graph.n_initializer, t);
 }
 
+void tb_init_external(tb_model *m, const char *name, int data_type, int rank, const int64_t *dims, const char *location,
+                      long long offset, long long length)
+{
+    Onnx__TensorProto *t = tensor(m, name, data_type, rank, dims);
+    t->has_data_location = 1;
+    t->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+    const char *keys[3] = {"location", "offset", "length"};
+    char vals[3][32];
+    snprintf(vals[1], sizeof vals[1], "%lld", offset);
+    snprintf(vals[2], sizeof vals[2], "%lld", length);
+    for (int k = 0; k < 3; k++) {
+        if (k == 2 && length < 0)
+            break;
+        Onnx__StringStringEntryProto *e = grab(m, sizeof *e);
+        onnx__string_string_entry_proto__init(e);
+        e->key = str(m, keys[k]);
+        e->value = str(m, k == 0 ? location : vals[k]);
+        push(m, (void ***)&t->external_data, &t->n_external_data, e);
+    }
+    push(m, (void ***)&m->graph.initializer, &m->graph.n_initializer, t);
+}
+
 static void split_names(tb_model *m, const char *list, char ***out, size_t *n)
 {
     *n = 0;
@@ -280,6 +302,14 @@ void tb_attr_float(tb_model *m, int node, const char *name, float v)
     Onnx__AttributeProto *a = attr(m, node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
     a->has_f = 1;
     a->f = v;
+}
+
+void tb_attr_string(tb_model *m, int node, const char *name, const char *v)
+{
+    Onnx__AttributeProto *a = attr(m, node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+    a->has_s = 1;
+    a->s.len = strlen(v);
+    a->s.data = (uint8_t *)str(m, v);
 }
 
 void tb_attr_ints(tb_model *m, int node, const char *name, int n, const int64_t *v)

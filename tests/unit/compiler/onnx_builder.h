@@ -28,11 +28,16 @@ void tb_init_f64(tb_model *m, const char *name, int rank, const int64_t *dims, c
 /* Any type with raw_data of exactly `bytes` bytes (to build inconsistent files). */
 void tb_init_raw(tb_model *m, const char *name, int data_type, int rank, const int64_t *dims, const void *data,
                  size_t bytes);
+/* Initializer whose data lives in an external file (ONNX external_data: location, offset, and length
+ * unless length < 0). */
+void tb_init_external(tb_model *m, const char *name, int data_type, int rank, const int64_t *dims, const char *location,
+                      long long offset, long long length);
 /* Node with comma-separated input and output names ("" entries are empty optional inputs). */
 int tb_node(tb_model *m, const char *op, const char *name, const char *inputs, const char *outputs);
 void tb_attr_int(tb_model *m, int node, const char *name, int64_t v);
 void tb_attr_float(tb_model *m, int node, const char *name, float v);
 void tb_attr_ints(tb_model *m, int node, const char *name, int n, const int64_t *v);
+void tb_attr_string(tb_model *m, int node, const char *name, const char *v);
 void tb_attr_floats(tb_model *m, int node, const char *name, int n, const float *v);
 /* Tensor attribute ("value" of Constant) holding FLOAT data. */
 void tb_attr_tensor_f32(tb_model *m, int node, const char *name, int rank, const int64_t *dims, const float *data);

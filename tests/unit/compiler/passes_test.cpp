@@ -446,7 +446,7 @@ TEST(LegalityTest, ElementwiseAddNeedsTheSdpEwStageAndOtherRulesAreListedTogethe
     EXPECT_EQ(st, DLA_ERR_UNSUPPORTED);
     EXPECT_STREQ(err.msg, "rules.onnx: 3 layers cannot run on the DLA without GPU fallback (--allowGPUFallback): "
                           "node 'add' (Add): the target's SDP has no element-wise stage (rule feature.sdp_ew); "
-                          "node 'sig' (Sigmoid): operator not supported on DLA; "
+                          "node 'sig' (Sigmoid): Sigmoid needs the SDP lookup table, which the target lacks (rule feature.sdp_lut); "
                           "node 'pool' (MaxPool): window 9x9 exceeds DLA limit 8 (rule pool.window)");
 }
 
