@@ -130,6 +130,12 @@ PdpOp decode_pdp_op(const RegisterFile &pdp, int g, const RegisterFile &rdma, in
                            std::to_string(in.surface_stride) + " too small for the input " +
                            dims(in.width, in.height, in.channels));
     }
+    if (!op.flying) {
+        // NVDLA's RDMA/WDMA move whole atoms and the datapath computes every lane of them, so the
+        // channels above C up to the atom boundary are pooled from whatever those input bytes hold
+        // and written too (NVDLA's trace tests check them by CRC).
+        in.channels = out.channels = (in.channels + in.cps() - 1) / in.cps() * in.cps();
+    }
     op.src = in;
     op.dst = out;
     return op;

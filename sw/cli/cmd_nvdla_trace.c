@@ -210,6 +210,9 @@ static void run_one(const char *cfg_path, const dla_config *cfg, const dla_power
     row->total_cycles = res.total_cycles;
     row->reg_writes = res.reg_writes;
     snprintf(row->reason, sizeof row->reason, "%s", res.reason);
+    for (char *c = row->reason; *c; ++c) /* one summary line per test */
+        if (*c == '\n' || *c == '\r')
+            *c = ' ';
 }
 
 int cmd_nvdla_trace(int argc, char **argv)
