@@ -207,7 +207,7 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
         reject(rw, "cube " + std::to_string(rw_) + "x" + std::to_string(rh) + "x" + std::to_string(rc) +
                        " differs from SDP's " + std::to_string(op.width) + "x" + std::to_string(op.height) + "x" +
                        std::to_string(op.channels));
-    if (!op.flying && in_bpe == out_bpe) {
+    if (!op.flying && !op.to_pdp && in_bpe == out_bpe) {
         // NVDLA's RDMA/WDMA move whole atoms and the datapath computes every lane of them, so the
         // channels above C up to the atom boundary are computed from whatever those input bytes hold
         // and written too (NVDLA's trace tests check them by CRC).
