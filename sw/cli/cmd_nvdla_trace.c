@@ -228,7 +228,11 @@ int cmd_nvdla_trace(int argc, char **argv)
         cli_error(&opts, "expected one test folder, .cfg file or folder of tests (see dlasim nvdla-trace --help)");
         return CLI_EXIT_USAGE;
     }
-    if (!opts.config) {
+    bool config_given = false; /* cli_parse defaults --config to an Orin preset: require it here */
+    for (int i = 2; i < argc; ++i)
+        if (strcmp(argv[i], "--config") == 0 || strncmp(argv[i], "--config=", 9) == 0)
+            config_given = true;
+    if (!config_given) {
         cli_error(&opts, "--config is required (nv_small-rtl or nv_large-rtl for RTL-comparable cycles)");
         return CLI_EXIT_USAGE;
     }
