@@ -81,6 +81,9 @@ PdpOp decode_pdp_op(const RegisterFile &pdp, int g, const RegisterFile &rdma, in
     op.pad_bottom = FIELD(pad, PDP_D_POOLING_PADDING_CFG, PAD_BOTTOM);
     op.pool.pad_value = static_cast<int8_t>(pdp.get(g, NVDLA_PDP_D_POOLING_PADDING_VALUE_1_CFG) & 0xffu);
     op.pool.exclude_pad = pdp.get_ext(pdp.csb_base() + DLASIM_EXT_POOL_CFG) & 1u;
+    op.pool.recip_w = FIELD(pdp.get(g, NVDLA_PDP_D_RECIP_KERNEL_WIDTH), PDP_D_RECIP_KERNEL_WIDTH, RECIP_KERNEL_WIDTH);
+    op.pool.recip_h =
+        FIELD(pdp.get(g, NVDLA_PDP_D_RECIP_KERNEL_HEIGHT), PDP_D_RECIP_KERNEL_HEIGHT, RECIP_KERNEL_HEIGHT);
 
     // Every output window must start inside the padded input (NVDLA computes the output size as
     // (in + pads - kernel) / stride + 1); exclusive AVG additionally needs a valid position.
