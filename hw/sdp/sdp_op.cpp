@@ -61,8 +61,7 @@ void decode_x(const RegisterFile &sdp, int g, const XRegs &r, const std::string 
         reject(where, "ALU_ALGO = " + std::to_string(algo) + ", expected MAX (0), MIN (1) or SUM (2)");
     st.alu_op = static_cast<SdpAlu>(algo);
     st.mul_enable = !FIELD(cfg, SDP_D_DP_BS_CFG, BS_MUL_BYPASS);
-    if (st.mul_enable && FIELD(cfg, SDP_D_DP_BS_CFG, BS_MUL_PRELU))
-        reject(where, "MUL_PRELU = 1 not supported (docs/datapath.md has no PReLU)");
+    st.mul_prelu = st.mul_enable && FIELD(cfg, SDP_D_DP_BS_CFG, BS_MUL_PRELU);
     st.relu = !FIELD(cfg, SDP_D_DP_BS_CFG, BS_RELU_BYPASS);
     uint32_t alu_cfg = sdp.get(g, r.alu_cfg), mul_cfg = sdp.get(g, r.mul_cfg);
     st.alu_shift = FIELD(alu_cfg, SDP_D_DP_BS_ALU_CFG, BS_ALU_SHIFT_VALUE);
@@ -74,6 +73,7 @@ void decode_x(const RegisterFile &sdp, int g, const XRegs &r, const std::string 
 }
 
 void decode_operand_dma(const RegisterFile &rdma, int rg, uint32_t cfg_addr, uint32_t addr_lo, uint32_t addr_hi,
+                        uint32_t line_stride, uint32_t surface_stride, const FeatureCube &shape,
                         const std::string &where, SdpOp::Operands &ops)
 {
     if (!ops.from_mem())
@@ -81,9 +81,26 @@ void decode_operand_dma(const RegisterFile &rdma, int rg, uint32_t cfg_addr, uin
     uint32_t cfg = rdma.get(rg, cfg_addr); // BRDMA/NRDMA share the field layout
     if (FIELD(cfg, SDP_RDMA_D_BRDMA_CFG, BRDMA_DISABLE))
         reject(where, "operand source is MEM but the read DMA is disabled (*RDMA_DISABLE = 1)");
-    if (FIELD(cfg, SDP_RDMA_D_BRDMA_CFG, BRDMA_DATA_MODE))
-        reject(where, "per-element operands (DATA_MODE = PER_ELEMENT) not supported; expected PER_KERNEL");
     ops.addr = addr64(rdma, rg, addr_lo, addr_hi);
+    if (!FIELD(cfg, SDP_RDMA_D_BRDMA_CFG, BRDMA_DATA_MODE))
+        return;
+    uint32_t use = FIELD(cfg, SDP_RDMA_D_BRDMA_CFG, BRDMA_DATA_USE); // 0 MUL, 1 ALU, 2 BOTH
+    if (use > 1)
+        reject(where, "per-element operands with DATA_USE = " + std::to_string(use) +
+                          " not supported; expected MUL (0) or ALU (1)");
+    if (FIELD(cfg, SDP_RDMA_D_BRDMA_CFG, BRDMA_DATA_SIZE))
+        reject(where, "per-element operands of TWO_BYTE not supported; expected ONE_BYTE");
+    if ((use == 1 && ops.mul_mem) || (use == 0 && ops.alu_mem))
+        reject(where, std::string("per-element operands feed the ") + (use ? "ALU" : "MUL") + " but the " +
+                          (use ? "MUL" : "ALU") + " source is MEM as well");
+    ops.per_element = true;
+    ops.alu_mem = use == 1;
+    ops.mul_mem = use == 0;
+    ops.cube = shape;
+    ops.cube.bpe = 1;
+    ops.cube.base = ops.addr;
+    ops.cube.line_stride = rdma.get(rg, line_stride);
+    ops.cube.surface_stride = rdma.get(rg, surface_stride);
 }
 
 } // namespace
@@ -223,9 +240,11 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
         op.src.surface_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_SRC_SURFACE_STRIDE);
     }
     decode_operand_dma(rdma, rg, NVDLA_SDP_RDMA_D_BRDMA_CFG, NVDLA_SDP_RDMA_D_BS_BASE_ADDR_LOW,
-                       NVDLA_SDP_RDMA_D_BS_BASE_ADDR_HIGH, rw + " BRDMA", op.bs_ops);
+                       NVDLA_SDP_RDMA_D_BS_BASE_ADDR_HIGH, NVDLA_SDP_RDMA_D_BS_LINE_STRIDE,
+                       NVDLA_SDP_RDMA_D_BS_SURFACE_STRIDE, base_cube, rw + " BRDMA", op.bs_ops);
     decode_operand_dma(rdma, rg, NVDLA_SDP_RDMA_D_NRDMA_CFG, NVDLA_SDP_RDMA_D_BN_BASE_ADDR_LOW,
-                       NVDLA_SDP_RDMA_D_BN_BASE_ADDR_HIGH, rw + " NRDMA", op.bn_ops);
+                       NVDLA_SDP_RDMA_D_BN_BASE_ADDR_HIGH, NVDLA_SDP_RDMA_D_BN_LINE_STRIDE,
+                       NVDLA_SDP_RDMA_D_BN_SURFACE_STRIDE, base_cube, rw + " NRDMA", op.bn_ops);
     if (op.ew_from_mem) {
         uint32_t cfg = rdma.get(rg, NVDLA_SDP_RDMA_D_ERDMA_CFG);
         if (FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DISABLE))
