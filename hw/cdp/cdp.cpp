@@ -26,7 +26,7 @@ CdpParams CdpParams::from_config(const dla_config &cfg)
 Cdp::Cdp(sc_core::sc_module_name name, const CdpParams &params, bool functional, const CoreClock &clock,
          const CdpPorts &ports, InterruptSink &irq, StatsRegistry &stats, const std::string &prefix)
     : sc_core::sc_module(name), params_(params), functional_(functional), clock_(clock), irq_(irq),
-      name_(prefix + ".cdp"), rdma_regs_("CDP_RDMA", NVDLA_CDP_RDMA_BASE), regs_("CDP", NVDLA_CDP_BASE),
+      name_(prefix + ".cdp"), rdma_regs_("CDP_RDMA", NVDLA_CDP_RDMA_BASE),
       rdma_(name_ + ".rdma", ports.r, clock, DmaParams{params.request_bytes, params.max_outstanding, kClientPdpR},
             stats),
       wdma_(name_ + ".wdma", ports.w, clock, DmaParams{params.request_bytes, params.max_outstanding, kClientPdpW},
@@ -57,6 +57,9 @@ void Cdp::control()
         const FeatureCube &in = op_.src;
         const uint32_t surfaces = in.surfaces(), cps = in.cps();
         arrived_.assign(uint64_t(surfaces) * in.height, sc_core::SC_ZERO_TIME);
+        const uint64_t plane = uint64_t(in.width) * in.height;
+        if (functional_)
+            input_.assign(uint64_t(in.channels) * plane, 0);
         uint64_t item_bytes = std::max<uint64_t>(1, uint64_t(in.width) * params_.atom_bytes);
         // Deep enough for the LRN look-ahead (items of the next surfaces of the same row) and the DMA.
         size_t depth = std::max<uint64_t>(
@@ -77,6 +80,11 @@ void Cdp::control()
                 if (functional_)
                     item.values = std::make_shared<std::vector<int32_t>>();
                 item.ready = feature_read(rdma_, in, item.blk, item.values.get());
+                if (functional_) // the converted input, for the LRN window across surfaces
+                    for (uint32_t x = 0; x < in.width; ++x)
+                        for (uint32_t k = 0; k < cps; ++k)
+                            input_[(uint64_t(s) * cps + k) * plane + uint64_t(y) * in.width + x] =
+                                static_cast<int32_t>(cdp_cvt_in((*item.values)[uint64_t(x) * cps + k], op_.in));
                 arrived_[uint64_t(y) * surfaces + s] = item.ready;
                 item.last = y + 1 == in.height && s + 1 == surfaces;
                 in_q_.put(item);
@@ -129,9 +137,27 @@ void Cdp::compute()
         busy_ += cycles;
         elements_ += n;
         if (functional_) {
-            // Functional ops have SQSUM and MUL bypassed (cdp_op.h): the converters only.
-            for (int32_t &v : *item.values)
-                v = cdp_cvt_out(cdp_cvt_in(v, op_.in), op_.out);
+            const FeatureCube &in = op_.src;
+            const uint64_t plane = uint64_t(in.width) * in.height;
+            const int64_t half = op_.window / 2;
+            for (uint32_t x = 0; x < in.width; ++x) {
+                for (uint32_t k = 0; k < cps; ++k) {
+                    const int64_t c = int64_t(item.s) * cps + k;
+                    const uint64_t at = uint64_t(item.y) * in.width + x;
+                    const int64_t v = input_[uint64_t(c) * plane + at];
+                    int64_t r = v;
+                    if (!op_.sqsum_bypass) { // LRN: both on (cdp_op.h)
+                        int64_t sq = 0;
+                        for (int64_t cc = std::max<int64_t>(0, c - half);
+                             cc <= std::min<int64_t>(int64_t(in.channels) - 1, c + half); ++cc) {
+                            const int64_t u = input_[uint64_t(cc) * plane + at];
+                            sq += u * u;
+                        }
+                        r = v * regs_.lut().lookup(op_.lut, sq);
+                    }
+                    (*item.values)[uint64_t(x) * cps + k] = cdp_cvt_out(r, op_.out);
+                }
+            }
         }
         item.ready = sc_core::sc_time_stamp() + clock_.cycles(params_.latency_cycles);
         sc_core::sc_time t0 = sc_core::sc_time_stamp();

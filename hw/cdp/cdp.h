@@ -1,6 +1,6 @@
 // CDP (+ CDP_RDMA) of one core: NVDLA's cross-channel data processor (local response
 // normalisation), offline from memory to memory. Functional mode computes the converter path
-// (SQSUM and MUL bypassed); LRN with the LUT is timed but rejected in functional mode.
+// (SQSUM and MUL bypassed) and LRN (square sum, LUT, multiply), docs/datapath.md step 7.
 //
 // Timing rules (three threads joined by bounded queues, like PDP):
 // - The read DMA fetches the cube row by row, and within a row surface by surface (whole atoms):
@@ -68,12 +68,14 @@ class Cdp : public sc_core::sc_module {
     const CoreClock &clock_;
     InterruptSink &irq_;
     std::string name_;
-    RegisterFile rdma_regs_, regs_;
+    RegisterFile rdma_regs_;
+    CdpRegisterFile regs_;
     DmaEngine rdma_, wdma_;
     StageQueue<Item> in_q_, out_q_;
 
     CdpOp op_;
     std::vector<sc_core::sc_time> arrived_; // per (y, s): when the item's data arrived
+    std::vector<int32_t> input_;            // functional: converted input, [c][y][x]
     sc_core::sc_time op_start_;
     bool op_done_ = false;
     sc_core::sc_event done_event_;

@@ -10,7 +10,8 @@ namespace dlasim::hw {
 
 // Input converter: rshr_away((v - offset) * scale, shift) (no saturation: the wide internal path).
 int64_t cdp_cvt_in(int64_t v, const CdpCvt &c);
-// Output converter: sat_8(rshr_away((v - offset) * scale, shift)).
+// Output converter: sat_8(rshr_away((v - offset) * scale, shift)); v is the converted input, or for
+// LRN the converted input times the LUT result.
 int32_t cdp_cvt_out(int64_t v, const CdpCvt &c);
 
 } // namespace dlasim::hw

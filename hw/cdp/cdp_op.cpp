@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include "dla/nvdla_regs.h"
 
@@ -90,11 +91,55 @@ CdpOp decode_cdp_op(const RegisterFile &cdp, int g, const RegisterFile &rdma, in
         static_cast<int32_t>(FIELD(cdp.get(g, NVDLA_CDP_D_DATOUT_OFFSET), CDP_D_DATOUT_OFFSET, DATOUT_OFFSET));
     op.out.scale = sext(FIELD(cdp.get(g, NVDLA_CDP_D_DATOUT_SCALE), CDP_D_DATOUT_SCALE, DATOUT_SCALE), 16);
     op.out.shift = FIELD(cdp.get(g, NVDLA_CDP_D_DATOUT_SHIFTER), CDP_D_DATOUT_SHIFTER, DATOUT_SHIFTER);
-    if (functional && !(op.sqsum_bypass && op.mul_bypass))
+    if (functional && op.sqsum_bypass != op.mul_bypass)
         reject(where, "D_FUNC_BYPASS = " + std::to_string(bypass) +
-                          ": LRN (square sum, LUT and multiply) is not modelled in functional mode; expected "
-                          "SQSUM_BYPASS and MUL_BYPASS (3)");
+                          ": only one of SQSUM and MUL bypassed is not modelled in functional mode; expected 0 "
+                          "(LRN) or 3 (converters only)");
+    // LUT: S_ registers (one group). START/END are 38-bit signed (LOW + 6 HIGH bits).
+    auto wide = [&](uint32_t lo, uint32_t hi) {
+        return int64_t(sext(cdp.get(g, hi), 6)) * (int64_t(1) << 32) + int64_t(cdp.get(g, lo));
+    };
+    uint32_t cfg = cdp.get(g, NVDLA_CDP_S_LUT_CFG), info = cdp.get(g, NVDLA_CDP_S_LUT_INFO);
+    LutConfig &l = op.lut;
+    l.le.exponent = !FIELD(cfg, CDP_S_LUT_CFG, LUT_LE_FUNCTION); // 0 = EXPONENT, 1 = LINEAR
+    l.uflow_lo = FIELD(cfg, CDP_S_LUT_CFG, LUT_UFLOW_PRIORITY);
+    l.oflow_lo = FIELD(cfg, CDP_S_LUT_CFG, LUT_OFLOW_PRIORITY);
+    l.hybrid_lo = FIELD(cfg, CDP_S_LUT_CFG, LUT_HYBRID_PRIORITY);
+    l.le.index_offset = sext(FIELD(info, CDP_S_LUT_INFO, LUT_LE_INDEX_OFFSET), 8);
+    l.le.index_select = sext(FIELD(info, CDP_S_LUT_INFO, LUT_LE_INDEX_SELECT), 8);
+    l.lo.index_select = sext(FIELD(info, CDP_S_LUT_INFO, LUT_LO_INDEX_SELECT), 8);
+    l.le.start = wide(NVDLA_CDP_S_LUT_LE_START_LOW, NVDLA_CDP_S_LUT_LE_START_HIGH);
+    l.le.end = wide(NVDLA_CDP_S_LUT_LE_END_LOW, NVDLA_CDP_S_LUT_LE_END_HIGH);
+    l.lo.start = wide(NVDLA_CDP_S_LUT_LO_START_LOW, NVDLA_CDP_S_LUT_LO_START_HIGH);
+    l.lo.end = wide(NVDLA_CDP_S_LUT_LO_END_LOW, NVDLA_CDP_S_LUT_LO_END_HIGH);
+    for (auto [t, scale, shift] : {std::tuple{&l.le, NVDLA_CDP_S_LUT_LE_SLOPE_SCALE, NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT},
+                                   std::tuple{&l.lo, NVDLA_CDP_S_LUT_LO_SLOPE_SCALE, NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT}}) {
+        uint32_t sc = cdp.get(g, scale), sh = cdp.get(g, shift);
+        t->uflow_scale = sext(sc & 0xffffu, 16); // LE and LO share the field layout
+        t->oflow_scale = sext(sc >> 16, 16);
+        t->uflow_shift = FIELD(sh, CDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_UFLOW_SHIFT);
+        t->oflow_shift = FIELD(sh, CDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_OFLOW_SHIFT);
+    }
     return op;
+}
+
+CdpRegisterFile::CdpRegisterFile() : RegisterFile("CDP", NVDLA_CDP_BASE) {}
+
+void CdpRegisterFile::csb_write(uint32_t addr, uint32_t value)
+{
+    RegisterFile::csb_write(addr, value);
+    if (addr == NVDLA_CDP_S_LUT_ACCESS_CFG)
+        lut_.access_cfg(FIELD(value, CDP_S_LUT_ACCESS_CFG, LUT_ADDR), FIELD(value, CDP_S_LUT_ACCESS_CFG, LUT_TABLE_ID),
+                        FIELD(value, CDP_S_LUT_ACCESS_CFG, LUT_ACCESS_TYPE));
+    else if (addr == NVDLA_CDP_S_LUT_ACCESS_DATA)
+        lut_.access_data_write(FIELD(value, CDP_S_LUT_ACCESS_DATA, LUT_DATA));
+}
+
+uint32_t CdpRegisterFile::csb_read(uint32_t addr)
+{
+    if (addr == NVDLA_CDP_S_LUT_ACCESS_DATA)
+        return lut_.access_data_read();
+    return RegisterFile::csb_read(addr);
 }
 
 } // namespace dlasim::hw

@@ -5,12 +5,14 @@
 // atom (from whatever those input bytes hold), as its trace tests check.
 // Converters (INT8): DATIN_OFFSET is the low 8 bits, signed; DATIN_SCALE int16; DATIN_SHIFTER 5 bits;
 // DATOUT_OFFSET int32; DATOUT_SCALE int16; DATOUT_SHIFTER 6 bits. LRN window NORMALZ_LEN 0..3 =
-// 3, 5, 7, 9 channels.
+// 3, 5, 7, 9 channels. Functional: SQSUM and MUL both bypassed (converters only) or both on (LRN:
+// square sum of the converted channels in the window, LUT (lut.h), multiply; docs/datapath.md step 7).
 #pragma once
 
 #include <cstdint>
 
 #include "common/register_file.h"
+#include "lut.h"
 #include "memory/feature_dma.h"
 
 namespace dlasim::hw {
@@ -27,6 +29,19 @@ struct CdpOp {
     bool sqsum_bypass = true, mul_bypass = true;
     uint32_t window = 3; // LRN channels
     CdpCvt in, out;
+    LutConfig lut; // S_LUT_* (single group)
+};
+
+// CDP's register file: the ping-pong groups plus the LUT RAM behind S_LUT_ACCESS_CFG/_DATA.
+class CdpRegisterFile : public RegisterFile {
+  public:
+    CdpRegisterFile();
+    void csb_write(uint32_t addr, uint32_t value) override;
+    uint32_t csb_read(uint32_t addr) override;
+    const NvdlaLut &lut() const { return lut_; }
+
+  private:
+    NvdlaLut lut_;
 };
 
 // Throws std::invalid_argument naming the unit, group and register ("CDP group 0: ...").
