@@ -181,6 +181,19 @@ void Sdp::run_input()
             Item item;
             item.blk = Block{c.k0, c.k_count, c.p0, c.p_count};
             item.values = c.values;
+            // The conv core delivers K kernels; NVDLA's SDP also computes the lanes of the last atom
+            // above K, from zero accumulators (op_.channels is rounded up to the atom, sdp_op.h).
+            const uint32_t kcount = c.k0 + c.k_count == op_.reg_channels ? op_.channels - c.k0 : c.k_count;
+            if (kcount != c.k_count) {
+                item.blk.k_count = kcount;
+                if (functional_) {
+                    auto wide = std::make_shared<std::vector<int32_t>>(uint64_t(kcount) * c.p_count, 0);
+                    for (uint64_t p = 0; p < c.p_count; ++p)
+                        for (uint32_t k = 0; k < c.k_count; ++k)
+                            (*wide)[p * kcount + k] = (*c.values)[p * c.k_count + k];
+                    item.values = wide;
+                }
+            }
             item.last = c.last;
             item.ready =
                 std::max({operands_ready, fetch_ew(item), fetch_elementwise(bdma_, op_.bs_ops, item.blk, item.bs),

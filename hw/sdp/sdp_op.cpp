@@ -133,6 +133,7 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
     op.width = FIELD(sdp.get(g, NVDLA_SDP_D_DATA_CUBE_WIDTH), SDP_D_DATA_CUBE_WIDTH, WIDTH) + 1;
     op.height = FIELD(sdp.get(g, NVDLA_SDP_D_DATA_CUBE_HEIGHT), SDP_D_DATA_CUBE_HEIGHT, HEIGHT) + 1;
     op.channels = FIELD(sdp.get(g, NVDLA_SDP_D_DATA_CUBE_CHANNEL), SDP_D_DATA_CUBE_CHANNEL, CHANNEL) + 1;
+    op.reg_channels = op.channels;
     uint32_t mode = sdp.get(g, NVDLA_SDP_D_FEATURE_MODE_CFG);
     op.flying = FIELD(mode, SDP_D_FEATURE_MODE_CFG, FLYING_MODE);
     op.to_pdp = FIELD(mode, SDP_D_FEATURE_MODE_CFG, OUTPUT_DST);
@@ -208,6 +209,14 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
                           std::to_string(op.dst.surface_stride) + " smaller than the " + std::to_string(op.width) +
                           "x" + std::to_string(op.height) + " cube they hold");
 
+    if (!op.to_pdp && out_bpe == 1) {
+        // NVDLA's RDMA/WDMA move whole atoms and the datapath computes every lane of them, so the
+        // channels above C up to the atom boundary are computed (offline: from whatever those input
+        // bytes hold; from CACC: from zero accumulators) and written too (NVDLA's trace tests check
+        // them by CRC).
+        op.channels = (op.channels + op.dst.cps() - 1) / op.dst.cps() * op.dst.cps();
+        op.dst.channels = op.channels;
+    }
     if (!op.needs_rdma())
         return op;
     op.rdma_group = rg;
@@ -220,17 +229,10 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
     uint32_t rw_ = FIELD(rdma.get(rg, NVDLA_SDP_RDMA_D_DATA_CUBE_WIDTH), SDP_RDMA_D_DATA_CUBE_WIDTH, WIDTH) + 1;
     uint32_t rh = FIELD(rdma.get(rg, NVDLA_SDP_RDMA_D_DATA_CUBE_HEIGHT), SDP_RDMA_D_DATA_CUBE_HEIGHT, HEIGHT) + 1;
     uint32_t rc = FIELD(rdma.get(rg, NVDLA_SDP_RDMA_D_DATA_CUBE_CHANNEL), SDP_RDMA_D_DATA_CUBE_CHANNEL, CHANNEL) + 1;
-    if (rw_ != op.width || rh != op.height || rc != op.channels)
+    if (rw_ != op.width || rh != op.height || rc != op.reg_channels)
         reject(rw, "cube " + std::to_string(rw_) + "x" + std::to_string(rh) + "x" + std::to_string(rc) +
                        " differs from SDP's " + std::to_string(op.width) + "x" + std::to_string(op.height) + "x" +
-                       std::to_string(op.channels));
-    if (!op.flying && !op.to_pdp && in_bpe == out_bpe) {
-        // NVDLA's RDMA/WDMA move whole atoms and the datapath computes every lane of them, so the
-        // channels above C up to the atom boundary are computed from whatever those input bytes hold
-        // and written too (NVDLA's trace tests check them by CRC).
-        op.channels = (op.channels + op.dst.cps() - 1) / op.dst.cps() * op.dst.cps();
-        op.dst.channels = op.channels;
-    }
+                       std::to_string(op.reg_channels));
     FeatureCube base_cube = op.dst;
     base_cube.bpe = in_bpe;
     if (!op.flying) {

@@ -30,11 +30,12 @@ struct SdpOp {
     int group = 0;       // SDP group
     int rdma_group = -1; // SDP_RDMA group, -1 when no read DMA is used
     uint32_t width = 0, height = 0, channels = 0;
-    bool flying = false; // input from CACC
-    bool to_pdp = false; // output to PDP instead of memory
-    FeatureCube src;     // offline input
-    FeatureCube dst;     // output in memory
-    FeatureCube ew;      // element-wise operand cube (when ew_from_mem)
+    uint32_t reg_channels = 0; // D_DATA_CUBE_CHANNEL + 1; channels is rounded up to whole atoms
+    bool flying = false;       // input from CACC
+    bool to_pdp = false;       // output to PDP instead of memory
+    FeatureCube src;           // offline input
+    FeatureCube dst;           // output in memory
+    FeatureCube ew;            // element-wise operand cube (when ew_from_mem)
     bool ew_from_mem = false;
     int32_t ew_reg_operand = 0;
     // Per-stage operands: per layer (register) or per kernel from memory.
