@@ -133,10 +133,11 @@ PdpOp decode_pdp_op(const RegisterFile &pdp, int g, const RegisterFile &rdma, in
                            std::to_string(in.surface_stride) + " too small for the input " +
                            dims(in.width, in.height, in.channels));
     }
-    if (!op.flying) {
+    if (!op.flying || in.bpe == 1) { // on the fly, SDP rounds its INT8 output the same way (sdp_op.h)
         // NVDLA's RDMA/WDMA move whole atoms and the datapath computes every lane of them, so the
-        // channels above C up to the atom boundary are pooled from whatever those input bytes hold
-        // and written too (NVDLA's trace tests check them by CRC).
+        // channels above C up to the atom boundary are pooled (offline: from whatever those input
+        // bytes hold; on the fly: from the lanes SDP computes for them) and written too (NVDLA's
+        // trace tests check them by CRC).
         in.channels = out.channels = (in.channels + in.cps() - 1) / in.cps() * in.cps();
     }
     op.src = in;

@@ -209,7 +209,7 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
                           std::to_string(op.dst.surface_stride) + " smaller than the " + std::to_string(op.width) +
                           "x" + std::to_string(op.height) + " cube they hold");
 
-    if (!op.to_pdp && out_bpe == 1) {
+    if (out_bpe == 1) {
         // NVDLA's RDMA/WDMA move whole atoms and the datapath computes every lane of them, so the
         // channels above C up to the atom boundary are computed (offline: from whatever those input
         // bytes hold; from CACC: from zero accumulators) and written too (NVDLA's trace tests check
