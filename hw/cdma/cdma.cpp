@@ -30,6 +30,9 @@ Cdma::Cdma(sc_core::sc_module_name name, const CdmaParams &params, bool function
       cbuf_wait_cycles_(stats.declare(stats_prefix + ".cbuf_full_cycles", "cycles",
                                       "cycles a CDMA engine waited for free CBUF entries"))
 {
+    // NVDLA flushes the CBUF after reset and then reads S_CBUF_FLUSH_STATUS.FLUSH_DONE = 1; software
+    // (NVDLA's trace tests) polls it before the first conv. The model's CBUF starts empty.
+    regs.set_read_only(NVDLA_CDMA_S_CBUF_FLUSH_STATUS, 1u);
     SC_HAS_PROCESS(Cdma);
     SC_THREAD(control);
     SC_THREAD(data_engine);

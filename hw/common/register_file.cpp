@@ -34,7 +34,7 @@ void RegisterFile::csb_write(uint32_t addr, uint32_t value)
         producer_ = static_cast<int>(value & 1u);
         return;
     }
-    if (status_addr_ && addr == status_addr_)
+    if ((status_addr_ && addr == status_addr_) || read_only_.count(addr))
         return; // read-only
     auto it = regs_.find(addr);
     if (it == regs_.end()) {
@@ -70,6 +70,8 @@ uint32_t RegisterFile::csb_read(uint32_t addr)
         }
         return status;
     }
+    if (auto ro = read_only_.find(addr); ro != read_only_.end())
+        return ro->second;
     auto it = regs_.find(addr);
     if (it == regs_.end())
         return get_ext(addr);

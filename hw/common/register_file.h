@@ -56,6 +56,8 @@ class RegisterFile : public CsbTarget {
     void set_ext(uint32_t addr, uint32_t value) { ext_[addr] = value; }
     uint32_t get_ext(uint32_t addr) const;
     const std::string &unit() const { return unit_; }
+    // A read-only register (status the hardware drives): reads return value, CSB writes are dropped.
+    void set_read_only(uint32_t addr, uint32_t value) { read_only_[addr] = value; }
 
   private:
     struct Reg {
@@ -69,6 +71,7 @@ class RegisterFile : public CsbTarget {
     std::array<bool, 2> enable_{};
     std::unordered_map<uint32_t, Reg> regs_;
     std::unordered_map<uint32_t, uint32_t> ext_;
+    std::unordered_map<uint32_t, uint32_t> read_only_;
     sc_core::sc_event enable_event_;
 };
 

@@ -44,6 +44,10 @@ uint32_t Glb::csb_read(uint32_t addr)
 
 void Glb::raise_interrupt(unsigned bit)
 {
+    if (bit < 32 && ((1u << bit) & kIrqBits)) {
+        raised_at_[bit] = sc_core::sc_time_stamp();
+        raise_event_.notify(sc_core::SC_ZERO_TIME);
+    }
     status_ |= (1u << bit) & kIrqBits;
     update();
 }

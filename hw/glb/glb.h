@@ -4,6 +4,8 @@
 // whenever that line rises.
 #pragma once
 
+#include <array>
+
 #include <cstdint>
 #include <systemc>
 
@@ -23,12 +25,18 @@ class Glb : public CsbTarget, public InterruptSink {
     uint32_t status() const { return status_; }
     uint32_t mask() const { return mask_; }
     sc_core::sc_event &irq_event() { return irq_event_; }
+    // Notified whenever a unit raises a status bit, masked or not (a bench watching done wires).
+    sc_core::sc_event &raise_event() { return raise_event_; }
+    // Simulated time bit was last raised (SC_ZERO_TIME if never).
+    sc_core::sc_time raised_at(unsigned bit) const { return bit < 32 ? raised_at_[bit] : sc_core::SC_ZERO_TIME; }
 
   private:
     void update();
     uint32_t mask_ = 0, status_ = 0;
     bool line_ = false;
     sc_core::sc_event irq_event_;
+    sc_core::sc_event raise_event_;
+    std::array<sc_core::sc_time, 32> raised_at_{};
 };
 
 } // namespace dlasim::hw

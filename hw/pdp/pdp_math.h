@@ -18,13 +18,22 @@ struct PoolParams {
     uint32_t stride_x = 1, stride_y = 1;
     uint32_t pad_left = 0, pad_top = 0;
     int32_t pad_value = 0;
-    bool exclude_pad = false; // AVG: count only positions inside the input
+    bool exclude_pad = false;                  // AVG: count only positions inside the input
+    uint32_t recip_w = 65536, recip_h = 65536; // D_RECIP_KERNEL_WIDTH/HEIGHT: 1/k as k * 2^16
 };
 
-// One output point (ox, oy) of one channel plane (plane[y * width + x]). Window positions outside
-// the input take pad_value (MAX/MIN, and AVG unless exclude_pad). AVG divides by the window area or
-// by the number of valid positions: sat_8(floor((2*sum + count) / (2*count))). A window with no
-// valid position under exclude_pad yields 0 (the decoder rejects such configurations).
+// One output point (ox, oy) of one channel plane (plane[y * width + x]), as NVDLA's PDP computes it:
+// - MAX/MIN over the window positions inside the input (padded positions never win; a window with
+//   none inside yields pad_value).
+// - AVG (NVDLA): sum over the window, padded positions adding pad_value, then two fixed-point
+//   multiplies by the reciprocal registers (1/k as k * 2^16): t = rshr_away(sum * recip_w, 16),
+//   out = sat_8(rshr_away(t * recip_h, 16)); rshr_away rounds halves away from zero (NVDLA's HLS
+//   right shift: floor, plus one when the guide bit is set and the value is positive or sticky).
+// - AVG with exclude_pad (dlasim extension, docs/register-map.md): count only positions inside the
+//   input, sat_8(floor((2*sum + count) / (2*count))); a window with none inside yields 0.
+// NVDLA's rounding right shift (see above); s may be 0.
+int64_t rshr_away(int64_t x, unsigned s);
+
 int32_t pool_point(const int32_t *plane, uint32_t width, uint32_t height, const PoolParams &p, uint32_t ox,
                    uint32_t oy);
 

@@ -81,6 +81,9 @@ PdpOp decode_pdp_op(const RegisterFile &pdp, int g, const RegisterFile &rdma, in
     op.pad_bottom = FIELD(pad, PDP_D_POOLING_PADDING_CFG, PAD_BOTTOM);
     op.pool.pad_value = static_cast<int8_t>(pdp.get(g, NVDLA_PDP_D_POOLING_PADDING_VALUE_1_CFG) & 0xffu);
     op.pool.exclude_pad = pdp.get_ext(pdp.csb_base() + DLASIM_EXT_POOL_CFG) & 1u;
+    op.pool.recip_w = FIELD(pdp.get(g, NVDLA_PDP_D_RECIP_KERNEL_WIDTH), PDP_D_RECIP_KERNEL_WIDTH, RECIP_KERNEL_WIDTH);
+    op.pool.recip_h =
+        FIELD(pdp.get(g, NVDLA_PDP_D_RECIP_KERNEL_HEIGHT), PDP_D_RECIP_KERNEL_HEIGHT, RECIP_KERNEL_HEIGHT);
 
     // Every output window must start inside the padded input (NVDLA computes the output size as
     // (in + pads - kernel) / stride + 1); exclusive AVG additionally needs a valid position.
@@ -129,6 +132,13 @@ PdpOp decode_pdp_op(const RegisterFile &pdp, int g, const RegisterFile &rdma, in
             reject(rw, "D_SRC_LINE_STRIDE " + std::to_string(in.line_stride) + " / D_SRC_SURFACE_STRIDE " +
                            std::to_string(in.surface_stride) + " too small for the input " +
                            dims(in.width, in.height, in.channels));
+    }
+    if (!op.flying || in.bpe == 1) { // on the fly, SDP rounds its INT8 output the same way (sdp_op.h)
+        // NVDLA's RDMA/WDMA move whole atoms and the datapath computes every lane of them, so the
+        // channels above C up to the atom boundary are pooled (offline: from whatever those input
+        // bytes hold; on the fly: from the lanes SDP computes for them) and written too (NVDLA's
+        // trace tests check them by CRC).
+        in.channels = out.channels = (in.channels + in.cps() - 1) / in.cps() * in.cps();
     }
     op.src = in;
     op.dst = out;

@@ -306,6 +306,25 @@ dla_status dla_ctl_wait_irq(dla_controller *ctl)
     return DLA_OK;
 }
 
+dla_status dla_ctl_wait_intr_status(dla_controller *ctl, uint32_t bits, uint64_t *raised_cycle)
+{
+    Glb &glb = ctl->core->glb();
+    if (bits == 0)
+        return DLA_ERR_INVALID;
+    ctl->waiting_irq = true;
+    ctl->wait_since = dla_ctl_now_cycles(ctl);
+    while (!(glb.status() & bits))
+        sc_core::wait(glb.raise_event());
+    ctl->waiting_irq = false;
+    if (raised_cycle) {
+        unsigned bit = 0;
+        while (!((glb.status() & bits) >> bit & 1u))
+            ++bit;
+        *raised_cycle = ctl->core->clock().to_cycles(glb.raised_at(bit) - ctl->platform->run_start);
+    }
+    return DLA_OK;
+}
+
 void dla_ctl_spend_falcon_cycles(dla_controller *ctl, uint64_t cycles)
 {
     if (cycles > 0)

@@ -127,7 +127,7 @@ sc_core::sc_time Sdp::read_operands(DmaEngine &dma, const SdpOp::Operands &ops, 
 {
     alu->assign(op_.channels, ops.alu_reg);
     mul->assign(op_.channels, ops.mul_reg);
-    if (!ops.from_mem())
+    if (!ops.from_mem() || ops.per_element) // per-element operands arrive with each block
         return sc_core::sc_time_stamp();
     std::vector<uint8_t> buf(functional_ ? uint64_t(op_.channels) * 4 : 0);
     sc_core::sc_time t = dma.read(ops.addr, uint64_t(op_.channels) * 4, functional_ ? buf.data() : nullptr);
@@ -154,6 +154,16 @@ sc_core::sc_time Sdp::fetch_ew(Item &item)
     return feature_read(edma_, op_.ew, item.blk, item.ew.get());
 }
 
+sc_core::sc_time Sdp::fetch_elementwise(DmaEngine &dma, const SdpOp::Operands &ops, const Block &blk,
+                                        std::shared_ptr<std::vector<int32_t>> &out)
+{
+    if (!ops.per_element)
+        return sc_core::sc_time_stamp();
+    if (functional_)
+        out = std::make_shared<std::vector<int32_t>>();
+    return feature_read(dma, ops.cube, blk, out.get());
+}
+
 void Sdp::run_input()
 {
     sc_core::sc_time operands_ready = std::max(read_operands(bdma_, op_.bs_ops, &bs_alu_, &bs_mul_),
@@ -171,8 +181,23 @@ void Sdp::run_input()
             Item item;
             item.blk = Block{c.k0, c.k_count, c.p0, c.p_count};
             item.values = c.values;
+            // The conv core delivers K kernels; NVDLA's SDP also computes the lanes of the last atom
+            // above K, from zero accumulators (op_.channels is rounded up to the atom, sdp_op.h).
+            const uint32_t kcount = c.k0 + c.k_count == op_.reg_channels ? op_.channels - c.k0 : c.k_count;
+            if (kcount != c.k_count) {
+                item.blk.k_count = kcount;
+                if (functional_) {
+                    auto wide = std::make_shared<std::vector<int32_t>>(uint64_t(kcount) * c.p_count, 0);
+                    for (uint64_t p = 0; p < c.p_count; ++p)
+                        for (uint32_t k = 0; k < c.k_count; ++k)
+                            (*wide)[p * kcount + k] = (*c.values)[p * c.k_count + k];
+                    item.values = wide;
+                }
+            }
             item.last = c.last;
-            item.ready = std::max(operands_ready, fetch_ew(item));
+            item.ready =
+                std::max({operands_ready, fetch_ew(item), fetch_elementwise(bdma_, op_.bs_ops, item.blk, item.bs),
+                          fetch_elementwise(ndma_, op_.bn_ops, item.blk, item.bn)});
             in_q_.put(item);
             if (c.last)
                 return;
@@ -186,7 +211,9 @@ void Sdp::run_input()
             if (functional_)
                 item.values = std::make_shared<std::vector<int32_t>>();
             sc_core::sc_time t = feature_read(mdma_, op_.src, item.blk, item.values.get());
-            item.ready = std::max({operands_ready, t, fetch_ew(item)});
+            item.ready =
+                std::max({operands_ready, t, fetch_ew(item), fetch_elementwise(bdma_, op_.bs_ops, item.blk, item.bs),
+                          fetch_elementwise(ndma_, op_.bn_ops, item.blk, item.bn)});
             item.last = s + 1 == surfaces && y + 1 == op_.height;
             in_q_.put(item);
         }
@@ -217,13 +244,21 @@ void Sdp::compute()
             for (uint64_t i = 0; i < n; ++i) {
                 uint32_t c = item.blk.k0 + static_cast<uint32_t>(i % kc);
                 int64_t v = (*item.values)[i];
-                v = sdp_x_stage(v, op_.bs, bs_alu_[c], bs_mul_[c]);
-                v = sdp_x_stage(v, op_.bn, bn_alu_[c], bn_mul_[c]);
+                // Per-element operands replace the per-kernel one of the part they feed.
+                int32_t bs_alu = bs_alu_[c], bs_mul = bs_mul_[c], bn_alu = bn_alu_[c], bn_mul = bn_mul_[c];
+                if (item.bs)
+                    (op_.bs_ops.alu_mem ? bs_alu : bs_mul) = (*item.bs)[i];
+                if (item.bn)
+                    (op_.bn_ops.alu_mem ? bn_alu : bn_mul) = (*item.bn)[i];
+                v = sdp_x_stage(v, op_.bs, bs_alu, bs_mul);
+                v = sdp_x_stage(v, op_.bn, bn_alu, bn_mul);
                 v = sdp_ew_stage(v, op_.ew_stage, op_.ew_from_mem ? (*item.ew)[i] : op_.ew_reg_operand);
                 (*out)[i] = sdp_out_cvt(v, op_.out);
             }
             item.values = out;
             item.ew.reset();
+            item.bs.reset();
+            item.bn.reset();
         }
         item.ready = sc_core::sc_time_stamp() + clock_.cycles(params_.latency_cycles);
         sc_core::sc_time t0 = sc_core::sc_time_stamp();

@@ -66,6 +66,7 @@ class Sdp : public sc_core::sc_module {
         sc_core::sc_time ready;
         std::shared_ptr<std::vector<int32_t>> values; // functional: input, then output
         std::shared_ptr<std::vector<int32_t>> ew;     // functional: EW operand
+        std::shared_ptr<std::vector<int32_t>> bs, bn; // functional: per-element BS/BN operands
         bool last = false;
     };
     void control();
@@ -75,6 +76,9 @@ class Sdp : public sc_core::sc_module {
     sc_core::sc_time read_operands(DmaEngine &dma, const SdpOp::Operands &ops, std::vector<int32_t> *alu,
                                    std::vector<int32_t> *mul);
     sc_core::sc_time fetch_ew(Item &item);
+    // Per-element operands of one stage for the item's block (DATA_MODE = PER_ELEMENT).
+    sc_core::sc_time fetch_elementwise(DmaEngine &dma, const SdpOp::Operands &ops, const Block &blk,
+                                       std::shared_ptr<std::vector<int32_t>> &out);
     uint64_t cycles_since(const sc_core::sc_time &t) const;
 
     SdpParams params_;

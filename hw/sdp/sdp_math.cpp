@@ -54,8 +54,16 @@ int64_t sdp_x_stage(int64_t v, const SdpStage &st, int32_t alu_operand, int32_t 
     i128 x = v;
     if (st.alu_enable)
         x = alu(st.alu_op, x, static_cast<i128>(alu_operand) * (static_cast<i128>(1) << st.alu_shift));
-    if (st.mul_enable)
+    // NVDLA's X multiplier: the truncation shift follows the multiplier even when the multiplier is
+    // bypassed; with PReLU non-negative values pass unmultiplied and unshifted (both seen bit-exact in
+    // NVDLA's sdp_3x3x33_bn_int8_reg_1/_2 trace tests).
+    if (st.mul_enable && st.mul_prelu) {
+        if (x < 0)
+            x = rshr128(x * mul_operand, st.mul_shift);
+    } else if (st.mul_enable)
         x = rshr128(x * mul_operand, st.mul_shift);
+    else
+        x = rshr128(x, st.mul_shift);
     if (st.relu)
         x = std::max<i128>(x, 0);
     return sat128(x, 32);

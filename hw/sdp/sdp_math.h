@@ -24,7 +24,8 @@ struct SdpStage {
     SdpAlu alu_op = SdpAlu::kSum;
     unsigned alu_shift = 0; // operand << alu_shift before the ALU
     bool mul_enable = false;
-    unsigned mul_shift = 0; // rshr(v * mul, mul_shift)
+    bool mul_prelu = false; // PReLU: only negative values are multiplied (and shifted)
+    unsigned mul_shift = 0; // rshr(v * mul, mul_shift); NVDLA shifts by it even with the MUL bypassed
     bool relu = false;
 };
 

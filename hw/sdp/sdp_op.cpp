@@ -61,8 +61,7 @@ void decode_x(const RegisterFile &sdp, int g, const XRegs &r, const std::string 
         reject(where, "ALU_ALGO = " + std::to_string(algo) + ", expected MAX (0), MIN (1) or SUM (2)");
     st.alu_op = static_cast<SdpAlu>(algo);
     st.mul_enable = !FIELD(cfg, SDP_D_DP_BS_CFG, BS_MUL_BYPASS);
-    if (st.mul_enable && FIELD(cfg, SDP_D_DP_BS_CFG, BS_MUL_PRELU))
-        reject(where, "MUL_PRELU = 1 not supported (docs/datapath.md has no PReLU)");
+    st.mul_prelu = st.mul_enable && FIELD(cfg, SDP_D_DP_BS_CFG, BS_MUL_PRELU);
     st.relu = !FIELD(cfg, SDP_D_DP_BS_CFG, BS_RELU_BYPASS);
     uint32_t alu_cfg = sdp.get(g, r.alu_cfg), mul_cfg = sdp.get(g, r.mul_cfg);
     st.alu_shift = FIELD(alu_cfg, SDP_D_DP_BS_ALU_CFG, BS_ALU_SHIFT_VALUE);
@@ -74,6 +73,7 @@ void decode_x(const RegisterFile &sdp, int g, const XRegs &r, const std::string 
 }
 
 void decode_operand_dma(const RegisterFile &rdma, int rg, uint32_t cfg_addr, uint32_t addr_lo, uint32_t addr_hi,
+                        uint32_t line_stride, uint32_t surface_stride, const FeatureCube &shape,
                         const std::string &where, SdpOp::Operands &ops)
 {
     if (!ops.from_mem())
@@ -81,9 +81,26 @@ void decode_operand_dma(const RegisterFile &rdma, int rg, uint32_t cfg_addr, uin
     uint32_t cfg = rdma.get(rg, cfg_addr); // BRDMA/NRDMA share the field layout
     if (FIELD(cfg, SDP_RDMA_D_BRDMA_CFG, BRDMA_DISABLE))
         reject(where, "operand source is MEM but the read DMA is disabled (*RDMA_DISABLE = 1)");
-    if (FIELD(cfg, SDP_RDMA_D_BRDMA_CFG, BRDMA_DATA_MODE))
-        reject(where, "per-element operands (DATA_MODE = PER_ELEMENT) not supported; expected PER_KERNEL");
     ops.addr = addr64(rdma, rg, addr_lo, addr_hi);
+    if (!FIELD(cfg, SDP_RDMA_D_BRDMA_CFG, BRDMA_DATA_MODE))
+        return;
+    uint32_t use = FIELD(cfg, SDP_RDMA_D_BRDMA_CFG, BRDMA_DATA_USE); // 0 MUL, 1 ALU, 2 BOTH
+    if (use > 1)
+        reject(where, "per-element operands with DATA_USE = " + std::to_string(use) +
+                          " not supported; expected MUL (0) or ALU (1)");
+    if (FIELD(cfg, SDP_RDMA_D_BRDMA_CFG, BRDMA_DATA_SIZE))
+        reject(where, "per-element operands of TWO_BYTE not supported; expected ONE_BYTE");
+    if ((use == 1 && ops.mul_mem) || (use == 0 && ops.alu_mem))
+        reject(where, std::string("per-element operands feed the ") + (use ? "ALU" : "MUL") + " but the " +
+                          (use ? "MUL" : "ALU") + " source is MEM as well");
+    ops.per_element = true;
+    ops.alu_mem = use == 1;
+    ops.mul_mem = use == 0;
+    ops.cube = shape;
+    ops.cube.bpe = 1;
+    ops.cube.base = ops.addr;
+    ops.cube.line_stride = rdma.get(rg, line_stride);
+    ops.cube.surface_stride = rdma.get(rg, surface_stride);
 }
 
 } // namespace
@@ -116,6 +133,7 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
     op.width = FIELD(sdp.get(g, NVDLA_SDP_D_DATA_CUBE_WIDTH), SDP_D_DATA_CUBE_WIDTH, WIDTH) + 1;
     op.height = FIELD(sdp.get(g, NVDLA_SDP_D_DATA_CUBE_HEIGHT), SDP_D_DATA_CUBE_HEIGHT, HEIGHT) + 1;
     op.channels = FIELD(sdp.get(g, NVDLA_SDP_D_DATA_CUBE_CHANNEL), SDP_D_DATA_CUBE_CHANNEL, CHANNEL) + 1;
+    op.reg_channels = op.channels;
     uint32_t mode = sdp.get(g, NVDLA_SDP_D_FEATURE_MODE_CFG);
     op.flying = FIELD(mode, SDP_D_FEATURE_MODE_CFG, FLYING_MODE);
     op.to_pdp = FIELD(mode, SDP_D_FEATURE_MODE_CFG, OUTPUT_DST);
@@ -191,6 +209,14 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
                           std::to_string(op.dst.surface_stride) + " smaller than the " + std::to_string(op.width) +
                           "x" + std::to_string(op.height) + " cube they hold");
 
+    if (out_bpe == 1) {
+        // NVDLA's RDMA/WDMA move whole atoms and the datapath computes every lane of them, so the
+        // channels above C up to the atom boundary are computed (offline: from whatever those input
+        // bytes hold; from CACC: from zero accumulators) and written too (NVDLA's trace tests check
+        // them by CRC).
+        op.channels = (op.channels + op.dst.cps() - 1) / op.dst.cps() * op.dst.cps();
+        op.dst.channels = op.channels;
+    }
     if (!op.needs_rdma())
         return op;
     op.rdma_group = rg;
@@ -203,10 +229,10 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
     uint32_t rw_ = FIELD(rdma.get(rg, NVDLA_SDP_RDMA_D_DATA_CUBE_WIDTH), SDP_RDMA_D_DATA_CUBE_WIDTH, WIDTH) + 1;
     uint32_t rh = FIELD(rdma.get(rg, NVDLA_SDP_RDMA_D_DATA_CUBE_HEIGHT), SDP_RDMA_D_DATA_CUBE_HEIGHT, HEIGHT) + 1;
     uint32_t rc = FIELD(rdma.get(rg, NVDLA_SDP_RDMA_D_DATA_CUBE_CHANNEL), SDP_RDMA_D_DATA_CUBE_CHANNEL, CHANNEL) + 1;
-    if (rw_ != op.width || rh != op.height || rc != op.channels)
+    if (rw_ != op.width || rh != op.height || rc != op.reg_channels)
         reject(rw, "cube " + std::to_string(rw_) + "x" + std::to_string(rh) + "x" + std::to_string(rc) +
                        " differs from SDP's " + std::to_string(op.width) + "x" + std::to_string(op.height) + "x" +
-                       std::to_string(op.channels));
+                       std::to_string(op.reg_channels));
     FeatureCube base_cube = op.dst;
     base_cube.bpe = in_bpe;
     if (!op.flying) {
@@ -216,9 +242,11 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
         op.src.surface_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_SRC_SURFACE_STRIDE);
     }
     decode_operand_dma(rdma, rg, NVDLA_SDP_RDMA_D_BRDMA_CFG, NVDLA_SDP_RDMA_D_BS_BASE_ADDR_LOW,
-                       NVDLA_SDP_RDMA_D_BS_BASE_ADDR_HIGH, rw + " BRDMA", op.bs_ops);
+                       NVDLA_SDP_RDMA_D_BS_BASE_ADDR_HIGH, NVDLA_SDP_RDMA_D_BS_LINE_STRIDE,
+                       NVDLA_SDP_RDMA_D_BS_SURFACE_STRIDE, base_cube, rw + " BRDMA", op.bs_ops);
     decode_operand_dma(rdma, rg, NVDLA_SDP_RDMA_D_NRDMA_CFG, NVDLA_SDP_RDMA_D_BN_BASE_ADDR_LOW,
-                       NVDLA_SDP_RDMA_D_BN_BASE_ADDR_HIGH, rw + " NRDMA", op.bn_ops);
+                       NVDLA_SDP_RDMA_D_BN_BASE_ADDR_HIGH, NVDLA_SDP_RDMA_D_BN_LINE_STRIDE,
+                       NVDLA_SDP_RDMA_D_BN_SURFACE_STRIDE, base_cube, rw + " NRDMA", op.bn_ops);
     if (op.ew_from_mem) {
         uint32_t cfg = rdma.get(rg, NVDLA_SDP_RDMA_D_ERDMA_CFG);
         if (FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DISABLE))

@@ -6,13 +6,15 @@
 //   IN_PRECISION from SDP_RDMA); output: OUTPUT_DST 0 = memory (DST_*), 1 = PDP.
 // - BS/BN: *_BYPASS, *_ALU_BYPASS, *_ALU_ALGO (MAX/MIN/SUM), *_MUL_BYPASS, *_RELU_BYPASS; operands
 //   per layer from *_SRC_VALUE (int16) or, with *_SRC = MEM, per kernel from B/N-RDMA
-//   BS/BN_BASE_ADDR as K pairs of int16 {alu, mul} (docs/datapath.md; DATA_MODE must be PER_KERNEL).
+//   BS/BN_BASE_ADDR as K pairs of int16 {alu, mul} (docs/datapath.md), or PER_ELEMENT as an INT8 cube
+//   used by the ALU or the MUL (DATA_USE ALU or MUL, DATA_SIZE ONE_BYTE).
 // - EW: EW_BYPASS, EW_ALU_BYPASS, EW_ALU_ALGO, EW_ALU_SRC (MEM: INT8 cube at E-RDMA EW_BASE_ADDR with
 //   EW_LINE/SURFACE_STRIDE; REG: EW_ALU_SRC_VALUE), EW_ALU_CVT_BYPASS and the ALU CVT
 //   offset/scale/truncate, EW_MUL_BYPASS with EW_MUL_SRC_VALUE (per layer, int16 range) and
 //   EW_TRUNCATE_VALUE as the MUL shift; ReLU = extension register DLASIM_EXT_SDP_CFG bit 0.
 // - output converter: CVT_OFFSET, CVT_SCALE (int16), CVT_SHIFT.
-// Unsupported settings (batch > 1, Winograd, LUT, PReLU, EQL, per-element B/N operands, non-INT8
+// Unsupported settings (batch > 1, Winograd, LUT, EW PReLU, EQL, per-element operands of two bytes or
+// used by both ALU and MUL, non-INT8
 // data in functional mode) are rejected with a message naming the register.
 #pragma once
 
@@ -28,11 +30,12 @@ struct SdpOp {
     int group = 0;       // SDP group
     int rdma_group = -1; // SDP_RDMA group, -1 when no read DMA is used
     uint32_t width = 0, height = 0, channels = 0;
-    bool flying = false; // input from CACC
-    bool to_pdp = false; // output to PDP instead of memory
-    FeatureCube src;     // offline input
-    FeatureCube dst;     // output in memory
-    FeatureCube ew;      // element-wise operand cube (when ew_from_mem)
+    uint32_t reg_channels = 0; // D_DATA_CUBE_CHANNEL + 1; channels is rounded up to whole atoms
+    bool flying = false;       // input from CACC
+    bool to_pdp = false;       // output to PDP instead of memory
+    FeatureCube src;           // offline input
+    FeatureCube dst;           // output in memory
+    FeatureCube ew;            // element-wise operand cube (when ew_from_mem)
     bool ew_from_mem = false;
     int32_t ew_reg_operand = 0;
     // Per-stage operands: per layer (register) or per kernel from memory.
@@ -40,6 +43,11 @@ struct SdpOp {
         bool alu_mem = false, mul_mem = false;
         int32_t alu_reg = 0, mul_reg = 0;
         uint64_t addr = 0; // K pairs of int16 {alu, mul}
+        // DATA_MODE = PER_ELEMENT: one INT8 operand per element, an INT8 cube in the feature format
+        // (B/N-RDMA BS/BN_BASE_ADDR, _LINE_STRIDE, _SURFACE_STRIDE), used by the ALU or the MUL
+        // (DATA_USE); the other operand stays per layer.
+        bool per_element = false;
+        FeatureCube cube;
         bool from_mem() const { return alu_mem || mul_mem; }
     } bs_ops, bn_ops;
     SdpStage bs, bn;

@@ -46,7 +46,12 @@ DlaCore::DlaCore(sc_core::sc_module_name name, const dla_config &cfg, const dla_
                     mcif_.port(kClientSdpW)},
            glb_, stats, prefix_, conv_ ? &cacc_to_sdp_ : nullptr, &sdp_to_pdp_),
       pdp_("pdp", PdpParams::from_config(cfg), functional, clock_,
-           PdpPorts{mcif_.port(kClientPdpR), mcif_.port(kClientPdpW)}, glb_, stats, prefix_, &sdp_to_pdp_)
+           PdpPorts{mcif_.port(kClientPdpR), mcif_.port(kClientPdpW)}, glb_, stats, prefix_, &sdp_to_pdp_),
+      // CDP shares the PDP's MCIF client ports (hw/cdp/cdp.h says why).
+      cdp_(cfg.core.features.cdp
+               ? std::make_unique<Cdp>("cdp", CdpParams::from_config(cfg), functional, clock_,
+                                       CdpPorts{mcif_.port(kClientPdpR), mcif_.port(kClientPdpW)}, glb_, stats, prefix_)
+               : nullptr)
 {
     if (!(mode.dla_clock_mhz > 0))
         throw std::invalid_argument("power mode " + std::string(mode.name) + ": dla_clock_mhz must be positive");
@@ -62,6 +67,9 @@ DlaCore::DlaCore(sc_core::sc_module_name name, const dla_config &cfg, const dla_
         csb_.map(*t);
     for (CsbTarget *t : pdp_.csb_targets())
         csb_.map(*t);
+    if (cdp_)
+        for (CsbTarget *t : cdp_->csb_targets())
+            csb_.map(*t);
 }
 
 DlaCore::~DlaCore() = default;

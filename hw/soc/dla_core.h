@@ -1,6 +1,7 @@
 // One DLA core: its clock (power mode dla_clock_mhz), GLB, CSB decoder, MCIF (+ SRAM, its registers on
-// CSB), BDMA (when core.features.bdma), the convolution core, SDP and PDP, wired as NVDLA's pipeline: CACC -> SDP over
-// a bounded channel of core.cacc_delivery_stripes chunks, SDP -> PDP over one of the same depth. Stats are named
+// CSB), BDMA (when core.features.bdma), the convolution core, SDP, PDP and (with core.features.cdp) CDP, wired as
+// NVDLA's pipeline: CACC -> SDP over a bounded channel of core.cacc_delivery_stripes chunks, SDP -> PDP over one of the
+// same depth. Stats are named
 // "dla<i>.<unit>...".
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <systemc>
 #include <vector>
 
+#include "cdp/cdp.h"
 #include "common/clock.h"
 #include "common/register_file.h"
 #include "common/stats.h"
@@ -40,6 +42,7 @@ class DlaCore : public sc_core::sc_module {
     Bdma *bdma() { return bdma_.get(); } // null without core.features.bdma
     Sdp &sdp() { return sdp_; }
     Pdp &pdp() { return pdp_; }
+    Cdp *cdp() { return cdp_.get(); } // null when core.features.cdp is false
     bool has_conv() const { return conv_ != nullptr; }
     // Every unit register file on CSB (conv stages, SDP, PDP and their RDMAs), for diagnostics.
     std::vector<RegisterFile *> register_files();
@@ -57,6 +60,7 @@ class DlaCore : public sc_core::sc_module {
     std::unique_ptr<ConvCore> conv_;
     Sdp sdp_;
     Pdp pdp_;
+    std::unique_ptr<Cdp> cdp_;
 };
 
 } // namespace dlasim::hw

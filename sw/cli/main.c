@@ -20,6 +20,7 @@ static void usage(FILE *out)
                  "  inspect X.dlal                 print a loadable\n"
                  "  trace show FILE.h5             print a trace written by `run --trace`\n"
                  "  trtexec --onnx=M.onnx --int8   NVIDIA trtexec command lines for the DLA, simulated\n"
+                 "  nvdla-trace TEST_DIR --config nv_small-rtl   replay NVDLA's register-trace tests\n"
                  "\n"
                  "`dlasim <command> --help` describes each command's options. Exit status: 0 success,\n"
                  "1 error, 2 usage error.\n");
@@ -50,6 +51,8 @@ int main(int argc, char **argv)
         return cmd_trace(argc, argv);
     if (strcmp(cmd, "trtexec") == 0)
         return cmd_trtexec(argc, argv);
+    if (strcmp(cmd, "nvdla-trace") == 0)
+        return cmd_nvdla_trace(argc, argv);
     fprintf(stderr, "dlasim: unknown command '%s' (see dlasim --help)\n", cmd);
     return CLI_EXIT_USAGE;
 }

@@ -378,11 +378,12 @@ static dla_status canon_pool(ir_graph *g, int ni, dla_error *err)
         p->count_include_pad = !is_max && ir_attr_int(n, "count_include_pad", 0) != 0;
         n->kind = IR_OP_POOL;
         /* A zero Pad before the pool: its zeros are real inputs. They fold into the pool's padding when
-         * the pool's own padding means the same (none at all, or counted zeros for an average). */
+         * the pool's own padding means the same (none at all, or counted zeros for an average). Never
+         * into MAX: NVDLA's PDP leaves padded positions out of MAX/MIN (docs/datapath.md step 6). */
         int pads[4];
         int pi = zero_pad_producer(g, x, pads);
         bool own = p->pt || p->pl || p->pb || p->pr;
-        if (pi >= 0 && (!own || (!is_max && p->count_include_pad))) {
+        if (pi >= 0 && !is_max && (!own || p->count_include_pad)) {
             p->pt += pads[0];
             p->pl += pads[1];
             p->pb += pads[2];

@@ -154,9 +154,23 @@ def sdp_int8(v, sdp, bs_k=(None, None), bn_k=(None, None), ew_operand=None, what
     return out_cvt(v, sdp.out_cvt_offset, sdp.out_cvt_scale, sdp.out_cvt_shift, what)
 
 
+def rshr_away(x, s):
+    """NVDLA's rounding right shift: floor(x / 2^s), plus one when the guide bit (bit s-1) is set and x
+    is positive or any lower bit is set (halves round away from zero)."""
+    x = np.asarray(x, dtype=np.int64)
+    if s == 0:
+        return x
+    guide = (x >> (s - 1)) & 1
+    sticky = (x & ((1 << (s - 1)) - 1)) != 0
+    return (x >> s) + ((guide == 1) & ((x >= 0) | sticky))
+
+
 def pdp_int8(x, method, kernel, stride, pads, pad_value, count_include_pad, out_hw=None):
     """x (C, H, W) INT8; kernel/stride (w, h) / (x, y); pads (left, right, top, bottom). Window positions
-    outside the input are padding. AVG: sat_8(floor((2*sum + count) / (2*count)))."""
+    outside the input are padding (docs/datapath.md step 6): MAX/MIN ignore them; AVG counting padding
+    (NVDLA) adds pad_value for them and multiplies twice by the reciprocal registers 1/k = 2^16 // k,
+    t = rshr_away(sum * rw, 16), sat_8(rshr_away(t * rh, 16)); AVG excluding padding (dlasim extension)
+    is sat_8(floor((2*sum + count) / (2*count)))."""
     x = np.asarray(x, dtype=np.int64)
     C, H, W = x.shape
     kw, kh = kernel
@@ -176,15 +190,19 @@ def pdp_int8(x, method, kernel, stride, pads, pad_value, count_include_pad, out_
         for s in range(kw):
             win[:, r, s] = xp[:, r:r + (OH - 1) * sy + 1:sy, s:s + (OW - 1) * sx + 1:sx]
             vwin[r, s] = valid[r:r + (OH - 1) * sy + 1:sy, s:s + (OW - 1) * sx + 1:sx]
-    if method == L.POOL_MAX:
-        return win.max(axis=(1, 2))
-    if method == L.POOL_MIN:
-        return win.min(axis=(1, 2))
+    if method in (L.POOL_MAX, L.POOL_MIN):
+        if (vwin.sum(axis=(0, 1)) == 0).any():
+            raise RefError("pdp: a window holds no input element")
+        big = np.iinfo(np.int64).max
+        if method == L.POOL_MAX:
+            return np.where(vwin[None] == 1, win, -big).max(axis=(1, 2))
+        return np.where(vwin[None] == 1, win, big).min(axis=(1, 2))
     if method != L.POOL_AVG:
         raise RefError(f"pdp: method {method} unknown")
     if count_include_pad:
         total = win.sum(axis=(1, 2))
-        count = np.full((OH, OW), kw * kh, dtype=np.int64)
+        t = rshr_away(total * (65536 // kw), 16)
+        return sat(rshr_away(t * (65536 // kh), 16), 8)
     else:
         total = (win * vwin).sum(axis=(1, 2))
         count = vwin.sum(axis=(0, 1))

@@ -96,7 +96,8 @@ def n_pdp(x, method, kw, kh, sx, sy, pl, pt, pad_value, include_pad, oh, ow):
                         iy, ix = y * sy - pt + r, xx * sx - pl + s
                         inside = 0 <= iy < H and 0 <= ix < W
                         v = x[c][iy][ix] if inside else pad_value
-                        vals.append(v)
+                        if inside:
+                            vals.append(v)  # NVDLA: padding takes no part in MAX/MIN
                         if inside or include_pad:
                             total += v
                             count += 1
@@ -104,8 +105,15 @@ def n_pdp(x, method, kw, kh, sx, sy, pl, pt, pad_value, include_pad, oh, ow):
                     out[c][y][xx] = max(vals)
                 elif method == L.POOL_MIN:
                     out[c][y][xx] = min(vals)
+                elif include_pad:
+                    # NVDLA: two multiplies by 1/k = 2^16 // k, each a right shift by 16 rounding halves
+                    # away from zero (Python's round-half-even is not it: written out on integers).
+                    def away(v, s=16):
+                        q, r = divmod(abs(v), 1 << s)
+                        q += 1 if 2 * r >= (1 << s) else 0
+                        return q if v >= 0 else -q
+                    out[c][y][xx] = n_sat(away(away(total * (65536 // kw)) * (65536 // kh)), 8)
                 else:
-                    count = kw * kh if include_pad else count
                     out[c][y][xx] = n_sat((2 * total + count) // (2 * count), 8)
     return out
 

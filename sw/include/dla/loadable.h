@@ -312,6 +312,10 @@ void dla_loadable_print(const dla_loadable *l, FILE *out);
 const char *dla_precision_name(uint32_t precision); /* "int8", "fp16", ... */
 const char *dla_op_kind_name(uint32_t kind);        /* "conv", "sdp", "pdp", "cdp" */
 
+/* CRC-32 as zlib's crc32(0, data, size) (IEEE 802.3, reflected polynomial 0xEDB88320); the file
+ * checksum, also used by the NVDLA trace runner for check_crc. */
+uint32_t dla_loadable_crc32(const void *data, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

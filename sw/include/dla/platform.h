@@ -53,6 +53,10 @@ dla_status dla_ctl_csb_write(dla_controller *ctl, uint32_t addr, uint32_t value)
 dla_status dla_ctl_csb_read(dla_controller *ctl, uint32_t addr, uint32_t *value);
 /* Block until this core's interrupt line is high (GLB INTR_STATUS & ~INTR_MASK != 0). */
 dla_status dla_ctl_wait_irq(dla_controller *ctl);
+/* Block until GLB S_INTR_STATUS & bits != 0 whatever S_INTR_MASK says (a test bench watching the
+ * units' done wires, as NVDLA's trace player does); untimed. *raised_cycle (may be NULL) gets the
+ * core cycle at which the lowest such bit was last raised. */
+dla_status dla_ctl_wait_intr_status(dla_controller *ctl, uint32_t bits, uint64_t *raised_cycle);
 /* Spend controller (falcon) cycles on bookkeeping. */
 void dla_ctl_spend_falcon_cycles(dla_controller *ctl, uint64_t cycles);
 /* DLA core clock cycles since the start of the run. */

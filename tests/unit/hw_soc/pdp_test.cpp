@@ -51,7 +51,8 @@ std::vector<int> ref_pool(const Pool &p, const std::vector<int> &in)
                 for (uint32_t r = 0; r < p.kh; ++r)
                     for (uint32_t s = 0; s < p.kw; ++s) {
                         size_t i = (oy * p.sy + r) * PW + ox * p.sx + s;
-                        win.push_back(pad[i]);
+                        if (valid[i])
+                            win.push_back(pad[i]); // NVDLA: padding takes no part in MAX/MIN
                         if (!p.exclude_pad || valid[i]) {
                             sum += pad[i];
                             ++count;
@@ -62,10 +63,19 @@ std::vector<int> ref_pool(const Pool &p, const std::vector<int> &in)
                     v = *std::max_element(win.begin(), win.end());
                 else if (p.method == 2)
                     v = *std::min_element(win.begin(), win.end());
-                else {
+                else if (p.exclude_pad) {
                     long num = 2 * sum + count, den = 2 * count; // floor division, round half up
                     long q = num / den - ((num % den != 0 && num < 0) ? 1 : 0);
                     v = int(std::clamp(q, -128L, 127L));
+                } else {
+                    // NVDLA: two multiplies by 1/k = 2^16 / k (integer), each shifted right by 16 with
+                    // halves rounded away from zero (docs/datapath.md step 6).
+                    auto away = [](long x) {
+                        long m = x < 0 ? -x : x, q = (m + (1L << 15)) >> 16;
+                        return x < 0 ? -q : q;
+                    };
+                    long t = away(sum * long(65536 / p.kw));
+                    v = int(std::clamp(away(t * long(65536 / p.kh)), -128L, 127L));
                 }
                 out[(size_t(c) * p.oh() + oy) * p.ow() + ox] = v;
             }
@@ -128,6 +138,8 @@ SC_MODULE(PdpHarness)
                     (p.kw - 1) | ((p.kh - 1) << 8) | ((p.sx - 1) << 16) | ((p.sy - 1) << 20));
         s.csb_write(NVDLA_PDP_D_POOLING_PADDING_CFG, p.pl | (p.pt << 4) | (p.pr << 8) | (p.pb << 12));
         s.csb_write(NVDLA_PDP_D_POOLING_PADDING_VALUE_1_CFG, uint32_t(p.pad_value) & 0x7ffffu);
+        s.csb_write(NVDLA_PDP_D_RECIP_KERNEL_WIDTH, 65536u / p.kw); // 1/k as k * 2^16, as the driver writes
+        s.csb_write(NVDLA_PDP_D_RECIP_KERNEL_HEIGHT, 65536u / p.kh);
         s.csb_write(NVDLA_PDP_D_DST_BASE_ADDR_LOW, uint32_t(kDst));
         s.csb_write(NVDLA_PDP_D_DST_BASE_ADDR_HIGH, uint32_t(kDst >> 32));
         s.csb_write(NVDLA_PDP_D_DST_LINE_STRIDE, out_line);

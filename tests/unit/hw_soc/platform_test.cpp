@@ -44,6 +44,8 @@ dla_status pdp_program(dla_controller *ctl, void *user)
     w(NVDLA_PDP_D_OPERATION_MODE_CFG, 0u | (1u << 4));                           // AVERAGE, offline
     w(NVDLA_PDP_D_POOLING_KERNEL_CFG, 1u | (1u << 8) | (1u << 16) | (1u << 20)); // 2x2, stride 2x2
     w(NVDLA_PDP_D_POOLING_PADDING_CFG, 0);
+    w(NVDLA_PDP_D_RECIP_KERNEL_WIDTH, 0x8000); // 1/2 as 2^16 / 2
+    w(NVDLA_PDP_D_RECIP_KERNEL_HEIGHT, 0x8000);
     w(NVDLA_PDP_D_DST_BASE_ADDR_LOW, uint32_t(j->dst));
     w(NVDLA_PDP_D_DST_BASE_ADDR_HIGH, uint32_t(j->dst >> 32));
     w(NVDLA_PDP_D_DST_LINE_STRIDE, OW * kAtom);
@@ -199,7 +201,11 @@ TEST(PlatformTest, ControllerRunsOfflinePdpOpThroughCsbAndInterrupt)
                 for (uint32_t r = 0; r < 2; ++r)
                     for (uint32_t s = 0; s < 2; ++s)
                         sum += val(c, 2 * oy + r, 2 * ox + s);
-                int num = 2 * sum + 4, want = num >= 0 ? num / 8 : -((-num + 7) / 8); // floor((2s+4)/8)
+                // NVDLA AVG with RECIP 0x8000 (1/2) twice: t = sum * 2^15 >> 16 and t * 2^15 >> 16, each
+                // rounding halves away from zero (docs/datapath.md step 6): t = away(sum / 2),
+                // want = away(t / 2).
+                auto away_half = [](int x) { return x >= 0 ? (x + 1) / 2 : -((-x + 1) / 2); };
+                int want = away_half(away_half(sum));
                 EXPECT_EQ(out[(c / kAtom) * OH * OW * kAtom + (oy * OW + ox) * kAtom + c % kAtom], want)
                     << "c=" << c << " oy=" << oy << " ox=" << ox;
             }

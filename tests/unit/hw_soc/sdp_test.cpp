@@ -180,22 +180,26 @@ TEST(SdpTest, OfflineBsBnEwMatchesDatapathReference)
             }
     EXPECT_EQ(mismatches, 0);
     EXPECT_GE(std::count(seen.begin(), seen.end(), true), 20); // not a degenerate (all-saturated) case
-    // Channels 11..15 of the second surface are atom padding: written as zero. Line-stride gaps
-    // (bytes 40..55 of each line) are not touched.
+    // Channels 11..15 of the second surface are atom padding, computed as NVDLA does from the bytes
+    // there (src 0, EW operand 0, operand pairs past the 11th 0 in the sparse store): BS (0 + 0)*0 >> 3
+    // = 0, ReLU 0, BN max(0, -20) = 0, EW e = rshr((0 - 3) * 5, 2) = floor(-13/4) = -4,
+    // v = rshr(-4 * 7, 1) = -14, ReLU 0, output rshr((0 + 4) * 3, 4) = floor(20/16) = 1.
+    // Line-stride gaps (bytes 40..55 of each line) are not touched.
     for (uint32_t y = 0; y < H; ++y)
         for (uint32_t x = 0; x < W; ++x)
             for (uint32_t c = C; c < 2 * kAtom; ++c) {
-                int8_t b = 1;
+                int8_t b = 0;
                 mem.read(kDst + off(c, y, x, kDstLine, kDstSurf), &b, 1);
-                EXPECT_EQ(b, 0);
+                EXPECT_EQ(b, 1);
             }
     uint8_t gap = 0;
     mem.read(kDst + kDstLine + W * kAtom, &gap, 1);
     EXPECT_EQ(gap, 0x55u);
-    // Perf registers: reads = input 2 surfaces x 3 lines x 40 B + EW operand the same + 11 x 4 B
-    // operands = 524; writes = 240.
+    // Perf registers: reads = input 2 surfaces x 3 lines x 40 B + EW operand the same + 16 x 4 B
+    // operands (every lane of the 2 atoms has its kernel pair) = 544; writes = 240.
     auto ext = [&](uint32_t o) { return h.sdp.regs().get_ext(NVDLA_SDP_BASE + kExtWindow + o); };
-    EXPECT_EQ(ext(kExtDramRead), 524u);
+    EXPECT_EQ(ext(kExtDramRead), 544u);
     EXPECT_EQ(ext(kExtDramWrite), 240u);
-    EXPECT_EQ(h.stats.sum_suffix("dla0.sdp.elements"), uint64_t(C) * H * W);
+    // Every lane of both atoms goes through the datapath: 16 channels x H x W.
+    EXPECT_EQ(h.stats.sum_suffix("dla0.sdp.elements"), uint64_t(2 * kAtom) * H * W);
 }

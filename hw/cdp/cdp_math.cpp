@@ -1,0 +1,21 @@
+// CDP arithmetic (see cdp_math.h); rshr_away is NVDLA's rounding shift shared with the PDP.
+#include "cdp_math.h"
+
+#include <algorithm>
+
+#include "pdp/pdp_math.h"
+
+namespace dlasim::hw {
+
+int64_t cdp_cvt_in(int64_t v, const CdpCvt &c)
+{
+    return rshr_away((v - c.offset) * c.scale, c.shift);
+}
+
+int32_t cdp_cvt_out(int64_t v, const CdpCvt &c)
+{
+    // |v - offset| < 2^34 and |scale| <= 2^15: the product fits in 64 bits.
+    return static_cast<int32_t>(std::clamp<int64_t>(rshr_away((v - c.offset) * c.scale, c.shift), -128, 127));
+}
+
+} // namespace dlasim::hw

@@ -1,0 +1,53 @@
+// NVDLA's two-table lookup (LE: 65 entries, linear or exponent indexed; LO: 257 entries, linear) as
+// CDP uses it for LRN, and its programming through S_LUT_ACCESS_CFG / S_LUT_ACCESS_DATA. The rules
+// were checked bit-exact against NVDLA's CDP trace tests (docs/nvdla-conformance.md):
+// - A table hits when start <= x and its index < entries - 1; index = (x - start) >> index_select
+//   (linear; a negative select shifts left), fraction = the bits shifted out; exponent: e =
+//   floor(log2(x - start)), index = e - index_offset, fraction = x - start - 2^e over e bits.
+// - Hit: y = T[i] + rshr((T[i+1] - T[i]) * fraction, fraction bits) (round half up).
+// - Underflow (x < start, or exponent index < 0): y = T[0] + rshr((x - start) * uflow_scale, uflow_shift);
+//   overflow (index >= entries - 1): y = T[last] + rshr((x - end) * oflow_scale, oflow_shift).
+// - Selection: one table hits: that one; both hit: HYBRID_PRIORITY (0 LE, 1 LO); both underflow:
+//   UFLOW_PRIORITY; both overflow: OFLOW_PRIORITY; one under-, one overflows: HYBRID_PRIORITY.
+// - The result saturates to int16.
+// The exponent-indexed LE path is implemented as described but no passing trace test covers it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace dlasim::hw {
+
+struct LutTable {
+    int64_t start = 0, end = 0;
+    int32_t uflow_scale = 0, oflow_scale = 0;
+    unsigned uflow_shift = 0, oflow_shift = 0;
+    int32_t index_select = 0; // signed
+    int32_t index_offset = 0; // exponent mode only, signed
+    bool exponent = false;
+};
+
+struct LutConfig {
+    LutTable le, lo;
+    bool uflow_lo = false, oflow_lo = false, hybrid_lo = false; // priorities: true = LO
+};
+
+class NvdlaLut {
+  public:
+    static constexpr int kLeEntries = 65, kLoEntries = 257;
+    // S_LUT_ACCESS_CFG / S_LUT_ACCESS_DATA: select table and address, then data auto-increments.
+    void access_cfg(uint32_t addr, bool lo, bool write);
+    void access_data_write(uint32_t value);
+    uint32_t access_data_read();
+    int32_t lookup(const LutConfig &cfg, int64_t x) const;
+
+  private:
+    // status: -1 underflow, 0 hit, 1 overflow
+    int64_t table(const LutTable &t, const int16_t *v, int n, int64_t x, int &status) const;
+    std::array<int16_t, kLeEntries> le_{};
+    std::array<int16_t, kLoEntries> lo_{};
+    uint32_t addr_ = 0;
+    bool lo_sel_ = false, write_ = false;
+};
+
+} // namespace dlasim::hw
