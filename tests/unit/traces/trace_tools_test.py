@@ -73,7 +73,7 @@ elif CASE == "diff":
     # Layer 1 takes 2510 instead of 2500 cycles: +10, +0.40 %.
     check(rc == 1 and "+10" in out and "+0.40%" in out and "DIFFERENT" in out, f"perturbed diff: exit {rc}\n{out}")
     # total_cycles 3600 -> 3610 is a 0.28 % change: within 1 % every difference is tolerated.
-    rc, out, _ = run("diff", SAMPLE, PERTURBED, "--tolerance", "0.01")
+    rc, out, _ = run("diff", SAMPLE, PERTURBED, "--tolerance", "1")
     check(rc == 0, f"diff within 1%: exit {rc}\n{out}")
 
 elif CASE == "plot":
