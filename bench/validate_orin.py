@@ -40,6 +40,7 @@ GROUP_TITLES = {
     "tutorial": "CIFAR tutorial INT8 batch 32, 1 DLA core, AGX Orin (batches/s)",
 }
 SIM_TIMEOUT_S = 900
+COMPILE_TIMEOUT_S = 1800
 
 
 class ValidationError(Exception):
@@ -152,7 +153,14 @@ class Runner:
             if os.path.exists(p):
                 os.remove(p)
         t0 = time.monotonic()
-        p = subprocess.run(cmd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            p = subprocess.run(cmd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               timeout=COMPILE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            for q in (job["out"], key_file):
+                if os.path.exists(q):
+                    os.remove(q)
+            return False, f"compile exceeded {COMPILE_TIMEOUT_S} s", time.monotonic() - t0, False
         wall = time.monotonic() - t0
         if p.returncode != 0:
             msg = last_error_line(p.stderr or p.stdout)
