@@ -361,6 +361,23 @@ def write_h5(path, cells, stats, splits, args, data_path, wall_total):
         f.create_dataset("groups", data=np.array([tuple(g[k] for k in gdt.names) for g in stats], dtype=gdt))
         sdt = np.dtype([("split", s), ("cells", "<i4"), ("simulated", "<i4"), ("mape_pct", "<f8")])
         f.create_dataset("splits", data=np.array([tuple(g[k] for k in sdt.names) for g in splits], dtype=sdt))
+        # Sparse runs beside their dense baseline, layer by layer (matched by layer name; the 2:4 variant
+        # has the dense network's layers; a layer only one side has gets 0 cycles on the other).
+        side = f.create_group("sparse_layers")
+        ldt = np.dtype([("name", s), ("dense_cycles", "<u8"), ("sparse_cycles", "<u8"), ("speedup", "<f8")])
+        for c in cells:
+            if c.group != "sparse_speedup" or c.status != "ok":
+                continue
+            dense, sparse = c.depends
+            per = {}
+            for which, cell in (("dense", dense), ("sparse", sparse)):
+                with h5py.File(cell.trace, "r") as t:
+                    layers = t["layers"][:]
+                for name, cyc in zip(layers["name"], layers["cycles"]):
+                    per.setdefault(name.decode(), {"dense": 0, "sparse": 0})[which] += int(cyc)
+            rows = [(n, v["dense"], v["sparse"], v["dense"] / v["sparse"] if v["sparse"] else math.nan)
+                    for n, v in per.items()]
+            side.create_dataset(c.id.split("/", 1)[1].replace("/", "__"), data=np.array(rows, dtype=ldt))
         runs = f.create_group("runs")
         for c in cells:
             if not c.trace:

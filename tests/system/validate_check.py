@@ -94,6 +94,13 @@ with h5py.File(path, "r") as f:
                 check(((tl["active_fraction"] >= 0) & (tl["active_fraction"] <= 1)).all(), f"{name} {unit}: timeline")
                 check(tl["end_cycle"].iloc[-1] == s["total_cycles"], f"{name} {unit}: timeline end")
     check(runs == int((cells["run"] != "").sum()), "one /runs entry per simulated cell")
+    # Sparse beside dense, per layer: the columns sum to the two runs' layer cycles.
+    for name, ds in f["sparse_layers"].items():
+        side = frame(ds)
+        model, mode = name.split("__")
+        for which in ("dense", "sparse"):
+            run = f[f"runs/{which}__{model}{'_sparse' if which == 'sparse' else ''}__{mode}"]
+            check(int(side[f"{which}_cycles"].sum()) == int(run["layers"]["cycles"].sum()), f"{name}: {which} cycles")
 
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))
