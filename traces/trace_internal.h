@@ -1,6 +1,6 @@
 /* Internal to dla_trace: the trace schema as tables (columns of /layers, /ops and /stats, attributes of
  * /summary) shared by writer and reader, the HDF5 types built from them, and HDF5 error capture.
- * docs/trace-schema.md is the prose form of these tables; keep the two in step. */
+ * docs/trace-format.md is the prose form of these tables; keep the two in step. */
 #ifndef DLA_TRACE_INTERNAL_H
 #define DLA_TRACE_INTERNAL_H
 

@@ -135,7 +135,7 @@ static hid_t open_group(reader *rd, const char *name)
     htri_t exists = H5Lexists(rd->file, name + 1, H5P_DEFAULT);
     if (exists <= 0) {
         H5Eclear2(H5E_DEFAULT);
-        dla_error_set(rd->err, DLA_ERR_FORMAT, "%s: missing group %s (not a dlasim trace? see docs/trace-schema.md)",
+        dla_error_set(rd->err, DLA_ERR_FORMAT, "%s: missing group %s (not a dlasim trace? see docs/trace-format.md)",
                       rd->path, name);
         return -1;
     }
@@ -298,7 +298,7 @@ dla_status dla_trace_read(const char *path, dla_run_result **out, dla_error *err
     dla_run_result *r = NULL;
     if (H5Fis_hdf5(path) <= 0) {
         H5Eclear2(H5E_DEFAULT);
-        st = dla_error_set(err, DLA_ERR_FORMAT, "%s: not an HDF5 file (expected a dlasim trace, docs/trace-schema.md)",
+        st = dla_error_set(err, DLA_ERR_FORMAT, "%s: not an HDF5 file (expected a dlasim trace, docs/trace-format.md)",
                            path);
         goto done;
     }

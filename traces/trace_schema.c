@@ -1,4 +1,4 @@
-/* The trace schema as data (see trace_internal.h and docs/trace-schema.md): which struct field is
+/* The trace schema as data (see trace_internal.h and docs/trace-format.md): which struct field is
  * stored under which name, and the HDF5 types built from that, plus HDF5 error capture. */
 #include "trace_internal.h"
 

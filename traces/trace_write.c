@@ -1,4 +1,4 @@
-/* HDF5 trace writer (dla_trace_write, schema in docs/trace-schema.md). Writes PATH.tmp.<pid> and
+/* HDF5 trace writer (dla_trace_write, schema in docs/trace-format.md). Writes PATH.tmp.<pid> and
  * renames it into place, so readers never see a half-written file. Object times are not tracked and
  * wall-clock facts live only in /meta/provenance: the same result gives the same datasets. */
 #define _POSIX_C_SOURCE 200809L
@@ -316,7 +316,7 @@ static dla_status write_units(writer *w, const dla_run_result *r)
         snprintf(counters, sizeof counters, "%.160s/counters", group);
         if (st == DLA_OK)
             st = write_table(w, counters, dla_trace_stat_fields, dla_trace_num_stat_fields, sizeof(dla_stat), rows, n);
-        /* Which op kind a unit's activity comes from (docs/trace-schema: /ops start/end are CACC for conv). */
+        /* Which op kind a unit's activity comes from (docs/trace-format: /ops start/end are CACC for conv). */
         static const char *const kinds[][2] = {{".cacc", "conv"}, {".sdp", "sdp"}, {".pdp", "pdp"}};
         const char *dot = strchr(name, '.');
         for (size_t k = 0; st == DLA_OK && dot && k < sizeof kinds / sizeof kinds[0]; k++) {

@@ -1,7 +1,7 @@
 /* Run summary from layer records and action counts (dla_result_summarize, dla/report.h).
  * Energy follows Accelergy: dynamic = sum of action counts x the power mode's energy per action,
  * static = static power x latency x cores. The stat suffixes summed are listed in
- * docs/trace-schema.md ("Summary and energy"); a counter that no unit declares counts as zero. */
+ * docs/trace-format.md ("Summary and energy"); a counter that no unit declares counts as zero. */
 #include "dla/report.h"
 
 #include <stddef.h>

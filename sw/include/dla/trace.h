@@ -1,4 +1,4 @@
-/* HDF5 traces (schema: docs/trace-schema.md). One file per run: /meta attributes, /layers
+/* HDF5 traces (schema: docs/trace-format.md). One file per run: /meta attributes, /layers
  * compound table, /summary attributes, /stats table, optional /ops table. */
 #ifndef DLA_TRACE_H
 #define DLA_TRACE_H
