@@ -1,6 +1,6 @@
 /* Internal to dla_trace: the trace schema as tables (columns of /layers, /ops and /stats, attributes of
  * /summary) shared by writer and reader, the HDF5 types built from them, and HDF5 error capture.
- * docs/trace-schema.md is the prose form of these tables; keep the two in step. */
+ * docs/trace-format.md is the prose form of these tables; keep the two in step. */
 #ifndef DLA_TRACE_INTERNAL_H
 #define DLA_TRACE_INTERNAL_H
 
@@ -31,8 +31,23 @@ extern const dla_trace_field dla_trace_op_fields[];
 extern const size_t dla_trace_num_op_fields;
 extern const dla_trace_field dla_trace_stat_fields[];
 extern const size_t dla_trace_num_stat_fields;
+extern const dla_trace_field dla_trace_energy_fields[];
+extern const size_t dla_trace_num_energy_fields;
 extern const dla_trace_field dla_trace_summary_fields[];
 extern const size_t dla_trace_num_summary_fields;
+
+/* /units: samples of each unit's activity timeline (docs/trace-format.md). */
+#define DLA_TRACE_TIMELINE_SAMPLES 256
+
+/* One sample of a unit's activity timeline: the cycles [start_cycle, end_cycle) and the fraction of
+ * them in which the unit had an op running (from the /ops records). */
+typedef struct dla_trace_activity {
+    uint64_t start_cycle;
+    uint64_t end_cycle;
+    double active_fraction;
+} dla_trace_activity;
+extern const dla_trace_field dla_trace_activity_fields[];
+extern const size_t dla_trace_num_activity_fields;
 
 /* Compound type of a table: in_file = 0 gives the C struct layout (strings NUL-terminated),
  * in_file = 1 the packed little-endian layout stored in the file (strings NUL-padded).

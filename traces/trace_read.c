@@ -135,7 +135,7 @@ static hid_t open_group(reader *rd, const char *name)
     htri_t exists = H5Lexists(rd->file, name + 1, H5P_DEFAULT);
     if (exists <= 0) {
         H5Eclear2(H5E_DEFAULT);
-        dla_error_set(rd->err, DLA_ERR_FORMAT, "%s: missing group %s (not a dlasim trace? see docs/trace-schema.md)",
+        dla_error_set(rd->err, DLA_ERR_FORMAT, "%s: missing group %s (not a dlasim trace? see docs/trace-format.md)",
                       rd->path, name);
         return -1;
     }
@@ -298,7 +298,7 @@ dla_status dla_trace_read(const char *path, dla_run_result **out, dla_error *err
     dla_run_result *r = NULL;
     if (H5Fis_hdf5(path) <= 0) {
         H5Eclear2(H5E_DEFAULT);
-        st = dla_error_set(err, DLA_ERR_FORMAT, "%s: not an HDF5 file (expected a dlasim trace, docs/trace-schema.md)",
+        st = dla_error_set(err, DLA_ERR_FORMAT, "%s: not an HDF5 file (expected a dlasim trace, docs/trace-format.md)",
                            path);
         goto done;
     }
@@ -323,6 +323,20 @@ dla_status dla_trace_read(const char *path, dla_run_result **out, dla_error *err
     if (st == DLA_OK && H5Lexists(rd.file, "ops", H5P_DEFAULT) > 0)
         st = read_table(&rd, "/ops", dla_trace_op_fields, dla_trace_num_op_fields, sizeof(dla_op_record), &ops,
                         &r->num_ops);
+    /* /energy (the energy breakdown) is optional in the same way; at most DLA_MAX_ENERGY_RECORDS rows. */
+    void *energy = NULL;
+    size_t num_energy = 0;
+    if (st == DLA_OK && H5Lexists(rd.file, "energy", H5P_DEFAULT) > 0)
+        st = read_table(&rd, "/energy", dla_trace_energy_fields, dla_trace_num_energy_fields, sizeof(dla_energy_record),
+                        &energy, &num_energy);
+    if (st == DLA_OK && num_energy > DLA_MAX_ENERGY_RECORDS)
+        st = dla_error_set(err, DLA_ERR_FORMAT, "%s: /energy: %zu rows, expected at most %d", path, num_energy,
+                           DLA_MAX_ENERGY_RECORDS);
+    if (st == DLA_OK && num_energy > 0) {
+        memcpy(r->energy, energy, num_energy * sizeof r->energy[0]);
+        r->num_energy = num_energy;
+    }
+    free(energy);
     H5Eclear2(H5E_DEFAULT);
     r->layers = layers;
     r->stats = stats;

@@ -1,4 +1,4 @@
-/* The trace schema as data (see trace_internal.h and docs/trace-schema.md): which struct field is
+/* The trace schema as data (see trace_internal.h and docs/trace-format.md): which struct field is
  * stored under which name, and the HDF5 types built from that, plus HDF5 error capture. */
 #include "trace_internal.h"
 
@@ -48,6 +48,20 @@ const dla_trace_field dla_trace_op_fields[] = {
     FIELD(dla_op_record, macs, DLA_TRACE_U64),
 };
 const size_t dla_trace_num_op_fields = sizeof dla_trace_op_fields / sizeof dla_trace_op_fields[0];
+
+const dla_trace_field dla_trace_energy_fields[] = {
+    FIELD(dla_energy_record, action, DLA_TRACE_STR),    FIELD(dla_energy_record, counters, DLA_TRACE_STR),
+    FIELD(dla_energy_record, count, DLA_TRACE_U64),     FIELD(dla_energy_record, pj_per_action, DLA_TRACE_F64),
+    FIELD(dla_energy_record, energy_mj, DLA_TRACE_F64),
+};
+const size_t dla_trace_num_energy_fields = sizeof dla_trace_energy_fields / sizeof dla_trace_energy_fields[0];
+
+const dla_trace_field dla_trace_activity_fields[] = {
+    FIELD(dla_trace_activity, start_cycle, DLA_TRACE_U64),
+    FIELD(dla_trace_activity, end_cycle, DLA_TRACE_U64),
+    FIELD(dla_trace_activity, active_fraction, DLA_TRACE_F64),
+};
+const size_t dla_trace_num_activity_fields = sizeof dla_trace_activity_fields / sizeof dla_trace_activity_fields[0];
 
 /* The struct's field names already carry their units (latency_ms, energy_mj, ...). */
 const dla_trace_field dla_trace_summary_fields[] = {

@@ -1,4 +1,4 @@
-/* HDF5 trace writer (dla_trace_write, schema in docs/trace-schema.md). Writes PATH.tmp.<pid> and
+/* HDF5 trace writer (dla_trace_write, schema in docs/trace-format.md). Writes PATH.tmp.<pid> and
  * renames it into place, so readers never see a half-written file. Object times are not tracked and
  * wall-clock facts live only in /meta/provenance: the same result gives the same datasets. */
 #define _POSIX_C_SOURCE 200809L
@@ -172,6 +172,163 @@ done:
     return st;
 }
 
+/* The unit a counter belongs to: "dla<N>.<unit>" for a core's units, else the first name component
+ * ("dram"). Returns the prefix length. */
+static size_t unit_prefix(const char *name)
+{
+    const char *dot = strchr(name, '.');
+    if (!dot)
+        return strlen(name);
+    int core_unit = strncmp(name, "dla", 3) == 0 && dot > name + 3;
+    for (const char *c = name + 3; core_unit && c < dot; c++)
+        core_unit = *c >= '0' && *c <= '9';
+    if (core_unit) {
+        const char *second = strchr(dot + 1, '.');
+        return second ? (size_t)(second - name) : strlen(name);
+    }
+    return (size_t)(dot - name);
+}
+
+static int cmp_u64_pair(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* The sampled activity timeline of the unit that reports ops of `kind` on `core`: the union of those
+ * ops' [start, end) intervals, spread over DLA_TRACE_TIMELINE_SAMPLES equal bins of the run. */
+static dla_status write_timeline(writer *w, const char *group, const dla_run_result *r, const char *kind, uint64_t core)
+{
+    uint64_t total = r->summary.total_cycles;
+    size_t n = 0;
+    for (size_t i = 0; i < r->num_ops; i++)
+        n += r->ops[i].core == core && strcmp(r->ops[i].kind, kind) == 0;
+    if (n == 0 || total == 0)
+        return DLA_OK;
+    uint64_t *iv = malloc(2 * n * sizeof *iv);
+    size_t bins = total < DLA_TRACE_TIMELINE_SAMPLES ? (size_t)total : DLA_TRACE_TIMELINE_SAMPLES;
+    dla_trace_activity *rows = calloc(bins, sizeof *rows);
+    if (!iv || !rows) {
+        free(iv);
+        free(rows);
+        return dla_error_set(w->err, DLA_ERR_NOMEM, "%s: %s: out of memory", w->path, group);
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < r->num_ops; i++) {
+        const dla_op_record *o = &r->ops[i];
+        if (o->core == core && strcmp(o->kind, kind) == 0) {
+            iv[2 * k] = o->start_cycle < total ? o->start_cycle : total;
+            iv[2 * k + 1] = o->end_cycle < total ? o->end_cycle : total;
+            k++;
+        }
+    }
+    qsort(iv, n, 2 * sizeof *iv, cmp_u64_pair);
+    for (size_t b = 0; b < bins; b++) {
+        /* Bin edges floor(total x b / bins) in integer arithmetic without overflow: exact on every host. */
+        rows[b].start_cycle = total / bins * b + total % bins * b / bins;
+        rows[b].end_cycle = total / bins * (b + 1) + total % bins * (b + 1) / bins;
+    }
+    uint64_t *busy = calloc(bins, sizeof *busy);
+    if (!busy) {
+        free(iv);
+        free(rows);
+        return dla_error_set(w->err, DLA_ERR_NOMEM, "%s: %s: out of memory", w->path, group);
+    }
+    uint64_t cur_start = 0, cur_end = 0;
+    for (size_t i = 0; i <= n; i++) {
+        int flush = i == n || iv[2 * i] > cur_end;
+        if (flush && cur_end > cur_start) {
+            for (size_t b = 0; b < bins; b++) {
+                uint64_t lo = rows[b].start_cycle > cur_start ? rows[b].start_cycle : cur_start;
+                uint64_t hi = rows[b].end_cycle < cur_end ? rows[b].end_cycle : cur_end;
+                if (hi > lo)
+                    busy[b] += hi - lo;
+            }
+        }
+        if (i == n)
+            break;
+        if (flush) {
+            cur_start = iv[2 * i];
+            cur_end = iv[2 * i + 1];
+        } else if (iv[2 * i + 1] > cur_end) {
+            cur_end = iv[2 * i + 1];
+        }
+    }
+    for (size_t b = 0; b < bins; b++) {
+        uint64_t width = rows[b].end_cycle - rows[b].start_cycle;
+        rows[b].active_fraction = width ? (double)busy[b] / (double)width : 0.0;
+    }
+    char name[192];
+    snprintf(name, sizeof name, "%.160s/timeline", group);
+    dla_status st = write_table(w, name, dla_trace_activity_fields, dla_trace_num_activity_fields,
+                                sizeof(dla_trace_activity), rows, bins);
+    free(busy);
+    free(rows);
+    free(iv);
+    return st;
+}
+
+/* /units/<unit>: each unit's counters (rows of /stats), busy and stall cycles, and for the units
+ * that report ops (CACC for conv, SDP, PDP) a sampled activity timeline. */
+static dla_status write_units(writer *w, const dla_run_result *r)
+{
+    hid_t units = make_group(w, "/units");
+    if (units < 0)
+        return DLA_ERR_IO;
+    H5Gclose(units);
+    dla_stat *rows = r->num_stats ? malloc(r->num_stats * sizeof *rows) : NULL;
+    if (r->num_stats && !rows)
+        return dla_error_set(w->err, DLA_ERR_NOMEM, "%s: /units: out of memory", w->path);
+    dla_status st = DLA_OK;
+    for (size_t i = 0; i < r->num_stats && st == DLA_OK; i++) {
+        const char *name = r->stats[i].name;
+        size_t len = unit_prefix(name);
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = unit_prefix(r->stats[j].name) == len && strncmp(r->stats[j].name, name, len) == 0;
+        if (seen)
+            continue;
+        char group[160];
+        snprintf(group, sizeof group, "/units/%.*s", (int)len, name);
+        size_t n = 0;
+        uint64_t busy = 0, stall = 0;
+        for (size_t j = i; j < r->num_stats; j++) {
+            const dla_stat *s = &r->stats[j];
+            if (unit_prefix(s->name) != len || strncmp(s->name, name, len) != 0)
+                continue;
+            rows[n++] = *s;
+            const char *last = strrchr(s->name, '.');
+            last = last ? last + 1 : s->name;
+            if (strcmp(s->name + len, ".busy_cycles") == 0)
+                busy = s->value;
+            else if (strcmp(s->unit, "cycles") == 0 && strstr(last, "stall"))
+                stall += s->value;
+        }
+        hid_t g = make_group(w, group);
+        if (g < 0) {
+            st = DLA_ERR_IO;
+            break;
+        }
+        if ((st = put_attr(w, g, group, "busy_cycles", H5T_STD_U64LE, H5T_NATIVE_UINT64, &busy)) == DLA_OK)
+            st = put_attr(w, g, group, "stall_cycles", H5T_STD_U64LE, H5T_NATIVE_UINT64, &stall);
+        H5Gclose(g);
+        char counters[192];
+        snprintf(counters, sizeof counters, "%.160s/counters", group);
+        if (st == DLA_OK)
+            st = write_table(w, counters, dla_trace_stat_fields, dla_trace_num_stat_fields, sizeof(dla_stat), rows, n);
+        /* Which op kind a unit's activity comes from (docs/trace-format: /ops start/end are CACC for conv). */
+        static const char *const kinds[][2] = {{".cacc", "conv"}, {".sdp", "sdp"}, {".pdp", "pdp"}};
+        const char *dot = strchr(name, '.');
+        for (size_t k = 0; st == DLA_OK && dot && k < sizeof kinds / sizeof kinds[0]; k++) {
+            if ((size_t)(dot - name) + strlen(kinds[k][0]) == len &&
+                strncmp(dot, kinds[k][0], strlen(kinds[k][0])) == 0)
+                st = write_timeline(w, group, r, kinds[k][1], strtoull(name + 3, NULL, 10));
+        }
+    }
+    free(rows);
+    return st;
+}
+
 static int terminated(const char *s, size_t size)
 {
     return memchr(s, '\0', size) != NULL;
@@ -187,6 +344,9 @@ static int terminated(const char *s, size_t size)
 /* Catch a malformed result before any file exists, so nothing is left to clean up. */
 static dla_status validate(const char *path, const dla_run_result *r, dla_error *err)
 {
+    if (r->num_energy > DLA_MAX_ENERGY_RECORDS)
+        return dla_error_set(err, DLA_ERR_INVALID, "%s: result has %zu energy records, at most %d", path, r->num_energy,
+                             DLA_MAX_ENERGY_RECORDS);
     if ((r->num_layers > 0 && !r->layers) || (r->num_stats > 0 && !r->stats) || (r->num_ops > 0 && !r->ops))
         return dla_error_set(err, DLA_ERR_INVALID,
                              "%s: result has %zu layers / %zu stats / %zu ops but no array for them", path,
@@ -207,6 +367,10 @@ static dla_status validate(const char *path, const dla_run_result *r, dla_error 
         CHECK_STR(r->ops[i].layer, "op", i);
         CHECK_STR(r->ops[i].kind, "op", i);
         CHECK_STR(r->ops[i].engine, "op", i);
+    }
+    for (size_t i = 0; i < r->num_energy; i++) {
+        CHECK_STR(r->energy[i].action, "energy record", i);
+        CHECK_STR(r->energy[i].counters, "energy record", i);
     }
     for (size_t i = 0; i < r->num_stats; i++) {
         CHECK_STR(r->stats[i].name, "stat", i);
@@ -256,7 +420,10 @@ dla_status dla_trace_write(const char *path, const dla_run_result *r, dla_error 
         (st = write_table(&w, "/stats", dla_trace_stat_fields, dla_trace_num_stat_fields, sizeof(dla_stat), r->stats,
                           r->num_stats)) != DLA_OK ||
         (st = write_table(&w, "/ops", dla_trace_op_fields, dla_trace_num_op_fields, sizeof(dla_op_record), r->ops,
-                          r->num_ops)) != DLA_OK)
+                          r->num_ops)) != DLA_OK ||
+        (st = write_units(&w, r)) != DLA_OK ||
+        (st = write_table(&w, "/energy", dla_trace_energy_fields, dla_trace_num_energy_fields,
+                          sizeof(dla_energy_record), r->energy, r->num_energy)) != DLA_OK)
         goto fail;
     hid_t file = w.file;
     w.file = -1;

@@ -40,7 +40,7 @@ static const char run_help[] =
     "  --functional            compute real data (otherwise timing only)\n"
     "  --input NAME=FILE.npy   network input (FP32 NCHW); default: deterministic synthetic data\n"
     "  --save-outputs DIR      write each network output as DIR/<name>.npy (FP32, dequantised)\n"
-    "  --trace FILE.h5         write the HDF5 trace (docs/trace-schema.md)\n"
+    "  --trace FILE.h5         write the HDF5 trace (docs/trace-format.md)\n"
     "  -v, --verbose           compile report and driver log\n";
 
 void cli_run_state_free(cli_run_state *s)

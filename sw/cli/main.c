@@ -18,9 +18,10 @@ static void usage(FILE *out)
                  "  compile MODEL.onnx -o X.dlal   compile an ONNX network into a loadable\n"
                  "  run X.dlal|MODEL.onnx          simulate (compiles ONNX on the fly); per-layer report\n"
                  "  inspect X.dlal                 print a loadable\n"
-                 "  trace show FILE.h5             print a trace written by `run --trace`\n"
+                 "  trace show|diff|csv|plot FILE  view, compare, export or plot a trace written by `run --trace`\n"
                  "  trtexec --onnx=M.onnx --int8   NVIDIA trtexec command lines for the DLA, simulated\n"
                  "  nvdla-trace TEST_DIR --config nv_small-rtl   replay NVDLA's register-trace tests\n"
+                 "  validate orin                  simulate every published Orin DLA figure; errors and report\n"
                  "\n"
                  "`dlasim <command> --help` describes each command's options. Exit status: 0 success,\n"
                  "1 error, 2 usage error.\n");
@@ -53,6 +54,8 @@ int main(int argc, char **argv)
         return cmd_trtexec(argc, argv);
     if (strcmp(cmd, "nvdla-trace") == 0)
         return cmd_nvdla_trace(argc, argv);
+    if (strcmp(cmd, "validate") == 0)
+        return cmd_validate(argc, argv);
     fprintf(stderr, "dlasim: unknown command '%s' (see dlasim --help)\n", cmd);
     return CLI_EXIT_USAGE;
 }

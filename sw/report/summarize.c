@@ -1,20 +1,22 @@
 /* Run summary from layer records and action counts (dla_result_summarize, dla/report.h).
  * Energy follows Accelergy: dynamic = sum of action counts x the power mode's energy per action,
  * static = static power x latency x cores. The stat suffixes summed are listed in
- * docs/trace-schema.md ("Summary and energy"); a counter that no unit declares counts as zero.
+ * docs/trace-format.md ("Summary and energy"); a counter that no unit declares counts as zero.
  * Per-layer energy is an attribution of the run's energy (docs/energy.md), summing to it exactly. */
 #include "dla/report.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 /* One kind of action: every stat whose name ends with suffix, costed at the table entry at pj_offset. */
 typedef struct energy_action {
     const char *suffix;
     size_t pj_offset;
+    const char *entry; /* the table entry's name, recorded in the energy breakdown */
 } energy_action;
 
-#define PJ(field) offsetof(dla_energy_table, field)
+#define PJ(field) offsetof(dla_energy_table, field), #field
 
 /* Memory traffic is counted once, at the DMA engines that issue it (hw/common/dma_engine.cpp:
  * "<unit>.dram_read_bytes"); memory-side counters use other suffixes and are not summed. */
@@ -25,6 +27,19 @@ static const energy_action actions[] = {
     {".sdp.elements", PJ(sdp_element_pj)},       {".pdp.elements", PJ(pdp_element_pj)},
     {".cdp.elements", PJ(cdp_element_pj)},       {".csb.writes", PJ(csb_write_pj)},
 };
+
+/* One row of the energy breakdown (result.h dla_energy_record). */
+static void record_energy(dla_energy_record *rows, size_t *n, const char *entry, const char *suffix, uint64_t count,
+                          double pj)
+{
+    dla_energy_record *e = &rows[(*n)++];
+    memset(e, 0, sizeof *e);
+    snprintf(e->action, sizeof e->action, "%s", entry);
+    snprintf(e->counters, sizeof e->counters, "%s", suffix);
+    e->count = count;
+    e->pj_per_action = pj;
+    e->energy_mj = (double)count * pj * 1e-9;
+}
 
 static int ends_with(const char *name, size_t cap, const char *suffix)
 {
@@ -152,7 +167,11 @@ dla_status dla_result_summarize(dla_run_result *r, const dla_config *cfg, const 
     uint64_t count;
     if ((st = sum_suffix(r, ".mac_ops", &count, err)) != DLA_OK)
         return st;
-    const double mac_pj = (double)count * (fp16 ? mode->energy.mac_fp16_pj : mode->energy.mac_int8_pj);
+    dla_energy_record breakdown[DLA_MAX_ENERGY_RECORDS];
+    size_t num_breakdown = 0;
+    const double mac_pj_each = fp16 ? mode->energy.mac_fp16_pj : mode->energy.mac_int8_pj;
+    record_energy(breakdown, &num_breakdown, fp16 ? "mac_fp16_pj" : "mac_int8_pj", ".mac_ops", count, mac_pj_each);
+    const double mac_pj = (double)count * mac_pj_each;
     double dynamic_pj = mac_pj, dram_pj = 0;
     for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
         if ((st = sum_suffix(r, actions[i].suffix, &count, err)) != DLA_OK)
@@ -160,6 +179,7 @@ dla_status dla_result_summarize(dla_run_result *r, const dla_config *cfg, const 
         double pj;
         memcpy(&pj, (const char *)&mode->energy + actions[i].pj_offset, sizeof pj);
         dynamic_pj += (double)count * pj;
+        record_energy(breakdown, &num_breakdown, actions[i].entry, actions[i].suffix, count, pj);
         if (actions[i].pj_offset == PJ(dram_byte_pj))
             dram_pj += (double)count * pj;
     }
@@ -172,7 +192,11 @@ dla_status dla_result_summarize(dla_run_result *r, const dla_config *cfg, const 
     s.dram_peak_gbps = mode->dram_bandwidth_gbps;
     const double efficiency = mode->dram_efficiency > 0 ? mode->dram_efficiency : cfg->memory.dram_efficiency;
     s.dram_dla_gbps = mode->dram_bandwidth_gbps * efficiency * (1.0 - cfg->memory.dram_background_share);
+    record_energy(breakdown, &num_breakdown, "static_power_w", "", 0, 0.0);
+    breakdown[num_breakdown - 1].energy_mj = s.static_energy_mj;
     r->summary = s;
+    memcpy(r->energy, breakdown, num_breakdown * sizeof breakdown[0]);
+    r->num_energy = num_breakdown;
     attribute_layers(r, mac_pj * 1e-9, dram_pj * 1e-9, s.energy_mj, mode->dla_clock_mhz);
     return DLA_OK;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Checks that a dlasim trace reads with h5py and pandas the way docs/trace-schema.md promises."""
+"""Checks that a dlasim trace reads with h5py and pandas the way docs/trace-format.md promises."""
 import sys
 
 import h5py

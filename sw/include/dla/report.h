@@ -1,5 +1,5 @@
 /* Run summary (latency, throughput, utilization, DRAM traffic, energy from action counts) and the
- * text report printed after a run. The stat-to-energy mapping is documented in docs/trace-schema.md
+ * text report printed after a run. The stat-to-energy mapping is documented in docs/trace-format.md
  * ("Summary and energy"). Every number printed is labelled SIMULATED. */
 #ifndef DLA_REPORT_H
 #define DLA_REPORT_H

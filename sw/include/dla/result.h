@@ -68,6 +68,19 @@ typedef struct dla_run_summary {
     double dram_dla_gbps;    /* what the DLAs can use: peak x efficiency x (1 - background_share) */
 } dla_run_summary;
 
+/* One row of the energy breakdown (trace /energy): the dynamic energy of one kind of action, or the
+ * static energy (action "static_power_w", count 0). Rows sum to dla_run_summary.energy_mj. */
+typedef struct dla_energy_record {
+    char action[32];   /* the dla_energy_table entry that prices it, e.g. "mac_int8_pj" */
+    char counters[32]; /* suffix of the /stats counters summed, e.g. ".mac_ops" ("" for static) */
+    uint64_t count;    /* actions counted over the run */
+    double pj_per_action;
+    double energy_mj;
+} dla_energy_record;
+
+/* Actions priced by dla_result_summarize (MAC, 10 memory/datapath kinds) plus the static row. */
+#define DLA_MAX_ENERGY_RECORDS 16
+
 typedef struct dla_run_meta {
     char tool_version[32];
     char config_name[64];
@@ -89,6 +102,8 @@ typedef struct dla_run_result {
     size_t num_stats;
     dla_op_record *ops; /* owned; every core's ops, core by core in op order */
     size_t num_ops;
+    dla_energy_record energy[DLA_MAX_ENERGY_RECORDS]; /* filled with summary by dla_result_summarize */
+    size_t num_energy;
 } dla_run_result;
 
 void dla_run_result_destroy(dla_run_result *r);

@@ -1,5 +1,6 @@
-/* HDF5 traces (schema: docs/trace-schema.md). One file per run: /meta attributes, /layers
- * compound table, /summary attributes, /stats table, optional /ops table. */
+/* HDF5 traces (schema: docs/trace-format.md). One file per run: /meta attributes, /layers
+ * compound table, /summary attributes, /stats table, optional /ops table, /units/<unit> groups
+ * (counters, busy/stall cycles, sampled activity) and the /energy breakdown. */
 #ifndef DLA_TRACE_H
 #define DLA_TRACE_H
 

@@ -184,6 +184,35 @@ TEST(ReportTest, EnergyIsActionCountsTimesTableplusStaticPower)
     EXPECT_NEAR(s.images_per_joule, 1434.715084, 1e-6);
 }
 
+TEST(ReportTest, EnergyBreakdownHasOneRowPerActionAndSumsToEnergy)
+{
+    ResultPtr p;
+    dla_config cfg = make_config();
+    dla_power_mode mode = make_mode();
+    dla_error err{};
+    ASSERT_EQ(dla_result_summarize(p.r, &cfg, &mode, kCycles, &err), DLA_OK) << err.msg;
+    // MAC row, the 10 priced suffixes in the documented order (docs/trace-format.md), then static.
+    ASSERT_EQ(p.r->num_energy, 12u);
+    const dla_energy_record *e = p.r->energy;
+    EXPECT_STREQ(e[0].action, "mac_int8_pj");
+    EXPECT_STREQ(e[0].counters, ".mac_ops");
+    EXPECT_EQ(e[0].count, 1100000000u); // cmac_a + cmac_b
+    EXPECT_NEAR(e[0].energy_mj, 0.55, 1e-12);
+    // DRAM reads: 3e7 + 2e7 = 5e7 bytes x 20 pJ = 1e9 pJ = 1 mJ; writes 1e7 x 20 pJ = 0.2 mJ.
+    EXPECT_STREQ(e[3].action, "dram_byte_pj");
+    EXPECT_STREQ(e[3].counters, ".dram_read_bytes");
+    EXPECT_EQ(e[3].count, 50000000u);
+    EXPECT_NEAR(e[3].energy_mj, 1.0, 1e-12);
+    EXPECT_NEAR(e[4].energy_mj, 0.2, 1e-12);
+    EXPECT_STREQ(e[11].action, "static_power_w");
+    EXPECT_STREQ(e[11].counters, "");
+    EXPECT_NEAR(e[11].energy_mj, 1.0, 1e-12); // 0.5 W x 2 ms
+    double sum = 0;
+    for (size_t i = 0; i < p.r->num_energy; i++)
+        sum += e[i].energy_mj;
+    EXPECT_NEAR(sum, 2.78801, 1e-12); // = energy_mj (previous test's derivation)
+}
+
 TEST(ReportTest, Fp16UsesFp16PeakAndFp16MacEnergy)
 {
     ResultPtr p;

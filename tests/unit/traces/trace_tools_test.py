@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks traces/tools/dlasim_trace.py and the h5py view of a trace written by trace_fixture_writer
 (the hand-built result of sample_result.cpp; expected values restated here from that file).
-usage: trace_tools_test.py CASE TOOL SAMPLE.h5 PERTURBED.h5 OUTDIR   (CASE: show csv h5py diff plot)"""
+usage: trace_tools_test.py CASE TOOL SAMPLE.h5 PERTURBED.h5 OUTDIR   (CASE: show csv tables h5py diff plot)"""
 import csv
 import os
 import subprocess
@@ -46,6 +46,28 @@ elif CASE == "csv":
     check(rows[0]["macs"] == "118013952" and rows[1]["bound"] == "memory" and rows[2]["engine"] == "GPU", str(rows))
     check(float(rows[1]["mac_utilization"]) == 0.25, "mac_utilization column")
 
+elif CASE == "tables":
+    # Every table exports. The sample's stats are dla0.cmac_a.mac_ops, dla0.cdma.dat.dram_read_bytes and
+    # dla0.sdp.elements: three units (dla0.cmac_a, dla0.cdma, dla0.sdp), none with a busy counter; it has no
+    # ops (so no timeline samples) and no energy breakdown (an empty /energy table: header only).
+    for table, header, nrows in [("stats", "name,unit,value,description", 3),
+                                 ("units", "unit,busy_cycles,stall_cycles,counters,timeline_samples", 3),
+                                 ("energy", "action,counters,count,pj_per_action,energy_mj", 0),
+                                 ("ops", None, 0), ("timeline", "unit,start_cycle,end_cycle,active_fraction", 0)]:
+        path = os.path.join(OUTDIR, f"{table}.csv")
+        rc, _, err = run("csv", SAMPLE, "--table", table, "-o", path)
+        check(rc == 0, f"csv --table {table}: exit {rc}: {err}")
+        with open(path) as f:
+            lines = f.read().splitlines()
+        check(header is None or lines[0] == header, f"{table} header {lines[0]!r}")
+        check(len(lines) == 1 + nrows, f"{table}: {len(lines) - 1} rows, expected {nrows}")
+    with open(os.path.join(OUTDIR, "units.csv")) as f:
+        units = list(csv.DictReader(f))
+    check([u["unit"] for u in units] == ["dla0.cdma", "dla0.cmac_a", "dla0.sdp"], f"units {units}")  # HDF5 name order
+    check(all(u["busy_cycles"] == "0" and u["counters"] == "1" for u in units), f"units {units}")
+    rc, _, err = run("csv", SAMPLE, "--table", "nonesuch")
+    check(rc == 2, f"unknown table: exit {rc}")
+
 elif CASE == "h5py":
     with h5py.File(SAMPLE, "r") as f:
         layers = f["/layers"][:]
@@ -73,7 +95,7 @@ elif CASE == "diff":
     # Layer 1 takes 2510 instead of 2500 cycles: +10, +0.40 %.
     check(rc == 1 and "+10" in out and "+0.40%" in out and "DIFFERENT" in out, f"perturbed diff: exit {rc}\n{out}")
     # total_cycles 3600 -> 3610 is a 0.28 % change: within 1 % every difference is tolerated.
-    rc, out, _ = run("diff", SAMPLE, PERTURBED, "--tolerance", "0.01")
+    rc, out, _ = run("diff", SAMPLE, PERTURBED, "--tolerance", "1")
     check(rc == 0, f"diff within 1%: exit {rc}\n{out}")
 
 elif CASE == "plot":
