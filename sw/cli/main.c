@@ -20,6 +20,8 @@ static void usage(FILE *out)
                  "  inspect X.dlal                 print a loadable\n"
                  "  trace show FILE.h5             print a trace written by `run --trace`\n"
                  "  trtexec --onnx=M.onnx --int8   NVIDIA trtexec command lines for the DLA, simulated\n"
+                 "  sweep SPEC.json -o R.h5        architecture-exploration sweep (local workers or --mpi)\n"
+                 "  sweep report R.h5              Pareto fronts, sensitivities, best points (markdown + PNG)\n"
                  "\n"
                  "`dlasim <command> --help` describes each command's options. Exit status: 0 success,\n"
                  "1 error, 2 usage error.\n");
@@ -50,6 +52,8 @@ int main(int argc, char **argv)
         return cmd_trace(argc, argv);
     if (strcmp(cmd, "trtexec") == 0)
         return cmd_trtexec(argc, argv);
+    if (strcmp(cmd, "sweep") == 0)
+        return cmd_sweep(argc, argv);
     fprintf(stderr, "dlasim: unknown command '%s' (see dlasim --help)\n", cmd);
     return CLI_EXIT_USAGE;
 }
