@@ -15,7 +15,6 @@
 enum {
     COL_STR_SHORT = 32,
     COL_STR_NAME = 64,
-    COL_STR_MSG = 256,
     COL_STR_CMD = 2048,
     COL_STR_PATH = 1024,
     MAX_COLS = 64
@@ -137,11 +136,31 @@ static herr_t set_str_attr(hid_t obj, const char *name, const char *value)
 dla_status sweep_h5_write(const char *path, const dla_sweep_spec *spec, const sweep_record *const *records, bool traces,
                           const char *trace_dir, dla_error *err)
 {
+    /* string columns as wide as their longest value: rows stay small for large sweeps */
+    size_t jobs = dla_sweep_num_jobs(spec), rows = 0, msg_len = 1, cmd_len = 1;
+    dla_sweep_job *job = malloc(sizeof *job);
+    char *cmd = malloc(COL_STR_CMD);
+    if (!job || !cmd) {
+        free(job);
+        free(cmd);
+        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", path);
+    }
+    for (size_t j = 0; j < jobs; j++) {
+        if (!records[j])
+            continue;
+        rows++;
+        size_t m = strlen(records[j]->m.message);
+        msg_len = m > msg_len ? m : msg_len;
+        dla_sweep_job_get(spec, j, job);
+        run_command(job, cmd, COL_STR_CMD);
+        m = strlen(cmd);
+        cmd_len = m > cmd_len ? m : cmd_len;
+    }
     table t = {0};
     add_col(&t, "point", COL_U32, 0);
     add_col(&t, "network", COL_STR, COL_STR_NAME);
     add_col(&t, "status", COL_STR, 8);
-    add_col(&t, "message", COL_STR, COL_STR_MSG);
+    add_col(&t, "message", COL_STR, msg_len + 1);
     for (size_t a = 0; a < spec->num_axes; a++)
         add_col(&t, spec->axes[a].key, spec->axes[a].numeric ? COL_F64 : COL_STR, COL_STR_NAME);
     size_t first_opt = t.n;
@@ -153,21 +172,17 @@ dla_status sweep_h5_write(const char *path, const dla_sweep_spec *spec, const sw
         add_col(&t, is_axis ? "" : opts[i], i == 2 ? COL_I32 : COL_STR, COL_STR_SHORT);
     }
     add_col(&t, "config_hash", COL_STR, 17);
-    add_col(&t, "run_command", COL_STR, COL_STR_CMD);
+    add_col(&t, "run_command", COL_STR, cmd_len + 1);
     size_t first_metric = t.n;
     for (size_t m = 0; m < spec->num_metrics; m++)
         add_col(&t, sweep_metric_names[spec->metrics[m]], metric_is_count(spec->metrics[m]) ? COL_U64 : COL_F64, 0);
     if (traces)
         add_col(&t, "trace", COL_STR, COL_STR_PATH);
 
-    size_t jobs = dla_sweep_num_jobs(spec), rows = 0;
-    for (size_t j = 0; j < jobs; j++)
-        rows += records[j] != NULL;
     unsigned char *data = calloc(rows ? rows : 1, t.row_size);
-    dla_sweep_job *job = malloc(sizeof *job);
-    if (!data || !job) {
-        free(data);
+    if (!data) {
         free(job);
+        free(cmd);
         return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory for %zu rows", path, rows);
     }
     size_t r = 0;
@@ -196,12 +211,8 @@ dla_status sweep_h5_write(const char *path, const dla_sweep_spec *spec, const sw
         char hash[24];
         snprintf(hash, sizeof hash, "%016" PRIx64, job->config_hash);
         put_str(row, &t.cols[first_opt + 4], hash);
-        char *cmd = malloc(COL_STR_CMD);
-        if (cmd) {
-            run_command(job, cmd, COL_STR_CMD);
-            put_str(row, &t.cols[first_opt + 5], cmd);
-            free(cmd);
-        }
+        run_command(job, cmd, COL_STR_CMD);
+        put_str(row, &t.cols[first_opt + 5], cmd);
         for (size_t m = 0; m < spec->num_metrics; m++) {
             const column *c = &t.cols[first_metric + m];
             double v = rec->m.ok ? sweep_metric_value(&rec->m, spec->metrics[m]) : NAN;
@@ -214,6 +225,7 @@ dla_status sweep_h5_write(const char *path, const dla_sweep_spec *spec, const sw
         }
     }
     free(job);
+    free(cmd);
 
     size_t tmp_size = strlen(path) + 32;
     char *tmp = malloc(tmp_size);
