@@ -97,6 +97,27 @@ def sensitivity(rows, axes, metrics):
     return table
 
 
+def front_plot(out_dir, net, ok, x, y, colour, xlabel, ylabel):
+    """Scatter of y against x with their 2-D Pareto front (both minimised); returns the markdown link."""
+    fig, ax = plt.subplots(figsize=(7, 5))
+    sc = ax.scatter(ok[x], ok[y], c=colour, s=14, cmap="viridis" if colour is not None else None, alpha=0.8)
+    pts = np.stack([ok[x].astype(float), ok[y].astype(float)], axis=1)
+    front = ok[pareto_mask(pts)]
+    front = front[np.argsort(front[x])]
+    ax.plot(front[x], front[y], "r.-", label=f"{x} / {y} front")
+    if colour is not None:
+        fig.colorbar(sc, ax=ax, label="area mm² per core (ESTIMATE)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{net}: {y} vs {x}")
+    ax.legend()
+    fig.tight_layout()
+    png = f"{net}_pareto_{x}_{y}.png"
+    fig.savefig(os.path.join(out_dir, png), dpi=100)
+    plt.close(fig)
+    return f"![{net} {y} vs {x}]({png})\n"
+
+
 def network_section(out_dir, net, rows, axes, metrics, lines):
     ok = rows[[text(s) == "ok" for s in rows["status"]]]
     failed = len(rows) - len(ok)
@@ -129,40 +150,12 @@ def network_section(out_dir, net, rows, axes, metrics, lines):
             lines.append(f"\n({len(front) - 40} more front points in the HDF5 file)")
         lines.append("")
         if "latency_ms" in objectives and "energy_mj" in objectives:
-            fig, ax = plt.subplots(figsize=(7, 5))
             colour = ok["area_mm2"].astype(float) if "area_mm2" in objectives else None
-            sc = ax.scatter(ok["latency_ms"], ok["energy_mj"], c=colour, s=14, cmap="viridis", alpha=0.8)
-            pts = np.stack([ok["latency_ms"].astype(float), ok["energy_mj"].astype(float)], axis=1)
-            f2 = ok[pareto_mask(pts)]
-            f2 = f2[np.argsort(f2["latency_ms"])]
-            ax.plot(f2["latency_ms"], f2["energy_mj"], "r.-", label="latency-energy front")
-            if colour is not None:
-                fig.colorbar(sc, ax=ax, label="area mm² per core (ESTIMATE)")
-            ax.set_xlabel("latency ms (simulated)")
-            ax.set_ylabel("energy mJ per inference (simulated)")
-            ax.set_title(f"{net}: latency vs energy")
-            ax.legend()
-            fig.tight_layout()
-            png = f"{net}_pareto_latency_energy.png"
-            fig.savefig(os.path.join(out_dir, png), dpi=100)
-            plt.close(fig)
-            lines.append(f"![{net} latency vs energy]({png})\n")
+            lines.append(front_plot(out_dir, net, ok, "latency_ms", "energy_mj", colour,
+                                    "latency ms (simulated)", "energy mJ per inference (simulated)"))
         if "latency_ms" in objectives and "area_mm2" in objectives:
-            fig, ax = plt.subplots(figsize=(7, 5))
-            ax.scatter(ok["area_mm2"], ok["latency_ms"], s=14, alpha=0.8)
-            pts = np.stack([ok["area_mm2"].astype(float), ok["latency_ms"].astype(float)], axis=1)
-            f2 = ok[pareto_mask(pts)]
-            f2 = f2[np.argsort(f2["area_mm2"])]
-            ax.plot(f2["area_mm2"], f2["latency_ms"], "r.-", label="area-latency front")
-            ax.set_xlabel("area mm² per core (ESTIMATE)")
-            ax.set_ylabel("latency ms (simulated)")
-            ax.set_title(f"{net}: area vs latency")
-            ax.legend()
-            fig.tight_layout()
-            png = f"{net}_pareto_area_latency.png"
-            fig.savefig(os.path.join(out_dir, png), dpi=100)
-            plt.close(fig)
-            lines.append(f"![{net} area vs latency]({png})\n")
+            lines.append(front_plot(out_dir, net, ok, "area_mm2", "latency_ms", None,
+                                    "area mm² per core (ESTIMATE)", "latency ms (simulated)"))
     varying = [a for a in axes if len(set(text(v) if isinstance(v, bytes) else v for v in ok[a])) > 1]
     if varying:
         table = sensitivity(ok, varying, metrics)

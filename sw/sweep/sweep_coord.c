@@ -20,6 +20,7 @@ enum {
     KEY_NONE = 0,      /* no loadable cached yet, no job compiling it */
     KEY_COMPILING = 1, /* a job in flight compiles it: the others of that key wait */
     KEY_READY = 2,     /* cached loadable on disk */
+    KEY_FAILED = 3,    /* its job failed without producing the loadable: compiling again would fail again */
 };
 
 enum {
@@ -44,9 +45,14 @@ struct sweep_coord {
     size_t *key_of_job; /* index into keys */
     uint64_t *keys;
     unsigned char *key_state;
+    char **key_failure; /* per key: the message of the job whose compile failed */
     size_t num_keys;
     size_t first_pending;
+    dla_status deferred; /* an error met inside sweep_coord_next (journal write) */
+    dla_error deferred_err;
     size_t done, skipped, ran, failed, compiles, dispatched_now;
+    size_t inferred; /* error rows recorded without running: their compile had failed in another job */
+    bool inferring;
     double t0, last_fold, last_bar;
     bool bar;
 };
@@ -191,8 +197,9 @@ dla_status sweep_coord_open(const dla_sweep_spec *spec, const dla_sweep_run_opts
     c->key_of_job = calloc(c->jobs, sizeof *c->key_of_job);
     c->keys = calloc(c->jobs, sizeof *c->keys);
     c->key_state = calloc(c->jobs, 1);
+    c->key_failure = calloc(c->jobs, sizeof *c->key_failure);
     dla_status st = DLA_OK;
-    if (!c->records || !c->state || !c->key_of_job || !c->keys || !c->key_state)
+    if (!c->records || !c->state || !c->key_of_job || !c->keys || !c->key_state || !c->key_failure)
         st = dla_error_set(err, DLA_ERR_NOMEM, "sweep: out of memory for %zu jobs", c->jobs);
     bool had_journal = file_exists(c->journal);
     if (st == DLA_OK && !had_journal && file_exists(opts->output))
@@ -257,6 +264,22 @@ long sweep_coord_next(sweep_coord *c, dla_sweep_job *job)
         size_t k = c->key_of_job[j];
         if (c->key_state[k] == KEY_COMPILING)
             continue; /* wait for the loadable a running job is compiling */
+        if (c->key_state[k] == KEY_FAILED) {
+            /* the compiler is deterministic: this job would fail the same way, so it is recorded, not run */
+            sweep_record r;
+            memset(&r, 0, sizeof r);
+            r.index = (uint32_t)j;
+            r.m.area_mm2 = NAN;
+            snprintf(r.m.message, sizeof r.m.message, "%.511s", c->key_failure[k]);
+            c->state[j] = JOB_RUNNING;
+            c->inferring = true;
+            if (c->deferred == DLA_OK)
+                c->deferred = sweep_coord_finish(c, &r, &c->deferred_err);
+            c->inferring = false;
+            if (c->deferred != DLA_OK)
+                return -1;
+            continue;
+        }
         if (c->key_state[k] == KEY_NONE)
             c->key_state[k] = KEY_COMPILING;
         c->state[j] = JOB_RUNNING;
@@ -274,6 +297,13 @@ long sweep_coord_next(sweep_coord *c, dla_sweep_job *job)
 bool sweep_coord_all_done(const sweep_coord *c)
 {
     return c->done == c->jobs;
+}
+
+dla_status sweep_coord_status(const sweep_coord *c, dla_error *err)
+{
+    if (c->deferred != DLA_OK && err)
+        *err = c->deferred_err;
+    return c->deferred;
 }
 
 static void fmt_duration(char *dst, size_t size, double s)
@@ -330,7 +360,16 @@ dla_status sweep_coord_finish(sweep_coord *c, const sweep_record *r_in, dla_erro
     if (c->key_state[k] == KEY_COMPILING) {
         char p[1300];
         cache_path(c, c->keys[k], p, sizeof p);
-        c->key_state[k] = file_exists(p) ? KEY_READY : KEY_NONE; /* a failed compile lets the next job try */
+        if (file_exists(p)) {
+            c->key_state[k] = KEY_READY;
+        } else if (!r.m.ok && record_final(&r)) {
+            /* the job failed before caching a loadable (compile or config error): same inputs, same error */
+            c->key_state[k] = KEY_FAILED;
+            if (!(c->key_failure[k] = strdup(r.m.message)))
+                c->key_state[k] = KEY_NONE;
+        } else {
+            c->key_state[k] = KEY_NONE; /* a crashed worker: the next job of this key compiles */
+        }
     }
     c->compiles += r.compiled;
     c->state[r.index] = JOB_DONE;
@@ -338,7 +377,10 @@ dla_status sweep_coord_finish(sweep_coord *c, const sweep_record *r_in, dla_erro
         return dla_error_set(err, DLA_ERR_NOMEM, "sweep: out of memory");
     *c->records[r.index] = r;
     c->done++;
-    c->ran++;
+    if (c->inferring)
+        c->inferred++;
+    else
+        c->ran++;
     c->failed += !r.m.ok;
     progress(c, false);
     if (now_s() - c->last_fold >= fold_interval_s)
@@ -357,6 +399,9 @@ static void coord_free(sweep_coord *c)
     free(c->key_of_job);
     free(c->keys);
     free(c->key_state);
+    for (size_t k = 0; c->key_failure && k < c->num_keys; k++)
+        free(c->key_failure[k]);
+    free(c->key_failure);
     free(c);
 }
 
@@ -378,15 +423,18 @@ dla_status sweep_coord_close(sweep_coord *c, dla_sweep_run_stats *stats, dla_err
         stats->skipped = c->skipped;
         stats->ran = c->ran;
         stats->failed = c->failed;
+        stats->inferred = c->inferred;
         stats->compiles = c->compiles;
         stats->wall_s = wall;
         stats->is_root = true;
     }
     if (st == DLA_OK && !c->opts.quiet)
-        printf("sweep '%s': %zu jobs (%zu points x %zu networks): %zu ran, %zu already done, %zu failed, %zu "
-               "compiles; %.1f s wall, %.2f jobs/s (host time); results in %s\n",
+        printf("sweep '%s': %zu jobs (%zu points x %zu networks): %zu ran, %zu already done, %zu failed (%zu not "
+               "run: same compile inputs as a failed compile), %zu compiles; %.1f s wall, %.2f jobs/s (host time); "
+               "results in %s\n",
                c->spec->name, c->jobs, dla_sweep_num_points(c->spec), dla_sweep_num_networks(c->spec), c->ran,
-               c->skipped, c->failed, c->compiles, wall, wall > 0 ? (double)c->ran / wall : 0.0, c->opts.output);
+               c->skipped, c->failed, c->inferred, c->compiles, wall, wall > 0 ? (double)c->ran / wall : 0.0,
+               c->opts.output);
     coord_free(c);
     return st;
 }

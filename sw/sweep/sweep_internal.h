@@ -143,6 +143,9 @@ dla_status sweep_coord_open(const dla_sweep_spec *spec, const dla_sweep_run_opts
  * or every job is dispatched). */
 long sweep_coord_next(sweep_coord *c, dla_sweep_job *job);
 bool sweep_coord_all_done(const sweep_coord *c);
+/* An error met while recording jobs inside sweep_coord_next (they are recorded, not run, when their
+ * compile already failed); DLA_OK otherwise. */
+dla_status sweep_coord_status(const sweep_coord *c, dla_error *err);
 /* A finished job: appended to the journal (flushed), scheduling and progress updated, results
  * file refreshed now and then. */
 dla_status sweep_coord_finish(sweep_coord *c, const sweep_record *r, dla_error *err);

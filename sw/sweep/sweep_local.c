@@ -40,8 +40,10 @@ dla_status dla_sweep_run_local(const dla_sweep_spec *spec, const dla_sweep_run_o
                 break;
             active++;
         }
+        if (st == DLA_OK)
+            st = sweep_coord_status(c, err);
         if (st != DLA_OK || active == 0)
-            break; /* nothing runnable and nothing running cannot happen unless spawning failed */
+            break; /* all done, or an error: nothing runnable and nothing running */
         for (size_t i = 0; i < active; i++)
             pfd[i] = (struct pollfd){.fd = kids[i].fd, .events = POLLIN};
         if (poll(pfd, (nfds_t)active, 1000) < 0 && errno != EINTR) {

@@ -91,7 +91,9 @@ static dla_status run_root(const dla_sweep_spec *spec, const dla_sweep_run_opts 
             running[w] = j;
             busy++;
         }
-        if (busy == 0)
+        if (st == DLA_OK)
+            st = sweep_coord_status(c, err);
+        if (st != DLA_OK || busy == 0)
             break;
         sweep_record r;
         bool parsed = false;

@@ -428,7 +428,7 @@ static dla_status check_axis_values(ctx *c, size_t i)
 {
     dla_sweep_spec *s = c->s;
     sweep_axis *ax = &s->axes[i];
-    char path[64];
+    char path[160];
     snprintf(path, sizeof path, "axes[%zu] '%s'", i, ax->key);
     dla_config *cfg = NULL;
     dla_error e = {{0}};

@@ -105,7 +105,8 @@ typedef struct dla_sweep_run_stats {
     size_t jobs;    /* in the spec */
     size_t skipped; /* already in the journal (resume) */
     size_t ran;
-    size_t failed;   /* rows with status error (ran this time) */
+    size_t failed;   /* rows with status error (this time) */
+    size_t inferred; /* of those, not run: a job with the same compile inputs had failed to compile */
     size_t compiles; /* jobs that compiled (cache misses) */
     double wall_s;   /* host seconds of this invocation */
     bool is_root;    /* false on MPI worker ranks (nothing else is filled there) */
