@@ -38,3 +38,14 @@ execute_process(COMMAND ${DLASIM_PYTHON} -c "import onnx, numpy"
 if(NOT _dlasim_py_ok EQUAL 0)
   message(FATAL_ERROR "${DLASIM_PYTHON} cannot import onnx and numpy: apt-get install python3-onnx python3-numpy")
 endif()
+
+# Optional: OpenMPI for `dlasim sweep --mpi` (apt-get install libopenmpi-dev openmpi-bin). Without it
+# the sweep runs on local workers only and --mpi says how to get MPI.
+find_package(MPI COMPONENTS C QUIET)
+if(MPI_C_FOUND)
+  set(DLASIM_HAVE_MPI ON)
+  message(STATUS "MPI found: dlasim sweep --mpi enabled (${MPIEXEC_EXECUTABLE})")
+else()
+  set(DLASIM_HAVE_MPI OFF)
+  message(STATUS "MPI not found: dlasim sweep --mpi disabled (apt-get install libopenmpi-dev openmpi-bin)")
+endif()

@@ -6,6 +6,7 @@ packages=(
   libsystemc-dev libjson-c-dev libhdf5-dev libgtest-dev
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev
   python3-onnx python3-numpy python3-h5py python3-matplotlib python3-pandas
+  libopenmpi-dev openmpi-bin
 )
 missing=()
 for p in "${packages[@]}"; do

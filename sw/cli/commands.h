@@ -16,6 +16,7 @@ int cmd_trace(int argc, char **argv);
 int cmd_trtexec(int argc, char **argv);
 int cmd_nvdla_trace(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 /* Shared by compile and run: load the config named by the options (--config, --set). */
 int cli_load_config(const cli_options *opts, dla_config **cfg);

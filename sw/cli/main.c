@@ -22,6 +22,8 @@ static void usage(FILE *out)
                  "  trtexec --onnx=M.onnx --int8   NVIDIA trtexec command lines for the DLA, simulated\n"
                  "  nvdla-trace TEST_DIR --config nv_small-rtl   replay NVDLA's register-trace tests\n"
                  "  validate orin                  simulate every published Orin DLA figure; errors and report\n"
+                 "  sweep SPEC.json -o R.h5        architecture-exploration sweep (local workers or --mpi)\n"
+                 "  sweep report R.h5              Pareto fronts, sensitivities, best points (markdown + PNG)\n"
                  "\n"
                  "`dlasim <command> --help` describes each command's options. Exit status: 0 success,\n"
                  "1 error, 2 usage error.\n");
@@ -56,6 +58,8 @@ int main(int argc, char **argv)
         return cmd_nvdla_trace(argc, argv);
     if (strcmp(cmd, "validate") == 0)
         return cmd_validate(argc, argv);
+    if (strcmp(cmd, "sweep") == 0)
+        return cmd_sweep(argc, argv);
     fprintf(stderr, "dlasim: unknown command '%s' (see dlasim --help)\n", cmd);
     return CLI_EXIT_USAGE;
 }

@@ -90,6 +90,15 @@ const cfg_field cfg_top_fields[] = {
     TOP("gpu.reference_clock_mhz", CFG_DBL, CFG_POS, CFG_IF_GPU, cfg.gpu.reference_clock_mhz),
     TOP("gpu.launch_latency_us", CFG_DBL, CFG_NONNEG, CFG_IF_GPU, cfg.gpu.launch_latency_us),
     TOP("gpu.dla_gpu_sync_us", CFG_DBL, CFG_NONNEG, CFG_IF_GPU, cfg.gpu.dla_gpu_sync_us),
+    TOP("area.mac_mm2_per_int8_mac", CFG_DBL, CFG_NONNEG, CFG_OPTIONAL, cfg.area.mac_mm2_per_int8_mac),
+    TOP("area.cbuf_mm2_per_kib", CFG_DBL, CFG_NONNEG, CFG_OPTIONAL, cfg.area.cbuf_mm2_per_kib),
+    TOP("area.sram_mm2_per_kib", CFG_DBL, CFG_NONNEG, CFG_OPTIONAL, cfg.area.sram_mm2_per_kib),
+    TOP("area.datapath_mm2_per_byte_per_cycle", CFG_DBL, CFG_NONNEG, CFG_OPTIONAL,
+        cfg.area.datapath_mm2_per_byte_per_cycle),
+    TOP("area.fixed_mm2", CFG_DBL, CFG_NONNEG, CFG_OPTIONAL, cfg.area.fixed_mm2),
+    TOP("area.reference_node_nm", CFG_DBL, CFG_POS, CFG_OPTIONAL, cfg.area.reference_node_nm),
+    TOP("area.node_nm", CFG_DBL, CFG_POS, CFG_OPTIONAL, cfg.area.node_nm),
+    TOP("area.node_area_scale", CFG_DBL, CFG_POS, CFG_OPTIONAL, cfg.area.node_area_scale),
     {"power_modes", CFG_MODES, CFG_ANY, CFG_REQUIRED, 0, 0},
 };
 

@@ -55,7 +55,7 @@ typedef struct cfg_build {
 } cfg_build;
 
 enum {
-    CFG_MAX_FIELDS = 96
+    CFG_MAX_FIELDS = 128
 };
 
 typedef struct cfg_seen {

@@ -1,0 +1,485 @@
+// Sweep specs (validation, point generation, constraints, loadable-reuse keys), the area estimate, and
+// the local worker pool's journal/resume semantics with a stand-in job function (no SystemC here: the
+// real simulation per point is covered by tests/system/sweep.cmake). Expected values are derived in
+// comments.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+extern "C" {
+#include "dla/area.h"
+#include "dla/config.h"
+#include "dla/sweep.h"
+}
+
+namespace {
+
+// A scratch directory per test (each TEST runs in its own process under ctest).
+std::string scratch()
+{
+    static std::string dir;
+    if (dir.empty()) {
+        char tmpl[] = "/tmp/dlasim_sweep_test_XXXXXX";
+        dir = mkdtemp(tmpl);
+        std::ofstream(dir + "/net.onnx") << "stand-in: the spec only checks that the file exists\n";
+    }
+    return dir;
+}
+
+std::string spec_text(const std::string &axes, const std::string &extra = "")
+{
+    return "{\"version\": 1, \"name\": \"t\", \"base\": {\"config\": \"orin-agx-64gb\", \"power_mode\": \"MAXN\"},"
+           " \"networks\": [{\"name\": \"net\", \"onnx\": \"net.onnx\"}], \"axes\": [" +
+           axes + "]" + extra + "}";
+}
+
+struct Parsed {
+    dla_sweep_spec *spec = nullptr;
+    dla_status st = DLA_OK;
+    dla_error err{};
+    ~Parsed() { dla_sweep_spec_destroy(spec); }
+};
+
+void parse(const std::string &text, Parsed &p)
+{
+    p.st = dla_sweep_spec_parse(text.c_str(), "spec.json", scratch().c_str(), &p.spec, &p.err);
+}
+
+// ---- validation ----
+
+TEST(SweepSpecTest, UnknownTopLevelKeyIsNamedWithTheAllowedKeys)
+{
+    Parsed p;
+    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32]}", ", \"axis\": []"), p);
+    EXPECT_EQ(p.st, DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(p.err.msg, "spec.json"), nullptr) << p.err.msg;
+    EXPECT_NE(std::strstr(p.err.msg, "unknown key 'axis'"), nullptr) << p.err.msg;
+    EXPECT_NE(std::strstr(p.err.msg, "axes"), nullptr) << p.err.msg;
+}
+
+TEST(SweepSpecTest, UnknownConfigKeyOnAnAxisIsRejectedByTheConfigSchema)
+{
+    Parsed p;
+    parse(spec_text("{\"key\": \"core.atomic_kk\", \"values\": [32]}"), p);
+    EXPECT_EQ(p.st, DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(p.err.msg, "axes[0] 'core.atomic_kk'"), nullptr) << p.err.msg;
+}
+
+TEST(SweepSpecTest, AxisValueOutsideTheConfigRangeIsNamed)
+{
+    Parsed p; // atomic_k must be a power of two
+    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32, 48]}"), p);
+    EXPECT_EQ(p.st, DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(p.err.msg, "value 48"), nullptr) << p.err.msg;
+}
+
+TEST(SweepSpecTest, RangeWithStopBelowStartIsABadRange)
+{
+    Parsed p;
+    parse(spec_text("{\"key\": \"core.atomic_k\", \"range\": {\"start\": 64, \"stop\": 32, \"factor\": 2}}"), p);
+    EXPECT_EQ(p.st, DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(p.err.msg, "axes[0].range"), nullptr) << p.err.msg;
+    EXPECT_NE(std::strstr(p.err.msg, "bad range"), nullptr) << p.err.msg;
+}
+
+TEST(SweepSpecTest, RangeWithZeroStepIsABadRange)
+{
+    Parsed p;
+    parse(spec_text("{\"key\": \"memory.dram.latency_ns\", \"range\": {\"start\": 100, \"stop\": 200, \"step\": 0}}"),
+          p);
+    EXPECT_EQ(p.st, DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(p.err.msg, "step must be > 0"), nullptr) << p.err.msg;
+}
+
+TEST(SweepSpecTest, ImpossibleConstraintIsReportedWithTheCandidateCount)
+{
+    Parsed p; // atomic_c is 64 in the preset: 64 x {32, 64} = 2048, 4096, both > 1000
+    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32, 64]}",
+                    ", \"constraints\": [\"core.atomic_c * core.atomic_k <= 1000\"]"),
+          p);
+    EXPECT_EQ(p.st, DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(p.err.msg, "impossible constraint"), nullptr) << p.err.msg;
+    EXPECT_NE(std::strstr(p.err.msg, "2 candidate points"), nullptr) << p.err.msg;
+}
+
+TEST(SweepSpecTest, ConstraintNamingAnUnknownKeyIsAnError)
+{
+    Parsed p;
+    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32]}", ", \"constraints\": [\"core.nope < 3\"]"), p);
+    EXPECT_EQ(p.st, DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(p.err.msg, "constraints[0]"), nullptr) << p.err.msg;
+    EXPECT_NE(std::strstr(p.err.msg, "unknown name 'core.nope'"), nullptr) << p.err.msg;
+}
+
+TEST(SweepSpecTest, UnknownPowerModeOnAnAxisIsRejected)
+{
+    Parsed p;
+    parse(spec_text("{\"key\": \"power_mode\", \"values\": [\"MAXN\", \"TURBO\"]}"), p);
+    EXPECT_EQ(p.st, DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(p.err.msg, "'TURBO'"), nullptr) << p.err.msg;
+}
+
+TEST(SweepSpecTest, UnknownMetricListsTheKnownOnes)
+{
+    Parsed p;
+    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32]}", ", \"metrics\": [\"latency\"]"), p);
+    EXPECT_EQ(p.st, DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(p.err.msg, "unknown metric 'latency'"), nullptr) << p.err.msg;
+    EXPECT_NE(std::strstr(p.err.msg, "latency_ms"), nullptr) << p.err.msg;
+}
+
+TEST(SweepSpecTest, UniformAxisNeedsRandomOrLhsSampling)
+{
+    Parsed p;
+    parse(spec_text("{\"key\": \"memory.dram.latency_ns\", \"uniform\": {\"min\": 100, \"max\": 300}}"), p);
+    EXPECT_EQ(p.st, DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(p.err.msg, "grid sampling"), nullptr) << p.err.msg;
+}
+
+// ---- points ----
+
+TEST(SweepPointsTest, GridIsTheProductInSpecOrderMinusConstrainedPoints)
+{
+    Parsed p; // 3 x 2 = 6 candidates; atomic_c 64 x atomic_k 256 = 16384 > 8192 drops the 2 points with k = 256
+    parse(spec_text("{\"key\": \"core.atomic_k\", \"range\": {\"start\": 64, \"stop\": 256, \"factor\": 2}},"
+                    "{\"key\": \"power_mode\", \"values\": [\"MAXN\", \"15W\"]}",
+                    ", \"constraints\": [\"core.atomic_c * core.atomic_k <= 8192 && power_mode != \\\"30W\\\"\"]"),
+          p);
+    ASSERT_EQ(p.st, DLA_OK) << p.err.msg;
+    ASSERT_EQ(dla_sweep_num_points(p.spec), 4u);
+    // first axis slowest: (64, MAXN) (64, 15W) (128, MAXN) (128, 15W)
+    EXPECT_STREQ(dla_sweep_point_value(p.spec, 0, 0), "64");
+    EXPECT_STREQ(dla_sweep_point_value(p.spec, 1, 1), "15W");
+    EXPECT_STREQ(dla_sweep_point_value(p.spec, 2, 0), "128");
+    dla_sweep_job job;
+    dla_sweep_job_get(p.spec, 3, &job);
+    EXPECT_STREQ(job.power_mode, "15W");
+    ASSERT_EQ(job.num_sets, 1);
+    EXPECT_STREQ(job.sets[0], "core.atomic_k=128");
+}
+
+TEST(SweepPointsTest, ArithmeticRangeIncludesStopDespiteRounding)
+{
+    Parsed p; // 51.2 + 3 x 51.2 = 204.8 must be the 4th value although 51.2 is not exact in binary
+    parse(spec_text("{\"key\": \"power_modes.MAXN.dram_bandwidth_gbps\", \"range\": {\"start\": 51.2, \"stop\": "
+                    "204.8, \"step\": 51.2}}"),
+          p);
+    ASSERT_EQ(p.st, DLA_OK) << p.err.msg;
+    ASSERT_EQ(dla_sweep_num_points(p.spec), 4u);
+    EXPECT_STREQ(dla_sweep_point_value(p.spec, 3, 0), "204.8");
+}
+
+TEST(SweepPointsTest, OnlyCompileAffectingKeysSplitTheLoadableCache)
+{
+    Parsed p; // 2 atomic_k x 3 DRAM bandwidths x 2 power modes = 12 points, compiled once per atomic_k
+    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32, 64]},"
+                    "{\"key\": \"power_modes.MAXN.dram_bandwidth_gbps\", \"values\": [50, 100, 200]},"
+                    "{\"key\": \"power_mode\", \"values\": [\"MAXN\", \"50W\"]}"),
+          p);
+    ASSERT_EQ(p.st, DLA_OK) << p.err.msg;
+    EXPECT_EQ(dla_sweep_num_points(p.spec), 12u);
+    EXPECT_EQ(dla_sweep_num_compile_keys(p.spec), 2u);
+    dla_sweep_job a, b, c;
+    dla_sweep_job_get(p.spec, 0, &a); // k=32, 50 GB/s, MAXN
+    dla_sweep_job_get(p.spec, 5, &b); // k=32, 200 GB/s, 50W
+    dla_sweep_job_get(p.spec, 6, &c); // k=64, 50 GB/s, MAXN
+    EXPECT_EQ(a.compile_key, b.compile_key);
+    EXPECT_NE(a.compile_key, c.compile_key);
+    EXPECT_NE(a.config_hash, b.config_hash); // the full config differs (bandwidth)
+    EXPECT_NE(a.job_key, b.job_key);
+}
+
+TEST(SweepPointsTest, LatinHypercubeHitsEveryStratumOfEachAxisOnce)
+{
+    // 10 samples: on each axis, sample i lies in stratum [lo + s (hi-lo)/10, lo + (s+1) (hi-lo)/10) for a
+    // distinct s, so the 10 strata are each hit once
+    Parsed q;
+    parse(spec_text("{\"key\": \"memory.dram.latency_ns\", \"uniform\": {\"min\": 100, \"max\": 200}},"
+                    "{\"key\": \"memory.dram.efficiency\", \"uniform\": {\"min\": 0.5, \"max\": 1.0}}",
+                    ", \"sampling\": {\"method\": \"lhs\", \"samples\": 10, \"seed\": 7}"),
+          q);
+    ASSERT_EQ(q.st, DLA_OK) << q.err.msg;
+    ASSERT_EQ(dla_sweep_num_points(q.spec), 10u);
+    std::set<int> lat, eff;
+    for (size_t i = 0; i < 10; i++) {
+        lat.insert((int)std::floor((std::atof(dla_sweep_point_value(q.spec, i, 0)) - 100.0) / 10.0));
+        eff.insert((int)std::floor((std::atof(dla_sweep_point_value(q.spec, i, 1)) - 0.5) / 0.05));
+    }
+    EXPECT_EQ(lat.size(), 10u);
+    EXPECT_EQ(eff.size(), 10u);
+    EXPECT_EQ(*lat.begin(), 0);
+    EXPECT_EQ(*lat.rbegin(), 9);
+}
+
+TEST(SweepPointsTest, RandomSamplingIsReproducibleFromTheSeedAndDropsRepeats)
+{
+    const std::string axes = "{\"key\": \"core.atomic_k\", \"values\": [32, 64]},"
+                             "{\"key\": \"power_mode\", \"values\": [\"MAXN\", \"50W\"]}";
+    Parsed a, b;
+    parse(spec_text(axes, ", \"sampling\": {\"method\": \"random\", \"samples\": 50, \"seed\": 3}"), a);
+    parse(spec_text(axes, ", \"sampling\": {\"method\": \"random\", \"samples\": 50, \"seed\": 3}"), b);
+    ASSERT_EQ(a.st, DLA_OK) << a.err.msg;
+    // 50 draws from 4 combinations: at most 4 distinct points survive
+    EXPECT_LE(dla_sweep_num_points(a.spec), 4u);
+    ASSERT_EQ(dla_sweep_num_points(a.spec), dla_sweep_num_points(b.spec));
+    for (size_t i = 0; i < dla_sweep_num_points(a.spec); i++)
+        EXPECT_STREQ(dla_sweep_point_value(a.spec, i, 1), dla_sweep_point_value(b.spec, i, 1));
+}
+
+// ---- constraint expressions ----
+
+bool lookup(const char *name, void *, double *num, const char **str)
+{
+    if (std::strcmp(name, "a.b") == 0) {
+        *num = 6;
+        return true;
+    }
+    if (std::strcmp(name, "mode") == 0) {
+        *str = "MAXN";
+        return true;
+    }
+    return false;
+}
+
+double eval(const char *e)
+{
+    double v = -1;
+    dla_error err{};
+    EXPECT_EQ(dla_sweep_expr_eval(e, lookup, nullptr, &v, &err), DLA_OK) << e << ": " << err.msg;
+    return v;
+}
+
+TEST(SweepExprTest, PrecedenceFollowsC)
+{
+    EXPECT_EQ(eval("1 + 2 * 3"), 7); // * before +
+    EXPECT_EQ(eval("(1 + 2) * 3"), 9);
+    EXPECT_EQ(eval("a.b * 4 <= 24"), 1); // 24 <= 24
+    EXPECT_EQ(eval("a.b * 4 < 24"), 0);
+    EXPECT_EQ(eval("1 || 0 && 0"), 1);     // && binds tighter: 1 || (0 && 0)
+    EXPECT_EQ(eval("!(a.b % 4 == 2)"), 0); // 6 % 4 = 2
+    EXPECT_EQ(eval("-a.b + 10 / 4"), -3.5);
+    EXPECT_EQ(eval("mode == \"MAXN\" && mode != \"15W\""), 1);
+}
+
+TEST(SweepExprTest, ErrorsNameTheExpressionAndTheProblem)
+{
+    double v;
+    dla_error err{};
+    EXPECT_EQ(dla_sweep_expr_eval("a.b / 0", lookup, nullptr, &v, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(err.msg, "division by zero"), nullptr) << err.msg;
+    EXPECT_EQ(dla_sweep_expr_eval("a.b <= 3 3", lookup, nullptr, &v, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(err.msg, "unexpected text"), nullptr) << err.msg;
+    EXPECT_EQ(dla_sweep_expr_eval("mode < 3", lookup, nullptr, &v, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(err.msg, "cannot compare a string"), nullptr) << err.msg;
+    EXPECT_EQ(dla_sweep_expr_eval("(a.b", lookup, nullptr, &v, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(err.msg, "expected ')'"), nullptr) << err.msg;
+    EXPECT_NE(std::strstr(err.msg, "'(a.b'"), nullptr) << err.msg;
+}
+
+// ---- area ----
+
+TEST(AreaTest, NvFullReproducesThePrimersTwentyEightNanometreArea)
+{
+    dla_config *cfg = nullptr;
+    dla_error err{};
+    ASSERT_EQ(dla_config_load("nv_full", nullptr, 0, &cfg, &err), DLA_OK) << err.msg;
+    dla_area_estimate a;
+    ASSERT_EQ(dla_area_estimate_core(cfg, &a, &err), DLA_OK) << err.msg;
+    // published (nvdla-reference §6): 2048 MACs / 512 KiB CBUF at 28 nm = 5.5 mm2. The config's
+    // coefficients are fitted to it: 2048 x 0.001703 + 512 x 0.002 + 128 x 0.004 + 0.4755 = 5.4991
+    EXPECT_NEAR(a.total_mm2, 5.5, 0.01);
+    EXPECT_NEAR(a.cbuf_mm2, 1.024, 1e-9);
+    dla_config_destroy(cfg);
+}
+
+TEST(AreaTest, OrinCoreScalesTheTwentyEightNanometreSumByTheNodeFactor)
+{
+    dla_config *cfg = nullptr;
+    dla_error err{};
+    ASSERT_EQ(dla_config_load("orin-agx-64gb", nullptr, 0, &cfg, &err), DLA_OK) << err.msg;
+    dla_area_estimate a;
+    ASSERT_EQ(dla_area_estimate_core(cfg, &a, &err), DLA_OK) << err.msg;
+    // 8192 MACs x 0.001703 = 13.950976; CBUF 32 x 512 x 64 B = 1024 KiB x 0.002 = 2.048; SRAM 1024 KiB
+    // x 0.002 = 2.048; DMA 64 + 64 B/cycle x 0.004 = 0.512; fixed 0.4755: 19.034476 at 28 nm, x 0.25
+    EXPECT_NEAR(a.total_mm2, 19.034476 * 0.25, 1e-6);
+    EXPECT_NEAR(a.sram_mm2, 2.048 * 0.25, 1e-9);
+    dla_config_destroy(cfg);
+}
+
+TEST(AreaTest, ConfigWithoutAreaSectionIsUnsupported)
+{
+    dla_config cfg{};
+    std::snprintf(cfg.name, sizeof cfg.name, "bare");
+    dla_area_estimate a;
+    dla_error err{};
+    EXPECT_EQ(dla_area_estimate_core(&cfg, &a, &err), DLA_ERR_UNSUPPORTED);
+    EXPECT_NE(std::strstr(err.msg, "'bare'"), nullptr) << err.msg;
+}
+
+// ---- local runs with a stand-in job function ----
+
+// cycles = 1000 + job index, so a row's value says which job produced it.
+dla_status fake_job(const dla_sweep_job *job, void *, dla_sweep_metrics *m, dla_error *)
+{
+    m->ok = true;
+    m->cycles = 1000 + job->index;
+    m->latency_ms = job->index * 0.5;
+    m->area_mm2 = NAN;
+    return DLA_OK;
+}
+
+dla_status crashing_job(const dla_sweep_job *job, void *, dla_sweep_metrics *m, dla_error *err)
+{
+    if (job->index == 1)
+        raise(SIGKILL); // a worker that dies mid-job (OOM killer, a crash the sanitizer cannot catch)
+    if (job->index == 2)
+        return dla_error_set(err, DLA_ERR_UNSUPPORTED, "layer 'x' does not fit");
+    return fake_job(job, nullptr, m, err);
+}
+
+std::vector<std::string> journal_records(const std::string &out)
+{
+    std::ifstream in(out + ".d/journal.jsonl");
+    std::vector<std::string> lines;
+    std::string line;
+    std::getline(in, line); // header
+    while (std::getline(in, line))
+        lines.push_back(line);
+    return lines;
+}
+
+const std::string kFourPoints = "{\"key\": \"core.atomic_k\", \"values\": [32, 64]},"
+                                "{\"key\": \"power_mode\", \"values\": [\"MAXN\", \"50W\"]}";
+
+TEST(SweepRunTest, ResumeSkipsJournalledJobsAndDropsATornLastLine)
+{
+    Parsed p;
+    parse(spec_text(kFourPoints), p);
+    ASSERT_EQ(p.st, DLA_OK) << p.err.msg;
+    std::string out = scratch() + "/r.h5";
+    dla_sweep_run_opts o{};
+    o.output = out.c_str();
+    o.workers = 2;
+    o.quiet = true;
+    o.fn = fake_job;
+    dla_sweep_run_stats st{};
+    dla_error err{};
+    ASSERT_EQ(dla_sweep_run_local(p.spec, &o, &st, &err), DLA_OK) << err.msg;
+    EXPECT_EQ(st.ran, 4u);
+    // What a kill -9 leaves: the header, two complete records and half of a third line.
+    std::vector<std::string> recs = journal_records(out);
+    ASSERT_EQ(recs.size(), 4u);
+    std::ifstream in(out + ".d/journal.jsonl");
+    std::string header;
+    std::getline(in, header);
+    in.close();
+    std::ofstream(out + ".d/journal.jsonl", std::ios::trunc) << header << "\n"
+                                                             << recs[0] << "\n"
+                                                             << recs[1] << "\n"
+                                                             << recs[2].substr(0, recs[2].size() / 2);
+    ASSERT_EQ(dla_sweep_run_local(p.spec, &o, &st, &err), DLA_OK) << err.msg;
+    EXPECT_EQ(st.skipped, 2u);
+    EXPECT_EQ(st.ran, 2u);
+    // every job exactly once, and the torn line is gone
+    std::vector<std::string> after = journal_records(out);
+    ASSERT_EQ(after.size(), 4u);
+    std::set<std::string> indices;
+    for (const std::string &l : after) {
+        size_t at = l.find("\"index\":");
+        ASSERT_NE(at, std::string::npos) << l;
+        indices.insert(l.substr(at, l.find(',', at) - at));
+    }
+    EXPECT_EQ(indices.size(), 4u);
+    // a third run has nothing left to do
+    ASSERT_EQ(dla_sweep_run_local(p.spec, &o, &st, &err), DLA_OK) << err.msg;
+    EXPECT_EQ(st.ran, 0u);
+    EXPECT_EQ(st.skipped, 4u);
+}
+
+TEST(SweepRunTest, JournalOfAnotherSpecIsRefused)
+{
+    Parsed a, b;
+    parse(spec_text(kFourPoints), a);
+    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32, 128]}"), b);
+    ASSERT_EQ(a.st, DLA_OK) << a.err.msg;
+    ASSERT_EQ(b.st, DLA_OK) << b.err.msg;
+    std::string out = scratch() + "/other.h5";
+    dla_sweep_run_opts o{};
+    o.output = out.c_str();
+    o.workers = 1;
+    o.quiet = true;
+    o.fn = fake_job;
+    dla_sweep_run_stats st{};
+    dla_error err{};
+    ASSERT_EQ(dla_sweep_run_local(a.spec, &o, &st, &err), DLA_OK) << err.msg;
+    EXPECT_EQ(dla_sweep_run_local(b.spec, &o, &st, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(err.msg, "different sweep spec"), nullptr) << err.msg;
+}
+
+TEST(SweepRunTest, CrashedAndFailedJobsBecomeErrorRowsAndOnlyCrashesAreRetried)
+{
+    Parsed p;
+    parse(spec_text(kFourPoints), p);
+    ASSERT_EQ(p.st, DLA_OK) << p.err.msg;
+    std::string out = scratch() + "/crash.h5";
+    dla_sweep_run_opts o{};
+    o.output = out.c_str();
+    o.workers = 2;
+    o.quiet = true;
+    o.fn = crashing_job;
+    dla_sweep_run_stats st{};
+    dla_error err{};
+    ASSERT_EQ(dla_sweep_run_local(p.spec, &o, &st, &err), DLA_OK) << err.msg;
+    // jobs: 0 (k32 MAXN) 1 (k32 50W) 2 (k64 MAXN) 3 (k64 50W); 1 crashes, 2 fails without caching a
+    // loadable, so 3 (same compile inputs as 2) is recorded with 2's error without running
+    EXPECT_EQ(st.ran, 3u);
+    EXPECT_EQ(st.failed, 3u);
+    EXPECT_EQ(st.inferred, 1u);
+    std::vector<std::string> recs = journal_records(out);
+    std::string all;
+    for (const std::string &l : recs)
+        all += l + "\n";
+    EXPECT_NE(all.find("worker killed by signal 9"), std::string::npos) << all;
+    size_t first = all.find("layer 'x' does not fit");
+    ASSERT_NE(first, std::string::npos) << all;
+    EXPECT_NE(all.find("layer 'x' does not fit", first + 1), std::string::npos) << "job 3 not recorded: " << all;
+    // resume: the crashed job 1 runs again (it may have been the sweep being killed); the deterministic
+    // errors of jobs 2 and 3 are final
+    o.fn = fake_job;
+    ASSERT_EQ(dla_sweep_run_local(p.spec, &o, &st, &err), DLA_OK) << err.msg;
+    EXPECT_EQ(st.ran, 1u);
+    EXPECT_EQ(st.skipped, 3u);
+}
+
+TEST(SweepRunTest, ExistingResultsWithoutAJournalAreNotOverwritten)
+{
+    Parsed p;
+    parse(spec_text(kFourPoints), p);
+    ASSERT_EQ(p.st, DLA_OK) << p.err.msg;
+    std::string out = scratch() + "/foreign.h5";
+    std::ofstream(out) << "someone else's file";
+    dla_sweep_run_opts o{};
+    o.output = out.c_str();
+    o.workers = 1;
+    o.quiet = true;
+    o.fn = fake_job;
+    dla_sweep_run_stats st{};
+    dla_error err{};
+    EXPECT_EQ(dla_sweep_run_local(p.spec, &o, &st, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::strstr(err.msg, "not overwriting"), nullptr) << err.msg;
+    std::ifstream in(out);
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(content, "someone else's file");
+}
+
+} // namespace
