@@ -180,7 +180,7 @@ dla_status dla_result_summarize(dla_run_result *r, const dla_config *cfg, const 
         memcpy(&pj, (const char *)&mode->energy + actions[i].pj_offset, sizeof pj);
         dynamic_pj += (double)count * pj;
         record_energy(breakdown, &num_breakdown, actions[i].entry, actions[i].suffix, count, pj);
-        if (actions[i].pj_offset == PJ(dram_byte_pj))
+        if (actions[i].pj_offset == offsetof(dla_energy_table, dram_byte_pj))
             dram_pj += (double)count * pj;
     }
     s.dynamic_energy_mj = dynamic_pj * 1e-9;
