@@ -244,8 +244,9 @@ def parse(data, source="<buffer>"):
     out["ops"] = [_unpack_op(data, off + i * OP_RECORD_BYTES, f"{source}: ops[{i}]") for i in range(count)]
     count, off = sections[SEC_BLOB]
     out["blob"] = data[off:off + count]
-    out["segments"] = records(SEC_SEGMENTS, "segment") if SEC_SEGMENTS in sections else []
-    out["gpu_layers"] = records(SEC_GPU_LAYERS, "gpu_layer") if SEC_GPU_LAYERS in sections else []
+    if SEC_SEGMENTS in sections:  # format 1.1 with GPU fallback; absent keys: DLA only
+        out["segments"] = records(SEC_SEGMENTS, "segment")
+        out["gpu_layers"] = records(SEC_GPU_LAYERS, "gpu_layer")
     return out
 
 
