@@ -371,7 +371,10 @@ TEST(CanonicalizeTest, ClipZeroToSixBecomesReluPlusClipAndPadFoldsIntoConv)
     ir_graph_destroy(g);
 }
 
-TEST(CanonicalizeTest, ZeroPadBeforeMaxPoolBecomesZeroPaddingOfThePool)
+// NVDLA's PDP leaves padded positions out of MAX (docs/datapath.md step 6, checked by NVDLA's
+// pdp_28x28x8_2x2_max trace test), so zeros from a Pad cannot become the pool's padding: the Pad stays
+// a node of its own, which the DLA cannot run, and the error names it.
+TEST(CanonicalizeTest, ZeroPadBeforeMaxPoolIsNotFoldedBecauseNvdlaMaxIgnoresPadding)
 {
     ScratchDir dir;
     tb_model *m = tb_create(17);
@@ -389,20 +392,8 @@ TEST(CanonicalizeTest, ZeroPadBeforeMaxPoolBecomesZeroPaddingOfThePool)
     dla_config cfg = orin_like();
     dla_error err{};
     ir_graph *g = run_passes(p, &cfg, 4, &err);
-    ASSERT_NE(g, nullptr) << err.msg;
-    ASSERT_EQ(g->n_layers, 1);
-    const ir_pool *pl = &g->nodes[g->layers[0].pool_node].pool;
-    EXPECT_EQ(pl->pt, 1);
-    EXPECT_EQ(pl->pr, 1);
-    EXPECT_TRUE(pl->zero_pad);
-    EXPECT_STREQ(g->layers[0].name, "pad + pool");
-    // all-negative input: the corner window sees the padding zeros, so the max is 0
-    std::vector<float> x(32, -1.0f);
-    const float *inputs[1] = {x.data()};
-    float *outs[1] = {nullptr};
-    ASSERT_EQ(ir_reference_forward(g, inputs, false, outs, &err), DLA_OK) << err.msg;
-    EXPECT_EQ(outs[0][0], 0.0f);
-    std::free(outs[0]);
+    EXPECT_EQ(g, nullptr);
+    EXPECT_NE(std::string(err.msg).find("node 'pad' (Pad)"), std::string::npos) << err.msg;
     ir_graph_destroy(g);
 }
 
