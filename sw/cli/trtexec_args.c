@@ -37,6 +37,8 @@ typedef enum flag_id {
     F_GPU_FALLBACK,
     F_GAP,
     F_SPARSITY,
+    F_CALIB,
+    F_LAYER_PRECISIONS,
     F_CONFIG,
     F_POWER_MODE,
     F_SET,
@@ -80,6 +82,8 @@ static const trt_flag flags[] = {
     {"--allowGPUFallback", F_GPU_FALLBACK, false},
     {"--gap", F_GAP, true},
     {"--sparsity", F_SPARSITY, true},
+    {"--calib", F_CALIB, true},
+    {"--layerPrecisions", F_LAYER_PRECISIONS, true},
     {"--config", F_CONFIG, true},
     {"--power-mode", F_POWER_MODE, true},
     {"--set", F_SET, true},
@@ -330,7 +334,12 @@ static int handle(trt_args *a, const trt_flag *f, const char *v)
     case F_CONFIG: o->config = v; break;
     case F_POWER_MODE: o->power_mode = v; break;
     case F_TRACE: o->trace = v; break;
-    case F_SHAPES: rc = parse_shapes(a, v); break;
+    case F_SHAPES:
+        o->shapes = v; /* the importer resolves dynamic dimensions from the same text */
+        rc = parse_shapes(a, v);
+        break;
+    case F_CALIB: o->calib_cache = v; break; /* TensorRT's calibration cache: read if present, else written */
+    case F_LAYER_PRECISIONS: o->layer_precision = v; break;
     case F_CORE:
         if (!parse_int(v, 0, DLA_MAX_CORES - 1, &o->core)) {
             cli_error(o, "--useDLACore: expected a DLA core number 0..%d, got '%s'", DLA_MAX_CORES - 1, v);

@@ -111,3 +111,15 @@ add_test(NAME cli.trtexec_gpu_fallback_tutorial COMMAND ${DLASIM_PYTHON} ${CMAKE
 set_tests_properties(cli.trtexec_gpu_fallback_tutorial PROPERTIES
   ENVIRONMENT "DLASIM_CONFIG_DIR=${PROJECT_SOURCE_DIR}/configs;ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=0"
   TIMEOUT 600)
+
+# --calib=FILE is TensorRT's calibration cache: written by the first build, read by the second (whose
+# unknown-tensor check proves it was read: a cache naming a tensor the model lacks is refused).
+dlasim_cli_test(NAME trtexec_calib_cache_written FIXTURE trt_calib_cache ARGS --exit 0 --stdout "^&&&& PASSED"
+  --rm ${WORK}/trt_tiny.cache --exists ${WORK}/trt_tiny.cache
+  -- ${TRT} ${TRT_TINY} --int8 --calib=${WORK}/trt_tiny.cache)
+add_test(NAME cli.trtexec_calib_cache_corrupt COMMAND sh -c
+  "cp ${WORK}/trt_tiny.cache ${WORK}/trt_tiny_bad.cache && echo 'no_such_tensor: 3c010204' >> ${WORK}/trt_tiny_bad.cache")
+set_tests_properties(cli.trtexec_calib_cache_corrupt PROPERTIES FIXTURES_REQUIRED trt_calib_cache
+  FIXTURES_SETUP trt_calib_bad)
+dlasim_cli_test(NAME trtexec_calib_cache_read REQUIRES trt_calib_bad ARGS --exit 1 --one-line-stderr
+  --stderr "no_such_tensor" -- ${TRT} ${TRT_TINY} --int8 --calib=${WORK}/trt_tiny_bad.cache)
