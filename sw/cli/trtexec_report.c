@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dla/output_file.h"
 #include "trtexec.h"
 
 /* ceil() that does not turn 3000 / 3.0 = 1000.0000000001 into 1001. */
@@ -172,7 +173,8 @@ void trt_print_summary(const trt_args *a, const dla_run_result *r, const trt_tim
     if (gpu_layers || boundaries) {
         uint64_t dla = s->total_cycles > gpu + boundary ? s->total_cycles - gpu - boundary : 0;
         fprintf(out,
-                "[I] dlasim: GPU fallback: of the %g ms, DLA subgraphs (and driver) %g ms, %d GPU layer(s) %g ms, %d DLA<->GPU "
+                "[I] dlasim: GPU fallback: of the %g ms, DLA subgraphs (and driver) %g ms, %d GPU layer(s) %g ms, %d "
+                "DLA<->GPU "
                 "boundaries (sync + reformat) %g ms (SIMULATED; GPU times from the GPU model, docs/runtime.md)\n",
                 l, cycles_ms(dla, s->clock_mhz), gpu_layers, cycles_ms(gpu, s->clock_mhz), boundaries,
                 cycles_ms(boundary, s->clock_mhz));
@@ -212,26 +214,24 @@ typedef void (*emit_fn)(FILE *f, const void *ctx);
 
 static dla_status write_atomic(const char *path, emit_fn emit, const void *ctx, dla_error *err)
 {
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
-        return dla_error_set(err, DLA_ERR_IO, "%s: path too long", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return dla_error_set(err, DLA_ERR_IO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
+    dla_output out;
+    dla_status st = dla_output_begin(&out, path, err);
+    if (st != DLA_OK)
+        return st;
+    FILE *f = dla_output_fopen(&out, "w", err);
+    if (!f) {
+        dla_output_abort(&out);
+        return DLA_ERR_IO;
+    }
     emit(f, ctx);
     int bad = ferror(f);
     if (fclose(f) != 0)
         bad = 1;
     if (bad) {
-        remove(tmp);
-        return dla_error_set(err, DLA_ERR_IO, "%s: cannot write %s", path, tmp);
+        dla_output_abort(&out);
+        return dla_error_set(err, DLA_ERR_IO, "%s: write failed", path);
     }
-    if (rename(tmp, path) != 0) {
-        int saved = errno;
-        remove(tmp);
-        return dla_error_set(err, DLA_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(saved));
-    }
-    return DLA_OK;
+    return dla_output_commit(&out, err);
 }
 
 static void json_string(FILE *f, const char *s, size_t cap)

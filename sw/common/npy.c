@@ -2,6 +2,7 @@
  * little-endian FP32 writer (see dla/npy.h). Headers come from users: every field is bounds-checked
  * and every refusal names the file, the offending value and what was expected. */
 #include "dla/npy.h"
+#include "dla/output_file.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -460,17 +461,14 @@ dla_status dla_npy_write_f32(const char *path, const int64_t *shape, int ndim, c
     unsigned char pre[10] = {
         0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff), (unsigned char)(hlen >> 8)};
 
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 5);
-    if (!tmp)
-        return dla_error_set(err, DLA_ERR_NOMEM, "%s: cannot allocate a path", path);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-    dla_status st = DLA_OK;
-    FILE *f = fopen(tmp, "wb");
+    dla_output out;
+    dla_status st = dla_output_begin(&out, path, err);
+    if (st != DLA_OK)
+        return st;
+    FILE *f = dla_output_fopen(&out, "wb", err);
     if (!f) {
-        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot open for writing", tmp);
-        goto fail;
+        dla_output_abort(&out);
+        return DLA_ERR_IO;
     }
     bool ok = fwrite(pre, 1, sizeof pre, f) == sizeof pre && fwrite(header, 1, hlen, f) == hlen;
     for (size_t i = 0; ok && i < count; i++) {
@@ -483,15 +481,8 @@ dla_status dla_npy_write_f32(const char *path, const int64_t *shape, int ndim, c
     if (fclose(f) != 0)
         ok = false;
     if (!ok) {
-        st = dla_error_set(err, DLA_ERR_IO, "%s: write failed", tmp);
-        remove(tmp);
-        goto fail;
+        dla_output_abort(&out);
+        return dla_error_set(err, DLA_ERR_IO, "%s: write failed", path);
     }
-    if (rename(tmp, path) != 0) {
-        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot rename %s into place", path, tmp);
-        remove(tmp);
-    }
-fail:
-    free(tmp);
-    return st;
+    return dla_output_commit(&out, err);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "dla/npy.h"
+#include "dla/output_file.h"
 #include "graph.h"
 
 #define HIST_BINS 2048     /* histogram of |x| over [0, absmax] (TensorRT's entropy calibrator uses 2048) */
@@ -383,17 +384,14 @@ static uint32_t f32_bits(float f)
 dla_status ir_calib_cache_write(const ir_graph *g, const char *path, const char *algo, dla_error *err)
 {
     /* Temp file + rename: a failed compile never leaves a half-written cache. */
-    size_t plen = strlen(path) + 16;
-    char *tmp = malloc(plen);
-    if (!tmp)
-        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", path);
-    snprintf(tmp, plen, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        dla_status st =
-            dla_error_set(err, DLA_ERR_IO, "%s: cannot write the calibration cache: %s", path, strerror(errno));
-        free(tmp);
+    dla_output out;
+    dla_status st = dla_output_begin(&out, path, err);
+    if (st != DLA_OK)
         return st;
+    FILE *f = dla_output_fopen(&out, "w", err);
+    if (!f) {
+        dla_output_abort(&out);
+        return DLA_ERR_IO;
     }
     bool ok = fprintf(f, "TRT-%d-%s\n", CACHE_VERSION, algo) > 0;
     for (int t = 0; t < g->n_tensors && ok; t++) {
@@ -403,15 +401,11 @@ dla_status ir_calib_cache_write(const ir_graph *g, const char *path, const char 
         ok = fprintf(f, "%s: %08x\n", x->name, f32_bits(x->calib_scale)) > 0;
     }
     ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        dla_status st =
-            dla_error_set(err, DLA_ERR_IO, "%s: cannot write the calibration cache: %s", path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return st;
+    if (!ok) {
+        dla_output_abort(&out);
+        return dla_error_set(err, DLA_ERR_IO, "%s: cannot write the calibration cache: %s", path, strerror(errno));
     }
-    free(tmp);
-    return DLA_OK;
+    return dla_output_commit(&out, err);
 }
 
 /* Tensor names may contain ':' and spaces: the value follows the last ": ". */

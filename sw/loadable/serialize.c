@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dla/output_file.h"
 #include "loadable_internal.h"
 
 enum {
@@ -511,34 +512,26 @@ dla_status dla_loadable_write_file(const dla_loadable *l, const char *path, dla_
         dla_error_prefix(err, "%s", path);
         return st;
     }
-    char tmp[4096];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-        free(buf);
-        return dla_error_set(err, DLA_ERR_IO, "%s: path too long", path);
-    }
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot create temporary file %s: %s", path, tmp, strerror(errno));
+    dla_output out;
+    if ((st = dla_output_begin(&out, path, err)) != DLA_OK) {
         free(buf);
         return st;
     }
+    FILE *f = dla_output_fopen(&out, "wb", err);
+    if (!f) {
+        free(buf);
+        dla_output_abort(&out);
+        return DLA_ERR_IO;
+    }
     int ok = fwrite(buf, 1, size, f) == size;
-    ok = (fflush(f) == 0) && ok;
-    ok = (fsync(fileno(f)) == 0) && ok;
     int saved = errno;
     ok = (fclose(f) == 0) && ok;
     free(buf);
     if (!ok) {
-        remove(tmp);
+        dla_output_abort(&out);
         return dla_error_set(err, DLA_ERR_IO, "%s: write failed: %s", path, strerror(saved ? saved : errno));
     }
-    if (rename(tmp, path) != 0) {
-        saved = errno;
-        remove(tmp);
-        return dla_error_set(err, DLA_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(saved));
-    }
-    return DLA_OK;
+    return dla_output_commit(&out, err);
 }
 
 static const char *section_name(uint32_t type)

@@ -48,9 +48,9 @@ dlasim_cli_test(NAME trtexec_unknown_flag ARGS --exit 2 --one-line-stderr --stde
 dlasim_cli_test(NAME trtexec_no_model ARGS --exit 2 --one-line-stderr --stderr "--onnx=MODEL.onnx or --loadEngine"
   -- ${TRT} --int8)
 dlasim_cli_test(NAME trtexec_bad_shapes ARGS --exit 1 --one-line-stderr --stderr "input 'input'"
-  --stderr "1x3x12x12" --stderr "only the batch" --rm ${WORK}/trt_never_prof.json --absent ${WORK}/trt_never_prof.json
+  --stderr "dimension 2 = 16" --stderr "fixes it to 12" --rm ${WORK}/trt_never_prof.json --absent ${WORK}/trt_never_prof.json
   -- ${TRT} ${TRT_TINY} --int8 --shapes=input:1x3x16x16 --exportProfile=${WORK}/trt_never_prof.json)
-dlasim_cli_test(NAME trtexec_shapes_unknown_input ARGS --exit 1 --one-line-stderr --stderr "no input named 'data'"
+dlasim_cli_test(NAME trtexec_shapes_unknown_input ARGS --exit 1 --one-line-stderr --stderr "names 'data', which is not a network input"
   --stderr "'input'" -- ${TRT} ${TRT_TINY} --int8 --shapes=data:1x3x12x12)
 dlasim_cli_test(NAME trtexec_shapes_malformed ARGS --exit 2 --one-line-stderr --stderr "input 'input'"
   --stderr "not a positive integer" -- ${TRT} ${TRT_TINY} --int8 --shapes=input:1x3xtwelve)
