@@ -24,16 +24,25 @@ extern "C" {
 
 namespace {
 
-// A scratch directory per test (each TEST runs in its own process under ctest).
+std::string scratch_dir;
+
+void remove_scratch()
+{
+    if (!scratch_dir.empty())
+        std::system(("rm -rf '" + scratch_dir + "'").c_str());
+}
+
+// A scratch directory per process (each TEST runs in its own process under ctest), removed at exit;
+// forked workers leave with _exit and do not remove it.
 std::string scratch()
 {
-    static std::string dir;
-    if (dir.empty()) {
+    if (scratch_dir.empty()) {
         char tmpl[] = "/tmp/dlasim_sweep_test_XXXXXX";
-        dir = mkdtemp(tmpl);
-        std::ofstream(dir + "/net.onnx") << "stand-in: the spec only checks that the file exists\n";
+        scratch_dir = mkdtemp(tmpl);
+        std::ofstream(scratch_dir + "/net.onnx") << "stand-in: the spec only checks that the file exists\n";
+        std::atexit(remove_scratch);
     }
-    return dir;
+    return scratch_dir;
 }
 
 std::string spec_text(const std::string &axes, const std::string &extra = "")
