@@ -722,7 +722,8 @@ static uint64_t compile_key(const dla_config *cfg, const char *onnx, dla_precisi
                    f->fp16,
                    f->pdp,
                    f->sdp_ew,
-                   f->sparsity_2_4};
+                   f->sparsity_2_4,
+                   f->image_input};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         h = hash_i64(h, v[i]);
     return h;
