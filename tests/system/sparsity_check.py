@@ -2,7 +2,11 @@
 """2:4 sparse ResNet-50 on Orin: `dlasim run --sparsity=enable` against the dense run of the same model.
 Asserts the sparse run is faster in total, that some layer compute-bound in the dense run gains
 >= 1.5x (sparse CSC steps 2 x AtomC channels: at most 2x), and that some layer memory-bound in the
-dense run gains < 1.1x (activation traffic does not shrink). Prints the numbers.
+dense run on its activations (its DRAM reads shrink by less than 10 % with sparse weights) gains < 1.1x
+(activation traffic does not shrink). A layer bound by its weight fetch gains like a compute-bound one
+(2:4 weights are half the bytes); when the dense run has no activation-bound layer (e.g. at 15W, where
+the DRAM is wide for the clock: orin-facts §2 "more layers become math-bound"), that check is reported
+as not applicable. Prints the numbers.
 usage: sparsity_check.py DLASIM MODEL_SPARSE.onnx [extra run args...]"""
 import re
 import subprocess
@@ -21,7 +25,7 @@ def run(cmd):
     for line in p.stdout.splitlines():
         f = line.split()
         if len(f) >= 10 and f[0].isdigit() and f[-1] in ("compute", "memory", "output", "input"):
-            layers[int(f[0])] = (int(f[-7]), f[-1], line[5:30].strip())
+            layers[int(f[0])] = (int(f[-7]), f[-1], line[5:30].strip(), float(f[-3]))
     if not layers:
         sys.exit("FAIL: no layer rows in the report")
     return int(total.group(1)), layers
@@ -41,16 +45,22 @@ def main():
     memory = [i for i in dense if dense[i][1] == "memory" and "Conv" in dense[i][2]]
     if not compute or not memory:
         sys.exit("FAIL: the dense run has no compute-bound or no memory-bound conv layer")
+    # memory-bound on activations: sparse weights did not shrink its reads much
+    activation_bound = [i for i in memory if sparse[i][3] >= 0.9 * dense[i][3]]
     best = max(compute, key=lambda i: gain[i])
-    least = min(memory, key=lambda i: gain[i])
     print(f"compute-bound (dense) layer {best} {dense[best][2]}: {dense[best][0]} -> {sparse[best][0]} cycles, "
           f"{gain[best]:.3f}x")
-    print(f"memory-bound (dense) layer {least} {dense[least][2]}: {dense[least][0]} -> {sparse[least][0]} cycles, "
-          f"{gain[least]:.3f}x")
     if gain[best] < 1.5 or gain[best] > 2.05:
         sys.exit(f"FAIL: best compute-bound layer gains {gain[best]:.3f}x, expected 1.5x..2x")
-    if gain[least] >= 1.1:
-        sys.exit(f"FAIL: every memory-bound layer gains >= 1.1x (least {gain[least]:.3f}x)")
+    if not activation_bound:
+        print(f"memory-bound check not applicable: the {len(memory)} memory-bound conv layer(s) of the dense run "
+              "are bound by their weight fetch (reads shrink >= 10 % with sparse weights)")
+    else:
+        least = min(activation_bound, key=lambda i: gain[i])
+        print(f"memory-bound (dense) layer {least} {dense[least][2]}: {dense[least][0]} -> {sparse[least][0]} "
+              f"cycles, {gain[least]:.3f}x")
+        if gain[least] >= 1.1:
+            sys.exit(f"FAIL: every activation-bound memory-bound layer gains >= 1.1x (least {gain[least]:.3f}x)")
     print("PASS")
 
 
