@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dla/output_file.h"
 #include "dla/nvdla_trace_table.h"
 
 static hid_t fixed_string(size_t n)
@@ -76,14 +77,15 @@ static int put_table(hid_t file, const dla_nt_row *rows, size_t count)
 dla_status dla_nt_table_write(const char *path, const char *config_name, const dla_nt_row *rows, size_t count,
                               dla_error *err)
 {
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
-        return dla_error_set(err, DLA_ERR_INVALID, "%s: path too long", path);
+    dla_output out;
+    dla_status st = dla_output_begin(&out, path, err);
+    if (st != DLA_OK)
+        return st;
     H5E_auto2_t old_fn;
     void *old_data;
     H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* our messages, not HDF5's stack dumps */
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t file = H5Fcreate(out.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     int ok = file >= 0;
     if (ok)
         ok = put_root_attrs(file, config_name ? config_name : "") && put_table(file, rows, count);
@@ -91,12 +93,8 @@ dla_status dla_nt_table_write(const char *path, const char *config_name, const d
         ok = 0;
     H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
     if (!ok) {
-        remove(tmp);
+        dla_output_abort(&out);
         return dla_error_set(err, DLA_ERR_IO, "%s: cannot write the HDF5 table", path);
     }
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        return dla_error_set(err, DLA_ERR_IO, "%s: cannot rename %s into place", path, tmp);
-    }
-    return DLA_OK;
+    return dla_output_commit(&out, err);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dla/output_file.h"
 #include "dla/trace.h"
 
 /* Track (thread id) of each op kind inside its engine's process; tid 0 is the Layers track. */
@@ -290,25 +291,22 @@ dla_status dla_trace_write_timeline(const dla_run_result *r, const char *path, d
         return dla_error_set(err, DLA_ERR_INVALID, "dla_trace_write_timeline: result and path are required");
     size_t max_engines = r->num_ops + r->num_layers;
     engine *e = calloc(max_engines ? max_engines : 1, sizeof *e);
-    size_t tmp_size = strlen(path) + 32;
-    char *tmp = malloc(tmp_size);
+    dla_output out = {0};
     FILE *f = NULL;
-    int created = 0;
     dla_status st = DLA_OK;
-    if (!e || !tmp) {
+    if (!e) {
         st = dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", path);
         goto fail;
     }
     size_t n = 0;
     if ((st = plan(r, path, e, &n, err)) != DLA_OK)
         goto fail;
-    snprintf(tmp, tmp_size, "%s.tmp.%ld", path, (long)getpid());
-    f = fopen(tmp, "w");
-    if (!f) {
-        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
+    if ((st = dla_output_begin(&out, path, err)) != DLA_OK)
+        goto fail;
+    if (!(f = dla_output_fopen(&out, "w", err))) {
+        st = DLA_ERR_IO;
         goto fail;
     }
-    created = 1;
     int first = 1;
     fputs("{\"traceEvents\": [", f);
     put_metadata(f, &first, e, n);
@@ -327,22 +325,15 @@ dla_status dla_trace_write_timeline(const dla_run_result *r, const char *path, d
     int close_rc = fclose(f);
     f = NULL;
     if (bad || close_rc != 0) {
-        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot write %s: %s", path, tmp, strerror(errno));
+        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
         goto fail;
     }
-    if (rename(tmp, path) != 0) {
-        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
-        goto fail;
-    }
-    free(tmp);
     free(e);
-    return DLA_OK;
+    return dla_output_commit(&out, err);
 fail:
     if (f)
         fclose(f);
-    if (created)
-        remove(tmp);
-    free(tmp);
+    dla_output_abort(&out);
     free(e);
     return st;
 }

@@ -61,14 +61,7 @@ static dla_status job_loadable(const dla_sweep_job *job, const dla_config *cfg, 
     dla_status st = dla_compile_onnx(job->onnx_path, &copts, out, err);
     if (st != DLA_OK || !job->loadable_cache[0])
         return st;
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", job->loadable_cache, (long)getpid());
-    st = dla_loadable_write_file(*out, tmp, err);
-    if (st == DLA_OK && rename(tmp, job->loadable_cache) != 0)
-        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot rename into place: %s", job->loadable_cache, strerror(errno));
-    if (st != DLA_OK)
-        unlink(tmp);
-    return st;
+    return dla_loadable_write_file(*out, job->loadable_cache, err); /* atomic: concurrent workers never see a part */
 }
 
 static dla_status sweep_job(const dla_sweep_job *job, void *user, dla_sweep_metrics *m, dla_error *err)

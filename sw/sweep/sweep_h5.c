@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dla/output_file.h"
 #include "sweep_internal.h"
 
 enum {
@@ -227,15 +228,14 @@ dla_status sweep_h5_write(const char *path, const dla_sweep_spec *spec, const sw
     free(job);
     free(cmd);
 
-    size_t tmp_size = strlen(path) + 32;
-    char *tmp = malloc(tmp_size);
-    if (!tmp) {
+    dla_output out;
+    dla_status st = dla_output_begin(&out, path, err);
+    if (st != DLA_OK) {
         free(data);
-        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", path);
+        return st;
     }
-    snprintf(tmp, tmp_size, "%s.tmp.%ld", path, (long)getpid());
+    const char *tmp = out.tmp;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported through err, not printed by HDF5 */
-    dla_status st = DLA_OK;
     hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     hid_t type = H5Tcreate(H5T_COMPOUND, t.row_size);
     for (size_t i = 0; i < t.n; i++) {
@@ -268,10 +268,9 @@ dla_status sweep_h5_write(const char *path, const dla_sweep_spec *spec, const sw
     H5Tclose(type);
     if (file >= 0 && H5Fclose(file) < 0 && st == DLA_OK)
         st = dla_error_set(err, DLA_ERR_IO, "%s: cannot close the temporary file %s", path, tmp);
-    if (st == DLA_OK && rename(tmp, path) != 0)
-        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot rename %s into place", path, tmp);
-    if (st != DLA_OK)
-        unlink(tmp);
-    free(tmp);
-    return st;
+    if (st != DLA_OK) {
+        dla_output_abort(&out);
+        return st;
+    }
+    return dla_output_commit(&out, err);
 }
