@@ -3,7 +3,7 @@
 set(REGRESS ${DLASIM_PYTHON} -B ${PROJECT_SOURCE_DIR}/bench/regress)
 dlasim_cli_test(NAME regress_small LABELS bench ARGS --exit 0 --stdout "per-layer cycles identical to the baselines"
   -- ${REGRESS} check --suite small --dlasim ${DLASIM_BIN} --models ${ZOO})
-# One more cycle of CMAC latency (orin-agx-64gb: core.cmac.latency_cycles 9 -> 10) must be caught,
+# One more cycle of CMAC latency (--bump: the preset's core.cmac.latency_cycles + 1) must be caught,
 # naming layer 0. Why it must move: hw/cmac/cmac.h makes a stripe leave the CMAC latency_cycles
 # after the CSC delivered it, and CMAC sits in series between CSC and CACC; tiny_cnn's layer 0 is
 # the first layer (its start cannot move: nothing runs before it) and ends when its last stripe has
@@ -11,7 +11,7 @@ dlasim_cli_test(NAME regress_small LABELS bench ARGS --exit 0 --stdout "per-laye
 dlasim_cli_test(NAME regress_catches_one_cycle LABELS bench ARGS --exit 1
   --stdout "DRIFT tiny_cnn.orin-maxn" --stdout "layer 0 'Conv_0 \\+ Relu_1': [0-9]+ -> [0-9]+ cycles \\(\\+1,"
   --stdout "bench/regress update --reason"
-  -- ${REGRESS} check --cases "^tiny_cnn.orin-maxn$" --set core.cmac.latency_cycles=10 --dlasim ${DLASIM_BIN}
+  -- ${REGRESS} check --cases "^tiny_cnn.orin-maxn$" --bump core.cmac.latency_cycles --dlasim ${DLASIM_BIN}
      --models ${ZOO})
 dlasim_cli_test(NAME regress_update_needs_reason ARGS --exit 2 --stderr "update needs --reason"
   -- ${REGRESS} update --dlasim ${DLASIM_BIN} --models ${ZOO} --baselines ${WORK}/never_baselines)

@@ -99,7 +99,7 @@ with h5py.File(path, "r") as f:
         side = frame(ds)
         model, mode = name.split("__")
         for which in ("dense", "sparse"):
-            run = f[f"runs/{which}__{model}{'_sparse' if which == 'sparse' else ''}__{mode}"]
+            run = f[f"runs/{which}__{model}__{mode}"]
             check(int(side[f"{which}_cycles"].sum()) == int(run["layers"]["cycles"].sum()), f"{name}: {which} cycles")
 
 if failures:
