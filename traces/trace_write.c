@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dla/output_file.h"
 #include "dla/trace.h"
 #include "trace_internal.h"
 
@@ -388,16 +389,15 @@ dla_status dla_trace_write(const char *path, const dla_run_result *r, dla_error 
     if (st != DLA_OK)
         return st;
 
-    size_t tmp_size = strlen(path) + 32;
-    char *tmp = malloc(tmp_size);
-    if (!tmp)
-        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", path);
-    snprintf(tmp, tmp_size, "%s.tmp.%ld", path, (long)getpid());
+    dla_output out;
+    if ((st = dla_output_begin(&out, path, err)) != DLA_OK)
+        return st;
+    const char *tmp = out.tmp;
+    int committed = 0;
 
     dla_trace_quiet quiet;
     dla_trace_quiet_begin(&quiet);
     writer w = {path, -1, -1, -1, err};
-    int created = 0;
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     w.gcpl = H5Pcreate(H5P_GROUP_CREATE);
     w.dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -412,7 +412,6 @@ dla_status dla_trace_write(const char *path, const dla_run_result *r, dla_error 
         st = dla_trace_h5_error(err, DLA_ERR_IO, path, tmp, "cannot create temporary file");
         goto fail;
     }
-    created = 1;
     if ((st = write_meta(&w, &r->meta)) != DLA_OK ||
         (st = write_table(&w, "/layers", dla_trace_layer_fields, dla_trace_num_layer_fields, sizeof(dla_layer_record),
                           r->layers, r->num_layers)) != DLA_OK ||
@@ -431,17 +430,13 @@ dla_status dla_trace_write(const char *path, const dla_run_result *r, dla_error 
         st = dla_trace_h5_error(err, DLA_ERR_IO, tmp, "/", "cannot flush and close file");
         goto fail;
     }
-    if (rename(tmp, path) != 0) {
-        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
-        goto fail;
-    }
-    created = 0;
-    st = DLA_OK;
+    committed = 1; /* the commit renames, or removes the temporary file when it cannot */
+    st = dla_output_commit(&out, err);
 fail:
     if (w.file >= 0)
         H5Fclose(w.file);
-    if (created)
-        remove(tmp);
+    if (!committed)
+        dla_output_abort(&out);
     if (w.dcpl >= 0)
         H5Pclose(w.dcpl);
     if (w.gcpl >= 0)
@@ -449,6 +444,5 @@ fail:
     if (fcpl >= 0)
         H5Pclose(fcpl);
     dla_trace_quiet_end(&quiet);
-    free(tmp);
     return st;
 }
