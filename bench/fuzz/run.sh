@@ -9,7 +9,7 @@ root=$(pwd)
 seconds=${1:-300}
 jobs=${2:-$(nproc)}
 shift 2 2>/dev/null || shift $#
-targets=${*:-"npy config loadable onnx"}
+targets=${*:-"npy config loadable onnx calib_cache nvdla_cfg nvdla_dat sweep_spec"}
 command -v clang >/dev/null || { echo "bench/fuzz: clang is required (apt-get install clang)" >&2; exit 1; }
 export DLASIM_CONFIG_DIR="$root/configs"
 
@@ -37,6 +37,10 @@ for t in $targets; do
         build/bin/dlasim compile build/models/tiny_cnn.onnx --config nv_small -o "$dir/corpus/tiny_cnn_nv_small.dlal" >/dev/null
         build/bin/dlasim compile build/models/tiny_residual.onnx --config orin-agx-64gb \
             -o "$dir/corpus/tiny_residual_orin.dlal" >/dev/null
+    elif [ "$t" = calib_cache ]; then
+        cp tests/fuzz/corpus/calib_cache/* "$dir/corpus/"
+        build/bin/dlasim compile build/models/tiny_cnn.onnx -o "$dir/tiny_cnn.dlal" \
+            --calib-cache-out "$dir/corpus/tiny_cnn.cache" >/dev/null
     else
         while read -r seed; do
             [ -z "$seed" ] && continue
