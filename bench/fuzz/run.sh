@@ -12,6 +12,7 @@ shift 2 2>/dev/null || shift $#
 targets=${*:-"npy config loadable onnx calib_cache nvdla_cfg nvdla_dat sweep_spec"}
 command -v clang >/dev/null || { echo "bench/fuzz: clang is required (apt-get install clang)" >&2; exit 1; }
 export DLASIM_CONFIG_DIR="$root/configs"
+export DLASIM_FUZZ_MODEL="$root/build/models/tiny_cnn.onnx" DLASIM_MODELS_DIR="$root/build/models"
 
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDLASIM_SANITIZE=ON \
     -DDLASIM_FUZZ_ENGINE=libfuzzer >/dev/null

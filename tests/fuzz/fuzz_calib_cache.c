@@ -1,7 +1,9 @@
 /* Fuzz target: the TensorRT calibration-cache reader, through a compile of a small zoo network that takes
  * its INT8 scales from the cache. Properties: no crash, leak or UB; every refusal carries a message; a
  * compile the cache lets through emits a loadable that validates. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "dla/compiler.h"
 #include "dla/config.h"
@@ -33,7 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     opts.calib_cache = path;
     dla_error err = {{0}};
     dla_loadable *l = NULL;
-    if (dla_compile_onnx(DLASIM_FUZZ_CALIB_MODEL, &opts, &l, &err) != DLA_OK) {
+    /* DLASIM_FUZZ_MODEL: bench/fuzz points the libFuzzer build at the Release build's zoo. */
+    const char *model = getenv("DLASIM_FUZZ_MODEL") ? getenv("DLASIM_FUZZ_MODEL") : DLASIM_FUZZ_CALIB_MODEL;
+    if (access(model, R_OK) != 0) {
+        fprintf(stderr, "fuzz_calib_cache: model %s not found (build the zoo or set DLASIM_FUZZ_MODEL)\n", model);
+        abort(); /* a harness that compiles nothing would fuzz nothing */
+    }
+    if (dla_compile_onnx(model, &opts, &l, &err) != DLA_OK) {
         if (!err.msg[0])
             abort();
         return 0;
