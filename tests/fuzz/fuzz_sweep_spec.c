@@ -1,6 +1,7 @@
 /* Fuzz target: the sweep spec parser and validator (JSON, axes, samplers, constraint expressions, the
  * full config of every point). Properties: no crash, leak, UB or runaway allocation; every refusal carries
  * a message; every job of an accepted spec can be listed. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (dla_sweep_spec_parse(text, "fuzz.json", DLASIM_FUZZ_SWEEP_DIR, &spec, &err) != DLA_OK) {
         if (!err.msg[0])
             abort();
+        if (getenv("DLASIM_FUZZ_VERBOSE")) /* why a seed is refused, when building a corpus */
+            fprintf(stderr, "refused: %s\n", err.msg);
     } else {
         size_t jobs = dla_sweep_num_jobs(spec);
         if (jobs != dla_sweep_num_points(spec) * dla_sweep_num_networks(spec))
