@@ -62,6 +62,7 @@ class Cell:
         self.trace = None
         self.split = "held-out"
         self.depends = ()  # speedup cells: (dense cell, sparse cell)
+        self.compile_flags = ()  # the published setup's placement flags (e.g. the tutorial's GPU fallback)
 
     @property
     def error_pct(self):
@@ -102,9 +103,11 @@ def build_cells(data):
                           float(r["dla_int8_ms"]), y["source"]))
     tq = data["tutorial_qps"]
     for r in tq["rows"]:
-        cells.append(Cell(f"tutorial/{r['network']}", "tutorial", r["network"], r["network"], tq["config"],
-                          tq["power_mode"], tq["batch"], tq["cores"], "disable", "qps_batches", "batches/s",
-                          float(r["qps_batches"]), tq["source"]))
+        c = Cell(f"tutorial/{r['network']}", "tutorial", r["network"], r["network"], tq["config"],
+                 tq["power_mode"], tq["batch"], tq["cores"], "disable", "qps_batches", "batches/s",
+                 float(r["qps_batches"]), tq["source"])
+        c.compile_flags = tuple(tq.get("compile_flags", ()))
+        cells.append(c)
     fit = set(data.get("calibration", {}).get("fit_cells", []))
     ids = {c.id for c in cells}
     unknown = sorted(fit - ids)
@@ -142,6 +145,7 @@ class Runner:
         cmd = [a.dlasim, "compile", job["onnx"], "-o", job["out"], "--config", job["config"], "--int8"]
         if job["sparsity"] != "disable":
             cmd.append(f"--sparsity={job['sparsity']}")
+        cmd += job.get("flags", [])
         configs = sorted(os.path.join(a.config_dir, n) for n in os.listdir(a.config_dir) if n.endswith(".json"))
         key = sha256_files([a.dlasim, job["onnx"]] + configs, " ".join(cmd[2:]))
         key_file = job["out"] + ".key"
@@ -202,11 +206,13 @@ def run_all(cells, args):
     sim_cells = [c for c in cells if c.group != "sparse_speedup"]
     jobs = {}
     for c in sim_cells:
-        key = (c.model, c.config, c.sparsity)
+        key = (c.model, c.config, c.sparsity, c.compile_flags)
         if key not in jobs:
             onnx = os.path.join(args.models, c.model + ".onnx")
+            tag = "".join(f.strip("-").replace("=", "_") for f in c.compile_flags)
             jobs[key] = {"model": c.model, "config": c.config, "sparsity": c.sparsity, "onnx": onnx,
-                         "out": os.path.join(loadable_dir, f"{c.model}__{c.config}__{c.sparsity}.dlal")}
+                         "flags": list(c.compile_flags),
+                         "out": os.path.join(loadable_dir, f"{c.model}__{c.config}__{c.sparsity}{tag}.dlal")}
     compile_results = {}
     # Largest ONNX first: compile time grows with the network, so the long ones start early.
     order = sorted(jobs, key=lambda k: -os.path.getsize(jobs[k]["onnx"]) if os.path.exists(jobs[k]["onnx"]) else 0)
@@ -228,7 +234,7 @@ def run_all(cells, args):
 
     runnable = []
     for c in sim_cells:
-        ok, reason, _, _ = compile_results[(c.model, c.config, c.sparsity)]
+        ok, reason, _, _ = compile_results[(c.model, c.config, c.sparsity, c.compile_flags)]
         if not ok:
             c.status, c.reason = "not simulated", reason
         else:
@@ -237,7 +243,7 @@ def run_all(cells, args):
         futures = {}
         for c in runnable:
             trace = os.path.join(run_dir, c.id.replace("/", "__") + ".h5")
-            loadable = jobs[(c.model, c.config, c.sparsity)]["out"]
+            loadable = jobs[(c.model, c.config, c.sparsity, c.compile_flags)]["out"]
             futures[pool.submit(runner.simulate, c, loadable, trace)] = (c, trace)
         for fut in concurrent.futures.as_completed(futures):
             c, trace = futures[fut]
