@@ -253,21 +253,23 @@ def image_weight_offsets(K, C, R, S, pixel_format, atomic_c, atomic_k):
 
 
 def dc_weight_offsets(K, C, R, S, atomic_c, atomic_k):
-    """Byte offset of w[k][c][r][s] (INT8) in the direct-convolution format, (K, C, R, S) int64."""
+    """Byte offset of w[k][c][r][s] (INT8) in the direct-convolution format, (K, C, R, S) int64:
+    kernel groups of atomic_k kernels (the last one short), in each channel blocks of atomic_c
+    channels (the last one holds C mod atomic_c, unpadded), (r, s, kernel) atoms of the block's width."""
     kpg = atomic_k
-    ncb = -(-C // atomic_c)
     k = np.arange(K, dtype=np.int64)[:, None, None, None]
     c = np.arange(C, dtype=np.int64)[None, :, None, None]
     r = np.arange(R, dtype=np.int64)[None, None, :, None]
     s = np.arange(S, dtype=np.int64)[None, None, None, :]
     g, kin = k // kpg, k % kpg
     kg = np.minimum(kpg, K - g * kpg)  # kernels in this (possibly short, unpadded) group
-    return (g * kpg * ncb * R * S * atomic_c + (((c // atomic_c) * R + r) * S + s) * kg * atomic_c
-            + kin * atomic_c + c % atomic_c)
+    c0 = c // atomic_c * atomic_c      # first channel of c's block; every earlier block is full
+    bw = np.minimum(atomic_c, C - c0)  # channels in c's block
+    return g * kpg * C * R * S + c0 * R * S * kg + ((r * S + s) * kg + kin) * bw + (c - c0)
 
 
 def dc_weight_bytes(K, C, R, S, atomic_c):
-    raw = K * -(-C // atomic_c) * R * S * atomic_c
+    raw = K * C * R * S
     return -(-raw // 128) * 128
 
 
@@ -405,7 +407,7 @@ class Int8Executor:
         K, C, R, S = c.kernel_k, c.kernel_c, c.kernel_h, c.kernel_w
         # image input: weights of the channel-extended K x (S * pixel bytes) x R x 1 kernel
         wc, ws = (S * PIXEL_FORMATS[c.pixel_format][0], 1) if image else (C, S)
-        raw = K * -(-wc // self.lod.atomic_c) * R * ws * self.lod.atomic_c
+        raw = K * wc * R * ws
         buf = self._region(c.weight_region, f"{what} weights")
         if c.weight_bytes < raw or c.weight_offset + raw > len(buf):
             raise RefError(f"{self.source}: {what}: weights {c.weight_offset}+{c.weight_bytes} B in region "

@@ -195,13 +195,17 @@ class PrimitiveTest(unittest.TestCase):
                         self.assertEqual(got.tolist(), want)
 
     def test_dc_weight_offsets_follow_the_documented_loop_order(self):
-        # Hand derivation, K=3, C=5, R=1, S=2, AtomC=4, AtomK=2: group 0 = kernels 0,1 (2 channel blocks x
-        # 1 x 2 x 2 kernels x 4 = 32 bytes), group 1 = kernel 2 alone (16 bytes, group not padded).
-        # w[1][2][0][1]: g0, cb0, r0, s1 -> (s1 * 2 kernels + k1) * 4 + c2 = 14.
-        # w[0][4][0][0]: g0, cb1 -> cb1 * (1*2*2*4 = 16) + (s0*2 + k0) * 4 + c0 = 16.
-        # w[2][4][0][1]: g1 base 32 + cb1 * (1*2*1*4 = 8) + s1 * 1 * 4 + c0 = 44.
+        # Hand derivation, K=3, C=5, R=1, S=2, AtomC=4, AtomK=2 (NVDLA: the last channel block holds
+        # C mod AtomC = 1 channel, unpadded): group 0 = kernels 0,1: block 0 = 1 x 2 x 2 kernels x 4
+        # = 16 bytes, block 1 = 1 x 2 x 2 x 1 = 4 bytes (20 = 2 x 5 x 2); group 1 = kernel 2 alone at 20.
+        # w[1][2][0][1]: g0, cb0, (s1 * 2 kernels + k1) * 4 + c2 = 14.
+        # w[0][4][0][0]: g0, block 1 at 16, (s0 * 2 + k0) * 1 = 16.
+        # w[1][4][0][1]: g0, block 1 at 16, (s1 * 2 + k1) * 1 = 19.
+        # w[2][4][0][1]: g1 base 20 + block 1 at 4 x 1 x 2 x 1 = 8, (s1 * 1 + k0) * 1 -> 29.
         off = R.dc_weight_offsets(3, 5, 1, 2, 4, 2)
-        self.assertEqual((off[1, 2, 0, 1], off[0, 4, 0, 0], off[2, 4, 0, 1]), (14, 16, 44))
+        self.assertEqual((off[1, 2, 0, 1], off[0, 4, 0, 0], off[1, 4, 0, 1], off[2, 4, 0, 1]), (14, 16, 19, 29))
+        # NVDLA's trace test dc_8x8x36_4x4x36x16 (nv_small, AtomC 8): D_WEIGHT_BYTES = 16 x 36 x 4 x 4 = 9216.
+        self.assertEqual(R.dc_weight_bytes(16, 36, 4, 4, 8), 9216)
         rng = np.random.default_rng(5)
         for K, C, Rk, Sk, ac, ak in ((3, 5, 1, 2, 4, 2), (40, 13, 3, 3, 8, 16), (33, 70, 1, 1, 32, 32)):
             w = rng.integers(-128, 128, (K, C, Rk, Sk))
@@ -211,8 +215,8 @@ class PrimitiveTest(unittest.TestCase):
                     for r in range(Rk):
                         for s in range(Sk):
                             for k in range(g, min(g + ak, K)):
-                                for c in range(cb, cb + ac):
-                                    naive.append((int(w[k][c][r][s]) if c < C else 0) & 0xFF)
+                                for c in range(cb, min(cb + ac, C)):
+                                    naive.append(int(w[k][c][r][s]) & 0xFF)
             naive += bytes(-len(naive) % 128)
             self.assertEqual(R.pack_weights_dc(w, ac, ak), bytes(naive))
 
@@ -249,8 +253,10 @@ class ImageInputLayoutTest(unittest.TestCase):
         off15 = R.image_weight_offsets(2, 3, 2, 2, 15, 8, 8)
         self.assertEqual(off15[1, 0, 1, 1], (1 * 2 + 1) * 8 + 4 + 3)
         # S=3 -> 12 extended channels = 2 blocks of 8: block 1 holds s = 2 (channels 8..11) after
-        # block 0's R*K*8 = 32 bytes: w[0][1][0][2] at 32 + 0 + 1.
-        self.assertEqual(R.image_weight_offsets(2, 3, 2, 3, 12, 8, 8)[0, 1, 0, 2], 32 + 1)
+        # block 0's R*K*8 = 32 bytes, 4 channels wide (12 mod 8, unpadded): w[0][1][0][2] at 32 + 0 + 1,
+        # w[1][1][1][2] at 32 + (r1 * 2 + k1) * 4 + 1 = 45.
+        off3 = R.image_weight_offsets(2, 3, 2, 3, 12, 8, 8)
+        self.assertEqual((off3[0, 1, 0, 2], off3[1, 1, 1, 2]), (32 + 1, 45))
 
 
 class LoadableReaderTest(unittest.TestCase):
