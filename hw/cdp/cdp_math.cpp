@@ -1,9 +1,9 @@
-// CDP arithmetic (see cdp_math.h); rshr_away is NVDLA's rounding shift shared with the PDP.
+// CDP arithmetic (see cdp_math.h); rshr_away is NVDLA's rounding shift (common/rounding.h).
 #include "cdp_math.h"
 
 #include <algorithm>
 
-#include "pdp/pdp_math.h"
+#include "common/rounding.h"
 
 namespace dlasim::hw {
 

@@ -16,7 +16,9 @@ i128 rshr128(i128 x, unsigned s)
         return x;
     if (s >= 120) // |x| < 2^118 here, so the rounded quotient is 0 (or -0 rounds up to 0)
         return 0;
-    return (x + (static_cast<i128>(1) << (s - 1))) >> s; // arithmetic shift = floor
+    // NVDLA's IntShiftRight (ac_fixed AC_RND_INF): halves round away from zero.
+    const i128 half = static_cast<i128>(1) << (s - 1);
+    return x >= 0 ? (x + half) >> s : -((-x + half) >> s);
 }
 
 int64_t sat128(i128 x, unsigned n)

@@ -6,7 +6,8 @@
 
 namespace dlasim::hw {
 
-// rshr(x, s): x if s == 0, else floor((x + 2^(s-1)) / 2^s) (round half up), exact for any s.
+// rshr(x, s): x if s == 0, else x / 2^s with halves rounded away from zero (NVDLA's IntShiftRight,
+// ac_fixed AC_RND_INF; common/rounding.h's rshr_away, here exact for any s), as docs/datapath.md.
 int64_t rshr(int64_t x, unsigned s);
 // Clamp to the signed n-bit range.
 int64_t sat_bits(int64_t x, unsigned n);

@@ -24,13 +24,17 @@ class RefError(Exception):
 # ---- integer primitives (docs/datapath.md "INT8 arithmetic") -------------------------------------
 
 def rshr(x, s):
-    """Arithmetic shift right with round-half-up: floor((x + 2^(s-1)) / 2^s); x unchanged if s == 0."""
+    """NVDLA's rounding right shift (CACC, SDP, PDP, CDP): floor(x / 2^s), plus one when the guide bit
+    (bit s-1) is set and x is positive or any lower bit is set (halves round away from zero); x
+    unchanged if s == 0."""
     x = np.asarray(x, dtype=np.int64)
     if s == 0:
         return x
     if s > 62:
         raise RefError(f"shift {s} exceeds the 64-bit intermediate")
-    return (x + (np.int64(1) << np.int64(s - 1))) >> np.int64(s)
+    guide = (x >> np.int64(s - 1)) & 1
+    sticky = (x & np.int64((1 << (s - 1)) - 1)) != 0
+    return (x >> np.int64(s)) + ((guide == 1) & ((x >= 0) | sticky))
 
 
 def sat(x, bits):
@@ -154,22 +158,11 @@ def sdp_int8(v, sdp, bs_k=(None, None), bn_k=(None, None), ew_operand=None, what
     return out_cvt(v, sdp.out_cvt_offset, sdp.out_cvt_scale, sdp.out_cvt_shift, what)
 
 
-def rshr_away(x, s):
-    """NVDLA's rounding right shift: floor(x / 2^s), plus one when the guide bit (bit s-1) is set and x
-    is positive or any lower bit is set (halves round away from zero)."""
-    x = np.asarray(x, dtype=np.int64)
-    if s == 0:
-        return x
-    guide = (x >> (s - 1)) & 1
-    sticky = (x & ((1 << (s - 1)) - 1)) != 0
-    return (x >> s) + ((guide == 1) & ((x >= 0) | sticky))
-
-
 def pdp_int8(x, method, kernel, stride, pads, pad_value, count_include_pad, out_hw=None):
     """x (C, H, W) INT8; kernel/stride (w, h) / (x, y); pads (left, right, top, bottom). Window positions
     outside the input are padding (docs/datapath.md step 6): MAX/MIN ignore them; AVG counting padding
     (NVDLA) adds pad_value for them and multiplies twice by the reciprocal registers 1/k = 2^16 // k,
-    t = rshr_away(sum * rw, 16), sat_8(rshr_away(t * rh, 16)); AVG excluding padding (dlasim extension)
+    t = rshr(sum * rw, 16), sat_8(rshr(t * rh, 16)); AVG excluding padding (dlasim extension)
     is sat_8(floor((2*sum + count) / (2*count)))."""
     x = np.asarray(x, dtype=np.int64)
     C, H, W = x.shape
@@ -201,8 +194,8 @@ def pdp_int8(x, method, kernel, stride, pads, pad_value, count_include_pad, out_
         raise RefError(f"pdp: method {method} unknown")
     if count_include_pad:
         total = win.sum(axis=(1, 2))
-        t = rshr_away(total * (65536 // kw), 16)
-        return sat(rshr_away(t * (65536 // kh), 16), 8)
+        t = rshr(total * (65536 // kw), 16)
+        return sat(rshr(t * (65536 // kh), 16), 8)
     else:
         total = (win * vwin).sum(axis=(1, 2))
         count = vwin.sum(axis=(0, 1))

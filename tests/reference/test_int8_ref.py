@@ -20,7 +20,11 @@ import loadable as L  # noqa: E402
 # ---- naive versions (Python ints, one element at a time) -----------------------------------------
 
 def n_rshr(x, s):
-    return x if s == 0 else (x + (1 << (s - 1))) // (1 << s)
+    # halves away from zero: sign(x) * floor((|x| + 2^(s-1)) / 2^s)
+    if s == 0:
+        return x
+    m = (abs(x) + (1 << (s - 1))) >> s
+    return -m if x < 0 else m
 
 
 def n_sat(x, bits):
@@ -129,10 +133,11 @@ def random_stage(rng, K):
 
 
 class PrimitiveTest(unittest.TestCase):
-    def test_rshr_rounds_half_up_on_hand_values(self):
-        # 5/2 = 2.5 -> 3; -5/2 = -2.5 -> -2 (half up, not away from zero); -6/4 = -1.5 -> -1; 7/4 = 1.75 -> 2
-        np.testing.assert_array_equal(R.rshr(np.array([5, -5, 7]), 1), [3, -2, 4])
-        np.testing.assert_array_equal(R.rshr(np.array([-6, 7, -7]), 2), [-1, 2, -2])
+    def test_rshr_rounds_halves_away_from_zero_on_hand_values(self):
+        # NVDLA (ac_fixed AC_RND_INF): 5/2 = 2.5 -> 3; -5/2 = -2.5 -> -3; 7/2 = 3.5 -> 4;
+        # -6/4 = -1.5 -> -2; 7/4 = 1.75 -> 2; -7/4 = -1.75 -> -2; -5/4 = -1.25 -> -1
+        np.testing.assert_array_equal(R.rshr(np.array([5, -5, 7]), 1), [3, -3, 4])
+        np.testing.assert_array_equal(R.rshr(np.array([-6, 7, -7, -5]), 2), [-2, 2, -2, -1])
         np.testing.assert_array_equal(R.rshr(np.array([-3]), 0), [-3])
         rng = np.random.default_rng(1)
         xs = rng.integers(-(1 << 40), 1 << 40, 500)

@@ -256,10 +256,11 @@ std::vector<int32_t> reference_conv(const ConvSpec &c, const std::vector<int8_t>
                                     : chw[(static_cast<size_t>(ch) * c.in_h + y) * c.in_w + x];
                             acc += v * kcrs[((static_cast<size_t>(k) * c.in_c + ch) * c.r + r) * c.s + s];
                         }
-                if (c.clip > 0)
-                    acc = static_cast<int64_t>(
-                        std::floor((static_cast<double>(acc) + std::ldexp(1.0, static_cast<int>(c.clip) - 1)) /
-                                   std::ldexp(1.0, static_cast<int>(c.clip))));
+                if (c.clip > 0) { // NVDLA rounds halves away from zero: sign * floor(|acc| / 2^clip + 1/2)
+                    const double m = std::floor(
+                        std::fabs(static_cast<double>(acc)) / std::ldexp(1.0, static_cast<int>(c.clip)) + 0.5);
+                    acc = static_cast<int64_t>(acc < 0 ? -m : m);
+                }
                 acc =
                     std::clamp<int64_t>(acc, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
                 out[(static_cast<size_t>(k) * oh + oy) * ow + ox] = static_cast<int32_t>(acc);

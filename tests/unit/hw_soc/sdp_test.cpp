@@ -25,12 +25,13 @@ constexpr uint64_t kSrc = 0x80000000ull, kEw = 0x80010000ull, kDst = 0x80020000u
 constexpr uint32_t kSrcLine = 48, kSrcSurf = 160, kEwLine = 40, kEwSurf = 128, kDstLine = 56, kDstSurf = 168;
 
 // Reference arithmetic, written independently of hw/sdp/sdp_math.
+// NVDLA's right shift rounds halves away from zero: sign(x) * floor((|x| + 2^(s-1)) / 2^s).
 int64_t ref_rshr(int64_t x, unsigned s)
 {
     if (s == 0)
         return x;
-    int64_t d = int64_t(1) << s, n = x + (d >> 1);
-    return n >= 0 ? n / d : -((-n + d - 1) / d); // floor division
+    int64_t d = int64_t(1) << s, m = ((x < 0 ? -x : x) + (d >> 1)) / d;
+    return x < 0 ? -m : m;
 }
 int64_t ref_sat(int64_t x, int bits)
 {
