@@ -21,6 +21,7 @@ struct CdpCvt {
     int32_t offset = 0;
     int32_t scale = 1;
     unsigned shift = 0;
+    unsigned sat_bits = 0; // input converter: result saturated to this many bits (0: not saturated)
 };
 
 struct CdpOp {

@@ -17,6 +17,7 @@ foreach(t sdp_8x8x32_bypass_int8_0 sdp_1x1x1_pass_through_int8 sdp_3x3x33_bs_bn_
           pdp_8x9x19_3x3_ave_int8_0 pdp_16x6x16_4x2_split_max_int8_0 pdp_1x1x1_3x3_ave_int8_0
           sdp_pdp_32x16x32_pass_through_int8_0 sdp_3x3x33_bn_int8_mem_0 sdp_3x3x33_bn_int8_reg_2
           cdp_8x8x32_lrn5_int8_0 cdp_8x8x32_lrn3_int8_1 cdp_33x17x34_lrn5_int8_0
+          cdp_8x8x64_lrn3_int8_3 cdp_8x8x64_lrn3_int8_7 cdp_8x8x64_lrn3_int8_9
           dc_1x1x8_1x1x8x1_int8_0 dc_6x8x192_3x3x192x32_int8_0
           dc_8x8x36_4x4x36x16_dilation_int8_0 dc_35x22x54_6x8x54x29_int8_0 dc_8192x1x1_2x3x1x41_int8_0
           dc_14x7x49_3x4x49x32_int8_0 dc_24x33x55_5x5x55x25_int8_0)
