@@ -75,13 +75,17 @@ int64_t sdp_ew_stage(int64_t v, const SdpEwStage &st, int64_t e)
 {
     if (!st.enable)
         return v;
-    i128 x = v, a = e;
-    if (st.cvt_enable)
-        a = rshr128((a - st.cvt_offset) * st.cvt_scale, st.cvt_shift);
-    if (st.alu_enable)
-        x = alu(st.alu_op, x, a);
-    if (st.mul_enable)
-        x = rshr128(x * st.mul_operand, st.mul_shift);
+    // NVDLA's Y core (HLS sdp_y_core): MUL first, then ALU, each saturated to 32 bits; PReLU passes
+    // non-negative values unmultiplied.
+    i128 x = v;
+    if (st.mul_enable && !(st.mul_prelu && x >= 0))
+        x = sat128(rshr128(x * st.mul_operand, st.mul_shift), 32);
+    if (st.alu_enable) {
+        i128 a = e;
+        if (st.cvt_enable)
+            a = sat128(rshr128((a - st.cvt_offset) * st.cvt_scale, st.cvt_shift), 32);
+        x = sat128(alu(st.alu_op, x, a), 32);
+    }
     if (st.relu)
         x = std::max<i128>(x, 0);
     return sat128(x, 32);

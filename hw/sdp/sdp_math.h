@@ -30,8 +30,10 @@ struct SdpStage {
     bool relu = false;
 };
 
-// Y (EW) stage: e' = rshr((e - cvt_offset) * cvt_scale, cvt_shift) (unless cvt is bypassed), ALU of
-// v and e', per-layer MUL, ReLU.
+// Y (EW) stage, in NVDLA's order: MUL v' = sat_32(rshr(v * mul, mul_shift)) (PReLU: non-negative v
+// pass), then ALU of v' and e' = sat_32(rshr((e - cvt_offset) * cvt_scale, cvt_shift)) (the
+// converter only for the operand read from memory; a register operand is used as is), sat_32, then
+// dlasim's ReLU extension.
 struct SdpEwStage {
     bool enable = false;
     bool cvt_enable = true;
@@ -41,6 +43,7 @@ struct SdpEwStage {
     bool alu_enable = true;
     SdpAlu alu_op = SdpAlu::kSum;
     bool mul_enable = false;
+    bool mul_prelu = false;
     int32_t mul_operand = 1;
     unsigned mul_shift = 0;
     bool relu = false;

@@ -167,14 +167,14 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
             reject(w, "D_DP_EW_CFG.EW_ALU_ALGO = " + std::to_string(algo) + ", expected MAX (0), MIN (1) or SUM (2)");
         ew.alu_op = static_cast<SdpAlu>(algo);
         ew.mul_enable = !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_MUL_BYPASS);
-        if (ew.mul_enable && FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_MUL_PRELU))
-            reject(w, "D_DP_EW_CFG.EW_MUL_PRELU = 1 not supported");
+        ew.mul_prelu = FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_MUL_PRELU);
         if (!FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_LUT_BYPASS))
             reject(w, "D_DP_EW_CFG.EW_LUT_BYPASS = 0: the LUT is not supported");
         uint32_t alu_cfg = sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CFG);
         op.ew_from_mem = ew.alu_enable && FIELD(alu_cfg, SDP_D_DP_EW_ALU_CFG, EW_ALU_SRC);
         op.ew_reg_operand = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_SRC_VALUE));
-        ew.cvt_enable = !FIELD(alu_cfg, SDP_D_DP_EW_ALU_CFG, EW_ALU_CVT_BYPASS);
+        // NVDLA converts only the operand read from memory; a register operand is used as is.
+        ew.cvt_enable = op.ew_from_mem && !FIELD(alu_cfg, SDP_D_DP_EW_ALU_CFG, EW_ALU_CVT_BYPASS);
         ew.cvt_offset = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CVT_OFFSET_VALUE));
         ew.cvt_scale = sext(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CVT_SCALE_VALUE), 16);
         ew.cvt_shift = FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CVT_TRUNCATE_VALUE), SDP_D_DP_EW_ALU_CVT_TRUNCATE_VALUE,

@@ -131,14 +131,15 @@ def _alu(op, v, a, what):
 
 
 def sdp_ew(v, ew, e, what="sdp"):
-    """Y (EW) stage: e (K, H, W) INT8 operand; e' = rshr((e - cvt_offset) * cvt_scale, cvt_shift)."""
+    """Y (EW) stage in NVDLA's order: MUL (sat_32), then the ALU with the converted operand
+    e' = sat_32(rshr((e - cvt_offset) * cvt_scale, cvt_shift)), e (K, H, W) INT8, sat_32."""
     if not ew.enable:
         return v
-    e1 = rshr(checked_mul(np.asarray(e, dtype=np.int64) - ew.cvt_offset, ew.cvt_scale, f"{what} EW cvt"),
-              ew.cvt_shift)
-    v = _alu(ew.alu_op, v, e1, f"{what} EW")
     if ew.mul_enable:
-        v = rshr(checked_mul(v, ew.mul_operand, f"{what} EW MUL"), ew.mul_shift)
+        v = sat(rshr(checked_mul(v, ew.mul_operand, f"{what} EW MUL"), ew.mul_shift), 32)
+    e1 = sat(rshr(checked_mul(np.asarray(e, dtype=np.int64) - ew.cvt_offset, ew.cvt_scale, f"{what} EW cvt"),
+                  ew.cvt_shift), 32)
+    v = sat(_alu(ew.alu_op, v, e1, f"{what} EW"), 32)
     if ew.relu:
         v = np.maximum(v, 0)
     return sat(v, 32)

@@ -75,10 +75,11 @@ def n_sdp(cube, sdp, bs_ops, bn_ops, ew_cube):
                     v = n_stage(v, st, alu, mul)
                 ew = sdp.ew
                 if ew.enable:
-                    e = n_rshr((ew_cube[k][y][x] - ew.cvt_offset) * ew.cvt_scale, ew.cvt_shift)
+                    if ew.mul_enable:  # NVDLA's Y order: MUL, then ALU
+                        v = n_sat(n_rshr(v * ew.mul_operand, ew.mul_shift), 32)
+                    e = n_sat(n_rshr((ew_cube[k][y][x] - ew.cvt_offset) * ew.cvt_scale, ew.cvt_shift), 32)
                     v = v + e if ew.alu_op == L.ALU_SUM else max(v, e) if ew.alu_op == L.ALU_MAX else min(v, e)
-                    if ew.mul_enable:
-                        v = n_rshr(v * ew.mul_operand, ew.mul_shift)
+                    v = n_sat(v, 32)
                     if ew.relu:
                         v = max(v, 0)
                     v = n_sat(v, 32)

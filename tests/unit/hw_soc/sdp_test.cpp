@@ -170,7 +170,7 @@ TEST(SdpTest, OfflineBsBnEwMatchesDatapathReference)
                 v = ref_sat(v < 0 ? 0 : v, 32);                      // ReLU, sat_32
                 v = ref_sat(v > -20 ? v : -20, 32);                  // BN: MAX with -20
                 int64_t e = ref_rshr((int64_t(ew[i]) - 3) * 5, 2);   // EW converter
-                v = ref_rshr((v + e) * 7, 1);                        // EW ALU SUM, MUL
+                v = ref_sat(ref_rshr(v * 7, 1), 32) + e;             // EW MUL, then ALU SUM (NVDLA's Y order)
                 v = ref_sat(v < 0 ? 0 : v, 32);                      // EW ReLU, sat_32
                 int64_t want = ref_sat(ref_rshr((v + 4) * 3, 4), 8); // output converter
                 int8_t got = 0;
@@ -183,8 +183,8 @@ TEST(SdpTest, OfflineBsBnEwMatchesDatapathReference)
     EXPECT_GE(std::count(seen.begin(), seen.end(), true), 20); // not a degenerate (all-saturated) case
     // Channels 11..15 of the second surface are atom padding, computed as NVDLA does from the bytes
     // there (src 0, EW operand 0, operand pairs past the 11th 0 in the sparse store): BS (0 + 0)*0 >> 3
-    // = 0, ReLU 0, BN max(0, -20) = 0, EW e = rshr((0 - 3) * 5, 2) = floor(-13/4) = -4,
-    // v = rshr(-4 * 7, 1) = -14, ReLU 0, output rshr((0 + 4) * 3, 4) = floor(20/16) = 1.
+    // = 0, ReLU 0, BN max(0, -20) = 0, EW e = rshr((0 - 3) * 5, 2) = -15/4 -> -4, MUL rshr(0 * 7, 1) = 0,
+    // ALU 0 + -4 = -4, ReLU 0, output rshr((0 + 4) * 3, 4) = 12/16 -> 1.
     // Line-stride gaps (bytes 40..55 of each line) are not touched.
     for (uint32_t y = 0; y < H; ++y)
         for (uint32_t x = 0; x < W; ++x)
