@@ -43,6 +43,8 @@ class NvdlaLut {
     void access_data_write(uint32_t value);
     uint32_t access_data_read();
     int32_t lookup(const LutConfig &cfg, int64_t x) const;
+    // Entry i of the LE (lo = false) or LO table (i in range).
+    int16_t entry(bool lo, int i) const { return lo ? lo_[std::size_t(i)] : le_[std::size_t(i)]; }
 
   private:
     // status: -1 underflow, 0 hit, 1 overflow

@@ -36,7 +36,7 @@ Sdp::Sdp(sc_core::sc_module_name name, const SdpParams &params, bool functional,
          sc_core::sc_fifo<OutputChunk> *from_cacc, sc_core::sc_fifo<OutputChunk> *to_pdp)
     : sc_core::sc_module(name), params_(params), functional_(functional), clock_(clock), irq_(irq),
       name_(prefix + ".sdp"), from_cacc_(from_cacc), to_pdp_(to_pdp), rdma_regs_("SDP_RDMA", NVDLA_SDP_RDMA_BASE),
-      regs_("SDP", NVDLA_SDP_BASE), mdma_(name_ + ".rdma_m", ports.m, clock, dma_params(params, kClientSdpM), stats),
+      regs_(), mdma_(name_ + ".rdma_m", ports.m, clock, dma_params(params, kClientSdpM), stats),
       bdma_(name_ + ".rdma_b", ports.b, clock, dma_params(params, kClientSdpB), stats),
       ndma_(name_ + ".rdma_n", ports.n, clock, dma_params(params, kClientSdpN), stats),
       edma_(name_ + ".rdma_e", ports.e, clock, dma_params(params, kClientSdpE), stats),
@@ -253,6 +253,8 @@ void Sdp::compute()
                 v = sdp_x_stage(v, op_.bs, bs_alu, bs_mul);
                 v = sdp_x_stage(v, op_.bn, bn_alu, bn_mul);
                 v = sdp_ew_stage(v, op_.ew_stage, op_.ew_from_mem ? (*item.ew)[i] : op_.ew_reg_operand);
+                if (op_.lut)
+                    v = sdp_lut(op_.lut_cfg, regs_.lut(), v);
                 (*out)[i] = sdp_out_cvt(v, op_.out);
             }
             item.values = out;

@@ -87,7 +87,8 @@ class Sdp : public sc_core::sc_module {
     InterruptSink &irq_;
     std::string name_;
     sc_core::sc_fifo<OutputChunk> *from_cacc_, *to_pdp_;
-    RegisterFile rdma_regs_, regs_;
+    RegisterFile rdma_regs_;
+    SdpRegisterFile regs_;
     DmaEngine mdma_, bdma_, ndma_, edma_, wdma_;
     StageQueue<Item> in_q_, out_q_;
 

@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include "dla/dlasim_ext_regs.h"
 #include "dla/nvdla_regs.h"
@@ -168,8 +169,31 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
         ew.alu_op = static_cast<SdpAlu>(algo);
         ew.mul_enable = !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_MUL_BYPASS);
         ew.mul_prelu = FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_MUL_PRELU);
-        if (!FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_LUT_BYPASS))
-            reject(w, "D_DP_EW_CFG.EW_LUT_BYPASS = 0: the LUT is not supported");
+        op.lut = !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_LUT_BYPASS);
+        if (op.lut) { // S_LUT_* registers (one set, not ping-pong)
+            SdpLutConfig &l = op.lut_cfg;
+            const uint32_t cfg = sdp.get(g, NVDLA_SDP_S_LUT_CFG), info = sdp.get(g, NVDLA_SDP_S_LUT_INFO);
+            l.le_exponent = !FIELD(cfg, SDP_S_LUT_CFG, LUT_LE_FUNCTION); // 0 = EXPONENT, 1 = LINEAR
+            l.uflow_lo = FIELD(cfg, SDP_S_LUT_CFG, LUT_UFLOW_PRIORITY);
+            l.oflow_lo = FIELD(cfg, SDP_S_LUT_CFG, LUT_OFLOW_PRIORITY);
+            l.hybrid_lo = FIELD(cfg, SDP_S_LUT_CFG, LUT_HYBRID_PRIORITY);
+            l.le_index_offset = sext(FIELD(info, SDP_S_LUT_INFO, LUT_LE_INDEX_OFFSET), 8);
+            l.le.index_select = sext(FIELD(info, SDP_S_LUT_INFO, LUT_LE_INDEX_SELECT), 8);
+            l.lo.index_select = sext(FIELD(info, SDP_S_LUT_INFO, LUT_LO_INDEX_SELECT), 8);
+            l.le.start = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_S_LUT_LE_START));
+            l.le.end = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_S_LUT_LE_END));
+            l.lo.start = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_S_LUT_LO_START));
+            l.lo.end = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_S_LUT_LO_END));
+            for (auto [t, scale, shift] :
+                 {std::tuple{&l.le, NVDLA_SDP_S_LUT_LE_SLOPE_SCALE, NVDLA_SDP_S_LUT_LE_SLOPE_SHIFT},
+                  std::tuple{&l.lo, NVDLA_SDP_S_LUT_LO_SLOPE_SCALE, NVDLA_SDP_S_LUT_LO_SLOPE_SHIFT}}) {
+                const uint32_t sc = sdp.get(g, scale), sh = sdp.get(g, shift);
+                t->uflow_scale = sext(sc & 0xffffu, 16); // LE and LO share the field layout
+                t->oflow_scale = sext(sc >> 16, 16);
+                t->uflow_shift = sext(FIELD(sh, SDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_UFLOW_SHIFT), 5);
+                t->oflow_shift = sext(FIELD(sh, SDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_OFLOW_SHIFT), 5);
+            }
+        }
         uint32_t alu_cfg = sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CFG);
         op.ew_from_mem = ew.alu_enable && FIELD(alu_cfg, SDP_D_DP_EW_ALU_CFG, EW_ALU_SRC);
         op.ew_reg_operand = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_SRC_VALUE));
@@ -260,6 +284,25 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
         op.ew.surface_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_EW_SURFACE_STRIDE);
     }
     return op;
+}
+
+SdpRegisterFile::SdpRegisterFile() : RegisterFile("SDP", NVDLA_SDP_BASE) {}
+
+void SdpRegisterFile::csb_write(uint32_t addr, uint32_t value)
+{
+    RegisterFile::csb_write(addr, value);
+    if (addr == NVDLA_SDP_S_LUT_ACCESS_CFG)
+        lut_.access_cfg(FIELD(value, SDP_S_LUT_ACCESS_CFG, LUT_ADDR), FIELD(value, SDP_S_LUT_ACCESS_CFG, LUT_TABLE_ID),
+                        FIELD(value, SDP_S_LUT_ACCESS_CFG, LUT_ACCESS_TYPE));
+    else if (addr == NVDLA_SDP_S_LUT_ACCESS_DATA)
+        lut_.access_data_write(FIELD(value, SDP_S_LUT_ACCESS_DATA, LUT_DATA));
+}
+
+uint32_t SdpRegisterFile::csb_read(uint32_t addr)
+{
+    if (addr == NVDLA_SDP_S_LUT_ACCESS_DATA)
+        return lut_.access_data_read();
+    return RegisterFile::csb_read(addr);
 }
 
 } // namespace dlasim::hw

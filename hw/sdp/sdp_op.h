@@ -22,6 +22,7 @@
 
 #include "common/register_file.h"
 #include "memory/feature_dma.h"
+#include "sdp_lut.h"
 #include "sdp_math.h"
 
 namespace dlasim::hw {
@@ -52,8 +53,22 @@ struct SdpOp {
     } bs_ops, bn_ops;
     SdpStage bs, bn;
     SdpEwStage ew_stage;
+    bool lut = false; // the Y-stage LUT replaces the EW result (D_DP_EW_CFG.EW_LUT_BYPASS = 0)
+    SdpLutConfig lut_cfg;
     SdpOutCvt out;
     bool needs_rdma() const { return !flying || bs_ops.from_mem() || bn_ops.from_mem() || ew_from_mem; }
+};
+
+// SDP's register file: the ping-pong groups plus the LUT RAM behind S_LUT_ACCESS_CFG/_DATA.
+class SdpRegisterFile : public RegisterFile {
+  public:
+    SdpRegisterFile();
+    void csb_write(uint32_t addr, uint32_t value) override;
+    uint32_t csb_read(uint32_t addr) override;
+    const NvdlaLut &lut() const { return lut_; }
+
+  private:
+    NvdlaLut lut_;
 };
 
 // Whether the op in this SDP group needs SDP_RDMA (offline input or operands from memory).

@@ -16,7 +16,7 @@ dlasim_cli_test(NAME nvdla_trace_help ARGS --exit 0 --stdout "usage: dlasim nvdl
 foreach(t sdp_8x8x32_bypass_int8_0 sdp_1x1x1_pass_through_int8 sdp_3x3x33_bs_bn_int8_0 sdp_3x3x33_bn_int8_reg_3
           pdp_8x9x19_3x3_ave_int8_0 pdp_16x6x16_4x2_split_max_int8_0 pdp_1x1x1_3x3_ave_int8_0
           sdp_pdp_32x16x32_pass_through_int8_0 sdp_3x3x33_bn_int8_mem_0 sdp_3x3x33_bn_int8_reg_2
-          sdp_3x3x33_ew_int8_reg_0
+          sdp_3x3x33_ew_int8_reg_0 sdp_3x3x32_ew_lo_lin_int8 sdp_3x3x33_ew_le_exp_int8
           cdp_8x8x32_lrn5_int8_0 cdp_8x8x32_lrn3_int8_1 cdp_33x17x34_lrn5_int8_0
           cdp_8x8x64_lrn3_int8_3 cdp_8x8x64_lrn3_int8_7 cdp_8x8x64_lrn3_int8_9
           dc_1x1x8_1x1x8x1_int8_0 dc_6x8x192_3x3x192x32_int8_0
