@@ -123,23 +123,8 @@ CdpOp decode_cdp_op(const RegisterFile &cdp, int g, const RegisterFile &rdma, in
     return op;
 }
 
-CdpRegisterFile::CdpRegisterFile() : RegisterFile("CDP", NVDLA_CDP_BASE) {}
-
-void CdpRegisterFile::csb_write(uint32_t addr, uint32_t value)
-{
-    RegisterFile::csb_write(addr, value);
-    if (addr == NVDLA_CDP_S_LUT_ACCESS_CFG)
-        lut_.access_cfg(FIELD(value, CDP_S_LUT_ACCESS_CFG, LUT_ADDR), FIELD(value, CDP_S_LUT_ACCESS_CFG, LUT_TABLE_ID),
-                        FIELD(value, CDP_S_LUT_ACCESS_CFG, LUT_ACCESS_TYPE));
-    else if (addr == NVDLA_CDP_S_LUT_ACCESS_DATA)
-        lut_.access_data_write(FIELD(value, CDP_S_LUT_ACCESS_DATA, LUT_DATA));
-}
-
-uint32_t CdpRegisterFile::csb_read(uint32_t addr)
-{
-    if (addr == NVDLA_CDP_S_LUT_ACCESS_DATA)
-        return lut_.access_data_read();
-    return RegisterFile::csb_read(addr);
-}
+CdpRegisterFile::CdpRegisterFile()
+    : LutRegisterFile("CDP", NVDLA_CDP_BASE, NVDLA_CDP_S_LUT_ACCESS_CFG, NVDLA_CDP_S_LUT_ACCESS_DATA)
+{}
 
 } // namespace dlasim::hw

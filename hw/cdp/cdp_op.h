@@ -34,15 +34,9 @@ struct CdpOp {
 };
 
 // CDP's register file: the ping-pong groups plus the LUT RAM behind S_LUT_ACCESS_CFG/_DATA.
-class CdpRegisterFile : public RegisterFile {
+class CdpRegisterFile : public LutRegisterFile {
   public:
     CdpRegisterFile();
-    void csb_write(uint32_t addr, uint32_t value) override;
-    uint32_t csb_read(uint32_t addr) override;
-    const NvdlaLut &lut() const { return lut_; }
-
-  private:
-    NvdlaLut lut_;
 };
 
 // Throws std::invalid_argument naming the unit, group and register ("CDP group 0: ...").

@@ -3,6 +3,18 @@
 
 #include <algorithm>
 
+#include "dla/nvdla_regs.h"
+
+#define FIELD(value, REG, NAME) (((value) >> NVDLA_##REG##_##NAME##_SHIFT) & NVDLA_##REG##_##NAME##_MASK)
+// SDP's S_LUT_ACCESS_* fields are laid out as CDP's (LutRegisterFile decodes both with CDP's names).
+static_assert(NVDLA_SDP_S_LUT_ACCESS_CFG_LUT_ADDR_SHIFT == NVDLA_CDP_S_LUT_ACCESS_CFG_LUT_ADDR_SHIFT &&
+                  NVDLA_SDP_S_LUT_ACCESS_CFG_LUT_ADDR_MASK == NVDLA_CDP_S_LUT_ACCESS_CFG_LUT_ADDR_MASK &&
+                  NVDLA_SDP_S_LUT_ACCESS_CFG_LUT_TABLE_ID_SHIFT == NVDLA_CDP_S_LUT_ACCESS_CFG_LUT_TABLE_ID_SHIFT &&
+                  NVDLA_SDP_S_LUT_ACCESS_CFG_LUT_ACCESS_TYPE_SHIFT ==
+                      NVDLA_CDP_S_LUT_ACCESS_CFG_LUT_ACCESS_TYPE_SHIFT &&
+                  NVDLA_SDP_S_LUT_ACCESS_DATA_LUT_DATA_MASK == NVDLA_CDP_S_LUT_ACCESS_DATA_LUT_DATA_MASK,
+              "S_LUT_ACCESS field layouts differ between SDP and CDP");
+
 namespace dlasim::hw {
 
 namespace {
@@ -106,6 +118,28 @@ int32_t NvdlaLut::lookup(const LutConfig &cfg, int64_t x) const
     else
         use_lo = cfg.hybrid_lo;
     return static_cast<int32_t>(std::clamp<int64_t>(use_lo ? y_lo : y_le, -32768, 32767));
+}
+
+LutRegisterFile::LutRegisterFile(const std::string &name, uint32_t base, uint32_t access_cfg_addr,
+                                 uint32_t access_data_addr)
+    : RegisterFile(name, base), cfg_addr_(access_cfg_addr), data_addr_(access_data_addr)
+{}
+
+void LutRegisterFile::csb_write(uint32_t addr, uint32_t value)
+{
+    RegisterFile::csb_write(addr, value);
+    if (addr == cfg_addr_)
+        lut_.access_cfg(FIELD(value, CDP_S_LUT_ACCESS_CFG, LUT_ADDR), FIELD(value, CDP_S_LUT_ACCESS_CFG, LUT_TABLE_ID),
+                        FIELD(value, CDP_S_LUT_ACCESS_CFG, LUT_ACCESS_TYPE));
+    else if (addr == data_addr_)
+        lut_.access_data_write(FIELD(value, CDP_S_LUT_ACCESS_DATA, LUT_DATA));
+}
+
+uint32_t LutRegisterFile::csb_read(uint32_t addr)
+{
+    if (addr == data_addr_)
+        return lut_.access_data_read();
+    return RegisterFile::csb_read(addr);
 }
 
 } // namespace dlasim::hw

@@ -18,6 +18,9 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
+
+#include "common/register_file.h"
 
 namespace dlasim::hw {
 
@@ -53,6 +56,20 @@ class NvdlaLut {
     std::array<int16_t, kLoEntries> lo_{};
     uint32_t addr_ = 0;
     bool lo_sel_ = false, write_ = false;
+};
+
+// A unit's register file plus the LUT RAM behind its S_LUT_ACCESS_CFG / S_LUT_ACCESS_DATA (CDP and
+// SDP: same field layout at their own addresses).
+class LutRegisterFile : public RegisterFile {
+  public:
+    LutRegisterFile(const std::string &name, uint32_t base, uint32_t access_cfg_addr, uint32_t access_data_addr);
+    void csb_write(uint32_t addr, uint32_t value) override;
+    uint32_t csb_read(uint32_t addr) override;
+    const NvdlaLut &lut() const { return lut_; }
+
+  private:
+    uint32_t cfg_addr_, data_addr_;
+    NvdlaLut lut_;
 };
 
 } // namespace dlasim::hw

@@ -286,23 +286,8 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
     return op;
 }
 
-SdpRegisterFile::SdpRegisterFile() : RegisterFile("SDP", NVDLA_SDP_BASE) {}
-
-void SdpRegisterFile::csb_write(uint32_t addr, uint32_t value)
-{
-    RegisterFile::csb_write(addr, value);
-    if (addr == NVDLA_SDP_S_LUT_ACCESS_CFG)
-        lut_.access_cfg(FIELD(value, SDP_S_LUT_ACCESS_CFG, LUT_ADDR), FIELD(value, SDP_S_LUT_ACCESS_CFG, LUT_TABLE_ID),
-                        FIELD(value, SDP_S_LUT_ACCESS_CFG, LUT_ACCESS_TYPE));
-    else if (addr == NVDLA_SDP_S_LUT_ACCESS_DATA)
-        lut_.access_data_write(FIELD(value, SDP_S_LUT_ACCESS_DATA, LUT_DATA));
-}
-
-uint32_t SdpRegisterFile::csb_read(uint32_t addr)
-{
-    if (addr == NVDLA_SDP_S_LUT_ACCESS_DATA)
-        return lut_.access_data_read();
-    return RegisterFile::csb_read(addr);
-}
+SdpRegisterFile::SdpRegisterFile()
+    : LutRegisterFile("SDP", NVDLA_SDP_BASE, NVDLA_SDP_S_LUT_ACCESS_CFG, NVDLA_SDP_S_LUT_ACCESS_DATA)
+{}
 
 } // namespace dlasim::hw

@@ -60,15 +60,9 @@ struct SdpOp {
 };
 
 // SDP's register file: the ping-pong groups plus the LUT RAM behind S_LUT_ACCESS_CFG/_DATA.
-class SdpRegisterFile : public RegisterFile {
+class SdpRegisterFile : public LutRegisterFile {
   public:
     SdpRegisterFile();
-    void csb_write(uint32_t addr, uint32_t value) override;
-    uint32_t csb_read(uint32_t addr) override;
-    const NvdlaLut &lut() const { return lut_; }
-
-  private:
-    NvdlaLut lut_;
 };
 
 // Whether the op in this SDP group needs SDP_RDMA (offline input or operands from memory).

@@ -4,18 +4,12 @@
 
 #include "cdp/cdp_math.h"
 #include "cdp/lut.h"
+#include "lut_fill.h"
 
 using namespace dlasim::hw;
+using luttest::fill;
 
 namespace {
-
-// Fill a table (LE: lo = false) with values[i] through the S_LUT_ACCESS_* interface.
-void fill(NvdlaLut &lut, bool lo, int n, int16_t (*value)(int))
-{
-    lut.access_cfg(0, lo, true);
-    for (int i = 0; i < n; ++i)
-        lut.access_data_write(uint16_t(value(i)));
-}
 
 LutTable linear(int64_t start, int32_t index_select, int entries)
 {

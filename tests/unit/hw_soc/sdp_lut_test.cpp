@@ -3,17 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "sdp/sdp_lut.h"
+#include "lut_fill.h"
 
 using namespace dlasim::hw;
+using luttest::fill;
 
 namespace {
-
-void fill(NvdlaLut &lut, bool lo, int n, int16_t (*value)(int))
-{
-    lut.access_cfg(0, lo, true);
-    for (int i = 0; i < n; ++i)
-        lut.access_data_write(uint16_t(value(i)));
-}
 
 // LE linear from 0, 4 inputs per entry, T[i] = 100 i; LO linear from 10^6 (always underflows).
 SdpLutConfig linear_le()
