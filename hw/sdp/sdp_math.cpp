@@ -71,7 +71,14 @@ int64_t sdp_x_stage(int64_t v, const SdpStage &st, int32_t alu_operand, int32_t 
     return sat128(x, 32);
 }
 
-int64_t sdp_ew_stage(int64_t v, const SdpEwStage &st, int64_t e)
+int64_t sdp_ew_mul_cvt(int64_t m, const SdpEwStage &st)
+{
+    if (!st.mul_cvt_enable)
+        return m;
+    return sat128(rshr128((static_cast<i128>(m) - st.mul_cvt_offset) * st.mul_cvt_scale, st.mul_cvt_shift), 32);
+}
+
+int64_t sdp_ew_stage(int64_t v, const SdpEwStage &st, int64_t e, int64_t mul)
 {
     if (!st.enable)
         return v;
@@ -79,7 +86,7 @@ int64_t sdp_ew_stage(int64_t v, const SdpEwStage &st, int64_t e)
     // non-negative values unmultiplied.
     i128 x = v;
     if (st.mul_enable && !(st.mul_prelu && x >= 0))
-        x = sat128(rshr128(x * st.mul_operand, st.mul_shift), 32);
+        x = sat128(rshr128(x * mul, st.mul_shift), 32);
     if (st.alu_enable) {
         i128 a = e;
         if (st.cvt_enable)

@@ -44,8 +44,12 @@ struct SdpEwStage {
     SdpAlu alu_op = SdpAlu::kSum;
     bool mul_enable = false;
     bool mul_prelu = false;
-    int32_t mul_operand = 1;
+    int32_t mul_operand = 1; // register operand (32-bit in NVDLA's Y stage)
     unsigned mul_shift = 0;
+    // MUL operand read from memory (per kernel): converted like the ALU operand, unless bypassed.
+    bool mul_from_mem = false, mul_cvt_enable = false;
+    int32_t mul_cvt_offset = 0, mul_cvt_scale = 1;
+    unsigned mul_cvt_shift = 0;
     bool relu = false;
 };
 
@@ -57,8 +61,12 @@ struct SdpOutCvt {
 
 // One X stage on v (returns sat_32 of the result; v unchanged when the stage is disabled).
 int64_t sdp_x_stage(int64_t v, const SdpStage &st, int32_t alu_operand, int32_t mul_operand);
-// The Y stage with e = the element-wise operand (or per-layer operand).
-int64_t sdp_ew_stage(int64_t v, const SdpEwStage &st, int64_t e);
+// The Y stage with e = the ALU operand (element-wise or register) and mul = the MUL operand
+// (st.mul_operand, or the per-kernel operand read from memory, converted by sdp_ew_mul_cvt).
+int64_t sdp_ew_stage(int64_t v, const SdpEwStage &st, int64_t e, int64_t mul);
+// A MUL operand read from memory: sat_32(rshr((m - mul_cvt_offset) * mul_cvt_scale, mul_cvt_shift)),
+// or m when the converter is bypassed.
+int64_t sdp_ew_mul_cvt(int64_t m, const SdpEwStage &st);
 // The output converter: sat_8(rshr((v - offset) * scale, shift)).
 int32_t sdp_out_cvt(int64_t v, const SdpOutCvt &cvt);
 

@@ -122,6 +122,8 @@ bool sdp_needs_rdma(const RegisterFile &sdp, int g)
     uint32_t ew_cfg = sdp.get(g, NVDLA_SDP_D_DP_EW_CFG);
     op.ew_from_mem = !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_BYPASS) && !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_ALU_BYPASS) &&
                      FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CFG), SDP_D_DP_EW_ALU_CFG, EW_ALU_SRC);
+    op.ew_mul_mem = !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_BYPASS) && !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_MUL_BYPASS) &&
+                    FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_CFG), SDP_D_DP_EW_MUL_CFG, EW_MUL_SRC);
     return op.needs_rdma();
 }
 
@@ -204,12 +206,21 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
         ew.cvt_shift = FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CVT_TRUNCATE_VALUE), SDP_D_DP_EW_ALU_CVT_TRUNCATE_VALUE,
                              EW_ALU_CVT_TRUNCATE);
         if (ew.mul_enable) {
-            if (FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_CFG), SDP_D_DP_EW_MUL_CFG, EW_MUL_SRC))
-                reject(w, "D_DP_EW_MUL_CFG.EW_MUL_SRC = MEM not supported; the EW multiplier is per layer");
+            const uint32_t mul_cfg = sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_CFG);
+            op.ew_mul_mem = FIELD(mul_cfg, SDP_D_DP_EW_MUL_CFG, EW_MUL_SRC);
+            if (op.ew_mul_mem && op.ew_from_mem)
+                reject(w, "EW ALU and MUL operands both from memory (E-RDMA DATA_USE BOTH) not supported");
+            ew.mul_from_mem = op.ew_mul_mem;
+            ew.mul_cvt_enable = op.ew_mul_mem && !FIELD(mul_cfg, SDP_D_DP_EW_MUL_CFG, EW_MUL_CVT_BYPASS);
+            ew.mul_cvt_offset = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_CVT_OFFSET_VALUE));
+            ew.mul_cvt_scale = sext(sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_CVT_SCALE_VALUE), 16);
+            ew.mul_cvt_shift = FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_CVT_TRUNCATE_VALUE),
+                                     SDP_D_DP_EW_MUL_CVT_TRUNCATE_VALUE, EW_MUL_CVT_TRUNCATE);
+            // NVDLA's Y-stage register operand is 32-bit (HLS eDataOutType).
             ew.mul_operand = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_SRC_VALUE));
-            if (ew.mul_operand < -32768 || ew.mul_operand > 32767)
-                reject(w, "D_DP_EW_MUL_SRC_VALUE = " + std::to_string(ew.mul_operand) + ", expected an int16 value");
             ew.mul_shift = FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_TRUNCATE_VALUE), SDP_D_DP_EW_TRUNCATE_VALUE, EW_TRUNCATE);
+        } else {
+            op.ew_mul_mem = false;
         }
         ew.relu = sdp.get_ext(sdp.csb_base() + DLASIM_EXT_SDP_CFG) & 1u;
     }
@@ -271,6 +282,23 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
     decode_operand_dma(rdma, rg, NVDLA_SDP_RDMA_D_NRDMA_CFG, NVDLA_SDP_RDMA_D_BN_BASE_ADDR_LOW,
                        NVDLA_SDP_RDMA_D_BN_BASE_ADDR_HIGH, NVDLA_SDP_RDMA_D_BN_LINE_STRIDE,
                        NVDLA_SDP_RDMA_D_BN_SURFACE_STRIDE, base_cube, rw + " NRDMA", op.bn_ops);
+    if (op.ew_mul_mem) {
+        // Per-kernel MUL operands (ERDMA DATA_USE MUL, DATA_MODE PER_KERNEL, ONE_BYTE): a 1 x 1 x C
+        // INT8 cube in the feature format at EW_BASE_ADDR.
+        uint32_t cfg = rdma.get(rg, NVDLA_SDP_RDMA_D_ERDMA_CFG);
+        if (FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DISABLE))
+            reject(rw, "EW MUL operand source is MEM but D_ERDMA_CFG.ERDMA_DISABLE = 1");
+        if (FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_USE) != 0 ||
+            FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_MODE) || FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_SIZE))
+            reject(rw, "D_ERDMA_CFG = " + std::to_string(cfg) +
+                           " for the EW MUL operand; expected DATA_USE MUL, DATA_MODE PER_KERNEL, DATA_SIZE ONE_BYTE");
+        op.ew_mul = base_cube;
+        op.ew_mul.width = op.ew_mul.height = 1;
+        op.ew_mul.bpe = 1;
+        op.ew_mul.base = addr64(rdma, rg, NVDLA_SDP_RDMA_D_EW_BASE_ADDR_LOW, NVDLA_SDP_RDMA_D_EW_BASE_ADDR_HIGH);
+        op.ew_mul.line_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_EW_LINE_STRIDE);
+        op.ew_mul.surface_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_EW_SURFACE_STRIDE);
+    }
     if (op.ew_from_mem) {
         uint32_t cfg = rdma.get(rg, NVDLA_SDP_RDMA_D_ERDMA_CFG);
         if (FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DISABLE))

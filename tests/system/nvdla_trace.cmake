@@ -28,7 +28,7 @@ foreach(t sdp_8x8x32_bypass_int8_0 sdp_1x1x1_pass_through_int8 sdp_3x3x33_bs_bn_
     -- ${DLASIM_BIN} nvdla-trace ${NVDLA_TRACES}/nv_small/${t} --config nv_small-rtl -o ${WORK}/nvdla_${t}.h5)
 endforeach()
 foreach(t dc_8x16x128_3x3x128x32_int8 dc_8x8x32_1x1x32x32_int8_0 sdp_passthrough_8x8x32_pack_inc_int8 pdp_8x8x32_1x1_max_int8_0
-          pdp_3x3x33_2x2_ave_int8_0 cdp_8x8x64_lrn9_int8_0)
+          pdp_3x3x33_2x2_ave_int8_0 cdp_8x8x64_lrn9_int8_0 sdp_13x4x29_ew_lut_int8)
   dlasim_cli_test(NAME nvdla_trace_large_${t} ARGS --exit 0
     --stdout "^${t} PASS op_cycles=[1-9][0-9]* total_cycles=[1-9][0-9]*$"
     -- ${DLASIM_BIN} nvdla-trace ${NVDLA_TRACES}/nv_large/${t} --config nv_large-rtl -o ${WORK}/nvdla_large_${t}.h5)

@@ -1,8 +1,9 @@
-// NVDLA's SDP Y-stage LUT as a pure function (hw/sdp/sdp_lut.h): expected values derived by hand
-// from the rules in sdp_lut.h (NVDLA's HLS sdp_y_idx / sdp_y_inp, cmod sdp_hls_wrapper).
+// NVDLA's SDP Y stage as pure functions (hw/sdp/sdp_lut.h, sdp_math.h): expected values derived by hand
+// from the rules there (NVDLA's HLS sdp_y_core / sdp_y_idx / sdp_y_inp, cmod sdp_hls_wrapper).
 #include <gtest/gtest.h>
 
 #include "sdp/sdp_lut.h"
+#include "sdp/sdp_math.h"
 #include "lut_fill.h"
 
 using namespace dlasim::hw;
@@ -89,4 +90,31 @@ TEST(SdpLutTest, BothHittingChooseByHybridPriorityAndOneHittingWins)
     EXPECT_EQ(sdp_lut(c, lut, 0), 1008);
     c.hybrid_lo = true;
     EXPECT_EQ(sdp_lut(c, lut, 6), 1014);
+}
+
+TEST(SdpYStageTest, MultipliesBeforeTheAluAndPreluPassesNonNegatives)
+{
+    // NVDLA's Y order (HLS sdp_y_core): MUL then ALU. v = 7, MUL 3 >> 1: 21 / 2 = 10.5 -> 11 (away from
+    // zero), ALU SUM with the register operand 10 (not converted): 21. (ALU first would give
+    // (7 + 10) * 3 / 2 = 25.5 -> 26.) PReLU: 7 >= 0 passes unmultiplied -> 17; -7 -> -10.5 -> -11,
+    // + 10 = -1.
+    SdpEwStage st;
+    st.enable = true;
+    st.cvt_enable = false;
+    st.alu_enable = true;
+    st.alu_op = SdpAlu::kSum;
+    st.mul_enable = true;
+    st.mul_shift = 1;
+    EXPECT_EQ(sdp_ew_stage(7, st, 10, 3), 21);
+    st.mul_prelu = true;
+    EXPECT_EQ(sdp_ew_stage(7, st, 10, 3), 17);
+    EXPECT_EQ(sdp_ew_stage(-7, st, 10, 3), -1);
+    // A MUL operand from memory goes through its converter: (5 - 1) * 3 / 2 = 6; bypassed: 5.
+    st.mul_cvt_enable = true;
+    st.mul_cvt_offset = 1;
+    st.mul_cvt_scale = 3;
+    st.mul_cvt_shift = 1;
+    EXPECT_EQ(sdp_ew_mul_cvt(5, st), 6);
+    st.mul_cvt_enable = false;
+    EXPECT_EQ(sdp_ew_mul_cvt(5, st), 5);
 }
