@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "common/rounding.h"
 #include "dla/nvdla_regs.h"
 
 namespace dlasim::hw {
@@ -19,9 +20,8 @@ int32_t cacc_truncate(int64_t acc, uint32_t clip_truncate)
 {
     int64_t v = acc;
     if (clip_truncate > 0) {
-        // floor((x + 2^(s-1)) / 2^s): arithmetic shift of a two's complement value floors.
-        const int64_t half = int64_t{1} << (clip_truncate - 1);
-        v = (acc + half) >> clip_truncate;
+        // NVDLA rounds halves away from zero (bit-exact on its dc trace tests with CLIP_TRUNCATE > 0).
+        v = rshr_away(acc, clip_truncate);
     }
     if (v > std::numeric_limits<int32_t>::max())
         return std::numeric_limits<int32_t>::max();

@@ -26,7 +26,7 @@ struct CaccParams {
     static CaccParams from_config(const dla_core_params &core);
 };
 
-// docs/datapath.md: rshr (round half up) then saturate to int32.
+// docs/datapath.md: rshr_away (halves away from zero, as NVDLA) then saturate to int32.
 int32_t cacc_truncate(int64_t acc, uint32_t clip_truncate);
 
 class Cacc : public sc_core::sc_module {

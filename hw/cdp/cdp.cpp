@@ -145,16 +145,20 @@ void Cdp::compute()
                     const int64_t c = int64_t(item.s) * cps + k;
                     const uint64_t at = uint64_t(item.y) * in.width + x;
                     const int64_t v = input_[uint64_t(c) * plane + at];
-                    int64_t r = v;
-                    if (!op_.sqsum_bypass) { // LRN: both on (cdp_op.h)
-                        int64_t sq = 0;
+                    // NVDLA (cmod lookup_lut_int8): the LUT always runs, on the square sum or, with
+                    // SQSUM bypassed, on the converted input itself; MUL bypassed outputs the LUT
+                    // result, else the converted input times it.
+                    int64_t sq = v;
+                    if (!op_.sqsum_bypass) {
+                        sq = 0;
                         for (int64_t cc = std::max<int64_t>(0, c - half);
                              cc <= std::min<int64_t>(int64_t(in.channels) - 1, c + half); ++cc) {
                             const int64_t u = input_[uint64_t(cc) * plane + at];
                             sq += u * u;
                         }
-                        r = v * regs_.lut().lookup(op_.lut, sq);
                     }
+                    const int64_t lut = regs_.lut().lookup(op_.lut, sq);
+                    const int64_t r = op_.mul_bypass ? lut : v * lut;
                     (*item.values)[uint64_t(x) * cps + k] = cdp_cvt_out(r, op_.out);
                 }
             }

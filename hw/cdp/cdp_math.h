@@ -8,7 +8,8 @@
 
 namespace dlasim::hw {
 
-// Input converter: rshr_away((v - offset) * scale, shift) (no saturation: the wide internal path).
+// Input converter: sat_{sat_bits}(rshr_away((v - offset) * scale, shift)); NVDLA saturates to 9 bits
+// for INT8 data (sat_bits 0: not saturated).
 int64_t cdp_cvt_in(int64_t v, const CdpCvt &c);
 // Output converter: sat_8(rshr_away((v - offset) * scale, shift)); v is the converted input, or for
 // LRN the converted input times the LUT result.

@@ -21,6 +21,7 @@ struct CdpCvt {
     int32_t offset = 0;
     int32_t scale = 1;
     unsigned shift = 0;
+    unsigned sat_bits = 0; // input converter: result saturated to this many bits (0: not saturated)
 };
 
 struct CdpOp {
@@ -33,15 +34,9 @@ struct CdpOp {
 };
 
 // CDP's register file: the ping-pong groups plus the LUT RAM behind S_LUT_ACCESS_CFG/_DATA.
-class CdpRegisterFile : public RegisterFile {
+class CdpRegisterFile : public LutRegisterFile {
   public:
     CdpRegisterFile();
-    void csb_write(uint32_t addr, uint32_t value) override;
-    uint32_t csb_read(uint32_t addr) override;
-    const NvdlaLut &lut() const { return lut_; }
-
-  private:
-    NvdlaLut lut_;
 };
 
 // Throws std::invalid_argument naming the unit, group and register ("CDP group 0: ...").

@@ -3,17 +3,39 @@
 
 #include <algorithm>
 
+#include "dla/nvdla_regs.h"
+
+#define FIELD(value, REG, NAME) (((value) >> NVDLA_##REG##_##NAME##_SHIFT) & NVDLA_##REG##_##NAME##_MASK)
+// SDP's S_LUT_ACCESS_* fields are laid out as CDP's (LutRegisterFile decodes both with CDP's names).
+static_assert(NVDLA_SDP_S_LUT_ACCESS_CFG_LUT_ADDR_SHIFT == NVDLA_CDP_S_LUT_ACCESS_CFG_LUT_ADDR_SHIFT &&
+                  NVDLA_SDP_S_LUT_ACCESS_CFG_LUT_ADDR_MASK == NVDLA_CDP_S_LUT_ACCESS_CFG_LUT_ADDR_MASK &&
+                  NVDLA_SDP_S_LUT_ACCESS_CFG_LUT_TABLE_ID_SHIFT == NVDLA_CDP_S_LUT_ACCESS_CFG_LUT_TABLE_ID_SHIFT &&
+                  NVDLA_SDP_S_LUT_ACCESS_CFG_LUT_ACCESS_TYPE_SHIFT ==
+                      NVDLA_CDP_S_LUT_ACCESS_CFG_LUT_ACCESS_TYPE_SHIFT &&
+                  NVDLA_SDP_S_LUT_ACCESS_DATA_LUT_DATA_MASK == NVDLA_CDP_S_LUT_ACCESS_DATA_LUT_DATA_MASK,
+              "S_LUT_ACCESS field layouts differ between SDP and CDP");
+
 namespace dlasim::hw {
 
 namespace {
-// Round half up, on 128 bits: (x - end) * scale cannot overflow for any 64-bit x and 16-bit scale.
-int64_t slope(int64_t dx, int32_t scale, unsigned shift)
+using i128 = __int128;
+
+// NVDLA's interpolation arithmetic (cmod CDP convert()): v / 2^shift with halves rounded away from
+// zero, saturated to the 56-bit intermediate.
+i128 round_sat56(i128 v, unsigned shift)
 {
-    __int128 p = static_cast<__int128>(dx) * scale;
-    if (shift > 0)
-        p = (p + (static_cast<__int128>(1) << (shift - 1))) >> shift;
-    const __int128 lim = static_cast<__int128>(1) << 62;
-    return static_cast<int64_t>(std::clamp<__int128>(p, -lim, lim));
+    if (shift > 0) {
+        const i128 half = static_cast<i128>(1) << (shift - 1);
+        v = v >= 0 ? (v + half) >> shift : -((-v + half) >> shift);
+    }
+    const i128 lim = static_cast<i128>(1) << 55;
+    return std::clamp<i128>(v, -lim, lim - 1);
+}
+
+// The fraction as NVDLA's RTL keeps it: 16 bits (shifted up, or truncated down).
+i128 frac16(i128 frac, unsigned bits)
+{
+    return bits > 16 ? frac >> (bits - 16) : frac << (16 - bits);
 }
 } // namespace
 
@@ -42,39 +64,41 @@ uint32_t NvdlaLut::access_data_read()
 
 int64_t NvdlaLut::table(const LutTable &t, const int16_t *v, int n, int64_t x, int &status) const
 {
-    auto uflow = [&] {
-        status = -1;
-        return v[0] + slope(x - t.start, t.uflow_scale, t.uflow_shift);
-    };
-    if (x < t.start)
-        return uflow();
-    const int64_t d = x - t.start;
-    int64_t idx = 0, frac = 0;
-    unsigned fbits = 0;
+    const i128 d = static_cast<i128>(x) - t.start;
+    i128 idx = 0, frac = 0; // frac: 16 bits
+    i128 uflow_dx = d;
+    bool uflow = d <= 0; // NVDLA: x == start underflows too (same value, but it counts for selection)
     if (t.exponent) {
-        if (d > 0) {
-            unsigned e = 63u - unsigned(__builtin_clzll(uint64_t(d)));
-            idx = int64_t(e) - t.index_offset;
-            frac = d - (int64_t(1) << e);
-            fbits = e;
-            if (idx < 0)
-                return uflow();
+        // Underflow subtracts 2^index_offset (a negative offset: nothing) from x - start.
+        if (t.index_offset >= 0)
+            uflow_dx -= static_cast<i128>(1) << std::min(t.index_offset, 100);
+        if (!uflow) {
+            const int e = 127 - (d >> 64 ? __builtin_clzll(uint64_t(d >> 64)) : 64 + __builtin_clzll(uint64_t(d)));
+            idx = e - t.index_offset;
+            frac = frac16(d - (static_cast<i128>(1) << e), unsigned(e));
+            uflow = idx < 0;
         }
-    } else if (t.index_select >= 0) {
-        unsigned s = unsigned(std::min(t.index_select, 62));
+    } else if (!uflow && t.index_select >= 0) {
+        const unsigned s = unsigned(std::min(t.index_select, 100));
         idx = d >> s;
-        frac = d & ((int64_t(1) << s) - 1);
-        fbits = s;
-    } else {
-        unsigned s = unsigned(std::min(-t.index_select, 40));
-        idx = d >= (int64_t(1) << (62 - s)) ? n : d << s; // far beyond the table: overflow
+        frac = frac16(d & ((static_cast<i128>(1) << s) - 1), s);
+    } else if (!uflow) {
+        const unsigned s = unsigned(std::min(-t.index_select, 60));
+        idx = d << s; // no fraction bits
     }
-    if (idx >= n - 1) {
+    i128 y;
+    if (uflow) {
+        status = -1;
+        y = v[0] + round_sat56(uflow_dx * t.uflow_scale, t.uflow_shift);
+    } else if (idx >= n - 1) {
         status = 1;
-        return v[n - 1] + slope(x - t.end, t.oflow_scale, t.oflow_shift);
+        y = v[n - 1] + round_sat56((static_cast<i128>(x) - t.end) * t.oflow_scale, t.oflow_shift);
+    } else {
+        status = 0;
+        const int i = static_cast<int>(idx);
+        y = v[i] + round_sat56((static_cast<i128>(v[i + 1]) - v[i]) * frac, 16);
     }
-    status = 0;
-    return v[idx] + slope(frac, int32_t(v[idx + 1]) - v[idx], fbits);
+    return static_cast<int64_t>(std::clamp<i128>(y, -32768, 32767));
 }
 
 int32_t NvdlaLut::lookup(const LutConfig &cfg, int64_t x) const
@@ -94,6 +118,28 @@ int32_t NvdlaLut::lookup(const LutConfig &cfg, int64_t x) const
     else
         use_lo = cfg.hybrid_lo;
     return static_cast<int32_t>(std::clamp<int64_t>(use_lo ? y_lo : y_le, -32768, 32767));
+}
+
+LutRegisterFile::LutRegisterFile(const std::string &name, uint32_t base, uint32_t access_cfg_addr,
+                                 uint32_t access_data_addr)
+    : RegisterFile(name, base), cfg_addr_(access_cfg_addr), data_addr_(access_data_addr)
+{}
+
+void LutRegisterFile::csb_write(uint32_t addr, uint32_t value)
+{
+    RegisterFile::csb_write(addr, value);
+    if (addr == cfg_addr_)
+        lut_.access_cfg(FIELD(value, CDP_S_LUT_ACCESS_CFG, LUT_ADDR), FIELD(value, CDP_S_LUT_ACCESS_CFG, LUT_TABLE_ID),
+                        FIELD(value, CDP_S_LUT_ACCESS_CFG, LUT_ACCESS_TYPE));
+    else if (addr == data_addr_)
+        lut_.access_data_write(FIELD(value, CDP_S_LUT_ACCESS_DATA, LUT_DATA));
+}
+
+uint32_t LutRegisterFile::csb_read(uint32_t addr)
+{
+    if (addr == data_addr_)
+        return lut_.access_data_read();
+    return RegisterFile::csb_read(addr);
 }
 
 } // namespace dlasim::hw

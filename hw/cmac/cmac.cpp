@@ -1,6 +1,7 @@
 // MAC array timing and INT8 stripe arithmetic (see cmac.h).
 #include "cmac.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "dla/nvdla_regs.h"
@@ -21,6 +22,15 @@ void conv_stripe_int8(const ConvLayer &l, const StripeOperands &ops, uint32_t gr
     const uint32_t atom = l.atom_bytes, atomic_c = l.atomic_c;
     const uint64_t surface_bytes = static_cast<uint64_t>(l.in_w) * atom;
     const int8_t *w_all = reinterpret_cast<const int8_t *>(ops.weights->data());
+    // NVDLA's DC layout (docs/datapath.md): channel block cb (every earlier block full) starts at
+    // cb * AtomC * R * S * kg; inside it, (r, s, kernel) atoms of the block's width, which is AtomC
+    // except for the last block (C mod AtomC channels).
+    const uint32_t wc = l.image ? l.ext_channels : l.in_c, ws = l.image ? 1u : l.kernel_w;
+    auto weight_at = [&](uint32_t c, uint32_t r, uint32_t s) {
+        const uint32_t cb = c / atomic_c, c0 = cb * atomic_c, bw = std::min(atomic_c, wc - c0);
+        return w_all + static_cast<size_t>(c0) * l.kernel_h * ws * kg + ((static_cast<size_t>(r) * ws + s) * kg) * bw +
+               (c - c0);
+    };
     const int8_t pad = static_cast<int8_t>(l.pad_value);
     for (uint32_t i = 0; i < p_count; ++i) {
         const uint32_t p = p0 + i;
@@ -46,10 +56,11 @@ void conv_stripe_int8(const ConvLayer &l, const StripeOperands &ops, uint32_t gr
                         const int64_t v = ok ? static_cast<int8_t>(row[iw * l.pixel_bytes + b]) : pad;
                         if (v == 0)
                             continue;
-                        const uint32_t e = s * l.pixel_bytes + b, cb = e / atomic_c, cc = e % atomic_c;
-                        const int8_t *w = w_all + (static_cast<size_t>(cb) * l.kernel_h + r) * kg * atomic_c + cc;
+                        const uint32_t e = s * l.pixel_bytes + b;
+                        const uint32_t bw = std::min(atomic_c, wc - e / atomic_c * atomic_c);
+                        const int8_t *w = weight_at(e, r, 0);
                         for (uint32_t k = 0; k < kg; ++k)
-                            acc[k] += v * w[static_cast<size_t>(k) * atomic_c];
+                            acc[k] += v * w[static_cast<size_t>(k) * bw];
                     }
                     continue;
                 }
@@ -58,11 +69,10 @@ void conv_stripe_int8(const ConvLayer &l, const StripeOperands &ops, uint32_t gr
                         ok ? static_cast<int8_t>(row[(c / atom) * surface_bytes + iw * atom + c % atom]) : pad;
                     if (v == 0)
                         continue;
-                    const uint32_t cb = c / atomic_c, cc = c % atomic_c;
-                    const int8_t *w =
-                        w_all + ((static_cast<size_t>(cb) * l.kernel_h + r) * l.kernel_w + s) * kg * atomic_c + cc;
+                    const uint32_t bw = std::min(atomic_c, wc - c / atomic_c * atomic_c);
+                    const int8_t *w = weight_at(c, r, s);
                     for (uint32_t k = 0; k < kg; ++k)
-                        acc[k] += v * w[static_cast<size_t>(k) * atomic_c];
+                        acc[k] += v * w[static_cast<size_t>(k) * bw];
                 }
             }
         }

@@ -217,16 +217,14 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
     expect_equal(group, "CDMA.D_WEIGHT_SIZE_1.WEIGHT_KERNEL+1", FIELD(cdma, CDMA, D_WEIGHT_SIZE_1, WEIGHT_KERNEL) + 1,
                  "CSC.D_WEIGHT_SIZE_EXT_1.WEIGHT_KERNEL+1", l.kernels);
     {
-        // NVDLA counts C*R*S*bpe; dlasim's DC layout (docs/datapath.md) pads each kernel's channels
-        // to AtomC, and its driver programs that padded size. Either is accepted.
+        // NVDLA's DC layout (docs/datapath.md) stores each kernel as C*R*S*bpe bytes, no padding.
         // Image input counts the extended kernel: R x (S * pixel bytes) x bpe.
         const uint64_t bpk = FIELD(cdma, CDMA, D_WEIGHT_SIZE_0, BYTE_PER_KERNEL) + 1;
         const uint64_t rs_bytes = static_cast<uint64_t>(l.kernel_h) * (l.image ? 1u : l.kernel_w) * l.bpe;
         const uint64_t kc = l.image ? l.ext_channels : l.in_c;
-        const uint64_t padded = ceil_div(kc, static_cast<uint64_t>(core.atomic_c)) * core.atomic_c * rs_bytes;
-        if (bpk != kc * rs_bytes && bpk != padded)
-            fail(group, "CDMA.D_WEIGHT_SIZE_0.BYTE_PER_KERNEL+1 = " + std::to_string(bpk) + "; expected R*S*C*bpe = " +
-                            std::to_string(kc * rs_bytes) + " or, channels padded to AtomC, " + std::to_string(padded));
+        if (bpk != kc * rs_bytes)
+            fail(group, "CDMA.D_WEIGHT_SIZE_0.BYTE_PER_KERNEL+1 = " + std::to_string(bpk) +
+                            "; expected R*S*C*bpe = " + std::to_string(kc * rs_bytes));
     }
     l.weight_addr = (static_cast<uint64_t>(cdma.get(group, NVDLA_CDMA_D_WEIGHT_ADDR_HIGH)) << 32) |
                     cdma.get(group, NVDLA_CDMA_D_WEIGHT_ADDR_LOW);
@@ -325,17 +323,17 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
     l.stripe_min = static_cast<uint32_t>(core.csc_stripe_min);
     l.stripe_max = static_cast<uint32_t>(core.csc_stripe_max);
 
-    // Weight bytes per kernel group in DC layout (docs/datapath.md); a sparse layer fetches the
-    // compressed D_WEIGHT_BYTES, shared among the groups in proportion to their dense size.
-    // Image input: the DC layout of the channel-extended 1 x R x (S * pixel bytes) kernel.
+    // Weight bytes per kernel group in NVDLA's DC layout (docs/datapath.md): R x S x C elements per
+    // kernel, the last channel block unpadded; a sparse layer fetches the compressed D_WEIGHT_BYTES,
+    // shared among the groups in proportion to their dense size. Image input: the DC layout of the
+    // channel-extended 1 x R x (S * pixel bytes) kernel.
     uint64_t per_kernel =
-        static_cast<uint64_t>(l.channel_blocks) * core.atomic_c * l.kernel_h * (l.image ? 1u : l.kernel_w) * l.bpe;
+        static_cast<uint64_t>(l.image ? l.ext_channels : l.in_c) * l.kernel_h * (l.image ? 1u : l.kernel_w) * l.bpe;
     uint64_t dense_total = per_kernel * l.kernels;
     if (!l.sparse && l.weight_bytes < dense_total)
         fail(group, "D_WEIGHT_BYTES = " + std::to_string(l.weight_bytes) + " is less than the " +
                         (l.image ? "image-mode" : "DC") + " weight size " + std::to_string(dense_total) +
-                        (l.image ? " (K x ceil(S*pixel bytes/AtomC) x AtomC x R x bpe)"
-                                 : " (K x ceil(C/AtomC) x AtomC x R x S x bpe)"));
+                        (l.image ? " (K x S*pixel bytes x R x bpe)" : " (K x C x R x S x bpe)"));
     if (l.weight_bytes == 0)
         fail(group, "D_WEIGHT_BYTES = 0; expected the size of the weights");
     uint64_t assigned = 0;

@@ -13,14 +13,6 @@ int64_t floor_div(int64_t a, int64_t b)
 }
 } // namespace
 
-int64_t rshr_away(int64_t x, unsigned s)
-{
-    if (s == 0)
-        return x;
-    const bool guide = (x >> (s - 1)) & 1, sticky = (x & ((int64_t(1) << (s - 1)) - 1)) != 0;
-    return (x >> s) + ((guide && (x >= 0 || sticky)) ? 1 : 0);
-}
-
 int32_t pool_point(const int32_t *plane, uint32_t width, uint32_t height, const PoolParams &p, uint32_t ox, uint32_t oy)
 {
     int64_t best = 0, sum = 0, count = 0;

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "common/rounding.h" // rshr_away
+
 namespace dlasim::hw {
 
 enum class PoolMethod : uint8_t {
@@ -31,8 +33,6 @@ struct PoolParams {
 //   right shift: floor, plus one when the guide bit is set and the value is positive or sticky).
 // - AVG with exclude_pad (dlasim extension, docs/register-map.md): count only positions inside the
 //   input, sat_8(floor((2*sum + count) / (2*count))); a window with none inside yields 0.
-// NVDLA's rounding right shift (see above); s may be 0.
-int64_t rshr_away(int64_t x, unsigned s);
 
 int32_t pool_point(const int32_t *plane, uint32_t width, uint32_t height, const PoolParams &p, uint32_t ox,
                    uint32_t oy);

@@ -36,7 +36,7 @@ Sdp::Sdp(sc_core::sc_module_name name, const SdpParams &params, bool functional,
          sc_core::sc_fifo<OutputChunk> *from_cacc, sc_core::sc_fifo<OutputChunk> *to_pdp)
     : sc_core::sc_module(name), params_(params), functional_(functional), clock_(clock), irq_(irq),
       name_(prefix + ".sdp"), from_cacc_(from_cacc), to_pdp_(to_pdp), rdma_regs_("SDP_RDMA", NVDLA_SDP_RDMA_BASE),
-      regs_("SDP", NVDLA_SDP_BASE), mdma_(name_ + ".rdma_m", ports.m, clock, dma_params(params, kClientSdpM), stats),
+      regs_(), mdma_(name_ + ".rdma_m", ports.m, clock, dma_params(params, kClientSdpM), stats),
       bdma_(name_ + ".rdma_b", ports.b, clock, dma_params(params, kClientSdpB), stats),
       ndma_(name_ + ".rdma_n", ports.n, clock, dma_params(params, kClientSdpN), stats),
       edma_(name_ + ".rdma_e", ports.e, clock, dma_params(params, kClientSdpE), stats),
@@ -145,6 +145,20 @@ sc_core::sc_time Sdp::read_operands(DmaEngine &dma, const SdpOp::Operands &ops, 
     return t;
 }
 
+sc_core::sc_time Sdp::read_ew_mul()
+{
+    ew_mul_.assign(op_.channels, op_.ew_stage.mul_operand);
+    if (!op_.ew_mul_mem)
+        return sc_core::sc_time_stamp();
+    std::vector<int32_t> raw;
+    const Block all{0, op_.channels, 0, 1}; // every channel of the single point
+    sc_core::sc_time t = feature_read(edma_, op_.ew_mul, all, functional_ ? &raw : nullptr);
+    if (functional_)
+        for (uint32_t k = 0; k < op_.channels && k < raw.size(); ++k)
+            ew_mul_[k] = sdp_ew_mul_cvt(raw[k], op_.ew_stage);
+    return t;
+}
+
 sc_core::sc_time Sdp::fetch_ew(Item &item)
 {
     if (!op_.ew_from_mem)
@@ -166,8 +180,8 @@ sc_core::sc_time Sdp::fetch_elementwise(DmaEngine &dma, const SdpOp::Operands &o
 
 void Sdp::run_input()
 {
-    sc_core::sc_time operands_ready = std::max(read_operands(bdma_, op_.bs_ops, &bs_alu_, &bs_mul_),
-                                               read_operands(ndma_, op_.bn_ops, &bn_alu_, &bn_mul_));
+    sc_core::sc_time operands_ready = std::max({read_operands(bdma_, op_.bs_ops, &bs_alu_, &bs_mul_),
+                                                read_operands(ndma_, op_.bn_ops, &bn_alu_, &bn_mul_), read_ew_mul()});
     const uint64_t points = uint64_t(op_.width) * op_.height;
     if (op_.flying) {
         for (;;) {
@@ -252,7 +266,9 @@ void Sdp::compute()
                     (op_.bn_ops.alu_mem ? bn_alu : bn_mul) = (*item.bn)[i];
                 v = sdp_x_stage(v, op_.bs, bs_alu, bs_mul);
                 v = sdp_x_stage(v, op_.bn, bn_alu, bn_mul);
-                v = sdp_ew_stage(v, op_.ew_stage, op_.ew_from_mem ? (*item.ew)[i] : op_.ew_reg_operand);
+                v = sdp_ew_stage(v, op_.ew_stage, op_.ew_from_mem ? (*item.ew)[i] : op_.ew_reg_operand, ew_mul_[c]);
+                if (op_.lut)
+                    v = sdp_lut(op_.lut_cfg, regs_.lut(), v);
                 (*out)[i] = sdp_out_cvt(v, op_.out);
             }
             item.values = out;

@@ -73,6 +73,7 @@ class Sdp : public sc_core::sc_module {
     void compute();
     void output();
     void run_input();
+    sc_core::sc_time read_ew_mul(); // fills ew_mul_
     sc_core::sc_time read_operands(DmaEngine &dma, const SdpOp::Operands &ops, std::vector<int32_t> *alu,
                                    std::vector<int32_t> *mul);
     sc_core::sc_time fetch_ew(Item &item);
@@ -87,7 +88,8 @@ class Sdp : public sc_core::sc_module {
     InterruptSink &irq_;
     std::string name_;
     sc_core::sc_fifo<OutputChunk> *from_cacc_, *to_pdp_;
-    RegisterFile rdma_regs_, regs_;
+    RegisterFile rdma_regs_;
+    SdpRegisterFile regs_;
     DmaEngine mdma_, bdma_, ndma_, edma_, wdma_;
     StageQueue<Item> in_q_, out_q_;
 
@@ -96,6 +98,7 @@ class Sdp : public sc_core::sc_module {
     uint32_t throughput_ = 1;
     sc_core::sc_time op_start_;
     std::vector<int32_t> bs_alu_, bs_mul_, bn_alu_, bn_mul_;
+    std::vector<int64_t> ew_mul_; // the EW MUL operand per channel (register or converted from memory)
     bool op_done_ = false;
     sc_core::sc_event done_event_;
     uint64_t op_busy_ = 0, op_stall_mem_ = 0, op_stall_out_ = 0;

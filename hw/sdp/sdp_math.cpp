@@ -16,7 +16,9 @@ i128 rshr128(i128 x, unsigned s)
         return x;
     if (s >= 120) // |x| < 2^118 here, so the rounded quotient is 0 (or -0 rounds up to 0)
         return 0;
-    return (x + (static_cast<i128>(1) << (s - 1))) >> s; // arithmetic shift = floor
+    // NVDLA's IntShiftRight (ac_fixed AC_RND_INF): halves round away from zero.
+    const i128 half = static_cast<i128>(1) << (s - 1);
+    return x >= 0 ? (x + half) >> s : -((-x + half) >> s);
 }
 
 int64_t sat128(i128 x, unsigned n)
@@ -69,17 +71,28 @@ int64_t sdp_x_stage(int64_t v, const SdpStage &st, int32_t alu_operand, int32_t 
     return sat128(x, 32);
 }
 
-int64_t sdp_ew_stage(int64_t v, const SdpEwStage &st, int64_t e)
+int64_t sdp_ew_mul_cvt(int64_t m, const SdpEwStage &st)
+{
+    if (!st.mul_cvt_enable)
+        return m;
+    return sat128(rshr128((static_cast<i128>(m) - st.mul_cvt_offset) * st.mul_cvt_scale, st.mul_cvt_shift), 32);
+}
+
+int64_t sdp_ew_stage(int64_t v, const SdpEwStage &st, int64_t e, int64_t mul)
 {
     if (!st.enable)
         return v;
-    i128 x = v, a = e;
-    if (st.cvt_enable)
-        a = rshr128((a - st.cvt_offset) * st.cvt_scale, st.cvt_shift);
-    if (st.alu_enable)
-        x = alu(st.alu_op, x, a);
-    if (st.mul_enable)
-        x = rshr128(x * st.mul_operand, st.mul_shift);
+    // NVDLA's Y core (HLS sdp_y_core): MUL first, then ALU, each saturated to 32 bits; PReLU passes
+    // non-negative values unmultiplied.
+    i128 x = v;
+    if (st.mul_enable && !(st.mul_prelu && x >= 0))
+        x = sat128(rshr128(x * mul, st.mul_shift), 32);
+    if (st.alu_enable) {
+        i128 a = e;
+        if (st.cvt_enable)
+            a = sat128(rshr128((a - st.cvt_offset) * st.cvt_scale, st.cvt_shift), 32);
+        x = sat128(alu(st.alu_op, x, a), 32);
+    }
     if (st.relu)
         x = std::max<i128>(x, 0);
     return sat128(x, 32);

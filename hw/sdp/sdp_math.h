@@ -6,7 +6,8 @@
 
 namespace dlasim::hw {
 
-// rshr(x, s): x if s == 0, else floor((x + 2^(s-1)) / 2^s) (round half up), exact for any s.
+// rshr(x, s): x if s == 0, else x / 2^s with halves rounded away from zero (NVDLA's IntShiftRight,
+// ac_fixed AC_RND_INF; common/rounding.h's rshr_away, here exact for any s), as docs/datapath.md.
 int64_t rshr(int64_t x, unsigned s);
 // Clamp to the signed n-bit range.
 int64_t sat_bits(int64_t x, unsigned n);
@@ -29,8 +30,10 @@ struct SdpStage {
     bool relu = false;
 };
 
-// Y (EW) stage: e' = rshr((e - cvt_offset) * cvt_scale, cvt_shift) (unless cvt is bypassed), ALU of
-// v and e', per-layer MUL, ReLU.
+// Y (EW) stage, in NVDLA's order: MUL v' = sat_32(rshr(v * mul, mul_shift)) (PReLU: non-negative v
+// pass), then ALU of v' and e' = sat_32(rshr((e - cvt_offset) * cvt_scale, cvt_shift)) (the
+// converter only for the operand read from memory; a register operand is used as is), sat_32, then
+// dlasim's ReLU extension.
 struct SdpEwStage {
     bool enable = false;
     bool cvt_enable = true;
@@ -40,8 +43,13 @@ struct SdpEwStage {
     bool alu_enable = true;
     SdpAlu alu_op = SdpAlu::kSum;
     bool mul_enable = false;
-    int32_t mul_operand = 1;
+    bool mul_prelu = false;
+    int32_t mul_operand = 1; // register operand (32-bit in NVDLA's Y stage)
     unsigned mul_shift = 0;
+    // MUL operand read from memory (per kernel): converted like the ALU operand, unless bypassed.
+    bool mul_from_mem = false, mul_cvt_enable = false;
+    int32_t mul_cvt_offset = 0, mul_cvt_scale = 1;
+    unsigned mul_cvt_shift = 0;
     bool relu = false;
 };
 
@@ -53,8 +61,12 @@ struct SdpOutCvt {
 
 // One X stage on v (returns sat_32 of the result; v unchanged when the stage is disabled).
 int64_t sdp_x_stage(int64_t v, const SdpStage &st, int32_t alu_operand, int32_t mul_operand);
-// The Y stage with e = the element-wise operand (or per-layer operand).
-int64_t sdp_ew_stage(int64_t v, const SdpEwStage &st, int64_t e);
+// The Y stage with e = the ALU operand (element-wise or register) and mul = the MUL operand
+// (st.mul_operand, or the per-kernel operand read from memory, converted by sdp_ew_mul_cvt).
+int64_t sdp_ew_stage(int64_t v, const SdpEwStage &st, int64_t e, int64_t mul);
+// A MUL operand read from memory: sat_32(rshr((m - mul_cvt_offset) * mul_cvt_scale, mul_cvt_shift)),
+// or m when the converter is bypassed.
+int64_t sdp_ew_mul_cvt(int64_t m, const SdpEwStage &st);
 // The output converter: sat_8(rshr((v - offset) * scale, shift)).
 int32_t sdp_out_cvt(int64_t v, const SdpOutCvt &cvt);
 

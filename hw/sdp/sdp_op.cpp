@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include "dla/dlasim_ext_regs.h"
 #include "dla/nvdla_regs.h"
@@ -121,6 +122,8 @@ bool sdp_needs_rdma(const RegisterFile &sdp, int g)
     uint32_t ew_cfg = sdp.get(g, NVDLA_SDP_D_DP_EW_CFG);
     op.ew_from_mem = !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_BYPASS) && !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_ALU_BYPASS) &&
                      FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CFG), SDP_D_DP_EW_ALU_CFG, EW_ALU_SRC);
+    op.ew_mul_mem = !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_BYPASS) && !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_MUL_BYPASS) &&
+                    FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_CFG), SDP_D_DP_EW_MUL_CFG, EW_MUL_SRC);
     return op.needs_rdma();
 }
 
@@ -167,25 +170,57 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
             reject(w, "D_DP_EW_CFG.EW_ALU_ALGO = " + std::to_string(algo) + ", expected MAX (0), MIN (1) or SUM (2)");
         ew.alu_op = static_cast<SdpAlu>(algo);
         ew.mul_enable = !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_MUL_BYPASS);
-        if (ew.mul_enable && FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_MUL_PRELU))
-            reject(w, "D_DP_EW_CFG.EW_MUL_PRELU = 1 not supported");
-        if (!FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_LUT_BYPASS))
-            reject(w, "D_DP_EW_CFG.EW_LUT_BYPASS = 0: the LUT is not supported");
+        ew.mul_prelu = FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_MUL_PRELU);
+        op.lut = !FIELD(ew_cfg, SDP_D_DP_EW_CFG, EW_LUT_BYPASS);
+        if (op.lut) { // S_LUT_* registers (one set, not ping-pong)
+            SdpLutConfig &l = op.lut_cfg;
+            const uint32_t cfg = sdp.get(g, NVDLA_SDP_S_LUT_CFG), info = sdp.get(g, NVDLA_SDP_S_LUT_INFO);
+            l.le_exponent = !FIELD(cfg, SDP_S_LUT_CFG, LUT_LE_FUNCTION); // 0 = EXPONENT, 1 = LINEAR
+            l.uflow_lo = FIELD(cfg, SDP_S_LUT_CFG, LUT_UFLOW_PRIORITY);
+            l.oflow_lo = FIELD(cfg, SDP_S_LUT_CFG, LUT_OFLOW_PRIORITY);
+            l.hybrid_lo = FIELD(cfg, SDP_S_LUT_CFG, LUT_HYBRID_PRIORITY);
+            l.le_index_offset = sext(FIELD(info, SDP_S_LUT_INFO, LUT_LE_INDEX_OFFSET), 8);
+            l.le.index_select = sext(FIELD(info, SDP_S_LUT_INFO, LUT_LE_INDEX_SELECT), 8);
+            l.lo.index_select = sext(FIELD(info, SDP_S_LUT_INFO, LUT_LO_INDEX_SELECT), 8);
+            l.le.start = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_S_LUT_LE_START));
+            l.le.end = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_S_LUT_LE_END));
+            l.lo.start = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_S_LUT_LO_START));
+            l.lo.end = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_S_LUT_LO_END));
+            for (auto [t, scale, shift] :
+                 {std::tuple{&l.le, NVDLA_SDP_S_LUT_LE_SLOPE_SCALE, NVDLA_SDP_S_LUT_LE_SLOPE_SHIFT},
+                  std::tuple{&l.lo, NVDLA_SDP_S_LUT_LO_SLOPE_SCALE, NVDLA_SDP_S_LUT_LO_SLOPE_SHIFT}}) {
+                const uint32_t sc = sdp.get(g, scale), sh = sdp.get(g, shift);
+                t->uflow_scale = sext(sc & 0xffffu, 16); // LE and LO share the field layout
+                t->oflow_scale = sext(sc >> 16, 16);
+                t->uflow_shift = sext(FIELD(sh, SDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_UFLOW_SHIFT), 5);
+                t->oflow_shift = sext(FIELD(sh, SDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_OFLOW_SHIFT), 5);
+            }
+        }
         uint32_t alu_cfg = sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CFG);
         op.ew_from_mem = ew.alu_enable && FIELD(alu_cfg, SDP_D_DP_EW_ALU_CFG, EW_ALU_SRC);
         op.ew_reg_operand = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_SRC_VALUE));
-        ew.cvt_enable = !FIELD(alu_cfg, SDP_D_DP_EW_ALU_CFG, EW_ALU_CVT_BYPASS);
+        // NVDLA converts only the operand read from memory; a register operand is used as is.
+        ew.cvt_enable = op.ew_from_mem && !FIELD(alu_cfg, SDP_D_DP_EW_ALU_CFG, EW_ALU_CVT_BYPASS);
         ew.cvt_offset = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CVT_OFFSET_VALUE));
         ew.cvt_scale = sext(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CVT_SCALE_VALUE), 16);
         ew.cvt_shift = FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_ALU_CVT_TRUNCATE_VALUE), SDP_D_DP_EW_ALU_CVT_TRUNCATE_VALUE,
                              EW_ALU_CVT_TRUNCATE);
         if (ew.mul_enable) {
-            if (FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_CFG), SDP_D_DP_EW_MUL_CFG, EW_MUL_SRC))
-                reject(w, "D_DP_EW_MUL_CFG.EW_MUL_SRC = MEM not supported; the EW multiplier is per layer");
+            const uint32_t mul_cfg = sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_CFG);
+            op.ew_mul_mem = FIELD(mul_cfg, SDP_D_DP_EW_MUL_CFG, EW_MUL_SRC);
+            if (op.ew_mul_mem && op.ew_from_mem)
+                reject(w, "EW ALU and MUL operands both from memory (E-RDMA DATA_USE BOTH) not supported");
+            ew.mul_from_mem = op.ew_mul_mem;
+            ew.mul_cvt_enable = op.ew_mul_mem && !FIELD(mul_cfg, SDP_D_DP_EW_MUL_CFG, EW_MUL_CVT_BYPASS);
+            ew.mul_cvt_offset = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_CVT_OFFSET_VALUE));
+            ew.mul_cvt_scale = sext(sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_CVT_SCALE_VALUE), 16);
+            ew.mul_cvt_shift = FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_CVT_TRUNCATE_VALUE),
+                                     SDP_D_DP_EW_MUL_CVT_TRUNCATE_VALUE, EW_MUL_CVT_TRUNCATE);
+            // NVDLA's Y-stage register operand is 32-bit (HLS eDataOutType).
             ew.mul_operand = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_D_DP_EW_MUL_SRC_VALUE));
-            if (ew.mul_operand < -32768 || ew.mul_operand > 32767)
-                reject(w, "D_DP_EW_MUL_SRC_VALUE = " + std::to_string(ew.mul_operand) + ", expected an int16 value");
             ew.mul_shift = FIELD(sdp.get(g, NVDLA_SDP_D_DP_EW_TRUNCATE_VALUE), SDP_D_DP_EW_TRUNCATE_VALUE, EW_TRUNCATE);
+        } else {
+            op.ew_mul_mem = false;
         }
         ew.relu = sdp.get_ext(sdp.csb_base() + DLASIM_EXT_SDP_CFG) & 1u;
     }
@@ -247,6 +282,23 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
     decode_operand_dma(rdma, rg, NVDLA_SDP_RDMA_D_NRDMA_CFG, NVDLA_SDP_RDMA_D_BN_BASE_ADDR_LOW,
                        NVDLA_SDP_RDMA_D_BN_BASE_ADDR_HIGH, NVDLA_SDP_RDMA_D_BN_LINE_STRIDE,
                        NVDLA_SDP_RDMA_D_BN_SURFACE_STRIDE, base_cube, rw + " NRDMA", op.bn_ops);
+    if (op.ew_mul_mem) {
+        // Per-kernel MUL operands (ERDMA DATA_USE MUL, DATA_MODE PER_KERNEL, ONE_BYTE): a 1 x 1 x C
+        // INT8 cube in the feature format at EW_BASE_ADDR.
+        uint32_t cfg = rdma.get(rg, NVDLA_SDP_RDMA_D_ERDMA_CFG);
+        if (FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DISABLE))
+            reject(rw, "EW MUL operand source is MEM but D_ERDMA_CFG.ERDMA_DISABLE = 1");
+        if (FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_USE) != 0 ||
+            FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_MODE) || FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_SIZE))
+            reject(rw, "D_ERDMA_CFG = " + std::to_string(cfg) +
+                           " for the EW MUL operand; expected DATA_USE MUL, DATA_MODE PER_KERNEL, DATA_SIZE ONE_BYTE");
+        op.ew_mul = base_cube;
+        op.ew_mul.width = op.ew_mul.height = 1;
+        op.ew_mul.bpe = 1;
+        op.ew_mul.base = addr64(rdma, rg, NVDLA_SDP_RDMA_D_EW_BASE_ADDR_LOW, NVDLA_SDP_RDMA_D_EW_BASE_ADDR_HIGH);
+        op.ew_mul.line_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_EW_LINE_STRIDE);
+        op.ew_mul.surface_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_EW_SURFACE_STRIDE);
+    }
     if (op.ew_from_mem) {
         uint32_t cfg = rdma.get(rg, NVDLA_SDP_RDMA_D_ERDMA_CFG);
         if (FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DISABLE))
@@ -261,5 +313,9 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
     }
     return op;
 }
+
+SdpRegisterFile::SdpRegisterFile()
+    : LutRegisterFile("SDP", NVDLA_SDP_BASE, NVDLA_SDP_S_LUT_ACCESS_CFG, NVDLA_SDP_S_LUT_ACCESS_DATA)
+{}
 
 } // namespace dlasim::hw

@@ -22,6 +22,7 @@
 
 #include "common/register_file.h"
 #include "memory/feature_dma.h"
+#include "sdp_lut.h"
 #include "sdp_math.h"
 
 namespace dlasim::hw {
@@ -36,7 +37,9 @@ struct SdpOp {
     FeatureCube src;           // offline input
     FeatureCube dst;           // output in memory
     FeatureCube ew;            // element-wise operand cube (when ew_from_mem)
-    bool ew_from_mem = false;
+    bool ew_from_mem = false;  // the EW ALU operand is an INT8 cube read by the E-RDMA
+    bool ew_mul_mem = false;   // the EW MUL operand is a per-kernel INT8 vector read by the E-RDMA
+    FeatureCube ew_mul;        // that vector: a 1 x 1 x C cube in the feature format
     int32_t ew_reg_operand = 0;
     // Per-stage operands: per layer (register) or per kernel from memory.
     struct Operands {
@@ -52,8 +55,16 @@ struct SdpOp {
     } bs_ops, bn_ops;
     SdpStage bs, bn;
     SdpEwStage ew_stage;
+    bool lut = false; // the Y-stage LUT replaces the EW result (D_DP_EW_CFG.EW_LUT_BYPASS = 0)
+    SdpLutConfig lut_cfg;
     SdpOutCvt out;
-    bool needs_rdma() const { return !flying || bs_ops.from_mem() || bn_ops.from_mem() || ew_from_mem; }
+    bool needs_rdma() const { return !flying || bs_ops.from_mem() || bn_ops.from_mem() || ew_from_mem || ew_mul_mem; }
+};
+
+// SDP's register file: the ping-pong groups plus the LUT RAM behind S_LUT_ACCESS_CFG/_DATA.
+class SdpRegisterFile : public LutRegisterFile {
+  public:
+    SdpRegisterFile();
 };
 
 // Whether the op in this SDP group needs SDP_RDMA (offline input or operands from memory).

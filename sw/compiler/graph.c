@@ -487,9 +487,11 @@ int ir_fraction_bits(void)
 
 uint64_t ir_dc_weight_bytes(int k, int c, int r, int s, int atomic_c, int atomic_k, dla_precision prec)
 {
-    (void)atomic_k; /* groups are not padded: the total only depends on the channel blocks */
-    uint64_t cblocks = (uint64_t)((c + atomic_c - 1) / atomic_c);
-    uint64_t bytes = (uint64_t)k * cblocks * (uint64_t)r * (uint64_t)s * (uint64_t)atomic_c * (uint64_t)ir_bpe(prec);
+    /* NVDLA's DC format holds exactly K x C x R x S elements: neither the kernel groups nor the last
+     * channel block (C mod AtomC channels) are padded; only the total is, to 128 B. */
+    (void)atomic_c;
+    (void)atomic_k;
+    uint64_t bytes = (uint64_t)k * (uint64_t)c * (uint64_t)r * (uint64_t)s * (uint64_t)ir_bpe(prec);
     return (bytes + 127) / 128 * 128;
 }
 
@@ -500,24 +502,20 @@ void ir_dc_weight_pack(const void *w, int kn, int cn, int r, int s, int atomic_c
     int kpg = prec == DLA_PRECISION_FP16 ? atomic_k / 2 : atomic_k;
     if (kpg < 1)
         kpg = 1;
-    int cblocks = (cn + atomic_c - 1) / atomic_c;
     size_t pos = 0;
     for (int g0 = 0; g0 < kn; g0 += kpg) {
         int g1 = g0 + kpg < kn ? g0 + kpg : kn;
-        for (int cb = 0; cb < cblocks; cb++)
+        for (int c0 = 0; c0 < cn; c0 += atomic_c) {
+            int bw = cn - c0 < atomic_c ? cn - c0 : atomic_c; /* the last block holds C mod AtomC */
             for (int y = 0; y < r; y++)
                 for (int x = 0; x < s; x++)
                     for (int k = g0; k < g1; k++)
-                        for (int ci = 0; ci < atomic_c; ci++, pos += (size_t)bpe) {
-                            int c = cb * atomic_c + ci;
-                            if (c >= cn) {
-                                memset(dst + pos, 0, (size_t)bpe);
-                                continue;
-                            }
+                        for (int c = c0; c < c0 + bw; c++, pos += (size_t)bpe) {
                             size_t src =
                                 (((size_t)k * (size_t)cn + (size_t)c) * (size_t)r + (size_t)y) * (size_t)s + (size_t)x;
                             memcpy(dst + pos, (const uint8_t *)w + src * (size_t)bpe, (size_t)bpe);
                         }
+        }
     }
     size_t total = (size_t)ir_dc_weight_bytes(kn, cn, r, s, atomic_c, atomic_k, prec);
     if (pos < total)

@@ -80,7 +80,9 @@ dla_status ir_sparsity_select(ir_graph *g, const dla_compile_opts *opts, dla_err
             continue;
         const ir_conv *c = &g->nodes[l->conv_node].conv;
         ir_tensor *w = &g->tensors[c->weight];
-        if (c->groups != 1 || c->c <= SPARSE_MIN_CHANNELS || !w->f)
+        /* C a multiple of 4: NVDLA's DC format does not pad the last channel block, so only then is
+         * every 4-byte group of the dense surface 4 channels of one kernel at one (r, s). */
+        if (c->groups != 1 || c->c <= SPARSE_MIN_CHANNELS || c->c % 4 != 0 || !w->f)
             continue;
         int rs = c->kh * c->kw;
         if (force)

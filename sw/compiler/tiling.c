@@ -119,7 +119,7 @@ static dla_status tile_conv(ir_graph *g, ir_layer *l, const dla_config *cfg, dla
                                 : ir_entry_per_slice(sl[s].cn, W, cfg, prec);
         int w_cn = l->image ? (int)(c->kw * pixel_bytes) : sl[s].cn; /* weight channels as the CSC sees them */
         int64_t wbytes = (int64_t)ir_dc_weight_bytes(sl[s].kn, w_cn, c->kh, w_kw, core->atomic_c, core->atomic_k, prec);
-        int64_t group_bytes = (int64_t)kpg * cdiv(w_cn, core->atomic_c) * core->atomic_c * c->kh * w_kw * bpe;
+        int64_t group_bytes = (int64_t)kpg * w_cn * c->kh * w_kw * bpe; /* DC format: no channel padding */
         int64_t wb_all = cdiv(wbytes, bank_bytes);
         int64_t wb_2 = cdiv(2 * group_bytes < wbytes ? 2 * group_bytes : wbytes, bank_bytes);
         int64_t wb_1 = cdiv(group_bytes < wbytes ? group_bytes : wbytes, bank_bytes);

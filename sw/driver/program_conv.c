@@ -30,8 +30,8 @@ dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b,
     int sparse = c->weight_format == DLA_WEIGHT_SPARSE_2_4;
     uint64_t meta_addr = sparse ? d->region_addr[c->weight_region] + c->sparse_meta_offset : 0;
     uint64_t meta_bytes = sparse ? c->sparse_meta_bytes : 0;
-    /* BYTE_PER_KERNEL as NVDLA defines it (its trace tests: 3x3x192 INT8 -> 1727): R*S*C*bpe, without
-     * the AtomC padding of the stored DC layout (D_WEIGHT_BYTES carries the stored size). */
+    /* BYTE_PER_KERNEL as NVDLA defines it (its trace tests: 3x3x192 INT8 -> 1727): R*S*C*bpe, one
+     * kernel of the DC layout (D_WEIGHT_BYTES carries the stored total, padded to 128 B). */
     uint64_t bytes_per_kernel = (uint64_t)c->kernel_w * c->kernel_h * c->kernel_c * bpe;
     /* Image input (docs/datapath.md "Image input"): CDMA reads packed pixels; CSC sees the kernel
      * channel-extended to 1 x R x (S * bytes per pixel), its registers carry that extended shape. */

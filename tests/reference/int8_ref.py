@@ -24,13 +24,17 @@ class RefError(Exception):
 # ---- integer primitives (docs/datapath.md "INT8 arithmetic") -------------------------------------
 
 def rshr(x, s):
-    """Arithmetic shift right with round-half-up: floor((x + 2^(s-1)) / 2^s); x unchanged if s == 0."""
+    """NVDLA's rounding right shift (CACC, SDP, PDP, CDP): floor(x / 2^s), plus one when the guide bit
+    (bit s-1) is set and x is positive or any lower bit is set (halves round away from zero); x
+    unchanged if s == 0."""
     x = np.asarray(x, dtype=np.int64)
     if s == 0:
         return x
     if s > 62:
         raise RefError(f"shift {s} exceeds the 64-bit intermediate")
-    return (x + (np.int64(1) << np.int64(s - 1))) >> np.int64(s)
+    guide = (x >> np.int64(s - 1)) & 1
+    sticky = (x & np.int64((1 << (s - 1)) - 1)) != 0
+    return (x >> np.int64(s)) + ((guide == 1) & ((x >= 0) | sticky))
 
 
 def sat(x, bits):
@@ -127,14 +131,15 @@ def _alu(op, v, a, what):
 
 
 def sdp_ew(v, ew, e, what="sdp"):
-    """Y (EW) stage: e (K, H, W) INT8 operand; e' = rshr((e - cvt_offset) * cvt_scale, cvt_shift)."""
+    """Y (EW) stage in NVDLA's order: MUL (sat_32), then the ALU with the converted operand
+    e' = sat_32(rshr((e - cvt_offset) * cvt_scale, cvt_shift)), e (K, H, W) INT8, sat_32."""
     if not ew.enable:
         return v
-    e1 = rshr(checked_mul(np.asarray(e, dtype=np.int64) - ew.cvt_offset, ew.cvt_scale, f"{what} EW cvt"),
-              ew.cvt_shift)
-    v = _alu(ew.alu_op, v, e1, f"{what} EW")
     if ew.mul_enable:
-        v = rshr(checked_mul(v, ew.mul_operand, f"{what} EW MUL"), ew.mul_shift)
+        v = sat(rshr(checked_mul(v, ew.mul_operand, f"{what} EW MUL"), ew.mul_shift), 32)
+    e1 = sat(rshr(checked_mul(np.asarray(e, dtype=np.int64) - ew.cvt_offset, ew.cvt_scale, f"{what} EW cvt"),
+                  ew.cvt_shift), 32)
+    v = sat(_alu(ew.alu_op, v, e1, f"{what} EW"), 32)
     if ew.relu:
         v = np.maximum(v, 0)
     return sat(v, 32)
@@ -154,22 +159,11 @@ def sdp_int8(v, sdp, bs_k=(None, None), bn_k=(None, None), ew_operand=None, what
     return out_cvt(v, sdp.out_cvt_offset, sdp.out_cvt_scale, sdp.out_cvt_shift, what)
 
 
-def rshr_away(x, s):
-    """NVDLA's rounding right shift: floor(x / 2^s), plus one when the guide bit (bit s-1) is set and x
-    is positive or any lower bit is set (halves round away from zero)."""
-    x = np.asarray(x, dtype=np.int64)
-    if s == 0:
-        return x
-    guide = (x >> (s - 1)) & 1
-    sticky = (x & ((1 << (s - 1)) - 1)) != 0
-    return (x >> s) + ((guide == 1) & ((x >= 0) | sticky))
-
-
 def pdp_int8(x, method, kernel, stride, pads, pad_value, count_include_pad, out_hw=None):
     """x (C, H, W) INT8; kernel/stride (w, h) / (x, y); pads (left, right, top, bottom). Window positions
     outside the input are padding (docs/datapath.md step 6): MAX/MIN ignore them; AVG counting padding
     (NVDLA) adds pad_value for them and multiplies twice by the reciprocal registers 1/k = 2^16 // k,
-    t = rshr_away(sum * rw, 16), sat_8(rshr_away(t * rh, 16)); AVG excluding padding (dlasim extension)
+    t = rshr(sum * rw, 16), sat_8(rshr(t * rh, 16)); AVG excluding padding (dlasim extension)
     is sat_8(floor((2*sum + count) / (2*count)))."""
     x = np.asarray(x, dtype=np.int64)
     C, H, W = x.shape
@@ -201,8 +195,8 @@ def pdp_int8(x, method, kernel, stride, pads, pad_value, count_include_pad, out_
         raise RefError(f"pdp: method {method} unknown")
     if count_include_pad:
         total = win.sum(axis=(1, 2))
-        t = rshr_away(total * (65536 // kw), 16)
-        return sat(rshr_away(t * (65536 // kh), 16), 8)
+        t = rshr(total * (65536 // kw), 16)
+        return sat(rshr(t * (65536 // kh), 16), 8)
     else:
         total = (win * vwin).sum(axis=(1, 2))
         count = vwin.sum(axis=(0, 1))
@@ -253,21 +247,23 @@ def image_weight_offsets(K, C, R, S, pixel_format, atomic_c, atomic_k):
 
 
 def dc_weight_offsets(K, C, R, S, atomic_c, atomic_k):
-    """Byte offset of w[k][c][r][s] (INT8) in the direct-convolution format, (K, C, R, S) int64."""
+    """Byte offset of w[k][c][r][s] (INT8) in the direct-convolution format, (K, C, R, S) int64:
+    kernel groups of atomic_k kernels (the last one short), in each channel blocks of atomic_c
+    channels (the last one holds C mod atomic_c, unpadded), (r, s, kernel) atoms of the block's width."""
     kpg = atomic_k
-    ncb = -(-C // atomic_c)
     k = np.arange(K, dtype=np.int64)[:, None, None, None]
     c = np.arange(C, dtype=np.int64)[None, :, None, None]
     r = np.arange(R, dtype=np.int64)[None, None, :, None]
     s = np.arange(S, dtype=np.int64)[None, None, None, :]
     g, kin = k // kpg, k % kpg
     kg = np.minimum(kpg, K - g * kpg)  # kernels in this (possibly short, unpadded) group
-    return (g * kpg * ncb * R * S * atomic_c + (((c // atomic_c) * R + r) * S + s) * kg * atomic_c
-            + kin * atomic_c + c % atomic_c)
+    c0 = c // atomic_c * atomic_c      # first channel of c's block; every earlier block is full
+    bw = np.minimum(atomic_c, C - c0)  # channels in c's block
+    return g * kpg * C * R * S + c0 * R * S * kg + ((r * S + s) * kg + kin) * bw + (c - c0)
 
 
 def dc_weight_bytes(K, C, R, S, atomic_c):
-    raw = K * -(-C // atomic_c) * R * S * atomic_c
+    raw = K * C * R * S
     return -(-raw // 128) * 128
 
 
@@ -405,7 +401,7 @@ class Int8Executor:
         K, C, R, S = c.kernel_k, c.kernel_c, c.kernel_h, c.kernel_w
         # image input: weights of the channel-extended K x (S * pixel bytes) x R x 1 kernel
         wc, ws = (S * PIXEL_FORMATS[c.pixel_format][0], 1) if image else (C, S)
-        raw = K * -(-wc // self.lod.atomic_c) * R * ws * self.lod.atomic_c
+        raw = K * wc * R * ws
         buf = self._region(c.weight_region, f"{what} weights")
         if c.weight_bytes < raw or c.weight_offset + raw > len(buf):
             raise RefError(f"{self.source}: {what}: weights {c.weight_offset}+{c.weight_bytes} B in region "

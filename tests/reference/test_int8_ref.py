@@ -20,7 +20,11 @@ import loadable as L  # noqa: E402
 # ---- naive versions (Python ints, one element at a time) -----------------------------------------
 
 def n_rshr(x, s):
-    return x if s == 0 else (x + (1 << (s - 1))) // (1 << s)
+    # halves away from zero: sign(x) * floor((|x| + 2^(s-1)) / 2^s)
+    if s == 0:
+        return x
+    m = (abs(x) + (1 << (s - 1))) >> s
+    return -m if x < 0 else m
 
 
 def n_sat(x, bits):
@@ -71,10 +75,11 @@ def n_sdp(cube, sdp, bs_ops, bn_ops, ew_cube):
                     v = n_stage(v, st, alu, mul)
                 ew = sdp.ew
                 if ew.enable:
-                    e = n_rshr((ew_cube[k][y][x] - ew.cvt_offset) * ew.cvt_scale, ew.cvt_shift)
+                    if ew.mul_enable:  # NVDLA's Y order: MUL, then ALU
+                        v = n_sat(n_rshr(v * ew.mul_operand, ew.mul_shift), 32)
+                    e = n_sat(n_rshr((ew_cube[k][y][x] - ew.cvt_offset) * ew.cvt_scale, ew.cvt_shift), 32)
                     v = v + e if ew.alu_op == L.ALU_SUM else max(v, e) if ew.alu_op == L.ALU_MAX else min(v, e)
-                    if ew.mul_enable:
-                        v = n_rshr(v * ew.mul_operand, ew.mul_shift)
+                    v = n_sat(v, 32)
                     if ew.relu:
                         v = max(v, 0)
                     v = n_sat(v, 32)
@@ -129,10 +134,11 @@ def random_stage(rng, K):
 
 
 class PrimitiveTest(unittest.TestCase):
-    def test_rshr_rounds_half_up_on_hand_values(self):
-        # 5/2 = 2.5 -> 3; -5/2 = -2.5 -> -2 (half up, not away from zero); -6/4 = -1.5 -> -1; 7/4 = 1.75 -> 2
-        np.testing.assert_array_equal(R.rshr(np.array([5, -5, 7]), 1), [3, -2, 4])
-        np.testing.assert_array_equal(R.rshr(np.array([-6, 7, -7]), 2), [-1, 2, -2])
+    def test_rshr_rounds_halves_away_from_zero_on_hand_values(self):
+        # NVDLA (ac_fixed AC_RND_INF): 5/2 = 2.5 -> 3; -5/2 = -2.5 -> -3; 7/2 = 3.5 -> 4;
+        # -6/4 = -1.5 -> -2; 7/4 = 1.75 -> 2; -7/4 = -1.75 -> -2; -5/4 = -1.25 -> -1
+        np.testing.assert_array_equal(R.rshr(np.array([5, -5, 7]), 1), [3, -3, 4])
+        np.testing.assert_array_equal(R.rshr(np.array([-6, 7, -7, -5]), 2), [-2, 2, -2, -1])
         np.testing.assert_array_equal(R.rshr(np.array([-3]), 0), [-3])
         rng = np.random.default_rng(1)
         xs = rng.integers(-(1 << 40), 1 << 40, 500)
@@ -195,13 +201,17 @@ class PrimitiveTest(unittest.TestCase):
                         self.assertEqual(got.tolist(), want)
 
     def test_dc_weight_offsets_follow_the_documented_loop_order(self):
-        # Hand derivation, K=3, C=5, R=1, S=2, AtomC=4, AtomK=2: group 0 = kernels 0,1 (2 channel blocks x
-        # 1 x 2 x 2 kernels x 4 = 32 bytes), group 1 = kernel 2 alone (16 bytes, group not padded).
-        # w[1][2][0][1]: g0, cb0, r0, s1 -> (s1 * 2 kernels + k1) * 4 + c2 = 14.
-        # w[0][4][0][0]: g0, cb1 -> cb1 * (1*2*2*4 = 16) + (s0*2 + k0) * 4 + c0 = 16.
-        # w[2][4][0][1]: g1 base 32 + cb1 * (1*2*1*4 = 8) + s1 * 1 * 4 + c0 = 44.
+        # Hand derivation, K=3, C=5, R=1, S=2, AtomC=4, AtomK=2 (NVDLA: the last channel block holds
+        # C mod AtomC = 1 channel, unpadded): group 0 = kernels 0,1: block 0 = 1 x 2 x 2 kernels x 4
+        # = 16 bytes, block 1 = 1 x 2 x 2 x 1 = 4 bytes (20 = 2 x 5 x 2); group 1 = kernel 2 alone at 20.
+        # w[1][2][0][1]: g0, cb0, (s1 * 2 kernels + k1) * 4 + c2 = 14.
+        # w[0][4][0][0]: g0, block 1 at 16, (s0 * 2 + k0) * 1 = 16.
+        # w[1][4][0][1]: g0, block 1 at 16, (s1 * 2 + k1) * 1 = 19.
+        # w[2][4][0][1]: g1 base 20 + block 1 at 4 x 1 x 2 x 1 = 8, (s1 * 1 + k0) * 1 -> 29.
         off = R.dc_weight_offsets(3, 5, 1, 2, 4, 2)
-        self.assertEqual((off[1, 2, 0, 1], off[0, 4, 0, 0], off[2, 4, 0, 1]), (14, 16, 44))
+        self.assertEqual((off[1, 2, 0, 1], off[0, 4, 0, 0], off[1, 4, 0, 1], off[2, 4, 0, 1]), (14, 16, 19, 29))
+        # NVDLA's trace test dc_8x8x36_4x4x36x16 (nv_small, AtomC 8): D_WEIGHT_BYTES = 16 x 36 x 4 x 4 = 9216.
+        self.assertEqual(R.dc_weight_bytes(16, 36, 4, 4, 8), 9216)
         rng = np.random.default_rng(5)
         for K, C, Rk, Sk, ac, ak in ((3, 5, 1, 2, 4, 2), (40, 13, 3, 3, 8, 16), (33, 70, 1, 1, 32, 32)):
             w = rng.integers(-128, 128, (K, C, Rk, Sk))
@@ -211,8 +221,8 @@ class PrimitiveTest(unittest.TestCase):
                     for r in range(Rk):
                         for s in range(Sk):
                             for k in range(g, min(g + ak, K)):
-                                for c in range(cb, cb + ac):
-                                    naive.append((int(w[k][c][r][s]) if c < C else 0) & 0xFF)
+                                for c in range(cb, min(cb + ac, C)):
+                                    naive.append(int(w[k][c][r][s]) & 0xFF)
             naive += bytes(-len(naive) % 128)
             self.assertEqual(R.pack_weights_dc(w, ac, ak), bytes(naive))
 
@@ -249,8 +259,10 @@ class ImageInputLayoutTest(unittest.TestCase):
         off15 = R.image_weight_offsets(2, 3, 2, 2, 15, 8, 8)
         self.assertEqual(off15[1, 0, 1, 1], (1 * 2 + 1) * 8 + 4 + 3)
         # S=3 -> 12 extended channels = 2 blocks of 8: block 1 holds s = 2 (channels 8..11) after
-        # block 0's R*K*8 = 32 bytes: w[0][1][0][2] at 32 + 0 + 1.
-        self.assertEqual(R.image_weight_offsets(2, 3, 2, 3, 12, 8, 8)[0, 1, 0, 2], 32 + 1)
+        # block 0's R*K*8 = 32 bytes, 4 channels wide (12 mod 8, unpadded): w[0][1][0][2] at 32 + 0 + 1,
+        # w[1][1][1][2] at 32 + (r1 * 2 + k1) * 4 + 1 = 45.
+        off3 = R.image_weight_offsets(2, 3, 2, 3, 12, 8, 8)
+        self.assertEqual((off3[0, 1, 0, 2], off3[1, 1, 1, 2]), (32 + 1, 45))
 
 
 class LoadableReaderTest(unittest.TestCase):

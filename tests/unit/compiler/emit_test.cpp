@@ -123,8 +123,9 @@ TEST(EmitTest, ReusedActivationMemoryWaitsForTheReadersOfWhatItOverwrites)
 
 TEST(EmitTest, WeightsAreWrittenInDirectConvolutionOrder)
 {
-    // FP16 on Orin-like: kernels per group = 128 / 2 = 64, channel blocks of atomic_c = 64.
-    // Element (k, c, r, s) of a 2 x 3 x 2 x 2 conv lies at ((r * 2 + s) * 2 + k) * 64 + c (x 2 bytes).
+    // FP16 on Orin-like: kernels per group = 128 / 2 = 64, channel blocks of atomic_c = 64; NVDLA's DC
+    // format does not pad the last block, so C = 3 gives one block 3 channels wide.
+    // Element (k, c, r, s) of a 2 x 3 x 2 x 2 conv lies at ((r * 2 + s) * 2 + k) * 3 + c (x 2 bytes).
     ScratchDir dir;
     tb_model *m = tb_create(17);
     const int64_t in[4] = {1, 3, 4, 4};
@@ -137,14 +138,14 @@ TEST(EmitTest, WeightsAreWrittenInDirectConvolutionOrder)
     dla_error err{};
     ASSERT_EQ(compile_model(dir, m, &cfg, DLA_PRECISION_FP16, &L, &err), DLA_OK) << err.msg;
     const dla_lconv &cv = L.ld->ops[0].u.conv;
-    // 2 kernels x 1 block x 4 taps x 64 channels x 2 B = 1024 B
-    EXPECT_EQ(cv.weight_bytes, 1024u);
+    // 2 kernels x 3 channels x 4 taps x 2 B = 48 B, padded to 128 B
+    EXPECT_EQ(cv.weight_bytes, 128u);
     for (int k = 0; k < 2; k++)
-        for (int c = 0; c < 64; c++)
+        for (int c = 0; c < 3; c++)
             for (int r = 0; r < 2; r++)
                 for (int s = 0; s < 2; s++) {
-                    uint16_t want = c < 3 ? ir_f32_to_f16(wf(k, c, r, s)) : 0;
-                    uint64_t off = cv.weight_offset + 2ull * ((((uint64_t)r * 2 + s) * 2 + k) * 64 + c);
+                    uint16_t want = ir_f32_to_f16(wf(k, c, r, s));
+                    uint64_t off = cv.weight_offset + 2ull * ((((uint64_t)r * 2 + s) * 2 + k) * 3 + c);
                     ASSERT_EQ(blob16(L.ld, off), want) << k << " " << c << " " << r << " " << s;
                 }
 }

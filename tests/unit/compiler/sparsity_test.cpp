@@ -186,3 +186,18 @@ TEST(SparsityTest, CompressionRefusesThreeNonZerosAndPadsSparseGroupsWithTheLowe
     uint8_t three[4] = {1, 0, 2, 3};
     EXPECT_FALSE(ir_sparse_compress(three, 4, values, meta));
 }
+
+TEST(SparsityTest, ConvWhoseChannelsAreNotAMultipleOfFourStaysDense)
+{
+    // NVDLA's DC format does not pad the last channel block, so with C = 66 (not a multiple of 4) a
+    // 4-byte group of the dense surface would mix channels of two kernels: the layer stays dense even
+    // when forced. Dense DC: 2 kernels x 66 channels = 132 B, padded to 256 B.
+    dla_config cfg = orin_sparse();
+    for (dla_sparsity sp : {DLA_SPARSITY_ENABLE, DLA_SPARSITY_FORCE}) {
+        Loadable L;
+        dla_error err{};
+        ASSERT_EQ(compile_conv(2, 66, w_2_4, &cfg, sp, &L, &err), DLA_OK) << err.msg;
+        EXPECT_EQ(L.ld->ops[0].u.conv.weight_format, (uint32_t)DLA_WEIGHT_DENSE) << sp;
+        EXPECT_EQ(L.ld->ops[0].u.conv.weight_bytes, 256u) << sp;
+    }
+}

@@ -5,6 +5,7 @@
 
 #include <systemc>
 
+#include "cacc/cacc.h"
 #include "conv_harness.h"
 
 using namespace convtest;
@@ -160,4 +161,20 @@ TEST(ConvFunctionalTest, SlowSdpDoesNotChangeResults)
     opt.sink_elements_per_cycle = 1;
     opt.bytes_per_cycle = 1;
     run_and_compare(nv_small_like(), small(1, 1, 1), 10, opt);
+}
+
+TEST(ConvFunctionalTest, CaccTruncationRoundsHalvesAwayFromZero)
+{
+    // NVDLA's CLIP_TRUNCATE shift (ac_fixed AC_RND_INF; the dc trace tests with CLIP_TRUNCATE > 0 pass
+    // bit-exact only so). By hand: -3 / 2 = -1.5 -> -2 (round-half-up would give -1), 3 / 2 -> 2,
+    // -5 / 4 = -1.25 -> -1, -6 / 4 = -1.5 -> -2, -7 / 4 = -1.75 -> -2, 2^40 / 2 saturates to INT32_MAX,
+    // -2^40 / 2 to INT32_MIN; shift 0 passes the value through.
+    EXPECT_EQ(dlasim::hw::cacc_truncate(-3, 1), -2);
+    EXPECT_EQ(dlasim::hw::cacc_truncate(3, 1), 2);
+    EXPECT_EQ(dlasim::hw::cacc_truncate(-5, 2), -1);
+    EXPECT_EQ(dlasim::hw::cacc_truncate(-6, 2), -2);
+    EXPECT_EQ(dlasim::hw::cacc_truncate(-7, 2), -2);
+    EXPECT_EQ(dlasim::hw::cacc_truncate(int64_t{1} << 40, 1), 2147483647);
+    EXPECT_EQ(dlasim::hw::cacc_truncate(-(int64_t{1} << 40), 1), -2147483647 - 1);
+    EXPECT_EQ(dlasim::hw::cacc_truncate(-3, 0), -3);
 }

@@ -156,12 +156,13 @@ uint64_t input_bytes(const dla_config &cfg, const ConvSpec &c)
 
 uint64_t dense_weight_bytes(const dla_config &cfg, const ConvSpec &c)
 {
+    // NVDLA's DC layout holds K x C x R x S elements (no channel padding), the total padded to 128 B.
+    (void)cfg;
     if (c.image) { // the channel-extended 1 x R x (S * pixel bytes) kernel in DC layout
         uint64_t ext = static_cast<uint64_t>(c.s) * pixel_bytes(c);
-        return ceil_div(c.k * ceil_div(ext, cfg.core.atomic_c) * cfg.core.atomic_c * c.r, 128) * 128;
+        return ceil_div(c.k * ext * c.r, 128) * 128;
     }
-    uint64_t raw =
-        static_cast<uint64_t>(c.k) * ceil_div(c.in_c, cfg.core.atomic_c) * cfg.core.atomic_c * c.r * c.s * c.bpe();
+    uint64_t raw = static_cast<uint64_t>(c.k) * c.in_c * c.r * c.s * c.bpe();
     return ceil_div(raw, 128) * 128;
 }
 
@@ -197,11 +198,12 @@ void write_input(const dla_config &cfg, const ConvSpec &c, const std::vector<int
 void write_weights(const dla_config &cfg, const ConvSpec &c, const std::vector<int8_t> &kcrs,
                    std::vector<uint8_t> &dram)
 {
-    // docs/datapath.md DC order, outermost first: kernel group, channel block, r, s, kernel, AtomC channels.
+    // docs/datapath.md DC order, outermost first: kernel group, channel block, r, s, kernel, the block's
+    // channels (AtomC, the last block only C mod AtomC: NVDLA does not pad it).
     const uint32_t ac = static_cast<uint32_t>(cfg.core.atomic_c), kpg = static_cast<uint32_t>(cfg.core.atomic_k);
     uint64_t a = c.weight_addr;
     if (c.image) {
-        // Image input: kernel group, channel block, r, kernel, AtomC extended channels, where
+        // Image input: kernel group, channel block, r, kernel, the block's extended channels, where
         // extended channel s * pixel_bytes + byte(ch) holds w[k][ch][r][s] (zero elsewhere).
         const uint32_t pb = pixel_bytes(c), ext = c.s * pb;
         const uint32_t eblocks = static_cast<uint32_t>(ceil_div(ext, ac));
@@ -209,7 +211,7 @@ void write_weights(const dla_config &cfg, const ConvSpec &c, const std::vector<i
             for (uint32_t cb = 0; cb < eblocks; ++cb)
                 for (uint32_t r = 0; r < c.r; ++r)
                     for (uint32_t k = g0; k < std::min(c.k, g0 + kpg); ++k)
-                        for (uint32_t i = 0; i < ac; ++i, ++a) {
+                        for (uint32_t i = 0; i < std::min(ac, ext - cb * ac); ++i, ++a) {
                             const uint32_t e = cb * ac + i, s = e / pb;
                             uint8_t v = 0;
                             for (uint32_t ch = 0; ch < c.in_c && e < ext; ++ch)
@@ -226,12 +228,10 @@ void write_weights(const dla_config &cfg, const ConvSpec &c, const std::vector<i
             for (uint32_t r = 0; r < c.r; ++r)
                 for (uint32_t s = 0; s < c.s; ++s)
                     for (uint32_t k = g0; k < std::min(c.k, g0 + kpg); ++k)
-                        for (uint32_t i = 0; i < ac; ++i, ++a) {
+                        for (uint32_t i = 0; i < std::min(ac, c.in_c - cb * ac); ++i, ++a) {
                             uint32_t ch = cb * ac + i;
-                            dram.at(a) = ch < c.in_c
-                                             ? static_cast<uint8_t>(
-                                                   kcrs[((static_cast<size_t>(k) * c.in_c + ch) * c.r + r) * c.s + s])
-                                             : 0;
+                            dram.at(a) = static_cast<uint8_t>(
+                                kcrs[((static_cast<size_t>(k) * c.in_c + ch) * c.r + r) * c.s + s]);
                         }
 }
 
@@ -256,10 +256,11 @@ std::vector<int32_t> reference_conv(const ConvSpec &c, const std::vector<int8_t>
                                     : chw[(static_cast<size_t>(ch) * c.in_h + y) * c.in_w + x];
                             acc += v * kcrs[((static_cast<size_t>(k) * c.in_c + ch) * c.r + r) * c.s + s];
                         }
-                if (c.clip > 0)
-                    acc = static_cast<int64_t>(
-                        std::floor((static_cast<double>(acc) + std::ldexp(1.0, static_cast<int>(c.clip) - 1)) /
-                                   std::ldexp(1.0, static_cast<int>(c.clip))));
+                if (c.clip > 0) { // NVDLA rounds halves away from zero: sign * floor(|acc| / 2^clip + 1/2)
+                    const double m = std::floor(
+                        std::fabs(static_cast<double>(acc)) / std::ldexp(1.0, static_cast<int>(c.clip)) + 0.5);
+                    acc = static_cast<int64_t>(acc < 0 ? -m : m);
+                }
                 acc =
                     std::clamp<int64_t>(acc, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
                 out[(static_cast<size_t>(k) * oh + oy) * ow + ox] = static_cast<int32_t>(acc);
@@ -320,11 +321,10 @@ void program_conv(const std::vector<CsbTarget *> &targets, const dla_config &cfg
     wr(NVDLA_CDMA_D_ENTRY_PER_SLICE, eps - 1);
     wr(NVDLA_CDMA_D_FETCH_GRAIN, c.fetch_grain - 1);
     wr(NVDLA_CDMA_D_WEIGHT_FORMAT, 0);
-    // BYTE_PER_KERNEL - 1, with the kernel's channels padded to AtomC as the DC layout stores them.
-    const uint32_t ac = static_cast<uint32_t>(cfg.core.atomic_c);
-    // Image input: the channel-extended kernel R x (S * pixel bytes), also padded to AtomC.
+    // BYTE_PER_KERNEL - 1: R x S x C x bpe, one kernel of the DC layout (no channel padding).
+    // Image input: the channel-extended kernel R x (S * pixel bytes).
     const uint32_t kc = c.image ? c.s * pixel_bytes(c) : c.in_c, ks = c.image ? 1 : c.s;
-    wr(NVDLA_CDMA_D_WEIGHT_SIZE_0, (kc + ac - 1) / ac * ac * c.r * ks * c.bpe() - 1);
+    wr(NVDLA_CDMA_D_WEIGHT_SIZE_0, kc * c.r * ks * c.bpe() - 1);
     wr(NVDLA_CDMA_D_WEIGHT_SIZE_1, c.k - 1);
     wr(NVDLA_CDMA_D_WEIGHT_RAM_TYPE, 1);
     wr(NVDLA_CDMA_D_WEIGHT_ADDR_HIGH, static_cast<uint32_t>(c.weight_addr >> 32));

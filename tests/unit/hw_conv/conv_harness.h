@@ -96,7 +96,8 @@ uint32_t entry_per_slice(const dla_config &cfg, const ConvSpec &c);
 void write_input(const dla_config &cfg, const ConvSpec &c, const std::vector<int8_t> &chw, std::vector<uint8_t> &dram);
 void write_weights(const dla_config &cfg, const ConvSpec &c, const std::vector<int8_t> &kcrs,
                    std::vector<uint8_t> &dram);
-// Reference: out[k][oy][ox] = sat32(rshr(sum in*w, clip)) with padded positions = pad_value.
+// Reference: out[k][oy][ox] = sat32(rshr_away(sum in*w, clip)) (halves away from zero) with padded
+// positions = pad_value.
 std::vector<int32_t> reference_conv(const ConvSpec &c, const std::vector<int8_t> &chw, const std::vector<int8_t> &kcrs);
 std::vector<int8_t> random_int8(size_t n, uint32_t seed);
 

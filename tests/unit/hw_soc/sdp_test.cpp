@@ -25,12 +25,13 @@ constexpr uint64_t kSrc = 0x80000000ull, kEw = 0x80010000ull, kDst = 0x80020000u
 constexpr uint32_t kSrcLine = 48, kSrcSurf = 160, kEwLine = 40, kEwSurf = 128, kDstLine = 56, kDstSurf = 168;
 
 // Reference arithmetic, written independently of hw/sdp/sdp_math.
+// NVDLA's right shift rounds halves away from zero: sign(x) * floor((|x| + 2^(s-1)) / 2^s).
 int64_t ref_rshr(int64_t x, unsigned s)
 {
     if (s == 0)
         return x;
-    int64_t d = int64_t(1) << s, n = x + (d >> 1);
-    return n >= 0 ? n / d : -((-n + d - 1) / d); // floor division
+    int64_t d = int64_t(1) << s, m = ((x < 0 ? -x : x) + (d >> 1)) / d;
+    return x < 0 ? -m : m;
 }
 int64_t ref_sat(int64_t x, int bits)
 {
@@ -169,7 +170,7 @@ TEST(SdpTest, OfflineBsBnEwMatchesDatapathReference)
                 v = ref_sat(v < 0 ? 0 : v, 32);                      // ReLU, sat_32
                 v = ref_sat(v > -20 ? v : -20, 32);                  // BN: MAX with -20
                 int64_t e = ref_rshr((int64_t(ew[i]) - 3) * 5, 2);   // EW converter
-                v = ref_rshr((v + e) * 7, 1);                        // EW ALU SUM, MUL
+                v = ref_sat(ref_rshr(v * 7, 1), 32) + e;             // EW MUL, then ALU SUM (NVDLA's Y order)
                 v = ref_sat(v < 0 ? 0 : v, 32);                      // EW ReLU, sat_32
                 int64_t want = ref_sat(ref_rshr((v + 4) * 3, 4), 8); // output converter
                 int8_t got = 0;
@@ -182,8 +183,8 @@ TEST(SdpTest, OfflineBsBnEwMatchesDatapathReference)
     EXPECT_GE(std::count(seen.begin(), seen.end(), true), 20); // not a degenerate (all-saturated) case
     // Channels 11..15 of the second surface are atom padding, computed as NVDLA does from the bytes
     // there (src 0, EW operand 0, operand pairs past the 11th 0 in the sparse store): BS (0 + 0)*0 >> 3
-    // = 0, ReLU 0, BN max(0, -20) = 0, EW e = rshr((0 - 3) * 5, 2) = floor(-13/4) = -4,
-    // v = rshr(-4 * 7, 1) = -14, ReLU 0, output rshr((0 + 4) * 3, 4) = floor(20/16) = 1.
+    // = 0, ReLU 0, BN max(0, -20) = 0, EW e = rshr((0 - 3) * 5, 2) = -15/4 -> -4, MUL rshr(0 * 7, 1) = 0,
+    // ALU 0 + -4 = -4, ReLU 0, output rshr((0 + 4) * 3, 4) = 12/16 -> 1.
     // Line-stride gaps (bytes 40..55 of each line) are not touched.
     for (uint32_t y = 0; y < H; ++y)
         for (uint32_t x = 0; x < W; ++x)

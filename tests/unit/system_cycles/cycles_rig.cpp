@@ -1,6 +1,6 @@
 // Loadable construction and the platform/driver run for the system-level cycle tests (cycles_rig.h).
-// Layout only: feature cubes packed (line = W x atom, surface = H x line), DC weights with channels
-// padded to AtomC (docs/datapath.md), the smallest CBUF banks that hold input and weights.
+// Layout only: feature cubes packed (line = W x atom, surface = H x line), DC weights of K x C x R x S
+// bytes (NVDLA's layout, docs/datapath.md), the smallest CBUF banks that hold input and weights.
 #include "cycles_rig.h"
 
 #include <cstdio>
@@ -122,9 +122,7 @@ void CyclesRig::add_conv_layer(const ConvLayerSpec &s)
     const uint32_t out_w = s.w + 2 * s.pad - s.kernel + 1, out_h = s.h + 2 * s.pad - s.kernel + 1;
     const uint64_t entry = static_cast<uint64_t>(core.cbuf_entry_bytes);
     const uint64_t bank_entries = static_cast<uint64_t>(core.cbuf_entries_per_bank);
-    const uint64_t weight_bytes =
-        ceil_div(static_cast<uint64_t>(s.k) * ceil_div(s.c, core.atomic_c) * core.atomic_c * s.kernel * s.kernel, 128) *
-        128;
+    const uint64_t weight_bytes = ceil_div(static_cast<uint64_t>(s.k) * s.c * s.kernel * s.kernel, 128) * 128;
     const uint64_t entry_per_slice = ceil_div(static_cast<uint64_t>(surfaces(s.c)) * s.w * atom, entry);
 
     const uint32_t in = add_region(DLA_REGION_INPUT, static_cast<uint64_t>(surfaces(s.c)) * s.h * s.w * atom);
