@@ -37,3 +37,7 @@ set_tests_properties(cli.timeline_r50_counters PROPERTIES FIXTURES_REQUIRED "r50
 dlasim_cli_test(NAME timeline_bad_sample_cycles ARGS --exit 2 --one-line-stderr
   --stderr "--sample-cycles: expected a window in core cycles"
   -- ${DLASIM_BIN} run ${ZOO}/tiny_cnn.onnx --sample-cycles -5)
+# The sampled series as CSV (one row per series and window).
+dlasim_cli_test(NAME timeline_samples_csv REQUIRES timeline_trace ARGS --exit 0
+  --stdout "series,unit,start_cycle,end_cycle,value" --stdout "dla1.dram_read_bytes,bytes,0,2048,"
+  -- ${DLASIM_BIN} trace csv ${WORK}/timeline.h5 --table samples)
