@@ -296,11 +296,14 @@ static dla_status read_u64_array(reader *rd, const char *name, int rank, const h
         st = dla_error_set(rd->err, DLA_ERR_FORMAT, "%s: %s: expected unsigned 64-bit integers", rd->path, name);
     } else if (H5Sget_simple_extent_ndims(space) != rank || H5Sget_simple_extent_dims(space, dims, NULL) < 0 ||
                dims[0] != want[0] || (rank == 2 && dims[1] != want[1])) {
+        char shape[64];
+        if (rank == 2)
+            snprintf(shape, sizeof shape, "(%llu, %llu)", (unsigned long long)want[0], (unsigned long long)want[1]);
+        else
+            snprintf(shape, sizeof shape, "(%llu,)", (unsigned long long)want[0]);
         st = dla_error_set(rd->err, DLA_ERR_FORMAT,
-                           "%s: %s: shape does not match /samples/series and end_cycle "
-                           "(expected %s%llu%s%llu%s)",
-                           rd->path, name, "(", (unsigned long long)want[0], rank == 2 ? ", " : "",
-                           rank == 2 ? (unsigned long long)want[1] : 0ull, ")");
+                           "%s: %s: shape does not match /samples/series and end_cycle (expected %s)", rd->path, name,
+                           shape);
     } else if (want[0] * (rank == 2 ? want[1] : 1) > 0 &&
                H5Dread(ds, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
         st = dla_trace_h5_error(rd->err, DLA_ERR_FORMAT, rd->path, name, "cannot read dataset");

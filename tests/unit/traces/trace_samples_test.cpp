@@ -7,39 +7,20 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "dla/trace.h"
 #include "sample_result.h"
+#include "trace_test_util.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct ResultPtr {
-    dla_run_result *r = nullptr;
-    explicit ResultPtr(dla_run_result *p = nullptr) : r(p) {}
-    ~ResultPtr() { dla_run_result_destroy(r); }
-    ResultPtr(const ResultPtr &) = delete;
-    ResultPtr &operator=(const ResultPtr &) = delete;
-};
-
 fs::path test_dir()
 {
-    const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
-    fs::path d = fs::path(DLASIM_BUILD_DIR) / "tests" / "trace_samples_tmp" / info->name();
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
-
-std::string slurp(const fs::path &p)
-{
-    std::ifstream f(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    return fresh_test_dir("trace_samples_tmp");
 }
 
 // Windows of 100 cycles in a 250-cycle run: [0,100) [100,200) [200,250). Series (malloc'ed: the
