@@ -304,8 +304,8 @@ static double window_gbps(const dla_samples *sm, size_t w, uint64_t bytes, doubl
 }
 
 /* The sampled activity as counter tracks: per core a busy-% track per unit and GB/s tracks per memory
- * and direction; all cores' DRAM read and write GB/s on the MEMORY_PID process. value and total hold
- * num_windows entries each. */
+ * and direction; with two or more cores, all cores' DRAM read and write GB/s on the MEMORY_PID process. value and total
+ * hold num_windows entries each. */
 static void put_samples(FILE *f, int *first, const dla_run_result *r, engine *e, size_t n, double *value,
                         uint64_t *total)
 {
@@ -314,7 +314,7 @@ static void put_samples(FILE *f, int *first, const dla_run_result *r, engine *e,
     const size_t nw = sm->num_windows, ns = sm->num_series;
     if (sm->window_cycles == 0 || nw == 0)
         return;
-    int any_dram = 0;
+    long dram_cores = 0, last_dram_core = -1; /* cores with drawn DRAM series */
     for (size_t s = 0; s < ns; ++s) {
         long core;
         char track[96];
@@ -323,7 +323,10 @@ static void put_samples(FILE *f, int *first, const dla_run_result *r, engine *e,
         snprintf(engine_name, sizeof engine_name, "DLA%ld", core);
         if (kind == SERIES_NONE || !find_engine(e, n, engine_name))
             continue;
-        any_dram |= kind == SERIES_DRAM_READ || kind == SERIES_DRAM_WRITE;
+        if ((kind == SERIES_DRAM_READ || kind == SERIES_DRAM_WRITE) && core != last_dram_core) {
+            dram_cores++;
+            last_dram_core = core; /* a core's series are consecutive (dla_samples) */
+        }
         if (kind == SERIES_BUSY) {
             /* CSC, CMAC and CACC count a layer's busy cycles when it ends, SDP/PDP/CDP a chunk's when it
              * is done: a window can hold more busy cycles than it is long. The excess happened earlier,
@@ -343,8 +346,8 @@ static void put_samples(FILE *f, int *first, const dla_run_result *r, engine *e,
             put_track(f, first, sm, track, core, "GB/s", value, mhz);
         }
     }
-    if (!any_dram)
-        return;
+    if (dram_cores < 2)
+        return; /* one core: its own DRAM tracks are the total */
     put_meta(f, first, MEMORY_PID, 0, "process_name", "name", "DRAM (all DLA cores)", 0);
     put_meta(f, first, MEMORY_PID, 0, "process_sort_index", "sort_index", NULL, MEMORY_PID);
     for (int dir = 0; dir < 2; ++dir) {
