@@ -1,5 +1,7 @@
 /* `dlasim trace timeline`: a run result as Chrome trace-event JSON (chrome://tracing, Perfetto), so
- * users see what each DLA engine did when, Nsight-style. Times are SIMULATED: cycles / clock_mhz.
+ * users see what each DLA engine did when, Nsight-style: op and layer slices, and from the sampled
+ * activity (/samples) a busy-% counter per unit and DRAM/SRAM GB/s counters per core and for all
+ * cores. Times are SIMULATED: cycles / clock_mhz.
  * Output depends only on the result (fixed formats, record order), so one trace gives one file. */
 #define _POSIX_C_SOURCE 200809L
 
@@ -26,11 +28,13 @@ enum {
     REFORMAT_TID = NUM_OP_TRACKS + 1,
     SUBGRAPH_TID = NUM_OP_TRACKS + 2,
     /* Engines not named DLA<n> (e.g. "GPU" layers) get pids from here on, in order of appearance. */
-    OTHER_PID_BASE = 100
+    OTHER_PID_BASE = 100,
+    /* The DRAM traffic of all DLA cores together (counters only). */
+    MEMORY_PID = OTHER_PID_BASE - 1
 };
 
 typedef struct engine {
-    const char *name;
+    char name[24];
     long pid;
     int has_layers;
     int has_track[NUM_OP_TRACKS];
@@ -75,7 +79,7 @@ static engine *add_engine(engine *e, size_t *n, const char *name)
         return x;
     x = &e[(*n)++];
     memset(x, 0, sizeof *x);
-    x->name = name;
+    snprintf(x->name, sizeof x->name, "%s", name);
     long core = dla_core_of(name);
     x->pid = core >= 0 ? core : -1;
     return x;
@@ -224,6 +228,144 @@ static void put_subgraphs(FILE *f, int *first, const dla_run_result *r, const en
     }
 }
 
+/* What a /samples series is drawn as (see dla_samples: "dla<N>.<unit>.busy_cycles", "dla<N>.dram_read_bytes", ...). */
+typedef enum series_kind {
+    SERIES_NONE, /* not drawn */
+    SERIES_BUSY,
+    SERIES_DRAM_READ,
+    SERIES_DRAM_WRITE,
+    SERIES_SRAM_READ,
+    SERIES_SRAM_WRITE
+} series_kind;
+
+/* The kind of series s, its core and (busy series) its track name: "CMAC" for "dla0.cmac.busy_cycles". */
+static series_kind classify(const dla_sample_series *s, long *core, char *track, size_t cap)
+{
+    static const char busy[] = ".busy_cycles";
+    static const struct {
+        const char *rest;
+        series_kind kind;
+        const char *track;
+    } bytes[] = {{"dram_read_bytes", SERIES_DRAM_READ, "DRAM read"},
+                 {"dram_write_bytes", SERIES_DRAM_WRITE, "DRAM write"},
+                 {"sram_read_bytes", SERIES_SRAM_READ, "SRAM read"},
+                 {"sram_write_bytes", SERIES_SRAM_WRITE, "SRAM write"}};
+    if (strncmp(s->name, "dla", 3) != 0 || s->name[3] < '0' || s->name[3] > '9')
+        return SERIES_NONE;
+    char *end;
+    *core = strtol(s->name + 3, &end, 10);
+    if (*end != '.' || *core >= MEMORY_PID)
+        return SERIES_NONE;
+    const char *rest = end + 1;
+    size_t n = strlen(rest);
+    if (strcmp(s->unit, "cycles") == 0 && n > sizeof busy - 1 && strcmp(rest + n - (sizeof busy - 1), busy) == 0) {
+        size_t k = 0;
+        for (; k < n - (sizeof busy - 1) && k + 1 < cap; ++k)
+            track[k] = rest[k] == '.' ? ' ' : (char)(rest[k] >= 'a' && rest[k] <= 'z' ? rest[k] - 'a' + 'A' : rest[k]);
+        track[k] = '\0';
+        return SERIES_BUSY;
+    }
+    for (size_t i = 0; strcmp(s->unit, "bytes") == 0 && i < sizeof bytes / sizeof bytes[0]; ++i)
+        if (strcmp(rest, bytes[i].rest) == 0) {
+            snprintf(track, cap, "%s", bytes[i].track);
+            return bytes[i].kind;
+        }
+    return SERIES_NONE;
+}
+
+static void put_counter(FILE *f, int *first, const char *name, long pid, uint64_t cycle, double clock_mhz,
+                        const char *arg, double value)
+{
+    fputs(*first ? "\n" : ",\n", f);
+    *first = 0;
+    fputs("{\"ph\": \"C\", \"name\": ", f);
+    put_json_str(f, name);
+    fprintf(f, ", \"pid\": %ld, \"ts\": ", pid);
+    put_us(f, cycle, clock_mhz);
+    fprintf(f, ", \"args\": {\"%s\": ", arg);
+    put_json_num(f, value);
+    fputs("}}", f);
+}
+
+/* One counter track: value[w] from the start of window w, and 0 from the end of the run on. */
+static void put_track(FILE *f, int *first, const dla_samples *sm, const char *name, long pid, const char *arg,
+                      const double *value, double clock_mhz)
+{
+    for (size_t w = 0; w < sm->num_windows; ++w)
+        put_counter(f, first, name, pid, w ? sm->end_cycle[w - 1] : 0, clock_mhz, arg, value[w]);
+    put_counter(f, first, name, pid, sm->end_cycle[sm->num_windows - 1], clock_mhz, arg, 0.0);
+}
+
+/* GB/s of bytes moved in window w: bytes / (cycles / (clock_mhz x 1e6)) / 1e9. */
+static double window_gbps(const dla_samples *sm, size_t w, uint64_t bytes, double clock_mhz)
+{
+    uint64_t len = sm->end_cycle[w] - (w ? sm->end_cycle[w - 1] : 0);
+    return (double)bytes * clock_mhz / (double)len / 1e3;
+}
+
+/* The sampled activity as counter tracks: per core a busy-% track per unit and GB/s tracks per memory
+ * and direction; with two or more cores, all cores' DRAM read and write GB/s on the MEMORY_PID process. value and total
+ * hold num_windows entries each. */
+static void put_samples(FILE *f, int *first, const dla_run_result *r, engine *e, size_t n, double *value,
+                        uint64_t *total)
+{
+    const dla_samples *sm = &r->samples;
+    const double mhz = r->summary.clock_mhz;
+    const size_t nw = sm->num_windows, ns = sm->num_series;
+    if (sm->window_cycles == 0 || nw == 0)
+        return;
+    long dram_cores = 0, last_dram_core = -1; /* cores with drawn DRAM series */
+    for (size_t s = 0; s < ns; ++s) {
+        long core;
+        char track[96];
+        series_kind kind = classify(&sm->series[s], &core, track, sizeof track);
+        char engine_name[24];
+        snprintf(engine_name, sizeof engine_name, "DLA%ld", core);
+        if (kind == SERIES_NONE || !find_engine(e, n, engine_name))
+            continue;
+        if ((kind == SERIES_DRAM_READ || kind == SERIES_DRAM_WRITE) && core != last_dram_core) {
+            dram_cores++;
+            last_dram_core = core; /* a core's series are consecutive (dla_samples) */
+        }
+        if (kind == SERIES_BUSY) {
+            /* CSC, CMAC and CACC count a layer's busy cycles when it ends, SDP/PDP/CDP a chunk's when it
+             * is done: a window can hold more busy cycles than it is long. The excess happened earlier,
+             * so it moves back to the preceding windows (from the last window to the first). */
+            uint64_t carry = 0;
+            for (size_t w = nw; w-- > 0;) {
+                uint64_t len = sm->end_cycle[w] - (w ? sm->end_cycle[w - 1] : 0);
+                uint64_t v = sm->values[w * ns + s] + carry;
+                uint64_t shown = v < len ? v : len;
+                carry = v - shown;
+                value[w] = 100.0 * (double)shown / (double)len;
+            }
+            put_track(f, first, sm, track, core, "busy %", value, mhz);
+        } else {
+            for (size_t w = 0; w < nw; ++w)
+                value[w] = window_gbps(sm, w, sm->values[w * ns + s], mhz);
+            put_track(f, first, sm, track, core, "GB/s", value, mhz);
+        }
+    }
+    if (dram_cores < 2)
+        return; /* one core: its own DRAM tracks are the total */
+    put_meta(f, first, MEMORY_PID, 0, "process_name", "name", "DRAM (all DLA cores)", 0);
+    put_meta(f, first, MEMORY_PID, 0, "process_sort_index", "sort_index", NULL, MEMORY_PID);
+    for (int dir = 0; dir < 2; ++dir) {
+        series_kind want = dir ? SERIES_DRAM_WRITE : SERIES_DRAM_READ;
+        memset(total, 0, nw * sizeof *total);
+        for (size_t s = 0; s < ns; ++s) {
+            long core;
+            char track[96];
+            if (classify(&sm->series[s], &core, track, sizeof track) == want)
+                for (size_t w = 0; w < nw; ++w)
+                    total[w] += sm->values[w * ns + s];
+        }
+        for (size_t w = 0; w < nw; ++w)
+            value[w] = window_gbps(sm, w, total[w], mhz);
+        put_track(f, first, sm, dir ? "DRAM write" : "DRAM read", MEMORY_PID, "GB/s", value, mhz);
+    }
+}
+
 static void put_other_data(FILE *f, const dla_run_result *r)
 {
     const dla_run_meta *m = &r->meta;
@@ -241,6 +383,9 @@ static void put_other_data(FILE *f, const dla_run_result *r)
     put_json_str(f, m->precision);
     fprintf(f, ", \"batch\": %d, \"cores\": %d, \"tool_version\": ", m->batch, m->cores);
     put_json_str(f, m->tool_version);
+    if (r->samples.window_cycles > 0)
+        fprintf(f, ", \"sample_window_cycles\": %llu, \"sample_windows\": %zu",
+                (unsigned long long)r->samples.window_cycles, r->samples.num_windows);
     fputs("}", f);
 }
 
@@ -278,6 +423,36 @@ static dla_status plan(const dla_run_result *r, const char *path, engine *e, siz
     }
     for (size_t i = 0; i < *n && any_gpu; ++i)
         e[i].has_subgraphs = dla_core_of(e[i].name) >= 0 && e[i].has_layers;
+    const dla_samples *sm = &r->samples;
+    if (sm->window_cycles > 0) {
+        if ((sm->num_series && !sm->series) || (sm->num_windows && (!sm->end_cycle || (sm->num_series && !sm->values))))
+            return dla_error_set(err, DLA_ERR_INVALID, "%s: samples: %zu series x %zu windows but no array for them",
+                                 path, sm->num_series, sm->num_windows);
+        for (size_t w = 0; w < sm->num_windows; ++w)
+            if (sm->end_cycle[w] <= (w ? sm->end_cycle[w - 1] : 0) || sm->end_cycle[w] > r->summary.total_cycles)
+                return dla_error_set(err, DLA_ERR_INVALID,
+                                     "%s: samples: window %zu ends at cycle %llu, expected after the previous window "
+                                     "and at most total_cycles %llu",
+                                     path, w, (unsigned long long)sm->end_cycle[w],
+                                     (unsigned long long)r->summary.total_cycles);
+        for (size_t s = 0; s < sm->num_series; ++s) {
+            long core;
+            char track[96], name[24];
+            if (!memchr(sm->series[s].name, '\0', sizeof sm->series[s].name) ||
+                !memchr(sm->series[s].unit, '\0', sizeof sm->series[s].unit))
+                return dla_error_set(err, DLA_ERR_INVALID, "%s: sample series %zu: name or unit is not NUL-terminated",
+                                     path, s);
+            if (classify(&sm->series[s], &core, track, sizeof track) == SERIES_NONE)
+                continue;
+            /* A core that ran nothing (a one-core run on a two-core SoC) gets no process of zeros. */
+            int active = 0;
+            for (size_t w = 0; w < sm->num_windows && !active; ++w)
+                active = sm->values[w * sm->num_series + s] != 0;
+            snprintf(name, sizeof name, "DLA%ld", core);
+            if (active && !find_engine(e, *n, name))
+                add_engine(e, n, name);
+        }
+    }
     long next = OTHER_PID_BASE;
     for (size_t i = 0; i < *n; ++i)
         if (e[i].pid < 0)
@@ -289,12 +464,15 @@ dla_status dla_trace_write_timeline(const dla_run_result *r, const char *path, d
 {
     if (!r || !path || !*path)
         return dla_error_set(err, DLA_ERR_INVALID, "dla_trace_write_timeline: result and path are required");
-    size_t max_engines = r->num_ops + r->num_layers;
+    size_t max_engines = r->num_ops + r->num_layers + r->samples.num_series;
+    size_t nw = r->samples.num_windows;
     engine *e = calloc(max_engines ? max_engines : 1, sizeof *e);
+    double *value = calloc(nw ? nw : 1, sizeof *value);
+    uint64_t *total = calloc(nw ? nw : 1, sizeof *total);
     dla_output out = {0};
     FILE *f = NULL;
     dla_status st = DLA_OK;
-    if (!e) {
+    if (!e || !value || !total) {
         st = dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", path);
         goto fail;
     }
@@ -318,6 +496,7 @@ dla_status dla_trace_write_timeline(const dla_run_result *r, const char *path, d
     for (size_t i = 0; i < r->num_ops; ++i)
         put_op(f, &first, &r->ops[i], find_engine(e, n, r->ops[i].engine)->pid, track_of(r->ops[i].kind),
                r->summary.clock_mhz);
+    put_samples(f, &first, r, e, n, value, total);
     fputs("\n],\n\"displayTimeUnit\": \"ns\",\n", f);
     put_other_data(f, r);
     fputs("}\n", f);
@@ -329,11 +508,15 @@ dla_status dla_trace_write_timeline(const dla_run_result *r, const char *path, d
         goto fail;
     }
     free(e);
+    free(value);
+    free(total);
     return dla_output_commit(&out, err);
 fail:
     if (f)
         fclose(f);
     dla_output_abort(&out);
     free(e);
+    free(value);
+    free(total);
     return st;
 }

@@ -33,6 +33,8 @@ extern const dla_trace_field dla_trace_stat_fields[];
 extern const size_t dla_trace_num_stat_fields;
 extern const dla_trace_field dla_trace_energy_fields[];
 extern const size_t dla_trace_num_energy_fields;
+extern const dla_trace_field dla_trace_sample_series_fields[];
+extern const size_t dla_trace_num_sample_series_fields;
 extern const dla_trace_field dla_trace_summary_fields[];
 extern const size_t dla_trace_num_summary_fields;
 

@@ -278,6 +278,102 @@ done:
     return st;
 }
 
+/* A u64 dataset of exactly the given shape into data (room for the product of dims). */
+static dla_status read_u64_array(reader *rd, const char *name, int rank, const hsize_t *want, uint64_t *data)
+{
+    if (H5Lexists(rd->file, name + 1, H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return dla_error_set(rd->err, DLA_ERR_FORMAT, "%s: missing dataset %s", rd->path, name);
+    }
+    dla_status st = DLA_OK;
+    hid_t ds = H5Dopen2(rd->file, name, H5P_DEFAULT);
+    hid_t ft = ds < 0 ? -1 : H5Dget_type(ds);
+    hid_t space = ds < 0 ? -1 : H5Dget_space(ds);
+    hsize_t dims[2] = {0, 0};
+    if (ds < 0 || ft < 0 || space < 0) {
+        st = dla_trace_h5_error(rd->err, DLA_ERR_FORMAT, rd->path, name, "cannot open dataset");
+    } else if (H5Tget_class(ft) != H5T_INTEGER || H5Tget_sign(ft) != H5T_SGN_NONE || H5Tget_size(ft) != 8) {
+        st = dla_error_set(rd->err, DLA_ERR_FORMAT, "%s: %s: expected unsigned 64-bit integers", rd->path, name);
+    } else if (H5Sget_simple_extent_ndims(space) != rank || H5Sget_simple_extent_dims(space, dims, NULL) < 0 ||
+               dims[0] != want[0] || (rank == 2 && dims[1] != want[1])) {
+        char shape[64];
+        if (rank == 2)
+            snprintf(shape, sizeof shape, "(%llu, %llu)", (unsigned long long)want[0], (unsigned long long)want[1]);
+        else
+            snprintf(shape, sizeof shape, "(%llu,)", (unsigned long long)want[0]);
+        st = dla_error_set(rd->err, DLA_ERR_FORMAT,
+                           "%s: %s: shape does not match /samples/series and end_cycle (expected %s)", rd->path, name,
+                           shape);
+    } else if (want[0] * (rank == 2 ? want[1] : 1) > 0 &&
+               H5Dread(ds, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+        st = dla_trace_h5_error(rd->err, DLA_ERR_FORMAT, rd->path, name, "cannot read dataset");
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (ds >= 0)
+        H5Dclose(ds);
+    return st;
+}
+
+/* /samples (optional): window_cycles, series, end_cycle (windows, increasing) and values (windows x series). */
+static dla_status read_samples(reader *rd, dla_samples *s)
+{
+    hid_t g = open_group(rd, "/samples");
+    if (g < 0)
+        return DLA_ERR_FORMAT;
+    dla_status st = get_num(rd, g, "/samples", "window_cycles", DLA_TRACE_U64, H5T_NATIVE_UINT64, &s->window_cycles);
+    H5Gclose(g);
+    if (st == DLA_OK && s->window_cycles == 0)
+        st = dla_error_set(rd->err, DLA_ERR_FORMAT, "%s: /samples: window_cycles is 0, expected at least 1", rd->path);
+    void *series = NULL;
+    if (st == DLA_OK)
+        st = read_table(rd, "/samples/series", dla_trace_sample_series_fields, dla_trace_num_sample_series_fields,
+                        sizeof(dla_sample_series), &series, &s->num_series);
+    s->series = series;
+    hsize_t dims[2] = {0, (hsize_t)s->num_series};
+    hid_t ds = -1, space = -1;
+    if (st == DLA_OK) {
+        ds = H5Lexists(rd->file, "samples/end_cycle", H5P_DEFAULT) > 0
+                 ? H5Dopen2(rd->file, "/samples/end_cycle", H5P_DEFAULT)
+                 : -1;
+        space = ds < 0 ? -1 : H5Dget_space(ds);
+        if (space < 0 || H5Sget_simple_extent_ndims(space) != 1 || H5Sget_simple_extent_dims(space, dims, NULL) < 0) {
+            H5Eclear2(H5E_DEFAULT);
+            st = dla_error_set(rd->err, DLA_ERR_FORMAT, "%s: /samples/end_cycle: missing or not one-dimensional",
+                               rd->path);
+        } else if (dims[0] > SIZE_MAX / sizeof(uint64_t) / (s->num_series ? s->num_series : 1)) {
+            st = dla_error_set(rd->err, DLA_ERR_LIMIT, "%s: /samples: %llu windows do not fit in memory", rd->path,
+                               (unsigned long long)dims[0]);
+        }
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (st == DLA_OK) {
+        s->num_windows = (size_t)dims[0];
+        s->end_cycle = calloc(s->num_windows ? s->num_windows : 1, sizeof *s->end_cycle);
+        s->values = calloc(s->num_windows * s->num_series > 0 ? s->num_windows * s->num_series : 1, sizeof *s->values);
+        if (!s->end_cycle || !s->values)
+            st = dla_error_set(rd->err, DLA_ERR_NOMEM, "%s: /samples: out of memory for %zu windows", rd->path,
+                               s->num_windows);
+    }
+    if (st == DLA_OK)
+        st = read_u64_array(rd, "/samples/end_cycle", 1, dims, s->end_cycle);
+    if (st == DLA_OK)
+        st = read_u64_array(rd, "/samples/values", 2, dims, s->values);
+    for (size_t w = 1; st == DLA_OK && w < s->num_windows; w++)
+        if (s->end_cycle[w] <= s->end_cycle[w - 1])
+            st = dla_error_set(rd->err, DLA_ERR_FORMAT,
+                               "%s: /samples/end_cycle[%zu] = %llu, expected more than end_cycle[%zu] = %llu", rd->path,
+                               w, (unsigned long long)s->end_cycle[w], w - 1, (unsigned long long)s->end_cycle[w - 1]);
+    if (st != DLA_OK)
+        dla_samples_free(s);
+    return st;
+}
+
 dla_status dla_trace_read(const char *path, dla_run_result **out, dla_error *err)
 {
     if (!out)
@@ -337,6 +433,9 @@ dla_status dla_trace_read(const char *path, dla_run_result **out, dla_error *err
         r->num_energy = num_energy;
     }
     free(energy);
+    /* /samples (measured activity) is optional too: a trace without it has window_cycles 0. */
+    if (st == DLA_OK && H5Lexists(rd.file, "samples", H5P_DEFAULT) > 0)
+        st = read_samples(&rd, &r->samples);
     H5Eclear2(H5E_DEFAULT);
     r->layers = layers;
     r->stats = stats;

@@ -33,6 +33,14 @@ const dla_trace_field dla_trace_stat_fields[] = {
 };
 const size_t dla_trace_num_stat_fields = sizeof dla_trace_stat_fields / sizeof dla_trace_stat_fields[0];
 
+/* /samples/series: the sampled activity series (dla_samples). */
+const dla_trace_field dla_trace_sample_series_fields[] = {
+    FIELD(dla_sample_series, name, DLA_TRACE_STR),
+    FIELD(dla_sample_series, unit, DLA_TRACE_STR),
+};
+const size_t dla_trace_num_sample_series_fields =
+    sizeof dla_trace_sample_series_fields / sizeof dla_trace_sample_series_fields[0];
+
 const dla_trace_field dla_trace_op_fields[] = {
     FIELD(dla_op_record, op_index, DLA_TRACE_U64),
     FIELD(dla_op_record, layer_index, DLA_TRACE_U64),

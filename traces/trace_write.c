@@ -330,6 +330,48 @@ static dla_status write_units(writer *w, const dla_run_result *r)
     return st;
 }
 
+/* An n-dimensional u64 array (row-major). */
+static dla_status write_u64_array(writer *w, const char *name, int rank, const hsize_t *dims, const uint64_t *data)
+{
+    dla_status st = DLA_OK;
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t ds = space < 0 ? -1 : H5Dcreate2(w->file, name, H5T_STD_U64LE, space, H5P_DEFAULT, w->dcpl, H5P_DEFAULT);
+    hsize_t total = 1;
+    for (int i = 0; i < rank; i++)
+        total *= dims[i];
+    if (ds < 0)
+        st = dla_trace_h5_error(w->err, DLA_ERR_IO, w->path, name, "cannot create dataset");
+    else if (total > 0 && H5Dwrite(ds, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+        st = dla_trace_h5_error(w->err, DLA_ERR_IO, w->path, name, "cannot write dataset");
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (space >= 0)
+        H5Sclose(space);
+    return st;
+}
+
+/* /samples: the measured activity series, only when the run was sampled. */
+static dla_status write_samples(writer *w, const dla_samples *s)
+{
+    if (s->window_cycles == 0)
+        return DLA_OK;
+    hid_t g = make_group(w, "/samples");
+    if (g < 0)
+        return DLA_ERR_IO;
+    dla_status st = put_attr(w, g, "/samples", "window_cycles", H5T_STD_U64LE, H5T_NATIVE_UINT64, &s->window_cycles);
+    H5Gclose(g);
+    hsize_t windows[1] = {(hsize_t)s->num_windows};
+    hsize_t values[2] = {(hsize_t)s->num_windows, (hsize_t)s->num_series};
+    if (st == DLA_OK)
+        st = write_table(w, "/samples/series", dla_trace_sample_series_fields, dla_trace_num_sample_series_fields,
+                         sizeof(dla_sample_series), s->series, s->num_series);
+    if (st == DLA_OK)
+        st = write_u64_array(w, "/samples/end_cycle", 1, windows, s->end_cycle);
+    if (st == DLA_OK)
+        st = write_u64_array(w, "/samples/values", 2, values, s->values);
+    return st;
+}
+
 static int terminated(const char *s, size_t size)
 {
     return memchr(s, '\0', size) != NULL;
@@ -372,6 +414,15 @@ static dla_status validate(const char *path, const dla_run_result *r, dla_error 
     for (size_t i = 0; i < r->num_energy; i++) {
         CHECK_STR(r->energy[i].action, "energy record", i);
         CHECK_STR(r->energy[i].counters, "energy record", i);
+    }
+    const dla_samples *sm = &r->samples;
+    if (sm->window_cycles > 0 && ((sm->num_series > 0 && !sm->series) || (sm->num_windows > 0 && !sm->end_cycle) ||
+                                  (sm->num_series * sm->num_windows > 0 && !sm->values)))
+        return dla_error_set(err, DLA_ERR_INVALID, "%s: samples: %zu series x %zu windows but no array for them", path,
+                             sm->num_series, sm->num_windows);
+    for (size_t i = 0; sm->window_cycles > 0 && i < sm->num_series; i++) {
+        CHECK_STR(sm->series[i].name, "sample series", i);
+        CHECK_STR(sm->series[i].unit, "sample series", i);
     }
     for (size_t i = 0; i < r->num_stats; i++) {
         CHECK_STR(r->stats[i].name, "stat", i);
@@ -420,7 +471,7 @@ dla_status dla_trace_write(const char *path, const dla_run_result *r, dla_error 
                           r->num_stats)) != DLA_OK ||
         (st = write_table(&w, "/ops", dla_trace_op_fields, dla_trace_num_op_fields, sizeof(dla_op_record), r->ops,
                           r->num_ops)) != DLA_OK ||
-        (st = write_units(&w, r)) != DLA_OK ||
+        (st = write_units(&w, r)) != DLA_OK || (st = write_samples(&w, &r->samples)) != DLA_OK ||
         (st = write_table(&w, "/energy", dla_trace_energy_fields, dla_trace_num_energy_fields,
                           sizeof(dla_energy_record), r->energy, r->num_energy)) != DLA_OK)
         goto fail;

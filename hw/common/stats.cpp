@@ -27,6 +27,14 @@ void StatsRegistry::snapshot(std::vector<dla_stat> &out) const
     }
 }
 
+Counter *StatsRegistry::find(const std::string &hier_name)
+{
+    for (Entry &e : entries_)
+        if (e.name == hier_name)
+            return &e.counter;
+    return nullptr;
+}
+
 uint64_t StatsRegistry::sum_suffix(const std::string &suffix) const
 {
     uint64_t total = 0;

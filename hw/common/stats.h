@@ -11,10 +11,23 @@
 
 namespace dlasim::hw {
 
+// Told before a watched counter changes (ActivitySampler: attributes the change to a time window
+// without scheduling any event, so watching cannot change the simulation).
+class CounterObserver {
+  public:
+    virtual void before_change() = 0;
+
+  protected:
+    ~CounterObserver() = default;
+};
+
 struct Counter {
     uint64_t value = 0;
+    CounterObserver *observer = nullptr;
     Counter &operator+=(uint64_t v)
     {
+        if (observer)
+            observer->before_change();
         value += v;
         return *this;
     }
@@ -27,6 +40,8 @@ class StatsRegistry {
     void snapshot(std::vector<dla_stat> &out) const;
     // Sum of every counter whose name ends with suffix (e.g. ".dram_read_bytes").
     uint64_t sum_suffix(const std::string &suffix) const;
+    // The counter declared as hier_name, or null (for observers such as ActivitySampler).
+    Counter *find(const std::string &hier_name);
 
   private:
     struct Entry {

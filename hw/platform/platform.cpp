@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "dla/nvdla_regs.h"
+#include "soc/activity_sampler.h"
 #include "soc/soc.h"
 
 using namespace dlasim::hw;
@@ -55,6 +56,7 @@ struct dla_platform {
     dla_platform_opts opts{};
     SocAddressMap map;
     std::unique_ptr<Soc> soc;
+    std::unique_ptr<ActivitySampler> sampler; // null when opts.sample_cycles is 0; after soc: destroyed first
     sc_core::sc_time run_start = sc_core::SC_ZERO_TIME;
     uint64_t total_cycles = 0;
     std::vector<std::unique_ptr<dla_controller>> controllers; // of the last run (threads may still hold them)
@@ -108,6 +110,9 @@ dla_status dla_platform_create(const dla_config *cfg, const dla_power_mode *mode
     p->map.sram = AddressWindow{kSramBase, uint64_t(cfg->memory.sram_size_bytes)};
     try {
         p->soc = std::make_unique<Soc>("soc", p->cfg, p->mode, p->opts.functional, p->map);
+        if (p->opts.sample_cycles > 0)
+            p->sampler = std::make_unique<ActivitySampler>(p->soc->stats(), p->soc->num_cores(),
+                                                           p->soc->core(0).clock(), p->opts.sample_cycles);
     } catch (const std::exception &e) {
         return dla_error_set(err, DLA_ERR_INVALID, "%s: building the SoC model: %s", cfg->path, e.what());
     }
@@ -234,6 +239,8 @@ dla_status dla_platform_run(dla_platform *p, int n, const int *cores, const dla_
     }
     p->run_start = sc_core::sc_time_stamp();
     p->total_cycles = 0;
+    if (p->sampler)
+        p->sampler->begin();
     if (n == 0)
         return DLA_OK;
     p->pending = n;
@@ -257,6 +264,8 @@ dla_status dla_platform_run(dla_platform *p, int n, const int *cores, const dla_
         return dla_error_set(err, DLA_ERR_INVALID, "dla_platform_run: %s", p->broken.c_str());
     }
     p->total_cycles = clk.to_cycles(sc_core::sc_time_stamp() - p->run_start);
+    if (p->sampler)
+        p->sampler->finish(p->total_cycles);
     for (auto &c : ctls) {
         if (c->done)
             continue;
@@ -359,6 +368,38 @@ dla_status dla_platform_stats(const dla_platform *p, dla_stat **stats, size_t *c
 uint64_t dla_platform_total_cycles(const dla_platform *p)
 {
     return p->total_cycles;
+}
+
+dla_status dla_platform_samples(const dla_platform *p, dla_samples *out, dla_error *err)
+{
+    if (!p || !out)
+        return dla_error_set(err, DLA_ERR_INVALID, "dla_platform_samples: NULL argument");
+    std::memset(out, 0, sizeof *out);
+    if (!p->sampler)
+        return DLA_OK;
+    const ActivitySampler &s = *p->sampler;
+    const size_t ns = s.series().size(), nw = s.end_cycles().size();
+    out->series = static_cast<dla_sample_series *>(std::calloc(ns ? ns : 1, sizeof *out->series));
+    out->end_cycle = static_cast<uint64_t *>(std::calloc(nw ? nw : 1, sizeof *out->end_cycle));
+    out->values = static_cast<uint64_t *>(std::calloc(ns * nw > 0 ? ns * nw : 1, sizeof *out->values));
+    if (!out->series || !out->end_cycle || !out->values) {
+        dla_samples_free(out);
+        return dla_error_set(err, DLA_ERR_NOMEM, "dla_platform_samples: out of memory for %zu windows x %zu series", nw,
+                             ns);
+    }
+    out->window_cycles = s.window_cycles();
+    out->num_series = ns;
+    out->num_windows = nw;
+    for (size_t i = 0; i < ns; ++i) {
+        std::snprintf(out->series[i].name, sizeof out->series[i].name, "%s", s.series()[i].name.c_str());
+        std::snprintf(out->series[i].unit, sizeof out->series[i].unit, "%s", s.series()[i].unit.c_str());
+    }
+    if (nw) {
+        std::memcpy(out->end_cycle, s.end_cycles().data(), nw * sizeof *out->end_cycle);
+        if (ns)
+            std::memcpy(out->values, s.values().data(), nw * ns * sizeof *out->values);
+    }
+    return DLA_OK;
 }
 
 } // extern "C"

@@ -22,6 +22,8 @@
 /* Seed of the synthetic input of network input i (documented in docs/cli.md). */
 #define SYNTHETIC_INPUT_SEED 0x5EEDull
 
+_Static_assert(CLI_DEFAULT_SAMPLE_CYCLES == 2048, "run_help states the default --sample-cycles");
+
 static const char run_help[] =
     "usage: dlasim run X.dlal|MODEL.onnx [options]\n"
     "\n"
@@ -41,6 +43,8 @@ static const char run_help[] =
     "  --input NAME=FILE.npy   network input (FP32 NCHW); default: deterministic synthetic data\n"
     "  --save-outputs DIR      write each network output as DIR/<name>.npy (FP32, dequantised)\n"
     "  --trace FILE.h5         write the HDF5 trace (docs/trace-format.md)\n"
+    "  --sample-cycles N       record unit activity and memory traffic every N core cycles for the trace\n"
+    "                          and its timeline (default 2048; 0: off)\n"
     "  -v, --verbose           compile report and driver log\n";
 
 void cli_run_state_free(cli_run_state *s)
@@ -275,6 +279,7 @@ static int collect_result(cli_run_state *s)
         r->num_ops += n;
     }
     if (dla_platform_stats(s->platform, &r->stats, &r->num_stats, &err) != DLA_OK || add_gpu_stats(r, &err) != DLA_OK ||
+        dla_platform_samples(s->platform, &r->samples, &err) != DLA_OK ||
         dla_result_summarize(r, s->cfg, s->mode, dla_platform_total_cycles(s->platform), &err) != DLA_OK) {
         cli_error(o, "%s", err.msg);
         return CLI_EXIT_ERROR;
@@ -303,7 +308,9 @@ int cli_simulate(cli_run_state *s)
                   s->loadable->network, s->loadable->num_gpu_layers, s->loadable->gpu_layers[0].name);
         return CLI_EXIT_ERROR;
     }
-    dla_platform_opts popts = {.functional = o->functional};
+    dla_platform_opts popts = {.functional = o->functional,
+                               .sample_cycles =
+                                   (uint64_t)(o->sample_cycles_given ? o->sample_cycles : CLI_DEFAULT_SAMPLE_CYCLES)};
     if (dla_platform_create(s->cfg, s->mode, &popts, &s->platform, &err) != DLA_OK) {
         cli_error(o, "%s", err.msg);
         return CLI_EXIT_ERROR;

@@ -13,7 +13,7 @@ static const char trace_help[] =
     "usage: dlasim trace show FILE.h5\n"
     "       dlasim trace timeline FILE.h5 -o OUT.json\n"
     "       dlasim trace diff A.h5 B.h5 [--tolerance PCT] [--all]\n"
-    "       dlasim trace csv FILE.h5 [--table layers|ops|stats|units|energy|timeline] [-o OUT.csv]\n"
+    "       dlasim trace csv FILE.h5 [--table layers|ops|stats|units|energy|timeline|samples] [-o OUT.csv]\n"
     "       dlasim trace plot FILE.h5 -o OUT.png [--kind cycles|utilization|roofline]\n"
     "\n"
     "show      print the per-layer table and summary of a trace written by `dlasim run --trace`\n"

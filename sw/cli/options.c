@@ -185,6 +185,18 @@ bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *
             if (!(v = flag_value(argc, argv, &i, "--save-outputs", opts)))
                 return false;
             opts->save_outputs = v;
+        } else if ((allowed & CLI_FLAG_RUN) && matches(a, "--sample-cycles")) {
+            if (!(v = flag_value(argc, argv, &i, "--sample-cycles", opts)))
+                return false;
+            char *end = NULL;
+            errno = 0;
+            long long n = strtoll(v, &end, 10);
+            if (!end || end == v || *end || errno || n < 0 || n > 1000000000000LL) {
+                cli_error(opts, "--sample-cycles: expected a window in core cycles, 0 (off) to 1e12, got '%s'", v);
+                return false;
+            }
+            opts->sample_cycles = n;
+            opts->sample_cycles_given = true;
         } else if ((allowed & CLI_FLAG_RUN) && matches(a, "--cores")) {
             if (!(v = flag_value(argc, argv, &i, "--cores", opts)))
                 return false;

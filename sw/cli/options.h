@@ -18,6 +18,10 @@ enum {
     CLI_EXIT_USAGE = 2
 };
 
+/* Default activity-sampling window (core cycles): the zoo's ResNet-50 (batch 2, orin-agx-64gb MAXN,
+ * one core) runs 3.17 M simulated cycles, so this gives about 1550 windows (docs/cli.md). */
+#define CLI_DEFAULT_SAMPLE_CYCLES 2048
+
 /* Which flags a subcommand accepts. */
 enum {
     CLI_FLAG_CONFIG = 1 << 0,    /* --config, --power-mode, --set */
@@ -50,6 +54,9 @@ typedef struct cli_options {
     const char *save_outputs; /* directory */
     int core;                 /* --core: the core of a single-core run */
     int cores;                /* --cores: run a copy on cores 0..cores-1 (0: not given) */
+    /* --sample-cycles: activity sampling window in core cycles, 0 = off (docs/cli.md) */
+    long long sample_cycles;
+    bool sample_cycles_given; /* false: CLI_DEFAULT_SAMPLE_CYCLES */
     bool verbose;
     bool help;
     /* Import and calibration (docs/compiler.md): --shapes, --calib, --calib-algo, --calib-percentile,

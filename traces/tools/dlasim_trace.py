@@ -103,12 +103,13 @@ def cmd_show(args):
     return 0
 
 
-TABLES = ["layers", "ops", "stats", "units", "energy", "timeline"]
+TABLES = ["layers", "ops", "stats", "units", "energy", "timeline", "samples"]
 
 
 def table(f, name):
     """Any table of a trace as (columns, rows), strings decoded. units: one row per unit (busy/stall cycles
-    and counter count); timeline: every unit's activity samples, one row per (unit, sample)."""
+    and counter count); timeline: every unit's activity samples, one row per (unit, sample); samples: the
+    measured /samples, one row per (series, window)."""
     if name == "layers":
         t = layers_table(f)
         return LAYER_COLUMNS, [[t[c][i] for c in LAYER_COLUMNS] for i in range(len(t["name"]))]
@@ -118,6 +119,17 @@ def table(f, name):
         rows = f[name][:]
         cols = list(rows.dtype.names)
         return cols, [[_text(r[c]) for c in cols] for r in rows]
+    if name == "samples":
+        if "samples" not in f:
+            raise TraceError(f"{f.filename}: no /samples in this trace (run without sampling, or written before "
+                             "/samples existed)")
+        g = f["samples"]
+        series = [(_text(s["name"]), _text(s["unit"])) for s in g["series"][:]]
+        ends = [int(e) for e in g["end_cycle"][:]]
+        values = g["values"][:]
+        cols = ["series", "unit", "start_cycle", "end_cycle", "value"]
+        return cols, [[name, unit, ends[w - 1] if w else 0, ends[w], int(values[w, k])]
+                      for k, (name, unit) in enumerate(series) for w in range(len(ends))]
     if "units" not in f:
         raise TraceError(f"{f.filename}: no /units in this trace (written by dlasim before /units existed)")
     if name == "units":

@@ -23,6 +23,9 @@ typedef struct dla_controller dla_controller; /* one core's controller (firmware
 typedef struct dla_platform_opts {
     bool functional;         /* compute real data (otherwise timing only) */
     uint64_t timeout_cycles; /* hang detection: give up after this many core cycles (0 = default) */
+    /* Activity sampling (dla_platform_samples): every sample_cycles core cycles the model records
+     * the deltas of its activity counters. 0: no sampling. Sampling never changes a simulated cycle. */
+    uint64_t sample_cycles;
 } dla_platform_opts;
 
 /* Build the SoC model: cfg->num_cores cores sharing DRAM, clocks and bandwidth from mode. */
@@ -77,6 +80,31 @@ dla_status dla_platform_stats(const dla_platform *p, dla_stat **stats, size_t *c
 
 /* Total simulated core cycles of the last run. */
 uint64_t dla_platform_total_cycles(const dla_platform *p);
+
+/* One sampled series: a busy-cycle counter of a unit ("dla0.cmac.busy_cycles", unit "cycles") or a
+ * core's memory traffic ("dla0.dram_read_bytes": the sum of the core's DMA engines' .dram_read_bytes
+ * counters, as the run summary counts DRAM; "dla0.sram_read_bytes": its SRAM's read bytes). */
+typedef struct dla_sample_series {
+    char name[96];
+    char unit[16]; /* "cycles" or "bytes" */
+} dla_sample_series;
+
+/* The activity series of the last run (docs/trace-format.md /samples). Window w covers core cycles
+ * [end_cycle[w-1], end_cycle[w]) (window 0 starts at cycle 0); every window is window_cycles long
+ * but the last, which ends at the run's total cycles. values[w * num_series + s] is how much series
+ * s grew during window w, so a series' values sum to its counter's growth over the whole run. */
+typedef struct dla_samples {
+    uint64_t window_cycles;    /* 0: the run was not sampled (the arrays are empty) */
+    dla_sample_series *series; /* owned, num_series */
+    size_t num_series;
+    uint64_t *end_cycle; /* owned, num_windows */
+    uint64_t *values;    /* owned, num_windows x num_series, row-major */
+    size_t num_windows;
+} dla_samples;
+
+/* Copies the last run's samples into *out (zeroed when sampling is off); release with dla_samples_free. */
+dla_status dla_platform_samples(const dla_platform *p, dla_samples *out, dla_error *err);
+void dla_samples_free(dla_samples *s);
 
 #ifdef __cplusplus
 }

@@ -104,6 +104,7 @@ typedef struct dla_run_result {
     size_t num_ops;
     dla_energy_record energy[DLA_MAX_ENERGY_RECORDS]; /* filled with summary by dla_result_summarize */
     size_t num_energy;
+    dla_samples samples; /* owned; measured activity per window (window_cycles 0: not sampled) */
 } dla_run_result;
 
 void dla_run_result_destroy(dla_run_result *r);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "dla/trace.h"
+#include "trace_test_util.h"
 
 namespace fs = std::filesystem;
 
@@ -17,17 +18,7 @@ namespace {
 
 fs::path test_dir()
 {
-    const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
-    fs::path d = fs::path(DLASIM_BUILD_DIR) / "tests" / "timeline_tmp" / info->name();
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
-
-std::string slurp(const fs::path &p)
-{
-    std::ifstream f(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    return fresh_test_dir("timeline_tmp");
 }
 
 bool has_temp_file(const fs::path &dir)

@@ -14,27 +14,15 @@
 
 #include "dla/trace.h"
 #include "sample_result.h"
+#include "trace_test_util.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct ResultPtr {
-    dla_run_result *r = nullptr;
-    explicit ResultPtr(dla_run_result *p = nullptr) : r(p) {}
-    ~ResultPtr() { dla_run_result_destroy(r); }
-    ResultPtr(const ResultPtr &) = delete;
-    ResultPtr &operator=(const ResultPtr &) = delete;
-};
-
-// A fresh directory per test (tests run in parallel, one process each).
 fs::path test_dir()
 {
-    const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
-    fs::path d = fs::path(DLASIM_BUILD_DIR) / "tests" / "traces_tmp" / info->name();
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
+    return fresh_test_dir("traces_tmp");
 }
 
 std::vector<std::string> temp_files(const fs::path &dir)
@@ -44,12 +32,6 @@ std::vector<std::string> temp_files(const fs::path &dir)
         if (e.path().filename().string().find(".tmp.") != std::string::npos)
             out.push_back(e.path().filename().string());
     return out;
-}
-
-std::string slurp(const fs::path &p)
-{
-    std::ifstream f(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
 // The stored bytes of a dataset, read in its own file type (no conversion).
