@@ -11,16 +11,10 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "python_tool.h"
 #include "dla/area.h"
 #include "dla/sweep.h"
 #include "dla/trace.h"
-
-#ifndef DLASIM_SWEEP_REPORT_SCRIPT
-#define DLASIM_SWEEP_REPORT_SCRIPT "tools/dlasim_sweep_report.py"
-#endif
-#ifndef DLASIM_PYTHON_EXE
-#define DLASIM_PYTHON_EXE "/usr/bin/python3"
-#endif
 
 static const char sweep_help[] =
     "usage: dlasim sweep SPEC.json -o RESULTS.h5 [-j N] [-q] [--traces] [--mpi]\n"
@@ -130,34 +124,9 @@ static int run_report(int argc, char **argv)
         sweep_error("%s", "report: expected RESULTS.h5 (see dlasim sweep --help)");
         return CLI_EXIT_USAGE;
     }
-    const char *script = getenv("DLASIM_SWEEP_REPORT");
-    if (!script || !script[0])
-        script = DLASIM_SWEEP_REPORT_SCRIPT;
-    char *args[8];
-    int n = 0;
-    args[n++] = (char *)DLASIM_PYTHON_EXE;
-    args[n++] = (char *)script;
-    args[n++] = (char *)results;
-    if (out) {
-        args[n++] = (char *)"--out";
-        args[n++] = (char *)out;
-    }
-    args[n] = NULL;
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) {
-        sweep_error("report: cannot fork: %s", strerror(errno));
-        return CLI_EXIT_ERROR;
-    }
-    if (pid == 0) {
-        execv(args[0], args);
-        fprintf(stderr, "dlasim sweep: report: cannot run %s: %s\n", args[0], strerror(errno));
-        _exit(CLI_EXIT_ERROR);
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : CLI_EXIT_ERROR;
+    /* The same launcher as `validate` and `trace diff|csv|plot` (python_tool.c). */
+    const char *args[3] = {results, "--out", out};
+    return cli_run_python_tool("sweep report", "tools/dlasim_sweep_report.py", args, out ? 3 : 1);
 }
 
 static bool parse_int(const char *s, int *out)

@@ -24,11 +24,12 @@ enum {
 
 /* Which flags a subcommand accepts. */
 enum {
-    CLI_FLAG_CONFIG = 1 << 0,    /* --config, --power-mode, --set */
-    CLI_FLAG_PRECISION = 1 << 1, /* --int8, --fp16, --batch, --sparsity, --shapes, --calib*, --allowGPUFallback, --gap */
-    CLI_FLAG_OUTPUT = 1 << 2,    /* -o */
-    CLI_FLAG_RUN = 1 << 3,       /* --trace, --functional, --input, --save-outputs, --core */
-    CLI_FLAG_VERBOSE = 1 << 4,   /* --verbose */
+    CLI_FLAG_CONFIG = 1 << 0, /* --config, --power-mode, --set */
+    CLI_FLAG_PRECISION =
+        1 << 1,                /* --int8, --fp16, --batch, --sparsity, --shapes, --calib*, --allowGPUFallback, --gap */
+    CLI_FLAG_OUTPUT = 1 << 2,  /* -o */
+    CLI_FLAG_RUN = 1 << 3,     /* --trace, --functional, --input, --save-outputs, --core */
+    CLI_FLAG_VERBOSE = 1 << 4, /* --verbose */
 };
 
 typedef struct cli_options {
@@ -41,12 +42,12 @@ typedef struct cli_options {
     int num_sets;
     dla_precision precision;
     bool precision_given;
-    int batch;             /* 0: the model's */
-    dla_sparsity sparsity; /* --sparsity (default disable) */
+    int batch;               /* 0: the model's */
+    dla_sparsity sparsity;   /* --sparsity (default disable) */
     bool allow_gpu_fallback; /* --allowGPUFallback */
     bool gap_on_gpu;         /* --gap=gpu (default dla) */
-    const char *output;    /* -o */
-    const char *trace;     /* --trace */
+    const char *output;      /* -o */
+    const char *trace;       /* --trace */
     bool functional;
     const char *input_names[CLI_MAX_INPUTS];
     const char *input_files[CLI_MAX_INPUTS];

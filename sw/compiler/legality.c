@@ -462,8 +462,9 @@ static void compose(const ir_graph *g, const violation *v, int n, dla_error *err
         return;
     }
     char head[256];
-    snprintf(head, sizeof head, "%s: %d layer%s cannot run on the DLA without GPU fallback (--allowGPUFallback): ",
-             g->base, n, n == 1 ? "" : "s");
+    snprintf(head, sizeof head,
+             "%s: %d layer%s cannot run on the DLA without GPU fallback (--allowGPUFallback): ", g->base, n,
+             n == 1 ? "" : "s");
     size_t budget = sizeof err->msg - 1 - strlen(head);
     for (int i = 0; i < n; i++)
         add(m, "%snode '%s' (%s): %s", i ? "; " : "", v[i].node->name, v[i].node->op_type, v[i].reason);

@@ -122,14 +122,14 @@ typedef struct dla_gpu_params { /* used by GPU-fallback timing (runtime issue) *
  * layout. Coefficients are at reference_node_nm; node_area_scale converts to the target node. All
  * zero when the config has no "area" section (the estimate then reports itself unavailable). */
 typedef struct dla_area_params {
-    double mac_mm2_per_int8_mac;                /* one INT8 MAC cell incl. its share of CMAC/CACC */
-    double cbuf_mm2_per_kib;                    /* convolution buffer SRAM, per KiB */
-    double sram_mm2_per_kib;                    /* on-chip SRAM (memory.sram.size_bytes), per KiB */
-    double datapath_mm2_per_byte_per_cycle;     /* DMA read+write bus width, per byte/cycle */
-    double fixed_mm2;                           /* per core: SDP, PDP, CDP, CSB, GLB, control */
-    double reference_node_nm;                   /* node the coefficients above are given at */
-    double node_nm;                             /* node of this config */
-    double node_area_scale;                     /* area at node_nm / area at reference_node_nm */
+    double mac_mm2_per_int8_mac;            /* one INT8 MAC cell incl. its share of CMAC/CACC */
+    double cbuf_mm2_per_kib;                /* convolution buffer SRAM, per KiB */
+    double sram_mm2_per_kib;                /* on-chip SRAM (memory.sram.size_bytes), per KiB */
+    double datapath_mm2_per_byte_per_cycle; /* DMA read+write bus width, per byte/cycle */
+    double fixed_mm2;                       /* per core: SDP, PDP, CDP, CSB, GLB, control */
+    double reference_node_nm;               /* node the coefficients above are given at */
+    double node_nm;                         /* node of this config */
+    double node_area_scale;                 /* area at node_nm / area at reference_node_nm */
 } dla_area_params;
 
 typedef struct dla_config {

@@ -56,8 +56,7 @@ dla_status dla_driver_get_output(dla_driver *d, const char *tensor_name, float *
  * which term won: "overhead", "compute" or "memory"), and of one DLA<->GPU boundary (sync latency +
  * reformat of `bytes`, read and written at DRAM bandwidth). Nanoseconds. */
 bool dla_gpu_model_available(const dla_config *cfg);
-double dla_gpu_layer_ns(const dla_config *cfg, const dla_power_mode *mode, const dla_lgpu_layer *y,
-                        const char **bound);
+double dla_gpu_layer_ns(const dla_config *cfg, const dla_power_mode *mode, const dla_lgpu_layer *y, const char **bound);
 double dla_gpu_boundary_ns(const dla_config *cfg, const dla_power_mode *mode, uint64_t bytes);
 
 /* Last error message of this driver. */

@@ -237,8 +237,9 @@ TEST(ModelsTest, ModelGnFailsListingItsGroupNormNodes)
     std::string msg = c.err.msg;
     // Each GroupNorm is Reshape -> InstanceNormalization -> Reshape on activations (the Shape that
     // feeds the second Reshape folds away; the per-channel Mul/Add become an SDP scale): 4 x 3 layers.
-    EXPECT_NE(msg.find("model_gn_b32.onnx: 12 layers cannot run on the DLA without GPU fallback (--allowGPUFallback): "),
-              std::string::npos)
+    EXPECT_NE(
+        msg.find("model_gn_b32.onnx: 12 layers cannot run on the DLA without GPU fallback (--allowGPUFallback): "),
+        std::string::npos)
         << msg;
     // Twelve entries do not fit 1 KiB one by one: they are grouped under their reason (TensorRT's
     // verdict: a Reshape of an activation is a shuffle dlasim does not model; InstanceNormalization has

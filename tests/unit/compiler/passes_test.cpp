@@ -435,10 +435,12 @@ TEST(LegalityTest, ElementwiseAddNeedsTheSdpEwStageAndOtherRulesAreListedTogethe
     dla_status st;
     EXPECT_EQ(run_passes(p, &cfg, 3, &err, &st), nullptr);
     EXPECT_EQ(st, DLA_ERR_UNSUPPORTED);
-    EXPECT_STREQ(err.msg, "rules.onnx: 3 layers cannot run on the DLA without GPU fallback (--allowGPUFallback): "
-                          "node 'add' (Add): the target's SDP has no element-wise stage (rule feature.sdp_ew); "
-                          "node 'sig' (Sigmoid): Sigmoid needs the SDP lookup table, which the target lacks (rule feature.sdp_lut); "
-                          "node 'pool' (MaxPool): window 9x9 exceeds DLA limit 8 (rule pool.window)");
+    EXPECT_STREQ(
+        err.msg,
+        "rules.onnx: 3 layers cannot run on the DLA without GPU fallback (--allowGPUFallback): "
+        "node 'add' (Add): the target's SDP has no element-wise stage (rule feature.sdp_ew); "
+        "node 'sig' (Sigmoid): Sigmoid needs the SDP lookup table, which the target lacks (rule feature.sdp_lut); "
+        "node 'pool' (MaxPool): window 9x9 exceeds DLA limit 8 (rule pool.window)");
 }
 
 TEST(FuseTest, ConvReluIsOneConvLayerWithReluInTheSdp)
