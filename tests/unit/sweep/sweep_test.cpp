@@ -245,6 +245,41 @@ TEST(SweepPointsTest, RandomSamplingIsReproducibleFromTheSeedAndDropsRepeats)
         EXPECT_STREQ(dla_sweep_point_value(a.spec, i, 1), dla_sweep_point_value(b.spec, i, 1));
 }
 
+// Every point keeps one job per network and its axis values in memory: a sweep past the limits is
+// refused before one point is generated (each point loads a config, so generating first would take hours).
+TEST(SweepLimitsTest, MoreThanAMillionJobsAreRefusedBeforeGeneratingPoints)
+{
+    // 600000 samples x 2 networks = 1200000 jobs > 1000000
+    const std::string text =
+        "{\"version\": 1, \"base\": {\"config\": \"orin-agx-64gb\"}, \"networks\": [{\"name\": \"a\", \"onnx\": "
+        "\"net.onnx\"}, {\"name\": \"b\", \"onnx\": \"net.onnx\"}], \"axes\": [{\"key\": \"memory.dram.latency_ns\", "
+        "\"uniform\": {\"min\": 100, \"max\": 500}}], \"sampling\": {\"method\": \"random\", \"samples\": 600000}}";
+    Parsed p;
+    parse(text, p);
+    EXPECT_EQ(p.st, DLA_ERR_LIMIT);
+    EXPECT_STREQ(p.err.msg,
+                 "spec.json: networks: 600000 points x 2 networks = 1200000 jobs, more than the limit of 1000000");
+}
+
+TEST(SweepLimitsTest, PointsTimesAxesBeyondTheValueBudgetAreRefused)
+{
+    // 1000000 samples x 5 axes = 5000000 values of 64 bytes > 4194304 (256 MiB); a grid of 2 x 2 x 2 x 2 x 2
+    // = 32 points over the same axes is fine.
+    const std::string axes = "{\"key\": \"core.atomic_k\", \"values\": [32, 64]},"
+                             "{\"key\": \"power_mode\", \"values\": [\"MAXN\", \"50W\"]},"
+                             "{\"key\": \"memory.dram.latency_ns\", \"values\": [100, 200]},"
+                             "{\"key\": \"batch\", \"values\": [1, 2]},"
+                             "{\"key\": \"precision\", \"values\": [\"int8\", \"fp16\"]}";
+    Parsed big, grid;
+    parse(spec_text(axes, ", \"sampling\": {\"method\": \"lhs\", \"samples\": 1000000}"), big);
+    EXPECT_EQ(big.st, DLA_ERR_LIMIT);
+    EXPECT_STREQ(big.err.msg, "spec.json: axes: 1000000 points x 5 axes = 5000000 axis values (64 bytes each), more "
+                              "than the limit of 4194304");
+    parse(spec_text(axes), grid);
+    ASSERT_EQ(grid.st, DLA_OK) << grid.err.msg;
+    EXPECT_EQ(dla_sweep_num_points(grid.spec), 32u);
+}
+
 // ---- constraint expressions ----
 
 bool lookup(const char *name, void *, double *num, const char **str)
