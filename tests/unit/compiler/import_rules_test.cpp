@@ -170,6 +170,8 @@ TEST(ImportShapesTest, ExternalDataIsReadFromTheFileBesideTheModel)
     } bad[] = {{"missing.bin", 0, 8, "cannot open external data file"},
                {"../weights.bin", 0, 8, "must be a relative path inside the model's directory"},
                {"weights.bin", 20, 8, "the tensor needs 8 at offset 20"},
+               // offset + 8 would overflow int64: the check must not add them
+               {"weights.bin", 0x7ffffffffffffff8LL, 8, "the tensor needs 8 at offset 9223372036854775800"},
                {"weights.bin", 16, 12, "external data length 12, its shape needs 8 bytes"}};
     for (const auto &b : bad) {
         p = build(b.loc, b.off, b.len);
