@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Bit-identity of two HDF5 files, except groups named with --exclude (wall-clock facts such as
 /meta/provenance): the same groups, datasets and attributes, each dataset with the same dtype, shape
-and bytes, each attribute with the same value. Exit 1 naming the first difference.
-usage: h5_identical.py A.h5 B.h5 [--exclude /meta/provenance ...]"""
+and bytes, each attribute with the same value. Exit 1 naming the first difference. --sort DSET=F1,F2
+compares a table (compound dataset) in the order of those fields: rows written in completion order,
+such as a parallel sweep's /points, compare as sets. Also imported by sweep_check.py.
+usage: h5_identical.py A.h5 B.h5 [--exclude /meta/provenance ...] [--sort /points=point,network ...]"""
 import sys
 
 import h5py
@@ -19,7 +21,7 @@ def attrs_equal(a, b):
     return None
 
 
-def compare(a, b, path, exclude):
+def compare(a, b, path, exclude, sort=None):
     if path in exclude:
         return None
     why = attrs_equal(a, b)
@@ -30,30 +32,36 @@ def compare(a, b, path, exclude):
             return f"{path}: a dataset in one file, a group in the other"
         if a.dtype != b.dtype or a.shape != b.shape:
             return f"{path}: dtype/shape {a.dtype}{a.shape} vs {b.dtype}{b.shape}"
-        if a[()].tobytes() != b[()].tobytes():
+        x, y = a[()], b[()]
+        if sort and path in sort:
+            x, y = np.sort(x, order=sort[path]), np.sort(y, order=sort[path])
+        if x.tobytes() != y.tobytes():
             return f"{path}: contents differ"
         return None
     if sorted(a.keys()) != sorted(b.keys()):
         return f"{path}: members differ: {sorted(a.keys())} vs {sorted(b.keys())}"
     for k in sorted(a.keys()):
-        why = compare(a[k], b[k], (path.rstrip("/") + "/" + k), exclude)
+        why = compare(a[k], b[k], (path.rstrip("/") + "/" + k), exclude, sort)
         if why:
             return why
     return None
 
 
 def main():
-    args, exclude = [], set()
+    args, exclude, sort = [], set(), {}
     it = iter(sys.argv[1:])
     for a in it:
         if a == "--exclude":
             exclude.add(next(it))
+        elif a == "--sort":
+            dset, fields = next(it).split("=", 1)
+            sort[dset] = fields.split(",")
         else:
             args.append(a)
     if len(args) != 2:
         sys.exit(__doc__)
     with h5py.File(args[0], "r") as a, h5py.File(args[1], "r") as b:
-        why = compare(a, b, "/", exclude)
+        why = compare(a, b, "/", exclude, sort)
     if why:
         sys.exit(f"FAIL: {args[0]} vs {args[1]}: {why}")
     print(f"identical: {args[0]} and {args[1]} (excluding {', '.join(sorted(exclude)) or 'nothing'})")
