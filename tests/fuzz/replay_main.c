@@ -200,7 +200,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s [--runs N] [--seed S] SEED_FILE_OR_DIR...\n", argv[0]);
         return 2;
     }
-    LLVMFuzzerInitialize(&argc, &argv);
+    if (LLVMFuzzerInitialize)
+        LLVMFuzzerInitialize(&argc, &argv);
     size_t cap = 0;
     for (size_t i = 0; i < seeds.count; i++) {
         LLVMFuzzerTestOneInput(seeds.items[i].data, seeds.items[i].size);
