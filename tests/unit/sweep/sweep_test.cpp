@@ -64,95 +64,78 @@ void parse(const std::string &text, Parsed &p)
     p.st = dla_sweep_spec_parse(text.c_str(), "spec.json", scratch().c_str(), &p.spec, &p.err);
 }
 
+// The spec is refused as invalid with every needle in the message.
+void expect_invalid(const std::string &text, std::initializer_list<const char *> needles)
+{
+    Parsed p;
+    parse(text, p);
+    EXPECT_EQ(p.st, DLA_ERR_INVALID);
+    for (const char *n : needles)
+        EXPECT_NE(std::strstr(p.err.msg, n), nullptr) << p.err.msg;
+}
+
 // ---- validation ----
 
 TEST(SweepSpecTest, UnknownTopLevelKeyIsNamedWithTheAllowedKeys)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32]}", ", \"axis\": []"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "spec.json"), nullptr) << p.err.msg;
-    EXPECT_NE(std::strstr(p.err.msg, "unknown key 'axis'"), nullptr) << p.err.msg;
-    EXPECT_NE(std::strstr(p.err.msg, "axes"), nullptr) << p.err.msg;
+    expect_invalid(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32]}", ", \"axis\": []"),
+                   {"spec.json", "unknown key 'axis'", "axes"});
 }
 
 TEST(SweepSpecTest, UnknownConfigKeyOnAnAxisIsRejectedByTheConfigSchema)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"core.atomic_kk\", \"values\": [32]}"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "axes[0] 'core.atomic_kk'"), nullptr) << p.err.msg;
+    expect_invalid(spec_text("{\"key\": \"core.atomic_kk\", \"values\": [32]}"), {"axes[0] 'core.atomic_kk'"});
 }
 
 TEST(SweepSpecTest, AxisValueOutsideTheConfigRangeIsNamed)
 {
-    Parsed p; // atomic_k must be a power of two
-    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32, 48]}"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "value 48"), nullptr) << p.err.msg;
+    // atomic_k must be a power of two
+    expect_invalid(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32, 48]}"), {"value 48"});
 }
 
 TEST(SweepSpecTest, RangeWithStopBelowStartIsABadRange)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"core.atomic_k\", \"range\": {\"start\": 64, \"stop\": 32, \"factor\": 2}}"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "axes[0].range"), nullptr) << p.err.msg;
-    EXPECT_NE(std::strstr(p.err.msg, "bad range"), nullptr) << p.err.msg;
+    expect_invalid(spec_text("{\"key\": \"core.atomic_k\", \"range\": {\"start\": 64, \"stop\": 32, \"factor\": 2}}"),
+                   {"axes[0].range", "bad range"});
 }
 
 TEST(SweepSpecTest, RangeWithZeroStepIsABadRange)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"memory.dram.latency_ns\", \"range\": {\"start\": 100, \"stop\": 200, \"step\": 0}}"),
-          p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "step must be > 0"), nullptr) << p.err.msg;
+    expect_invalid(
+        spec_text("{\"key\": \"memory.dram.latency_ns\", \"range\": {\"start\": 100, \"stop\": 200, \"step\": 0}}"),
+        {"step must be > 0"});
 }
 
 TEST(SweepSpecTest, ImpossibleConstraintIsReportedWithTheCandidateCount)
 {
-    Parsed p; // atomic_c is 64 in the preset: 64 x {32, 64} = 2048, 4096, both > 1000
-    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32, 64]}",
-                    ", \"constraints\": [\"core.atomic_c * core.atomic_k <= 1000\"]"),
-          p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "impossible constraint"), nullptr) << p.err.msg;
-    EXPECT_NE(std::strstr(p.err.msg, "2 candidate points"), nullptr) << p.err.msg;
+    // atomic_c is 64 in the preset: 64 x {32, 64} = 2048, 4096, both > 1000
+    expect_invalid(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32, 64]}",
+                             ", \"constraints\": [\"core.atomic_c * core.atomic_k <= 1000\"]"),
+                   {"impossible constraint", "2 candidate points"});
 }
 
 TEST(SweepSpecTest, ConstraintNamingAnUnknownKeyIsAnError)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32]}", ", \"constraints\": [\"core.nope < 3\"]"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "constraints[0]"), nullptr) << p.err.msg;
-    EXPECT_NE(std::strstr(p.err.msg, "unknown name 'core.nope'"), nullptr) << p.err.msg;
+    expect_invalid(
+        spec_text("{\"key\": \"core.atomic_k\", \"values\": [32]}", ", \"constraints\": [\"core.nope < 3\"]"),
+        {"constraints[0]", "unknown name 'core.nope'"});
 }
 
 TEST(SweepSpecTest, UnknownPowerModeOnAnAxisIsRejected)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"power_mode\", \"values\": [\"MAXN\", \"TURBO\"]}"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "'TURBO'"), nullptr) << p.err.msg;
+    expect_invalid(spec_text("{\"key\": \"power_mode\", \"values\": [\"MAXN\", \"TURBO\"]}"), {"'TURBO'"});
 }
 
 TEST(SweepSpecTest, UnknownMetricListsTheKnownOnes)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32]}", ", \"metrics\": [\"latency\"]"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "unknown metric 'latency'"), nullptr) << p.err.msg;
-    EXPECT_NE(std::strstr(p.err.msg, "latency_ms"), nullptr) << p.err.msg;
+    expect_invalid(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32]}", ", \"metrics\": [\"latency\"]"),
+                   {"unknown metric 'latency'", "latency_ms"});
 }
 
 TEST(SweepSpecTest, UniformAxisNeedsRandomOrLhsSampling)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"memory.dram.latency_ns\", \"uniform\": {\"min\": 100, \"max\": 300}}"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "grid sampling"), nullptr) << p.err.msg;
+    expect_invalid(spec_text("{\"key\": \"memory.dram.latency_ns\", \"uniform\": {\"min\": 100, \"max\": 300}}"),
+                   {"grid sampling"});
 }
 
 // ---- points ----
