@@ -385,6 +385,17 @@ std::vector<std::string> journal_records(const std::string &out)
     return lines;
 }
 
+// Options of a quiet local run writing out (which must outlive the run) with the stand-in job fn.
+dla_sweep_run_opts quiet_run(const std::string &out, int workers, dla_sweep_job_fn fn)
+{
+    dla_sweep_run_opts o{};
+    o.output = out.c_str();
+    o.workers = workers;
+    o.quiet = true;
+    o.fn = fn;
+    return o;
+}
+
 const std::string kFourPoints = "{\"key\": \"core.atomic_k\", \"values\": [32, 64]},"
                                 "{\"key\": \"power_mode\", \"values\": [\"MAXN\", \"50W\"]}";
 
@@ -394,11 +405,7 @@ TEST(SweepRunTest, ResumeSkipsJournalledJobsAndDropsATornLastLine)
     parse(spec_text(kFourPoints), p);
     ASSERT_EQ(p.st, DLA_OK) << p.err.msg;
     std::string out = scratch() + "/r.h5";
-    dla_sweep_run_opts o{};
-    o.output = out.c_str();
-    o.workers = 2;
-    o.quiet = true;
-    o.fn = fake_job;
+    dla_sweep_run_opts o = quiet_run(out, 2, fake_job);
     dla_sweep_run_stats st{};
     dla_error err{};
     ASSERT_EQ(dla_sweep_run_local(p.spec, &o, &st, &err), DLA_OK) << err.msg;
@@ -441,11 +448,7 @@ TEST(SweepRunTest, JournalOfAnotherSpecIsRefused)
     ASSERT_EQ(a.st, DLA_OK) << a.err.msg;
     ASSERT_EQ(b.st, DLA_OK) << b.err.msg;
     std::string out = scratch() + "/other.h5";
-    dla_sweep_run_opts o{};
-    o.output = out.c_str();
-    o.workers = 1;
-    o.quiet = true;
-    o.fn = fake_job;
+    dla_sweep_run_opts o = quiet_run(out, 1, fake_job);
     dla_sweep_run_stats st{};
     dla_error err{};
     ASSERT_EQ(dla_sweep_run_local(a.spec, &o, &st, &err), DLA_OK) << err.msg;
@@ -459,11 +462,7 @@ TEST(SweepRunTest, CrashedAndFailedJobsBecomeErrorRowsAndOnlyCrashesAreRetried)
     parse(spec_text(kFourPoints), p);
     ASSERT_EQ(p.st, DLA_OK) << p.err.msg;
     std::string out = scratch() + "/crash.h5";
-    dla_sweep_run_opts o{};
-    o.output = out.c_str();
-    o.workers = 2;
-    o.quiet = true;
-    o.fn = crashing_job;
+    dla_sweep_run_opts o = quiet_run(out, 2, crashing_job);
     dla_sweep_run_stats st{};
     dla_error err{};
     ASSERT_EQ(dla_sweep_run_local(p.spec, &o, &st, &err), DLA_OK) << err.msg;
@@ -495,11 +494,7 @@ TEST(SweepRunTest, ExistingResultsWithoutAJournalAreNotOverwritten)
     ASSERT_EQ(p.st, DLA_OK) << p.err.msg;
     std::string out = scratch() + "/foreign.h5";
     std::ofstream(out) << "someone else's file";
-    dla_sweep_run_opts o{};
-    o.output = out.c_str();
-    o.workers = 1;
-    o.quiet = true;
-    o.fn = fake_job;
+    dla_sweep_run_opts o = quiet_run(out, 1, fake_job);
     dla_sweep_run_stats st{};
     dla_error err{};
     EXPECT_EQ(dla_sweep_run_local(p.spec, &o, &st, &err), DLA_ERR_INVALID);
