@@ -132,6 +132,26 @@ TEST(ImportShapesTest, ShapesResolveDynamicDimensionsAndStaticOnesMustAgree)
     EXPECT_EQ(g, nullptr);
 }
 
+// --shapes values are checked as they are parsed: a dimension past 2^24 or past 64 bits is not a shape,
+// and a product past 2^30 elements (2^24 x 3 x 2^24 x 2^24 = 3 x 2^72 would wrap 64 bits) is refused
+// before any tensor is allocated.
+TEST(ImportShapesTest, ShapesWhoseProductsOverflowAreRefusedBeforeAllocating)
+{
+    ScratchDir dir;
+    const int64_t dims[4] = {-1, 3, -1, -1};
+    std::string p = one_node(dir, "Relu", 4, dims, [](tb_model *, int) {});
+    ir_graph *g = nullptr;
+    dla_error err{};
+    EXPECT_EQ(ir_import_onnx_shapes(p.c_str(), 0, "x:16777216x3x16777216x16777216", &g, &err), DLA_ERR_LIMIT);
+    EXPECT_NE(std::string(err.msg).find("input 'x' has more than 1073741824 elements"), std::string::npos) << err.msg;
+    for (const char *bad : {"x:16777217x3x8x8", "x:99999999999999999999x3x8x8"}) {
+        EXPECT_EQ(ir_import_onnx_shapes(p.c_str(), 0, bad, &g, &err), DLA_ERR_INVALID) << bad;
+        EXPECT_NE(std::string(err.msg).find("is not a shape; expected dimensions 1..16777216"), std::string::npos)
+            << bad << ": " << err.msg;
+    }
+    EXPECT_EQ(g, nullptr);
+}
+
 TEST(ImportShapesTest, ExternalDataIsReadFromTheFileBesideTheModel)
 {
     ScratchDir dir;
