@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dla/config.h"
 #include "dla/input_file.h"
@@ -313,11 +315,13 @@ static dla_status parse_networks(ctx *c, json_object *root, const char *base_dir
         if (dir[0])
             strcat(net->onnx, "/");
         strcat(net->onnx, file);
-        FILE *f = fopen(net->onnx, "rb");
-        if (!f)
+        /* stat and access, not a probing open: opening a FIFO would wait for a writer */
+        struct stat sb;
+        if (stat(net->onnx, &sb) != 0 || access(net->onnx, R_OK) != 0)
             return bad(c, path, "cannot open the ONNX file '%s' (build the zoo: cmake --build build --target zoo)",
                        net->onnx);
-        fclose(f);
+        if (!S_ISREG(sb.st_mode))
+            return bad(c, path, "the ONNX file '%s' is not a regular file", net->onnx);
     }
     s->num_networks = n;
     return DLA_OK;

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -136,6 +137,18 @@ TEST(SweepSpecTest, UniformAxisNeedsRandomOrLhsSampling)
 {
     expect_invalid(spec_text("{\"key\": \"memory.dram.latency_ns\", \"uniform\": {\"min\": 100, \"max\": 300}}"),
                    {"grid sampling"});
+}
+
+TEST(SweepSpecTest, NetworkThatIsNotARegularFileIsRefusedWithoutOpeningIt)
+{
+    // Opening a FIFO would wait for a writer forever; /dev/zero is a device.
+    std::string fifo = scratch() + "/fifo.onnx";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    for (const std::string &net : {fifo, std::string("/dev/zero")})
+        expect_invalid("{\"version\": 1, \"base\": {\"config\": \"orin-agx-64gb\"}, \"networks\": [{\"name\": "
+                       "\"n\", \"onnx\": \"" +
+                           net + "\"}], \"axes\": [{\"key\": \"core.atomic_k\", \"values\": [32]}]}",
+                       {"networks[0]", "is not a regular file"});
 }
 
 // ---- points ----
