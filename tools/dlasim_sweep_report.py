@@ -97,6 +97,14 @@ def sensitivity(rows, axes, metrics):
     return table
 
 
+def save_figure(fig, out_dir, png, alt):
+    """Lays out, writes and closes a figure; returns its markdown image line."""
+    fig.tight_layout()
+    fig.savefig(os.path.join(out_dir, png), dpi=100)
+    plt.close(fig)
+    return f"![{alt}]({png})\n"
+
+
 def front_plot(out_dir, net, ok, x, y, colour, xlabel, ylabel):
     """Scatter of y against x with their 2-D Pareto front (both minimised); returns the markdown link."""
     fig, ax = plt.subplots(figsize=(7, 5))
@@ -111,11 +119,7 @@ def front_plot(out_dir, net, ok, x, y, colour, xlabel, ylabel):
     ax.set_ylabel(ylabel)
     ax.set_title(f"{net}: {y} vs {x}")
     ax.legend()
-    fig.tight_layout()
-    png = f"{net}_pareto_{x}_{y}.png"
-    fig.savefig(os.path.join(out_dir, png), dpi=100)
-    plt.close(fig)
-    return f"![{net} {y} vs {x}]({png})\n"
+    return save_figure(fig, out_dir, f"{net}_pareto_{x}_{y}.png", f"{net} {y} vs {x}")
 
 
 def network_section(out_dir, net, rows, axes, metrics, lines):
@@ -178,11 +182,7 @@ def network_section(out_dir, net, rows, axes, metrics, lines):
             ax.set_ylabel("relative swing of the mean")
             ax.set_title(f"{net}: sensitivity to each axis")
             ax.legend()
-            fig.tight_layout()
-            png = f"{net}_sensitivity.png"
-            fig.savefig(os.path.join(out_dir, png), dpi=100)
-            plt.close(fig)
-            lines.append(f"![{net} sensitivity]({png})\n")
+            lines.append(save_figure(fig, out_dir, f"{net}_sensitivity.png", f"{net} sensitivity"))
     lines.append("### Best points\n")
     lines.append("| best | value | point | " + " | ".join(axes) + " |")
     lines.append("|---|---|---|" + "---|" * len(axes))

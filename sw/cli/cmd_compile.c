@@ -1,5 +1,6 @@
 /* `dlasim compile` and the config/network loading shared with `dlasim run`. */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "commands.h"
@@ -74,12 +75,16 @@ static int is_loadable_file(const char *path)
 int cli_load_network(const cli_options *opts, const char *path, const dla_config *cfg, dla_loadable **out)
 {
     dla_error err = {{0}};
-    FILE *probe = fopen(path, "rb");
-    if (!probe) {
+    /* stat, not a probing open: opening a FIFO would wait for a writer before the readers can refuse it */
+    struct stat st;
+    if (stat(path, &st) != 0) {
         cli_error(opts, "%s: cannot open file", path);
         return CLI_EXIT_ERROR;
     }
-    fclose(probe);
+    if (!S_ISREG(st.st_mode)) {
+        cli_error(opts, "%s: not a regular file (expected an ONNX model or a loadable)", path);
+        return CLI_EXIT_ERROR;
+    }
     if (is_loadable_file(path)) {
         if (dla_loadable_read_file(path, out, &err) != DLA_OK) {
             cli_error(opts, "%s", err.msg);

@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "dla/nvdla_trace_table.h"
+#include "dla/output_file.h"
 #include "nvdla_trace.h"
 
 #define DEFAULT_TABLE "nvdla_trace.h5"
@@ -134,17 +135,7 @@ static void run_child(int fd, const char *cfg_path, const dla_config *cfg, const
         dla_nt_run(cfg, mode, script, TIMEOUT_CYCLES, &res, &err);
         dla_nt_script_destroy(script);
     }
-    const char *p = (const char *)&res;
-    size_t left = sizeof res;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        p += w;
-        left -= (size_t)w;
-    }
+    dla_write_all(fd, &res, sizeof res); /* a parent that went away reads nothing: nothing to report to */
 }
 
 static void test_name_of(const char *cfg_path, char *out, size_t size)

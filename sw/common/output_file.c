@@ -77,3 +77,22 @@ void dla_output_abort(dla_output *o)
     free(o->tmp);
     o->path = o->tmp = NULL;
 }
+
+int dla_write_all(int fd, const void *data, size_t n)
+{
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        if (w == 0) { /* write() makes no progress: report it rather than spin */
+            errno = EIO;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dla/npy.h"
@@ -17,6 +18,10 @@
 #define QUANT_LEVELS 128   /* INT8 magnitudes 0..127 */
 #define CACHE_VERSION 8502 /* TensorRT 8.5.2 (JetPack 5.1.1, the published Orin runs): the header we write */
 #define MAX_CALIB_FILES 4096
+/* All calibration files together: 1 GiB on disk and 2^28 values (1 GiB of FP32) in memory, far above
+ * TensorRT's usual 500-1000 images of 3x224x224 (0.3-0.6 GiB); checked before each file is read. */
+#define MAX_CALIB_BYTES ((int64_t)1 << 30)
+#define MAX_CALIB_VALUES ((int64_t)1 << 28)
 
 static float minmax_scale(float absmax)
 {
@@ -170,6 +175,7 @@ static dla_status load_calib_dir(const ir_graph *g, const char *dir, calib_data 
         return dla_error_set(err, DLA_ERR_IO, "--calib %s: cannot open the directory: %s", dir, strerror(errno));
     char **names = calloc(MAX_CALIB_FILES, sizeof *names);
     int n = 0;
+    int64_t total_bytes = 0;
     dla_status st = DLA_OK;
     if (!names) {
         closedir(d);
@@ -206,6 +212,18 @@ static dla_status load_calib_dir(const ir_graph *g, const char *dir, calib_data 
         float *vals = NULL;
         int64_t count = 0;
         dla_npy *a = NULL;
+        struct stat fs;
+        if (stat(path, &fs) != 0 || !S_ISREG(fs.st_mode)) /* a FIFO named x.raw would block the read */
+            st = dla_error_set(err, DLA_ERR_IO, "--calib %s: not a regular file", path);
+        else if ((total_bytes += fs.st_size) > MAX_CALIB_BYTES)
+            st = dla_error_set(err, DLA_ERR_LIMIT,
+                               "--calib %s: the tensor files up to this one hold %lld bytes, more "
+                               "than the %lld-byte limit; use fewer calibration images",
+                               path, (long long)total_bytes, (long long)MAX_CALIB_BYTES);
+        if (st != DLA_OK) {
+            free(path);
+            break;
+        }
         if (has_suffix(names[k], ".npy")) {
             if ((st = dla_npy_read(path, &a, err)) == DLA_OK) {
                 count = (int64_t)a->count;
@@ -245,6 +263,11 @@ static dla_status load_calib_dir(const ir_graph *g, const char *dir, calib_data 
             if (f)
                 fclose(f);
         }
+        if (st == DLA_OK && count > MAX_CALIB_VALUES - cd->n_images * cd->image_elems)
+            st = dla_error_set(err, DLA_ERR_LIMIT,
+                               "--calib %s: the images up to this file hold more than %lld values; "
+                               "use fewer calibration images",
+                               path, (long long)MAX_CALIB_VALUES);
         if (st == DLA_OK && (count == 0 || count % cd->image_elems != 0))
             st = dla_error_set(err, DLA_ERR_INVALID,
                                "--calib %s: %lld values is not a whole number of images of input '%s' (%s: %lld "

@@ -5,42 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dla/input_file.h"
 #include "graph.h"
 #include "onnx.pb-c.h"
 
-#define MAX_FILE_BYTES ((long)0x7FFFFFFF)
-
-static dla_status read_file(const char *path, uint8_t **data, size_t *size, dla_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return dla_error_set(err, DLA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    long len = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        len = ftell(f);
-    if (len < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return dla_error_set(err, DLA_ERR_IO, "%s: cannot determine the file size", path);
-    }
-    if (len > MAX_FILE_BYTES) {
-        fclose(f);
-        return dla_error_set(err, DLA_ERR_LIMIT, "%s: %ld bytes exceeds the 2 GiB protobuf limit", path, len);
-    }
-    uint8_t *buf = malloc((size_t)len + 1);
-    if (!buf) {
-        fclose(f);
-        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory reading %ld bytes", path, len);
-    }
-    size_t got = fread(buf, 1, (size_t)len, f);
-    fclose(f);
-    if (got != (size_t)len) {
-        free(buf);
-        return dla_error_set(err, DLA_ERR_IO, "%s: read %zu of %ld bytes", path, got, len);
-    }
-    *data = buf;
-    *size = got;
-    return DLA_OK;
-}
+#define MAX_FILE_BYTES 0x7FFFFFFFu /* protobuf's 2 GiB message limit */
+/* Networks the DLA runs have hundreds of nodes. Some passes are quadratic in the node count (a chain of
+ * 20000 nodes compiles in about 2 minutes), so a larger graph is refused instead of running for hours. */
+#define MAX_NODES 20000
 
 static int elem_bytes(int type)
 {
@@ -139,7 +111,7 @@ static dla_status read_external(ir_graph *g, const ir_tensor *t, const Onnx__Ten
     long size = -1;
     if (fseek(f, 0, SEEK_END) == 0)
         size = ftell(f);
-    if (size < 0 || offset + want > size) {
+    if (size < 0 || offset > size || want > size - offset) { /* no offset + want: it could overflow */
         st = dla_error_set(err, DLA_ERR_FORMAT,
                            "%s: %s '%s': external data file '%s' has %ld bytes, the tensor needs %lld at offset %lld",
                            g->base, what, t->name, path, size, (long long)want, (long long)offset);
@@ -753,7 +725,7 @@ dla_status ir_import_onnx_shapes(const char *path, int64_t batch, const char *sh
     *out = NULL;
     uint8_t *data = NULL;
     size_t size = 0;
-    dla_status st = read_file(path, &data, &size, err);
+    dla_status st = dla_input_read(path, "ONNX model", MAX_FILE_BYTES, &data, &size, err);
     if (st != DLA_OK)
         return st;
     ir_graph *g = ir_graph_create(path);
@@ -777,6 +749,11 @@ dla_status ir_import_onnx_shapes(const char *path, int64_t batch, const char *sh
     if (!mp->has_ir_version || mp->graph->n_node == 0) {
         st = dla_error_set(err, DLA_ERR_FORMAT, "%s: not an ONNX model (%s)", path,
                            !mp->has_ir_version ? "no ir_version" : "the graph has no nodes");
+        goto fail;
+    }
+    if (mp->graph->n_node > MAX_NODES) {
+        st = dla_error_set(err, DLA_ERR_LIMIT, "%s: the graph has %zu nodes, at most %d supported", path,
+                           mp->graph->n_node, MAX_NODES);
         goto fail;
     }
     if ((st = import_graph(g, mp, batch, shapes, err)) != DLA_OK)

@@ -5,6 +5,7 @@
 
 #include "config_schema.h"
 #include "dla/config.h"
+#include "dla/input_file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,7 +16,8 @@
 #include <unistd.h>
 
 enum {
-    BASE_MAX_DEPTH = 8
+    BASE_MAX_DEPTH = 8,
+    CONFIG_MAX_FILE_BYTES = 16 << 20 /* presets are a few KiB */
 };
 
 /* Files on the current base chain (cycle detection); index = depth. */
@@ -97,31 +99,20 @@ static dla_status resolve(const char *ref, const char *from, char *out, size_t s
 
 static dla_status parse_file(const char *path, json_object **out, dla_error *err)
 {
-    dla_status st = DLA_OK;
-    char *text = NULL;
     json_tokener *tok = NULL;
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return dla_error_set(err, DLA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    long len = -1;
-    if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) != 0)
-        len = -1;
-    if (len < 0 || len > INT_MAX - 1) {
-        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot read: %s", path, len < 0 ? strerror(errno) : "file too large");
-        goto fail;
-    }
-    text = malloc((size_t)len + 1);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    /* Presets are a few KiB; the limit keeps a huge or endless input (a FIFO, /dev/zero) out of memory. */
+    dla_status st = dla_input_read(path, "config", CONFIG_MAX_FILE_BYTES, &data, &len, err);
+    if (st != DLA_OK)
+        return st;
+    char *text = (char *)data;
     tok = json_tokener_new();
-    if (!text || !tok) {
-        st = dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory reading %ld bytes", path, len);
+    if (!tok) {
+        st = dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory reading %zu bytes", path, len);
         goto fail;
     }
-    if (fread(text, 1, (size_t)len, f) != (size_t)len) {
-        st = dla_error_set(err, DLA_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
-        goto fail;
-    }
-    text[len] = '\0';
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);      /* configs are plain JSON; "comment" keys carry notes */
     *out = json_tokener_parse_ex(tok, text, (int)len + 1); /* the NUL ends a bare top-level number */
     enum json_tokener_error jerr = json_tokener_get_error(tok);
@@ -144,7 +135,6 @@ fail:
     if (tok)
         json_tokener_free(tok);
     free(text);
-    fclose(f);
     return st;
 }
 

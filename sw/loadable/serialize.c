@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dla/input_file.h"
 #include "dla/output_file.h"
 #include "loadable_internal.h"
 
@@ -29,6 +30,8 @@ enum {
     SEC_GPU_LAYERS = 8,
     SEC_LAST = SEC_GPU_LAYERS
 };
+/* Largest file read: format 1.0's 4 GiB blob plus 1 GiB for the tables (far beyond any real network). */
+#define LOADABLE_MAX_FILE_BYTES ((uint64_t)5 << 30)
 
 /* ---- codec: buf == NULL measures; reading copies from in, writing copies into buf ---- */
 typedef struct codec {
@@ -714,34 +717,13 @@ dla_status dla_loadable_read_buffer(const void *data, size_t size, const char *s
 dla_status dla_loadable_read_file(const char *path, dla_loadable **out, dla_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return dla_error_set(err, DLA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     uint8_t *buf = NULL;
-    size_t size = 0, cap = 0;
-    dla_status st = DLA_OK;
-    for (;;) {
-        if (size == cap) {
-            cap = cap ? cap * 2 : 1 << 16;
-            uint8_t *p = realloc(buf, cap);
-            if (!p) {
-                st = dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory reading the file", path);
-                goto done;
-            }
-            buf = p;
-        }
-        size_t n = fread(buf + size, 1, cap - size, f);
-        size += n;
-        if (n == 0) {
-            if (ferror(f))
-                st = dla_error_set(err, DLA_ERR_IO, "%s: read error: %s", path, strerror(errno));
-            break;
-        }
-    }
+    size_t size = 0;
+    /* The largest valid loadable is a 4 GiB blob (format 1.0's limit) plus its tables: anything larger,
+     * and anything that is not a regular file (/dev/zero), is refused before it is read. */
+    dla_status st = dla_input_read(path, "loadable", LOADABLE_MAX_FILE_BYTES, &buf, &size, err);
     if (st == DLA_OK)
         st = dla_loadable_read_buffer(buf, size, path, out, err);
-done:
-    fclose(f);
     free(buf);
     return st;
 }

@@ -10,11 +10,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dla/input_file.h"
 #include "dla/nvdla_regs.h"
 #include "nvdla_trace.h"
 
 #define MAX_ARGS 6
 #define MAX_FILE_BYTES (512u << 20) /* refuse larger scripts/images before allocating */
+/* mem_init and check_crc regions: NVDLA's largest tests use 32 MiB (mem_init) and 8.4 MiB (check_crc);
+ * 256 MiB leaves room and keeps a hostile size from zeroing or buffering gigabytes of simulated memory. */
+#define MAX_REGION_BYTES (256u << 20)
 
 /* ---- small text helpers ---- */
 
@@ -50,37 +54,12 @@ static bool parse_u64(const char *tok, uint64_t *out)
     return true;
 }
 
-static dla_status read_whole_file(const char *path, char **text, size_t *len, dla_error *err)
+static dla_status read_whole_file(const char *path, const char *what, char **text, size_t *len, dla_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return dla_error_set(err, DLA_ERR_IO, "%s: cannot open file (%s)", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return dla_error_set(err, DLA_ERR_IO, "%s: not a regular file", path);
-    }
-    if ((uint64_t)st.st_size > MAX_FILE_BYTES) {
-        fclose(f);
-        return dla_error_set(err, DLA_ERR_LIMIT, "%s: %lld bytes, expected at most %u", path, (long long)st.st_size,
-                             MAX_FILE_BYTES);
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    if (!buf) {
-        fclose(f);
-        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory for %lld bytes", path, (long long)st.st_size);
-    }
-    size_t n = fread(buf, 1, (size_t)st.st_size, f);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || n != (size_t)st.st_size) {
-        free(buf);
-        return dla_error_set(err, DLA_ERR_IO, "%s: read error", path);
-    }
-    buf[n] = 0;
-    *text = buf;
-    *len = n;
-    return DLA_OK;
+    uint8_t *data = NULL;
+    dla_status st = dla_input_read(path, what, MAX_FILE_BYTES, &data, len, err);
+    *text = (char *)data;
+    return st;
 }
 
 /* ---- .cfg ---- */
@@ -252,7 +231,7 @@ static dla_status parse_stmt(cfg_ctx *c, const char *name, char args[MAX_ARGS][D
     case DLA_NT_MEM_INIT:
         if ((st = arg_mem(c, name, args[0], &s->mem)) ||
             (st = arg_u64(c, name, args[1], "address", UINT64_MAX, &s->addr)) ||
-            (st = arg_u64(c, name, args[2], "size", UINT32_MAX, &s->size)))
+            (st = arg_u64(c, name, args[2], "size", MAX_REGION_BYTES, &s->size)))
             return st;
         if (strcmp(args[3], "ALL_ZERO") != 0)
             return bad(c, "%s: pattern '%s', expected ALL_ZERO", name, args[3]);
@@ -299,7 +278,7 @@ static dla_status parse_stmt(cfg_ctx *c, const char *name, char args[MAX_ARGS][D
     case DLA_NT_CHECK_CRC:
         if ((st = arg_event(c, name, args[0], s->event)) || (st = arg_mem(c, name, args[1], &s->mem)) ||
             (st = arg_u64(c, name, args[2], "address", UINT64_MAX, &s->addr)) ||
-            (st = arg_u64(c, name, args[3], "size", UINT32_MAX, &s->size)) ||
+            (st = arg_u64(c, name, args[3], "size", MAX_REGION_BYTES, &s->size)) ||
             (st = arg_u64(c, name, args[4], "CRC", UINT32_MAX, &v)))
             return st;
         s->value = (uint32_t)v;
@@ -431,7 +410,7 @@ dla_status dla_nt_read_cfg(const char *path, dla_nt_script **out, dla_error *err
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
-    dla_status st = read_whole_file(path, &text, &len, err);
+    dla_status st = read_whole_file(path, "NVDLA trace script (.cfg)", &text, &len, err);
     if (st != DLA_OK)
         return st;
     st = dla_nt_parse_cfg(text, len, path, out, err);
@@ -591,7 +570,7 @@ dla_status dla_nt_read_dat(const char *path, dla_nt_dat_sink sink, void *user, d
 {
     char *text = NULL;
     size_t len = 0;
-    dla_status st = read_whole_file(path, &text, &len, err);
+    dla_status st = read_whole_file(path, "NVDLA memory image (.dat)", &text, &len, err);
     if (st != DLA_OK)
         return st;
     st = dla_nt_parse_dat(text, len, path, sink, user, err);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dla/output_file.h"
 #include "sweep_internal.h"
 
 static const char result_tag[] = "@@RESULT ";
@@ -21,19 +22,6 @@ static double now_s(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;
-        p += w;
-        n -= (size_t)w;
-    }
 }
 
 /* In the child: never returns. */
@@ -55,10 +43,10 @@ static void child_main(const dla_sweep_job *job, dla_sweep_job_fn fn, void *user
     fflush(stderr);
     char *line = sweep_record_format(&r);
     if (line) {
-        write_all(fd, "\n", 1);
-        write_all(fd, result_tag, sizeof result_tag - 1);
-        write_all(fd, line, strlen(line));
-        write_all(fd, "\n", 1);
+        /* a parent that went away leaves nothing to report to: write errors are ignored */
+        if (dla_write_all(fd, "\n", 1) == 0 && dla_write_all(fd, result_tag, sizeof result_tag - 1) == 0 &&
+            dla_write_all(fd, line, strlen(line)) == 0)
+            dla_write_all(fd, "\n", 1);
         free(line);
     }
     _exit(line ? 0 : 3);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dla/output_file.h"
 #include "sweep_internal.h"
 
 enum {
@@ -96,18 +97,10 @@ static dla_status write_line(sweep_coord *c, const char *line, dla_error *err)
     memcpy(buf, line, n);
     buf[n] = '\n';
     /* one write() per line with O_APPEND: a kill leaves at most a torn last line, dropped on resume */
-    size_t off = 0;
-    while (off < n + 1) {
-        ssize_t w = write(c->journal_fd, buf + off, n + 1 - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            free(buf);
-            return dla_error_set(err, DLA_ERR_IO, "%s: cannot append: %s", c->journal, strerror(errno));
-        }
-        off += (size_t)w;
-    }
+    int bad = dla_write_all(c->journal_fd, buf, n + 1);
     free(buf);
+    if (bad)
+        return dla_error_set(err, DLA_ERR_IO, "%s: cannot append: %s", c->journal, strerror(errno));
     fdatasync(c->journal_fd);
     return DLA_OK;
 }

@@ -10,7 +10,8 @@
 enum {
     SWEEP_VALUE_MAX = 64, /* one axis value as text */
     SWEEP_MAX_VALUES = 4096,
-    SWEEP_MAX_POINTS = 1000000,
+    SWEEP_MAX_POINTS = 1000000,      /* points, and jobs (points x networks) */
+    SWEEP_MAX_AXIS_VALUES = 1 << 22, /* points x axes: 256 MiB of SWEEP_VALUE_MAX-byte values */
     SWEEP_MAX_CONSTRAINTS = 16,
     SWEEP_MAX_METRICS = 16,
 };

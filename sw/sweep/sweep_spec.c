@@ -7,8 +7,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dla/config.h"
+#include "dla/input_file.h"
 #include "dla/rng.h"
 #include "sweep_internal.h"
 
@@ -59,6 +62,52 @@ static uint64_t hash_str(uint64_t h, const char *s)
 static uint64_t hash_i64(uint64_t h, int64_t v)
 {
     return sweep_fnv1a(h, &v, sizeof v);
+}
+
+/* Open-addressing index of 64-bit hashes, each with the index of its first owner: duplicate checks over
+ * up to a million points or jobs stay linear (pairwise comparison would take hours at that size). */
+typedef struct hash_index {
+    uint64_t *hash;
+    size_t *owner; /* SIZE_MAX: empty slot */
+    size_t mask;
+} hash_index;
+
+static bool hash_index_init(hash_index *h, size_t entries)
+{
+    size_t cap = 16;
+    while (cap < 2 * entries)
+        cap *= 2;
+    h->mask = cap - 1;
+    h->hash = malloc(cap * sizeof *h->hash);
+    h->owner = malloc(cap * sizeof *h->owner);
+    if (h->owner)
+        memset(h->owner, 0xff, cap * sizeof *h->owner);
+    return h->hash && h->owner;
+}
+
+static void hash_index_free(hash_index *h)
+{
+    free(h->hash);
+    free(h->owner);
+}
+
+/* The first owner of hash for which same(user, owner) holds (any owner when same is NULL), or SIZE_MAX. */
+static size_t hash_index_find(const hash_index *h, uint64_t hash, bool (*same)(const void *, size_t), const void *user)
+{
+    for (size_t i = hash & h->mask; h->owner[i] != SIZE_MAX; i = (i + 1) & h->mask)
+        if (h->hash[i] == hash && (!same || same(user, h->owner[i])))
+            return h->owner[i];
+    return SIZE_MAX;
+}
+
+/* The caller sized the index for every entry it adds (at most half full), so a free slot exists. */
+static void hash_index_add(hash_index *h, uint64_t hash, size_t owner)
+{
+    size_t i = hash & h->mask;
+    while (h->owner[i] != SIZE_MAX)
+        i = (i + 1) & h->mask;
+    h->hash[i] = hash;
+    h->owner[i] = owner;
 }
 
 /* ---- JSON helpers: every message names the spec file and the JSON path ---- */
@@ -266,11 +315,13 @@ static dla_status parse_networks(ctx *c, json_object *root, const char *base_dir
         if (dir[0])
             strcat(net->onnx, "/");
         strcat(net->onnx, file);
-        FILE *f = fopen(net->onnx, "rb");
-        if (!f)
+        /* stat and access, not a probing open: opening a FIFO would wait for a writer */
+        struct stat sb;
+        if (stat(net->onnx, &sb) != 0 || access(net->onnx, R_OK) != 0)
             return bad(c, path, "cannot open the ONNX file '%s' (build the zoo: cmake --build build --target zoo)",
                        net->onnx);
-        fclose(f);
+        if (!S_ISREG(sb.st_mode))
+            return bad(c, path, "the ONNX file '%s' is not a regular file", net->onnx);
     }
     s->num_networks = n;
     return DLA_OK;
@@ -820,6 +871,44 @@ static void sample_value(const sweep_axis *ax, double u, char *dst)
     }
 }
 
+static uint64_t values_hash(const dla_sweep_spec *s, char (*values)[SWEEP_VALUE_MAX])
+{
+    uint64_t h = SWEEP_FNV_OFFSET;
+    for (size_t a = 0; a < s->num_axes; a++)
+        h = hash_str(h, values[a]);
+    return h;
+}
+
+typedef struct same_ctx {
+    const dla_sweep_spec *s;
+    char (*values)[SWEEP_VALUE_MAX];
+} same_ctx;
+
+static bool same_point(const void *user, size_t point)
+{
+    const same_ctx *sc = user;
+    return same_values(sc->s, sc->s->points[point].values, sc->values);
+}
+
+/* Every point keeps its axis values and one job per network in memory (and in /points): refuse, before
+ * generating anything, sweeps whose points x networks or points x axes exceed the limits (docs/sweeps.md). */
+static dla_status check_point_budget(ctx *c, double points)
+{
+    const dla_sweep_spec *s = c->s;
+    double jobs = points * (double)s->num_networks;
+    if (jobs > SWEEP_MAX_POINTS)
+        return dla_error_set(c->err, DLA_ERR_LIMIT,
+                             "%s: networks: %.0f points x %zu networks = %.0f jobs, more than the limit of %d",
+                             s->label, points, s->num_networks, jobs, SWEEP_MAX_POINTS);
+    double cells = points * (double)s->num_axes;
+    if (cells > SWEEP_MAX_AXIS_VALUES)
+        return dla_error_set(c->err, DLA_ERR_LIMIT,
+                             "%s: axes: %.0f points x %zu axes = %.0f axis values (%d bytes each), more than the "
+                             "limit of %d",
+                             s->label, points, s->num_axes, cells, SWEEP_VALUE_MAX, SWEEP_MAX_AXIS_VALUES);
+    return DLA_OK;
+}
+
 static dla_status generate(ctx *c)
 {
     dla_sweep_spec *s = c->s;
@@ -843,6 +932,10 @@ static dla_status generate(ctx *c)
             free(values);
             return bad(c, "axes", "%s", "the grid has more than 1000000 points (use random or lhs sampling)");
         }
+        if ((st = check_point_budget(c, total)) != DLA_OK) {
+            free(values);
+            return st;
+        }
         size_t idx[DLA_SWEEP_MAX_AXES] = {0};
         for (size_t i = 0; i < (size_t)total && st == DLA_OK; i++) {
             /* first axis varies slowest: rows read like nested loops in spec order */
@@ -860,9 +953,20 @@ static dla_status generate(ctx *c)
         uint64_t state = s->seed ^ 0x5eedf00dull;
         size_t n = s->samples;
         size_t *perm = NULL;
+        hash_index seen;
+        if ((st = check_point_budget(c, (double)n)) != DLA_OK) {
+            free(values);
+            return st;
+        }
+        if (!hash_index_init(&seen, n)) {
+            hash_index_free(&seen);
+            free(values);
+            return dla_error_set(c->err, DLA_ERR_NOMEM, "%s: out of memory", s->label);
+        }
         if (s->method == SWEEP_LHS) {
             perm = malloc((na ? na : 1) * n * sizeof *perm);
             if (!perm) {
+                hash_index_free(&seen);
                 free(values);
                 return dla_error_set(c->err, DLA_ERR_NOMEM, "%s: out of memory", s->label);
             }
@@ -886,13 +990,18 @@ static dla_status generate(ctx *c)
                 sample_value(&s->axes[a], u, values[a]);
             }
             candidates++;
-            bool dup = false; /* repeated samples would simulate the same point twice */
-            for (size_t p = 0; p < s->num_points && !dup; p++)
-                dup = same_values(s, s->points[p].values, values);
-            if (!dup)
-                st = accept_point(c, values, &cap);
+            /* repeated samples would simulate the same point twice */
+            uint64_t h = values_hash(s, values);
+            same_ctx sc = {s, values};
+            if (hash_index_find(&seen, h, same_point, &sc) != SIZE_MAX)
+                continue;
+            size_t before = s->num_points;
+            st = accept_point(c, values, &cap);
+            if (st == DLA_OK && s->num_points > before)
+                hash_index_add(&seen, h, before);
         }
         free(perm);
+        hash_index_free(&seen);
     }
     free(values);
     if (st == DLA_OK && s->num_points == 0) {
@@ -916,6 +1025,11 @@ static dla_status finish_keys(ctx *c)
     s->job_keys = malloc(jobs * sizeof *s->job_keys);
     if (!s->job_keys)
         return dla_error_set(c->err, DLA_ERR_NOMEM, "%s: out of memory", s->label);
+    hash_index seen;
+    if (!hash_index_init(&seen, jobs)) {
+        hash_index_free(&seen);
+        return dla_error_set(c->err, DLA_ERR_NOMEM, "%s: out of memory", s->label);
+    }
     for (size_t j = 0; j < jobs; j++) {
         dla_sweep_job job;
         dla_sweep_job_get(s, j, &job);
@@ -926,11 +1040,12 @@ static dla_status finish_keys(ctx *c)
         h = hash_i64(h, job.batch);
         h = hash_i64(h, job.sparsity);
         s->job_keys[j] = h;
-        bool seen = false;
-        for (size_t k = 0; k < j && !seen; k++)
-            seen = s->compile_keys[k] == s->compile_keys[j];
-        s->num_compile_keys += !seen;
+        if (hash_index_find(&seen, s->compile_keys[j], NULL, NULL) == SIZE_MAX) {
+            hash_index_add(&seen, s->compile_keys[j], j);
+            s->num_compile_keys++;
+        }
     }
+    hash_index_free(&seen);
     return DLA_OK;
 }
 
@@ -1039,34 +1154,12 @@ dla_status dla_sweep_spec_load(const char *path, dla_sweep_spec **out, dla_error
 {
     if (!path || !out)
         return dla_error_set(err, DLA_ERR_INVALID, "sweep spec: path and output are required");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return dla_error_set(err, DLA_ERR_IO, "%s: cannot open the sweep spec: %s", path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            if (cap > (64u << 20)) {
-                free(text);
-                fclose(f);
-                return dla_error_set(err, DLA_ERR_LIMIT, "%s: sweep spec larger than 64 MiB", path);
-            }
-            char *nt = realloc(text, cap);
-            if (!nt) {
-                free(text);
-                fclose(f);
-                return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", path);
-            }
-            text = nt;
-        }
-        size_t n = fread(text + len, 1, 4096, f);
-        len += n;
-        if (n < 4096)
-            break;
-    }
-    fclose(f);
-    text[len] = '\0';
+    uint8_t *data = NULL;
+    size_t len = 0;
+    dla_status st = dla_input_read(path, "sweep spec", 64u << 20, &data, &len, err);
+    if (st != DLA_OK)
+        return st;
+    char *text = (char *)data;
     char dir[1024];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
@@ -1074,7 +1167,7 @@ dla_status dla_sweep_spec_load(const char *path, dla_sweep_spec **out, dla_error
         *slash = '\0';
     else
         snprintf(dir, sizeof dir, ".");
-    dla_status st = dla_sweep_spec_parse(text, path, dir, out, err);
+    st = dla_sweep_spec_parse(text, path, dir, out, err);
     free(text);
     return st;
 }

@@ -5,13 +5,6 @@
 #include "dla/npy.h"
 #include "fuzz_target.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *path = fuzz_write_input("input.npy", data, size);

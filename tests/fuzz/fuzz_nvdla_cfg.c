@@ -5,13 +5,6 @@
 #include "fuzz_target.h"
 #include "nvdla_trace.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     dla_error err = {{0}};

@@ -19,13 +19,6 @@ static dla_status sink(void *user, uint64_t offset, const uint8_t *bytes, size_t
     return DLA_OK;
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     dla_error err = {{0}};

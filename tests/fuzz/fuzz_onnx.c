@@ -14,9 +14,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    dla_error err = {{0}};
-    if (dla_config_load("nv_small", NULL, 0, &target_cfg, &err) != DLA_OK)
-        target_cfg = NULL; /* reported by TestOneInput */
+    target_cfg = fuzz_preset("nv_small"); /* NULL is reported by TestOneInput */
     return 0;
 }
 

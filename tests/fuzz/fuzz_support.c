@@ -46,3 +46,13 @@ const char *fuzz_write_input(const char *name, const uint8_t *data, size_t size)
         return NULL;
     return scratch_path;
 }
+
+char *fuzz_text(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    if (text) {
+        memcpy(text, data, size);
+        text[size] = '\0';
+    }
+    return text;
+}

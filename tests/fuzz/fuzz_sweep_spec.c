@@ -8,20 +8,11 @@
 #include "dla/sweep.h"
 #include "fuzz_target.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     dla_error err = {{0}};
     dla_sweep_spec *spec = NULL;
     if (dla_sweep_spec_parse(text, "fuzz.json", DLASIM_FUZZ_SWEEP_DIR, &spec, &err) != DLA_OK) {

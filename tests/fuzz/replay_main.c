@@ -183,6 +183,15 @@ static size_t mutate(uint64_t *rng, const seed *in, const seed_set *all, uint8_t
     return size;
 }
 
+/* Frees the seeds and returns status, so every exit path of main leaves nothing for LeakSanitizer. */
+static int free_seeds(seed_set *s, int status)
+{
+    for (size_t i = 0; i < s->count; i++)
+        free(s->items[i].data);
+    free(s->items);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     long runs = 1000;
@@ -194,13 +203,14 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
             rng = strtoull(argv[++i], NULL, 0);
         else if (add_path(&seeds, argv[i]) != 0)
-            return 2;
+            return free_seeds(&seeds, 2);
     }
     if (seeds.count == 0) {
         fprintf(stderr, "usage: %s [--runs N] [--seed S] SEED_FILE_OR_DIR...\n", argv[0]);
-        return 2;
+        return free_seeds(&seeds, 2);
     }
-    LLVMFuzzerInitialize(&argc, &argv);
+    if (LLVMFuzzerInitialize)
+        LLVMFuzzerInitialize(&argc, &argv);
     size_t cap = 0;
     for (size_t i = 0; i < seeds.count; i++) {
         LLVMFuzzerTestOneInput(seeds.items[i].data, seeds.items[i].size);
@@ -210,7 +220,7 @@ int main(int argc, char **argv)
     cap = 2 * cap + 64;
     uint8_t *buf = malloc(cap);
     if (!buf)
-        return 2;
+        return free_seeds(&seeds, 2);
     for (long r = 0; r < runs; r++) {
         const seed *in = &seeds.items[below(&rng, seeds.count)];
         size_t n = mutate(&rng, in, &seeds, buf, cap);
@@ -218,8 +228,5 @@ int main(int argc, char **argv)
     }
     printf("%s: %zu seeds + %ld mutants, no crash\n", argv[0], seeds.count, runs);
     free(buf);
-    for (size_t i = 0; i < seeds.count; i++)
-        free(seeds.items[i].data);
-    free(seeds.items);
-    return 0;
+    return free_seeds(&seeds, 0);
 }

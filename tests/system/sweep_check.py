@@ -7,6 +7,9 @@
                                job: its /points equal an uninterrupted run's
   mpi MPIEXEC DLASIM SPEC WORK the same sweep over MPI with 3 ranks gives identical /points rows
   report DLASIM SPEC WORK      `dlasim sweep report` writes report.md with a Pareto table and PNG plots
+  determinism DLASIM SPEC WORK the same sweep with -j 1 and -j 2 (--traces) gives bit-identical results
+                               files (/points compared as sets of rows) and bit-identical per-job traces
+                               (except /meta/provenance)
 """
 import os
 import re
@@ -18,6 +21,8 @@ import time
 
 import h5py
 import numpy as np
+
+from h5_identical import attrs_equal, canonical_bytes, compare
 
 
 def fail(msg):
@@ -48,7 +53,7 @@ def rows(path):
 def same_rows(a, b):
     """Bit-identical tables, order aside (bytes, so NaN metrics of failed rows compare equal)."""
     a, b = np.sort(a, order=["point", "network"]), np.sort(b, order=["point", "network"])
-    return a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    return a.dtype == b.dtype and canonical_bytes(a) == canonical_bytes(b)
 
 
 def journal_records(out):
@@ -173,12 +178,39 @@ def report(dlasim, spec, work):
     print(f"ok: report.md with {len(front_points)} Pareto points and {len(pngs)} plots")
 
 
+def determinism(dlasim, spec, work):
+    runs = [os.path.join(work, f"det_j{j}.h5") for j in (1, 2)]
+    for j, out in zip((1, 2), runs):
+        fresh(out)
+        sweep(dlasim, spec, out, "-j", str(j), "--traces")
+    with h5py.File(runs[0], "r") as a, h5py.File(runs[1], "r") as b:
+        why = compare(a, b, "/", {"/points"}) or attrs_equal(a["points"], b["points"])
+        x, y = rows(runs[0]), rows(runs[1])
+    if why:
+        fail(f"results of -j 1 and -j 2 differ: {why}")
+    for t in (x, y):  # each run names its own trace folder: compare the file names
+        t["trace"] = [os.path.basename(p) for p in t["trace"]]
+    if not same_rows(x, y):
+        fail("/points of -j 1 and -j 2 differ")
+    n = len(x)
+    traces = [sorted(os.listdir(out + ".d/traces")) for out in runs]
+    if traces[0] != traces[1] or len(traces[0]) != n:
+        fail(f"per-job traces differ: {traces[0]} vs {traces[1]} (expected one per /points row, {n})")
+    for name in traces[0]:
+        with h5py.File(os.path.join(runs[0] + ".d/traces", name), "r") as a, \
+                h5py.File(os.path.join(runs[1] + ".d/traces", name), "r") as b:
+            why = compare(a, b, "/", {"/meta/provenance"})
+        if why:
+            fail(f"trace {name} of -j 1 and -j 2 differs: {why}")
+    print(f"ok: -j 1 and -j 2 give bit-identical /points ({n} rows) and {n} bit-identical traces")
+
+
 def main():
     mode = sys.argv[1]
     if mode == "mpi":
         mpi(*sys.argv[2:6])
     else:
-        {"reuse": reuse, "kill": kill, "report": report}[mode](*sys.argv[2:5])
+        {"reuse": reuse, "kill": kill, "report": report, "determinism": determinism}[mode](*sys.argv[2:5])
 
 
 if __name__ == "__main__":

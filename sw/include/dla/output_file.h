@@ -29,6 +29,10 @@ dla_status dla_output_commit(dla_output *o, dla_error *err);
 /* Removes the temporary file (if any) and frees the names; safe after a failed begin. */
 void dla_output_abort(dla_output *o);
 
+/* Writes all n bytes to fd (a pipe, an O_APPEND journal), retrying interrupted and partial writes;
+ * returns 0, or -1 with errno set when a write fails. */
+int dla_write_all(int fd, const void *data, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

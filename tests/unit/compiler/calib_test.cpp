@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dla/npy.h"
 #include "tests/unit/compiler/test_support.h"
@@ -202,6 +203,39 @@ TEST(CalibrationTest, CalibrationDirectoryImagesSetTheMinMaxScales)
     // An empty directory.
     EXPECT_EQ(dla_compile_onnx(net.c_str(), &o, &l, &err), DLA_ERR_INVALID);
     EXPECT_NE(std::string(err.msg).find("no .npy, .raw or .bin tensor files"), std::string::npos) << err.msg;
+    rmdir(cdir.c_str());
+}
+
+// --calib DIR reads every tensor file into memory: more than 1 GiB of files is refused from their sizes
+// (a sparse file: no disk, no reading), and a FIFO named like a tensor file would block its read.
+TEST(CalibrationTest, CalibrationFilesBeyondOneGiBOrNotRegularAreRefusedBeforeReading)
+{
+    ScratchDir dir;
+    std::string net = identity_relu(dir);
+    std::string cdir = dir.path() + "/calib";
+    ASSERT_EQ(mkdir(cdir.c_str(), 0700), 0);
+    // a.raw holds one 1x4x4 image (64 bytes); b.raw has 1 GiB - 63 bytes: 1 GiB + 1 in all.
+    std::vector<float> img(16, 1.0f);
+    std::ofstream(cdir + "/a.raw", std::ios::binary).write(reinterpret_cast<const char *>(img.data()), 64);
+    std::ofstream(cdir + "/b.raw").close();
+    ASSERT_EQ(truncate((cdir + "/b.raw").c_str(), (off_t)(1 << 30) - 63), 0);
+    dla_config cfg = orin_like();
+    dla_compile_opts o = opts_for(&cfg);
+    o.calib_dir = cdir.c_str();
+    dla_loadable *l = nullptr;
+    dla_error err{};
+    EXPECT_EQ(dla_compile_onnx(net.c_str(), &o, &l, &err), DLA_ERR_LIMIT);
+    EXPECT_NE(std::string(err.msg).find("b.raw: the tensor files up to this one hold 1073741825 bytes, more than the "
+                                        "1073741824-byte limit"),
+              std::string::npos)
+        << err.msg;
+    std::remove((cdir + "/b.raw").c_str());
+    ASSERT_EQ(mkfifo((cdir + "/c.raw").c_str(), 0600), 0);
+    EXPECT_EQ(dla_compile_onnx(net.c_str(), &o, &l, &err), DLA_ERR_IO);
+    EXPECT_NE(std::string(err.msg).find("c.raw: not a regular file"), std::string::npos) << err.msg;
+    EXPECT_EQ(l, nullptr);
+    std::remove((cdir + "/a.raw").c_str());
+    std::remove((cdir + "/c.raw").c_str());
     rmdir(cdir.c_str());
 }
 

@@ -132,6 +132,26 @@ TEST(ImportShapesTest, ShapesResolveDynamicDimensionsAndStaticOnesMustAgree)
     EXPECT_EQ(g, nullptr);
 }
 
+// --shapes values are checked as they are parsed: a dimension past 2^24 or past 64 bits is not a shape,
+// and a product past 2^30 elements (2^24 x 3 x 2^24 x 2^24 = 3 x 2^72 would wrap 64 bits) is refused
+// before any tensor is allocated.
+TEST(ImportShapesTest, ShapesWhoseProductsOverflowAreRefusedBeforeAllocating)
+{
+    ScratchDir dir;
+    const int64_t dims[4] = {-1, 3, -1, -1};
+    std::string p = one_node(dir, "Relu", 4, dims, [](tb_model *, int) {});
+    ir_graph *g = nullptr;
+    dla_error err{};
+    EXPECT_EQ(ir_import_onnx_shapes(p.c_str(), 0, "x:16777216x3x16777216x16777216", &g, &err), DLA_ERR_LIMIT);
+    EXPECT_NE(std::string(err.msg).find("input 'x' has more than 1073741824 elements"), std::string::npos) << err.msg;
+    for (const char *bad : {"x:16777217x3x8x8", "x:99999999999999999999x3x8x8"}) {
+        EXPECT_EQ(ir_import_onnx_shapes(p.c_str(), 0, bad, &g, &err), DLA_ERR_INVALID) << bad;
+        EXPECT_NE(std::string(err.msg).find("is not a shape; expected dimensions 1..16777216"), std::string::npos)
+            << bad << ": " << err.msg;
+    }
+    EXPECT_EQ(g, nullptr);
+}
+
 TEST(ImportShapesTest, ExternalDataIsReadFromTheFileBesideTheModel)
 {
     ScratchDir dir;
@@ -170,6 +190,8 @@ TEST(ImportShapesTest, ExternalDataIsReadFromTheFileBesideTheModel)
     } bad[] = {{"missing.bin", 0, 8, "cannot open external data file"},
                {"../weights.bin", 0, 8, "must be a relative path inside the model's directory"},
                {"weights.bin", 20, 8, "the tensor needs 8 at offset 20"},
+               // offset + 8 would overflow int64: the check must not add them
+               {"weights.bin", 0x7ffffffffffffff8LL, 8, "the tensor needs 8 at offset 9223372036854775800"},
                {"weights.bin", 16, 12, "external data length 12, its shape needs 8 bytes"}};
     for (const auto &b : bad) {
         p = build(b.loc, b.off, b.len);

@@ -212,6 +212,31 @@ TEST(OnnxImportTest, AbsurdShapesAndInconsistentDataAreRefusedBeforeAllocating)
     }
 }
 
+// A chain of 20001 Relus: one node past the limit is refused before the graph is built (the passes are
+// quadratic in the node count; 20000 nodes compile in about 2 minutes, so that side is not run here).
+TEST(OnnxImportTest, GraphsOfMoreThanTwentyThousandNodesAreRefused)
+{
+    ScratchDir dir;
+    const int64_t in[4] = {1, 8, 4, 4};
+    tb_model *m = tb_create(17);
+    tb_input(m, "x", 4, in);
+    std::string prev = "x";
+    for (int i = 0; i < 20001; i++) {
+        std::string name = "r" + std::to_string(i);
+        tb_node(m, "Relu", name.c_str(), prev.c_str(), name.c_str());
+        prev = name;
+    }
+    tb_output(m, prev.c_str());
+    std::string p = dir.file("long.onnx");
+    ASSERT_EQ(tb_save(m, p.c_str()), 0);
+    tb_destroy(m);
+    ir_graph *g = nullptr;
+    dla_error err{};
+    EXPECT_EQ(ir_import_onnx(p.c_str(), 0, &g, &err), DLA_ERR_LIMIT);
+    EXPECT_EQ(g, nullptr);
+    EXPECT_EQ(std::string(err.msg), p + ": the graph has 20001 nodes, at most 20000 supported");
+}
+
 TEST(OnnxImportTest, ReadingAnUndefinedTensorIsRefusedNamingNodeAndTensor)
 {
     ScratchDir dir;

@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -517,3 +518,14 @@ TEST_F(ConfigTest, BadOverridesNameTheOverride)
 }
 
 } // namespace
+
+// A FIFO given as --config used to block in open() forever; /dev/zero is a device, not a config.
+TEST_F(ConfigTest, FifoOrDeviceAsConfigIsRefusedWithoutBlocking)
+{
+    std::string fifo = dir_ + "/c.json";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    EXPECT_EQ(load(fifo), DLA_ERR_IO);
+    EXPECT_EQ(msg(), fifo + ": not a regular file (a config must be a file)");
+    EXPECT_EQ(load("/dev/zero"), DLA_ERR_IO);
+    EXPECT_EQ(msg(), "/dev/zero: not a regular file (a config must be a file)");
+}

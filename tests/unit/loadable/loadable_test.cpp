@@ -356,6 +356,23 @@ TEST(LoadableTest, TruncatedFileIsRejected)
     EXPECT_EQ(std::string(err.msg).rfind(path + ":", 0), 0u) << err.msg;
 }
 
+// /dev/zero used to be read until memory ran out; a file larger than format 1.0 can describe (4 GiB blob
+// + 1 GiB of tables) is refused from its size alone (a sparse file: no disk, no reading).
+TEST(LoadableTest, DeviceAndOversizedFilesAreRefusedBeforeReading)
+{
+    dla_loadable *r = nullptr;
+    dla_error err{};
+    EXPECT_EQ(dla_loadable_read_file("/dev/zero", &r, &err), DLA_ERR_IO);
+    EXPECT_STREQ(err.msg, "/dev/zero: not a regular file (a loadable must be a file)");
+    TempDir dir;
+    std::string big = (dir.path / "big.dlal").string();
+    std::ofstream(big).close();
+    fs::resize_file(big, (uintmax_t)5 << 30 | 1); // one byte over 5 GiB
+    EXPECT_EQ(dla_loadable_read_file(big.c_str(), &r, &err), DLA_ERR_LIMIT);
+    EXPECT_EQ(std::string(err.msg), big + ": 5368709121 bytes, larger than the 5368709120 byte limit for a loadable");
+    EXPECT_EQ(r, nullptr);
+}
+
 TEST(LoadableTest, FlippedPayloadByteFailsTheChecksum)
 {
     Chain c;

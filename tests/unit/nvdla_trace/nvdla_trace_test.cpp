@@ -114,6 +114,26 @@ TEST(NvdlaTraceCfg, MalformedLinesNameFileLineAndExpectation)
     }
 }
 
+// NVDLA's largest tests zero 32 MiB and check 8.4 MiB; sizes up to 4 GiB used to be accepted and would
+// zero (page in) or buffer that much simulated memory. 256 MiB = 0x10000000 is the limit, inclusive.
+TEST(NvdlaTraceCfg, RegionsLargerThan256MiBAreRefused)
+{
+    Parsed ok;
+    parse(
+        "mem_init(pri_mem, 0x80000000, 0x10000000, ALL_ZERO);\ncheck_crc(ev, pri_mem, 0x80000000, 0x10000000, 0x0);\n",
+        ok);
+    EXPECT_EQ(ok.st, DLA_OK) << ok.err.msg;
+    for (const char *line : {"mem_init(pri_mem, 0x80000000, 0x10000001, ALL_ZERO);\n",
+                             "check_crc(ev, pri_mem, 0x80000000, 0xffffffff, 0x0);\n"}) {
+        Parsed p;
+        parse(line, p);
+        EXPECT_EQ(p.st, DLA_ERR_FORMAT) << line;
+        EXPECT_NE(std::strstr(p.err.msg, "dir/t.cfg:1:"), nullptr) << p.err.msg;
+        EXPECT_NE(std::strstr(p.err.msg, "expected a number (0x hex or decimal) of at most 0x10000000"), nullptr)
+            << p.err.msg;
+    }
+}
+
 struct Sink {
     std::vector<std::pair<uint64_t, std::vector<uint8_t>>> records;
     static dla_status put(void *user, uint64_t offset, const uint8_t *bytes, size_t size, dla_error *)

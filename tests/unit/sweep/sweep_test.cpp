@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -64,95 +65,90 @@ void parse(const std::string &text, Parsed &p)
     p.st = dla_sweep_spec_parse(text.c_str(), "spec.json", scratch().c_str(), &p.spec, &p.err);
 }
 
+// The spec is refused as invalid with every needle in the message.
+void expect_invalid(const std::string &text, std::initializer_list<const char *> needles)
+{
+    Parsed p;
+    parse(text, p);
+    EXPECT_EQ(p.st, DLA_ERR_INVALID);
+    for (const char *n : needles)
+        EXPECT_NE(std::strstr(p.err.msg, n), nullptr) << p.err.msg;
+}
+
 // ---- validation ----
 
 TEST(SweepSpecTest, UnknownTopLevelKeyIsNamedWithTheAllowedKeys)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32]}", ", \"axis\": []"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "spec.json"), nullptr) << p.err.msg;
-    EXPECT_NE(std::strstr(p.err.msg, "unknown key 'axis'"), nullptr) << p.err.msg;
-    EXPECT_NE(std::strstr(p.err.msg, "axes"), nullptr) << p.err.msg;
+    expect_invalid(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32]}", ", \"axis\": []"),
+                   {"spec.json", "unknown key 'axis'", "axes"});
 }
 
 TEST(SweepSpecTest, UnknownConfigKeyOnAnAxisIsRejectedByTheConfigSchema)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"core.atomic_kk\", \"values\": [32]}"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "axes[0] 'core.atomic_kk'"), nullptr) << p.err.msg;
+    expect_invalid(spec_text("{\"key\": \"core.atomic_kk\", \"values\": [32]}"), {"axes[0] 'core.atomic_kk'"});
 }
 
 TEST(SweepSpecTest, AxisValueOutsideTheConfigRangeIsNamed)
 {
-    Parsed p; // atomic_k must be a power of two
-    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32, 48]}"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "value 48"), nullptr) << p.err.msg;
+    // atomic_k must be a power of two
+    expect_invalid(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32, 48]}"), {"value 48"});
 }
 
 TEST(SweepSpecTest, RangeWithStopBelowStartIsABadRange)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"core.atomic_k\", \"range\": {\"start\": 64, \"stop\": 32, \"factor\": 2}}"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "axes[0].range"), nullptr) << p.err.msg;
-    EXPECT_NE(std::strstr(p.err.msg, "bad range"), nullptr) << p.err.msg;
+    expect_invalid(spec_text("{\"key\": \"core.atomic_k\", \"range\": {\"start\": 64, \"stop\": 32, \"factor\": 2}}"),
+                   {"axes[0].range", "bad range"});
 }
 
 TEST(SweepSpecTest, RangeWithZeroStepIsABadRange)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"memory.dram.latency_ns\", \"range\": {\"start\": 100, \"stop\": 200, \"step\": 0}}"),
-          p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "step must be > 0"), nullptr) << p.err.msg;
+    expect_invalid(
+        spec_text("{\"key\": \"memory.dram.latency_ns\", \"range\": {\"start\": 100, \"stop\": 200, \"step\": 0}}"),
+        {"step must be > 0"});
 }
 
 TEST(SweepSpecTest, ImpossibleConstraintIsReportedWithTheCandidateCount)
 {
-    Parsed p; // atomic_c is 64 in the preset: 64 x {32, 64} = 2048, 4096, both > 1000
-    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32, 64]}",
-                    ", \"constraints\": [\"core.atomic_c * core.atomic_k <= 1000\"]"),
-          p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "impossible constraint"), nullptr) << p.err.msg;
-    EXPECT_NE(std::strstr(p.err.msg, "2 candidate points"), nullptr) << p.err.msg;
+    // atomic_c is 64 in the preset: 64 x {32, 64} = 2048, 4096, both > 1000
+    expect_invalid(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32, 64]}",
+                             ", \"constraints\": [\"core.atomic_c * core.atomic_k <= 1000\"]"),
+                   {"impossible constraint", "2 candidate points"});
 }
 
 TEST(SweepSpecTest, ConstraintNamingAnUnknownKeyIsAnError)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32]}", ", \"constraints\": [\"core.nope < 3\"]"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "constraints[0]"), nullptr) << p.err.msg;
-    EXPECT_NE(std::strstr(p.err.msg, "unknown name 'core.nope'"), nullptr) << p.err.msg;
+    expect_invalid(
+        spec_text("{\"key\": \"core.atomic_k\", \"values\": [32]}", ", \"constraints\": [\"core.nope < 3\"]"),
+        {"constraints[0]", "unknown name 'core.nope'"});
 }
 
 TEST(SweepSpecTest, UnknownPowerModeOnAnAxisIsRejected)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"power_mode\", \"values\": [\"MAXN\", \"TURBO\"]}"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "'TURBO'"), nullptr) << p.err.msg;
+    expect_invalid(spec_text("{\"key\": \"power_mode\", \"values\": [\"MAXN\", \"TURBO\"]}"), {"'TURBO'"});
 }
 
 TEST(SweepSpecTest, UnknownMetricListsTheKnownOnes)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32]}", ", \"metrics\": [\"latency\"]"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "unknown metric 'latency'"), nullptr) << p.err.msg;
-    EXPECT_NE(std::strstr(p.err.msg, "latency_ms"), nullptr) << p.err.msg;
+    expect_invalid(spec_text("{\"key\": \"core.atomic_k\", \"values\": [32]}", ", \"metrics\": [\"latency\"]"),
+                   {"unknown metric 'latency'", "latency_ms"});
 }
 
 TEST(SweepSpecTest, UniformAxisNeedsRandomOrLhsSampling)
 {
-    Parsed p;
-    parse(spec_text("{\"key\": \"memory.dram.latency_ns\", \"uniform\": {\"min\": 100, \"max\": 300}}"), p);
-    EXPECT_EQ(p.st, DLA_ERR_INVALID);
-    EXPECT_NE(std::strstr(p.err.msg, "grid sampling"), nullptr) << p.err.msg;
+    expect_invalid(spec_text("{\"key\": \"memory.dram.latency_ns\", \"uniform\": {\"min\": 100, \"max\": 300}}"),
+                   {"grid sampling"});
+}
+
+TEST(SweepSpecTest, NetworkThatIsNotARegularFileIsRefusedWithoutOpeningIt)
+{
+    // Opening a FIFO would wait for a writer forever; /dev/zero is a device.
+    std::string fifo = scratch() + "/fifo.onnx";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    for (const std::string &net : {fifo, std::string("/dev/zero")})
+        expect_invalid("{\"version\": 1, \"base\": {\"config\": \"orin-agx-64gb\"}, \"networks\": [{\"name\": "
+                       "\"n\", \"onnx\": \"" +
+                           net + "\"}], \"axes\": [{\"key\": \"core.atomic_k\", \"values\": [32]}]}",
+                       {"networks[0]", "is not a regular file"});
 }
 
 // ---- points ----
@@ -243,6 +239,41 @@ TEST(SweepPointsTest, RandomSamplingIsReproducibleFromTheSeedAndDropsRepeats)
     ASSERT_EQ(dla_sweep_num_points(a.spec), dla_sweep_num_points(b.spec));
     for (size_t i = 0; i < dla_sweep_num_points(a.spec); i++)
         EXPECT_STREQ(dla_sweep_point_value(a.spec, i, 1), dla_sweep_point_value(b.spec, i, 1));
+}
+
+// Every point keeps one job per network and its axis values in memory: a sweep past the limits is
+// refused before one point is generated (each point loads a config, so generating first would take hours).
+TEST(SweepLimitsTest, MoreThanAMillionJobsAreRefusedBeforeGeneratingPoints)
+{
+    // 600000 samples x 2 networks = 1200000 jobs > 1000000
+    const std::string text =
+        "{\"version\": 1, \"base\": {\"config\": \"orin-agx-64gb\"}, \"networks\": [{\"name\": \"a\", \"onnx\": "
+        "\"net.onnx\"}, {\"name\": \"b\", \"onnx\": \"net.onnx\"}], \"axes\": [{\"key\": \"memory.dram.latency_ns\", "
+        "\"uniform\": {\"min\": 100, \"max\": 500}}], \"sampling\": {\"method\": \"random\", \"samples\": 600000}}";
+    Parsed p;
+    parse(text, p);
+    EXPECT_EQ(p.st, DLA_ERR_LIMIT);
+    EXPECT_STREQ(p.err.msg,
+                 "spec.json: networks: 600000 points x 2 networks = 1200000 jobs, more than the limit of 1000000");
+}
+
+TEST(SweepLimitsTest, PointsTimesAxesBeyondTheValueBudgetAreRefused)
+{
+    // 1000000 samples x 5 axes = 5000000 values of 64 bytes > 4194304 (256 MiB); a grid of 2 x 2 x 2 x 2 x 2
+    // = 32 points over the same axes is fine.
+    const std::string axes = "{\"key\": \"core.atomic_k\", \"values\": [32, 64]},"
+                             "{\"key\": \"power_mode\", \"values\": [\"MAXN\", \"50W\"]},"
+                             "{\"key\": \"memory.dram.latency_ns\", \"values\": [100, 200]},"
+                             "{\"key\": \"batch\", \"values\": [1, 2]},"
+                             "{\"key\": \"precision\", \"values\": [\"int8\", \"fp16\"]}";
+    Parsed big, grid;
+    parse(spec_text(axes, ", \"sampling\": {\"method\": \"lhs\", \"samples\": 1000000}"), big);
+    EXPECT_EQ(big.st, DLA_ERR_LIMIT);
+    EXPECT_STREQ(big.err.msg, "spec.json: axes: 1000000 points x 5 axes = 5000000 axis values (64 bytes each), more "
+                              "than the limit of 4194304");
+    parse(spec_text(axes), grid);
+    ASSERT_EQ(grid.st, DLA_OK) << grid.err.msg;
+    EXPECT_EQ(dla_sweep_num_points(grid.spec), 32u);
 }
 
 // ---- constraint expressions ----
@@ -367,6 +398,17 @@ std::vector<std::string> journal_records(const std::string &out)
     return lines;
 }
 
+// Options of a quiet local run writing out (which must outlive the run) with the stand-in job fn.
+dla_sweep_run_opts quiet_run(const std::string &out, int workers, dla_sweep_job_fn fn)
+{
+    dla_sweep_run_opts o{};
+    o.output = out.c_str();
+    o.workers = workers;
+    o.quiet = true;
+    o.fn = fn;
+    return o;
+}
+
 const std::string kFourPoints = "{\"key\": \"core.atomic_k\", \"values\": [32, 64]},"
                                 "{\"key\": \"power_mode\", \"values\": [\"MAXN\", \"50W\"]}";
 
@@ -376,11 +418,7 @@ TEST(SweepRunTest, ResumeSkipsJournalledJobsAndDropsATornLastLine)
     parse(spec_text(kFourPoints), p);
     ASSERT_EQ(p.st, DLA_OK) << p.err.msg;
     std::string out = scratch() + "/r.h5";
-    dla_sweep_run_opts o{};
-    o.output = out.c_str();
-    o.workers = 2;
-    o.quiet = true;
-    o.fn = fake_job;
+    dla_sweep_run_opts o = quiet_run(out, 2, fake_job);
     dla_sweep_run_stats st{};
     dla_error err{};
     ASSERT_EQ(dla_sweep_run_local(p.spec, &o, &st, &err), DLA_OK) << err.msg;
@@ -423,11 +461,7 @@ TEST(SweepRunTest, JournalOfAnotherSpecIsRefused)
     ASSERT_EQ(a.st, DLA_OK) << a.err.msg;
     ASSERT_EQ(b.st, DLA_OK) << b.err.msg;
     std::string out = scratch() + "/other.h5";
-    dla_sweep_run_opts o{};
-    o.output = out.c_str();
-    o.workers = 1;
-    o.quiet = true;
-    o.fn = fake_job;
+    dla_sweep_run_opts o = quiet_run(out, 1, fake_job);
     dla_sweep_run_stats st{};
     dla_error err{};
     ASSERT_EQ(dla_sweep_run_local(a.spec, &o, &st, &err), DLA_OK) << err.msg;
@@ -441,11 +475,7 @@ TEST(SweepRunTest, CrashedAndFailedJobsBecomeErrorRowsAndOnlyCrashesAreRetried)
     parse(spec_text(kFourPoints), p);
     ASSERT_EQ(p.st, DLA_OK) << p.err.msg;
     std::string out = scratch() + "/crash.h5";
-    dla_sweep_run_opts o{};
-    o.output = out.c_str();
-    o.workers = 2;
-    o.quiet = true;
-    o.fn = crashing_job;
+    dla_sweep_run_opts o = quiet_run(out, 2, crashing_job);
     dla_sweep_run_stats st{};
     dla_error err{};
     ASSERT_EQ(dla_sweep_run_local(p.spec, &o, &st, &err), DLA_OK) << err.msg;
@@ -477,11 +507,7 @@ TEST(SweepRunTest, ExistingResultsWithoutAJournalAreNotOverwritten)
     ASSERT_EQ(p.st, DLA_OK) << p.err.msg;
     std::string out = scratch() + "/foreign.h5";
     std::ofstream(out) << "someone else's file";
-    dla_sweep_run_opts o{};
-    o.output = out.c_str();
-    o.workers = 1;
-    o.quiet = true;
-    o.fn = fake_job;
+    dla_sweep_run_opts o = quiet_run(out, 1, fake_job);
     dla_sweep_run_stats st{};
     dla_error err{};
     EXPECT_EQ(dla_sweep_run_local(p.spec, &o, &st, &err), DLA_ERR_INVALID);
