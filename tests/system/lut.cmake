@@ -59,3 +59,15 @@ dlasim_cli_test(NAME lut_silu_falls_back_to_the_gpu_on_nv_small REQUIRES tiny_co
 dlasim_cli_test(NAME lut_fp16_is_rejected_naming_the_layer REQUIRES tiny_conv_tanh ARGS --exit 1 --one-line-stderr
   --stderr "layer 'Conv_0 \\+ Tanh_1': tanh in FP16" --stderr "rule act.lut_precision"
   -- ${DLASIM_BIN} compile ${WORK}/tiny_conv_tanh.onnx --fp16 --config nv_full -o ${WORK}/lut_never.dlal)
+
+# Table accuracy (docs/compiler.md states the bound): over a dense grid of the LUT's int32 input, the
+# INT8 output of LUT + output converter is within 0.55 LSB of the float function (0.5 is the output
+# rounding itself; measured 0.501-0.510).
+foreach(net conv_sigmoid_wide conv_tanh_wide conv_silu)
+  add_test(NAME cli.lut_table_error_bound_${net}
+    COMMAND sh -c "\"$0\" compile \"$1\" -o \"$2\" >/dev/null && \"$3\" \"$4\" \"$2\" --max-lsb 0.55"
+            ${DLASIM_BIN} ${WORK}/tiny_${net}.onnx ${WORK}/lut_bound_${net}.dlal ${DLASIM_PYTHON}
+            ${REFDIR}/lut_bound.py)
+  set_tests_properties(cli.lut_table_error_bound_${net} PROPERTIES FIXTURES_REQUIRED tiny_${net}
+    ENVIRONMENT "DLASIM_CONFIG_DIR=${PROJECT_SOURCE_DIR}/configs")
+endforeach()
