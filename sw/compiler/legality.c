@@ -536,7 +536,7 @@ dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, d
         case IR_OP_LUT: /* TensorRT Activation Sigmoid / TanH (SiLU: Sigmoid + ElementWise PROD) */
             if (!cfg->core.features.sdp_lut)
                 add(one, "%s needs the SDP lookup table, which the target lacks (rule feature.sdp_lut), ",
-                    ir_lut_name(n->lut_fn));
+                    n->lut_fn == IR_LUT_SILU ? "SiLU" : n->op_type);
             else if (n->lut_fn == IR_LUT_SILU && !cfg->core.features.sdp_ew)
                 add(one, "TensorRT runs SiLU as Sigmoid + ElementWise PROD, and the target's SDP has no "
                          "element-wise stage (rule feature.sdp_ew), ");

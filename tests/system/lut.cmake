@@ -45,14 +45,14 @@ dlasim_cli_test(NAME lut_inspect_shows_the_tables_settings REQUIRES tiny_conv_si
 # Legality (rule names of docs/dla-rules.md): nv_small's SDP has neither the LUT nor the EW stage
 # (NVDLA spec/defs/nv_small.spec, nvdla-reference §2); FP16 LUTs are not modelled.
 dlasim_cli_test(NAME lut_sigmoid_rejected_on_nv_small REQUIRES tiny_conv_sigmoid ARGS --exit 1 --one-line-stderr
-  --stderr "tiny_conv_sigmoid.onnx" --stderr "node 'Sigmoid_1' \\(Sigmoid\\): sigmoid needs the SDP lookup table"
+  --stderr "tiny_conv_sigmoid.onnx" --stderr "node 'Sigmoid_1' \\(Sigmoid\\): Sigmoid needs the SDP lookup table"
   --stderr "rule feature.sdp_lut" --rm ${WORK}/lut_never.dlal --absent ${WORK}/lut_never.dlal
   -- ${DLASIM_BIN} compile ${WORK}/tiny_conv_sigmoid.onnx --config nv_small -o ${WORK}/lut_never.dlal)
 dlasim_cli_test(NAME lut_mul_rejected_on_nv_small REQUIRES tiny_mul ARGS --exit 1 --one-line-stderr
   --stderr "node 'Mul_2' \\(Mul\\): the target's SDP has no element-wise stage \\(rule feature.sdp_ew\\)"
   -- ${DLASIM_BIN} compile ${WORK}/tiny_mul.onnx --config nv_small -o ${WORK}/lut_never.dlal)
 dlasim_cli_test(NAME lut_silu_falls_back_to_the_gpu_on_nv_small REQUIRES tiny_conv_silu ARGS --exit 0
-  --stdout "^GPU fallback: node 'Mul_3' \\(Mul\\): silu needs the SDP lookup table"
+  --stdout "^GPU fallback: node 'Mul_3' \\(Mul\\): SiLU needs the SDP lookup table"
   --stdout "^.GpuLayer. Mul_3 \\(Mul\\)$"
   -- ${DLASIM_BIN} compile ${WORK}/tiny_conv_silu.onnx --config nv_small --allowGPUFallback -v
      -o ${WORK}/lut_small_fb.dlal)

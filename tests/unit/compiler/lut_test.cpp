@@ -151,7 +151,7 @@ TEST(LutTest, TargetsWithoutTheLutOrEwStageRefuseNamingTheRuleAndFallbackMovesTh
     dla_loadable *ld = nullptr;
     dla_error err{};
     EXPECT_EQ(compile(p, cfg, &ld, &err), DLA_ERR_UNSUPPORTED);
-    EXPECT_NE(std::string(err.msg).find("node 'th' (Tanh): tanh needs the SDP lookup table, which the target lacks "
+    EXPECT_NE(std::string(err.msg).find("node 'th' (Tanh): Tanh needs the SDP lookup table, which the target lacks "
                                         "(rule feature.sdp_lut)"),
               std::string::npos)
         << err.msg;
