@@ -1185,3 +1185,30 @@ TEST(DriverTest, ElementWiseProdReadsTheOperandPerElementIntoTheEwMul)
     EXPECT_EQ(r.written(NVDLA_SDP_D_DP_EW_TRUNCATE_VALUE), 5);
     EXPECT_EQ(r.written(NVDLA_SDP_D_DP_EW_ALU_CFG), 2); // ALU source REG, converter bypassed
 }
+
+// The S_LUT_* registers and the LUT RAM are single: op 1's LUT (different entries) must not be
+// written while op 0 holds a register group, so its programming waits for op 0's done interrupt. With
+// equal tables op 1 is programmed into the other group at once, before any interrupt (ping-pong).
+TEST(DriverTest, SdpOpWithOtherTablesWaitsForTheRunningLutOpEqualTablesOverlap)
+{
+    for (bool differ : {true, false}) {
+        Net n;
+        lut_net(n, true);
+        lut_net(n, true);
+        if (differ)
+            n.l->luts[1].lo[5] = 1234;
+        Rig r;
+        r.load(n.l);
+        r.run();
+        long first = r.find('W', NVDLA_SDP_S_LUT_ACCESS_CFG, 1u << 17);
+        ASSERT_GE(first, 0);
+        long second = r.find('W', NVDLA_SDP_S_LUT_ACCESS_CFG, 1u << 17, first + 1);
+        ASSERT_GE(second, 0);
+        long irq = r.find('I', 0, 0, 0, true);
+        ASSERT_GE(irq, 0);
+        if (differ)
+            EXPECT_GT(second, irq) << "second LUT written before op 0 completed";
+        else
+            EXPECT_LT(second, irq) << "equal tables: op 1 should be programmed while op 0 runs";
+    }
+}
