@@ -8,6 +8,8 @@
   conv_silu      conv3x3 3->16 + BN (gamma 30: pre-activations of +-150, every LUT path) + SiLU as
                  PyTorch exports it, Mul(x, Sigmoid(x)) (fused: one LUT)
   mul            two convs 3->16, Mul of their outputs (offline SDP pass, EW multiply)
+  add_sigmoid    two convs, Add, Sigmoid: EW ALU then LUT in the second conv's SDP pass
+  mul_tanh       two convs, Mul, Tanh: EW MUL then LUT in the second conv's SDP pass
   sigmoid_two    conv 3->16; Sigmoid of it (offline SDP pass: the conv output has two readers) and
                  a 1x1 conv of the conv output, added to the sigmoid; one more conv + SiLU
 Channel counts and sizes are small so that a functional run takes seconds."""
@@ -31,6 +33,10 @@ def build(net):
         y = b.silu(b.batchnorm(b.conv(x, 16, 3, pad=1, bias=False, gain=2.0), gamma=30.0))
     elif net == "mul":
         y = b.mul(b.conv(x, 16, 3, pad=1), b.conv(x, 16, 1))
+    elif net == "add_sigmoid":
+        y = b.sigmoid(b.add(b.conv(x, 16, 3, pad=1, gain=2.0), b.conv(x, 16, 1, gain=2.0)))
+    elif net == "mul_tanh":
+        y = b.node("Tanh", [b.mul(b.conv(x, 16, 3, pad=1, gain=2.0), b.conv(x, 16, 1, gain=2.0))], (1, 16, 10, 12))
     elif net == "sigmoid_two":
         a = b.conv(x, 16, 3, pad=1, gain=2.0)
         s = b.sigmoid(a)
