@@ -161,7 +161,7 @@ sc_core::sc_time Sdp::read_ew_mul()
 
 sc_core::sc_time Sdp::fetch_ew(Item &item)
 {
-    if (!op_.ew_from_mem)
+    if (!op_.ew_from_mem && !op_.ew_mul_elem)
         return sc_core::sc_time_stamp();
     if (functional_)
         item.ew = std::make_shared<std::vector<int32_t>>();
@@ -266,7 +266,9 @@ void Sdp::compute()
                     (op_.bn_ops.alu_mem ? bn_alu : bn_mul) = (*item.bn)[i];
                 v = sdp_x_stage(v, op_.bs, bs_alu, bs_mul);
                 v = sdp_x_stage(v, op_.bn, bn_alu, bn_mul);
-                v = sdp_ew_stage(v, op_.ew_stage, op_.ew_from_mem ? (*item.ew)[i] : op_.ew_reg_operand, ew_mul_[c]);
+                // A per-element MUL operand (ElementWise PROD) goes through the MUL converter.
+                const int64_t mul = op_.ew_mul_elem ? sdp_ew_mul_cvt((*item.ew)[i], op_.ew_stage) : ew_mul_[c];
+                v = sdp_ew_stage(v, op_.ew_stage, op_.ew_from_mem ? (*item.ew)[i] : op_.ew_reg_operand, mul);
                 if (op_.lut)
                     v = sdp_lut(op_.lut_cfg, regs_.lut(), v);
                 (*out)[i] = sdp_out_cvt(v, op_.out);

@@ -284,14 +284,24 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
                        NVDLA_SDP_RDMA_D_BN_SURFACE_STRIDE, base_cube, rw + " NRDMA", op.bn_ops);
     if (op.ew_mul_mem) {
         // Per-kernel MUL operands (ERDMA DATA_USE MUL, DATA_MODE PER_KERNEL, ONE_BYTE): a 1 x 1 x C
-        // INT8 cube in the feature format at EW_BASE_ADDR.
+        // INT8 cube in the feature format at EW_BASE_ADDR; PER_ELEMENT: a W x H x C INT8 cube there,
+        // one operand per element (TensorRT's ElementWise PROD).
         uint32_t cfg = rdma.get(rg, NVDLA_SDP_RDMA_D_ERDMA_CFG);
         if (FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DISABLE))
             reject(rw, "EW MUL operand source is MEM but D_ERDMA_CFG.ERDMA_DISABLE = 1");
-        if (FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_USE) != 0 ||
-            FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_MODE) || FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_SIZE))
+        if (FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_USE) != 0 || FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_SIZE))
             reject(rw, "D_ERDMA_CFG = " + std::to_string(cfg) +
-                           " for the EW MUL operand; expected DATA_USE MUL, DATA_MODE PER_KERNEL, DATA_SIZE ONE_BYTE");
+                           " for the EW MUL operand; expected DATA_USE MUL, DATA_SIZE ONE_BYTE");
+        if (FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_MODE)) {
+            op.ew_mul_mem = false;
+            op.ew_mul_elem = true;
+            op.ew = base_cube;
+            op.ew.bpe = 1;
+            op.ew.base = addr64(rdma, rg, NVDLA_SDP_RDMA_D_EW_BASE_ADDR_LOW, NVDLA_SDP_RDMA_D_EW_BASE_ADDR_HIGH);
+            op.ew.line_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_EW_LINE_STRIDE);
+            op.ew.surface_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_EW_SURFACE_STRIDE);
+            return op;
+        }
         op.ew_mul = base_cube;
         op.ew_mul.width = op.ew_mul.height = 1;
         op.ew_mul.bpe = 1;

@@ -39,6 +39,7 @@ struct SdpOp {
     FeatureCube ew;            // element-wise operand cube (when ew_from_mem)
     bool ew_from_mem = false;  // the EW ALU operand is an INT8 cube read by the E-RDMA
     bool ew_mul_mem = false;   // the EW MUL operand is a per-kernel INT8 vector read by the E-RDMA
+    bool ew_mul_elem = false;  // the EW MUL operand is the INT8 cube `ew` (E-RDMA DATA_USE MUL, PER_ELEMENT)
     FeatureCube ew_mul;        // that vector: a 1 x 1 x C cube in the feature format
     int32_t ew_reg_operand = 0;
     // Per-stage operands: per layer (register) or per kernel from memory.
@@ -58,7 +59,10 @@ struct SdpOp {
     bool lut = false; // the Y-stage LUT replaces the EW result (D_DP_EW_CFG.EW_LUT_BYPASS = 0)
     SdpLutConfig lut_cfg;
     SdpOutCvt out;
-    bool needs_rdma() const { return !flying || bs_ops.from_mem() || bn_ops.from_mem() || ew_from_mem || ew_mul_mem; }
+    bool needs_rdma() const
+    {
+        return !flying || bs_ops.from_mem() || bn_ops.from_mem() || ew_from_mem || ew_mul_mem || ew_mul_elem;
+    }
 };
 
 // SDP's register file: the ping-pong groups plus the LUT RAM behind S_LUT_ACCESS_CFG/_DATA.

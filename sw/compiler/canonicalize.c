@@ -691,6 +691,8 @@ dla_status ir_canonicalize(ir_graph *g, dla_error *err)
     if (st == DLA_OK)
         st = fold_scales(g, order, count, err);
     free(order);
+    if (st == DLA_OK) /* Sigmoid / Tanh / SiLU -> LUT ops, Mul of two activations (lut.c) */
+        st = ir_lut_canonicalize(g, err);
     if (st == DLA_OK)
         remove_dead(g);
     return st;

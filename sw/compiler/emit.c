@@ -94,6 +94,19 @@ static dla_status push_op(emitter *e, dla_lop *op, const int *latest, uint32_t *
     return DLA_OK;
 }
 
+/* The layer's LUT (lut.c) for SDP op index: every SDP op of the layer carries its own copy, as NVDLA's
+ * firmware programs the LUT with each op that uses it. */
+static dla_status attach_lut(emitter *e, const ir_layer *l, uint32_t index, dla_error *err)
+{
+    if (!l->lut)
+        return DLA_OK;
+    dla_llut t = *l->lut;
+    t.op = index;
+    if (dla_loadable_add_lut(e->ld, &t, NULL) != DLA_OK)
+        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (LUT of layer '%s')", e->g->base, l->name);
+    return DLA_OK;
+}
+
 static void note(emitter *e, int *table, int t, int n, uint32_t kind, uint32_t op)
 {
     if (t >= 0)
@@ -219,7 +232,7 @@ static dla_status emit_conv_layer(emitter *e, ir_layer *l, uint32_t li, dla_erro
         init_latest(latest);
         deps_raw(e, latest, l->ew_in, n);
         deps_war(e, latest, l->out);
-        if ((st = push_op(e, &op, latest, &sdp_idx, err)) != DLA_OK)
+        if ((st = push_op(e, &op, latest, &sdp_idx, err)) != DLA_OK || (st = attach_lut(e, l, sdp_idx, err)) != DLA_OK)
             return st;
         note(e, e->rd, l->ew_in, n, DLA_OP_SDP, sdp_idx);
         note(e, e->wr, l->out, n, DLA_OP_SDP, sdp_idx);
@@ -276,6 +289,8 @@ static dla_status emit_other_layer(emitter *e, ir_layer *l, uint32_t li, dla_err
         }
         uint32_t idx;
         dla_status st = push_op(e, &op, latest, &idx, err);
+        if (st == DLA_OK && op.kind == DLA_OP_SDP)
+            st = attach_lut(e, l, idx, err);
         if (st != DLA_OK)
             return st;
         note(e, e->rd, l->in, n, op.kind, idx);

@@ -37,12 +37,17 @@ static dla_status absorb_sdp_chain(ir_graph *g, ir_layer *l, bool *absorbed, con
         dla_status st;
         if (n->gpu || n->segment != g->nodes[l->nodes[0]].segment)
             return DLA_OK; /* another device or DLA subgraph (partition.c) */
-        if (n->kind == IR_OP_ADD && l->ew_in < 0 && !l->relu_before_ew) {
+        if ((n->kind == IR_OP_ADD || n->kind == IR_OP_MUL) && l->ew_in < 0 && !l->relu_before_ew &&
+            (n->kind == IR_OP_ADD || !l->relu)) {
             int a = ir_resolve(g, n->in[0]), b = ir_resolve(g, n->in[1]);
             int other = a == ir_resolve(g, l->out) ? b : a;
             if (other == ir_resolve(g, l->out) || !available[other])
                 return DLA_OK; /* x + x, or the other operand is not computed yet */
             l->ew_in = other;
+            l->ew_mul = n->kind == IR_OP_MUL;
+        } else if (n->kind == IR_OP_LUT && !l->relu && !l->lut_fn) {
+            /* NVDLA's Y stage ends with the LUT: it takes the X and EW stages' result (lut.c). */
+            l->lut_fn = n->lut_fn;
         } else if (n->kind == IR_OP_RELU && !l->relu) {
             l->relu = true;
         } else if (n->kind == IR_OP_CLIP && !l->relu && l->ew_in < 0) {
@@ -60,8 +65,8 @@ static dla_status absorb_sdp_chain(ir_graph *g, ir_layer *l, bool *absorbed, con
         if ((st = layer_add_node(g, l, r, absorbed, err)) != DLA_OK)
             return st;
         l->out = n->out[0];
-        if (l->clip)
-            return DLA_OK; /* the clip is done by the output converter: nothing may follow */
+        if (l->clip || l->lut_fn)
+            return DLA_OK; /* the clip / LUT is done by the output converter / last stage: nothing may follow */
     }
 }
 
@@ -209,6 +214,17 @@ dla_status ir_fuse(ir_graph *g, dla_error *err)
             l->ew_in = b;
             break;
         }
+        case IR_OP_MUL: {
+            l->kind = IR_LAYER_SDP;
+            l->in = ir_resolve(g, n->in[0]);
+            l->ew_in = ir_resolve(g, n->in[1]);
+            l->ew_mul = true;
+            break;
+        }
+        case IR_OP_LUT:
+            l->kind = IR_LAYER_SDP;
+            l->lut_fn = n->lut_fn;
+            break;
         case IR_OP_RELU:
             l->kind = IR_LAYER_SDP;
             l->relu = true;
@@ -223,7 +239,7 @@ dla_status ir_fuse(ir_graph *g, dla_error *err)
                                (int)n->kind);
             goto done;
         }
-        if (l->kind != IR_LAYER_POOL && !l->clip)
+        if (l->kind != IR_LAYER_POOL && !l->clip && !l->lut_fn)
             if ((st = absorb_sdp_chain(g, l, absorbed, available, err)) != DLA_OK)
                 goto done;
         available[l->out] = true;
@@ -234,12 +250,17 @@ dla_status ir_fuse(ir_graph *g, dla_error *err)
             const ir_conv *c = &n->conv;
             l->macs = (uint64_t)od[0] * (uint64_t)od[1] * (uint64_t)od[2] * (uint64_t)od[3] *
                       (uint64_t)(c->c / c->groups) * (uint64_t)c->kh * (uint64_t)c->kw;
-            snprintf(l->type, sizeof l->type, "%s%s", c->fc ? "fc" : "conv", l->ew_in >= 0 ? "+add" : "");
+            snprintf(l->type, sizeof l->type, "%s%s%s%s", c->fc ? "fc" : "conv",
+                     l->ew_in < 0 ? ""
+                     : l->ew_mul  ? "+mul"
+                                  : "+add",
+                     l->lut_fn ? "+" : "", l->lut_fn ? ir_lut_name(l->lut_fn) : "");
         } else if (l->kind == IR_LAYER_POOL) {
             snprintf(l->type, sizeof l->type, "pool");
         } else {
             snprintf(l->type, sizeof l->type, "%s",
-                     l->ew_in >= 0                            ? "add"
+                     l->ew_in >= 0                            ? (l->ew_mul ? "mul" : "add")
+                     : l->lut_fn                              ? ir_lut_name(l->lut_fn)
                      : l->scale_mul >= 0 || l->scale_add >= 0 ? "scale"
                                                               : "act");
         }

@@ -36,6 +36,7 @@ static void free_layer(ir_layer *l)
     free(l->operands);
     free(l->qweights);
     free(l->tiles);
+    free(l->lut);
 }
 
 void ir_graph_destroy(ir_graph *g)

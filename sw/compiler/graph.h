@@ -96,11 +96,21 @@ typedef enum ir_kind {
     IR_OP_SCALE,    /* per-channel y = x * mul[c] + add[c] (BN without conv, Mul/Add by constants) */
     IR_OP_ADD,      /* element-wise sum of two activations of equal shape */
     IR_OP_RELU,
-    IR_OP_CLIP,  /* Clip(lo, hi) */
-    IR_OP_VIEW,  /* Flatten / Reshape that only renames the NCHW bytes (N,C,1,1) <-> (N,C) */
-    IR_OP_DEAD,  /* removed */
-    IR_OP_CONCAT /* channel Concat of 4-D activations: producers write into its output in place */
+    IR_OP_CLIP,   /* Clip(lo, hi) */
+    IR_OP_VIEW,   /* Flatten / Reshape that only renames the NCHW bytes (N,C,1,1) <-> (N,C) */
+    IR_OP_DEAD,   /* removed */
+    IR_OP_CONCAT, /* channel Concat of 4-D activations: producers write into its output in place */
+    IR_OP_LUT,    /* y = f(x) by the SDP Y-stage lookup table (lut.c): node lut_fn says which f */
+    IR_OP_MUL     /* element-wise product of two activations of equal shape (SDP EW MUL) */
 } ir_kind;
+
+/* Functions the SDP lookup table computes (lut.c, docs/compiler.md "Lookup-table activations"). */
+typedef enum ir_lut_fn {
+    IR_LUT_NONE = 0,
+    IR_LUT_SIGMOID,
+    IR_LUT_TANH,
+    IR_LUT_SILU /* x * sigmoid(x), from Mul(x, Sigmoid(x)) */
+} ir_lut_fn;
 
 typedef struct ir_conv {
     int weight, bias; /* constant tensors: weight K x (C/groups) x R x S; bias K or -1 */
@@ -131,6 +141,7 @@ typedef struct ir_node {
     ir_pool pool;             /* IR_OP_POOL */
     int scale_mul, scale_add; /* IR_OP_SCALE: constant tensors of C floats (-1 = 1 / 0) */
     float clip_lo, clip_hi;   /* IR_OP_CLIP */
+    int lut_fn;               /* IR_OP_LUT: ir_lut_fn */
     char *merged;             /* names of nodes folded into this one (" + " separated), or NULL */
     /* partition.c (GPU fallback): runs on the GPU, and its segment (index into g->segments, -1: none,
      * e.g. a free view). */
@@ -174,6 +185,9 @@ typedef struct ir_layer {
     bool relu;                /* ReLU at the end of the SDP (after EW when there is one) */
     bool clip;
     float clip_hi; /* clip(0, hi) after ReLU */
+    int lut_fn;    /* ir_lut_fn applied last, by the SDP Y-stage LUT (lut.c); IR_LUT_NONE if none */
+    bool ew_mul;   /* the EW operand multiplies (Mul of two activations) instead of adding */
+    dla_llut *lut; /* quantize.c -> lut.c: the LUT's tables and settings (op filled at emission) */
     /* quantize.c */
     uint32_t clip_truncate;
     dla_lsdp sdp;            /* SDP template: stages, cvts and precisions; surfaces filled at emission */
@@ -279,6 +293,17 @@ dla_status ir_gpu_reference(ir_graph *g, const ir_node *n, float **buf, bool tra
 /* Emission of the GPU layers and the segment table (partition.c); first_op[i] / num_ops of layer i. */
 dla_status ir_emit_segments(ir_graph *g, const dla_compile_opts *opts, const uint32_t *first_op,
                             const uint32_t *num_ops, dla_loadable *ld, dla_error *err);
+/* lut.c: Sigmoid / Tanh -> IR_OP_LUT, Mul(x, Sigmoid(x)) -> IR_OP_LUT SiLU, Mul of two equal-shaped
+ * activations -> IR_OP_MUL (after ir_canonicalize). */
+dla_status ir_lut_canonicalize(ir_graph *g, dla_error *err);
+/* The float function (reference executor, table generation). */
+double ir_lut_eval(int fn, double x);
+const char *ir_lut_name(int fn);
+/* INT8: the real value of one LUT input step before the F fraction bits (the LUT input v is x / step *
+ * 2^F), so the SDP stages before the LUT requantise to this scale instead of the output's. */
+double ir_lut_input_step(int fn);
+/* INT8: build l->lut for output scale s_out and set the output converter (lut.c). */
+dla_status ir_lut_quantize(ir_graph *g, ir_layer *l, float s_out, dla_error *err);
 dla_status ir_fuse(ir_graph *g, dla_error *err);
 dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool track_absmax, float **outputs,
                                 dla_error *err);

@@ -391,15 +391,15 @@ static void explain_onnx(const ir_graph *g, const dla_config *cfg, const ir_node
         else if (!f->sdp_ew)
             add(m, "the target's SDP has no element-wise stage (rule feature.sdp_ew), ");
         else
-            add(m, "only Sum of two equal-shaped activations or a per-channel constant operand runs on dlasim's "
-                   "SDP (rule eltwise.operands), ");
+            add(m, "only Sum or Mul of two equal-shaped activations, or a per-channel constant operand, runs on "
+                   "dlasim's SDP (rule eltwise.operands), ");
     } else if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool"))
         add(m, "pooling with dilation, indices output or a non-4-D input is not supported (rule pool.attributes), ");
     else if (!strcmp(op, "Sigmoid") || !strcmp(op, "Tanh")) {
         if (!f->sdp_lut)
             add(m, "%s needs the SDP lookup table, which the target lacks (rule feature.sdp_lut), ", op);
-        else
-            add(m, "TensorRT runs %s on the DLA (SDP LUT), but dlasim's SDP model has no LUT yet (rule act.lut), ", op);
+        else /* lut.c turns every Sigmoid/Tanh of an activation cube into a LUT op */
+            add(m, "the input is not an N x C x H x W or N x C activation (rule act.rank), ");
     } else if (!strcmp(op, "LeakyRelu") || !strcmp(op, "PRelu")) {
         const ir_tensor *slope = input_of(g, n, 1);
         if (!strcmp(op, "PRelu") && (!slope || !slope->is_const))
@@ -528,6 +528,18 @@ dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, d
         case IR_OP_ADD:
             if (!cfg->core.features.sdp_ew)
                 add(one, "the target's SDP has no element-wise stage (rule feature.sdp_ew), ");
+            break;
+        case IR_OP_MUL: /* TensorRT ElementWise PROD: the SDP EW MUL with the operand read per element */
+            if (!cfg->core.features.sdp_ew)
+                add(one, "the target's SDP has no element-wise stage (rule feature.sdp_ew), ");
+            break;
+        case IR_OP_LUT: /* TensorRT Activation Sigmoid / TanH (SiLU: Sigmoid + ElementWise PROD) */
+            if (!cfg->core.features.sdp_lut)
+                add(one, "%s needs the SDP lookup table, which the target lacks (rule feature.sdp_lut), ",
+                    n->lut_fn == IR_LUT_SILU ? "SiLU" : n->op_type);
+            else if (n->lut_fn == IR_LUT_SILU && !cfg->core.features.sdp_ew)
+                add(one, "TensorRT runs SiLU as Sigmoid + ElementWise PROD, and the target's SDP has no "
+                         "element-wise stage (rule feature.sdp_ew), ");
             break;
         default: break;
         }

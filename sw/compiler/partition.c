@@ -181,6 +181,12 @@ static int unary(const char *op)
     return U_NONE;
 }
 
+static const char *attr_str(const ir_node *n, const char *name, const char *def)
+{
+    const ir_attr *a = ir_attr_get(n, name);
+    return a && a->type == IR_ATTR_STRING && a->s ? a->s : def;
+}
+
 dla_status ir_gpu_reference(ir_graph *g, const ir_node *n, float **buf, bool track_absmax, dla_error *err)
 {
     int xi = n->n_in > 0 && n->in[0] >= 0 ? ir_resolve(g, n->in[0]) : -1, yi = n->n_out > 0 ? n->out[0] : -1;
@@ -244,6 +250,16 @@ dla_status ir_gpu_reference(ir_graph *g, const ir_node *n, float **buf, bool tra
                             : u == U_NEG   ? -v
                                            : (v > 0 ? v : 0.0));
         }
+    } else if ((!strcmp(op, "Resize") || !strcmp(op, "Upsample")) && x->rank == 4 && y->rank == 4 &&
+               x->dims[0] == y->dims[0] && x->dims[1] == y->dims[1] && y->dims[2] % x->dims[2] == 0 &&
+               y->dims[3] % x->dims[3] == 0 && !strcmp(attr_str(n, "mode", "nearest"), "nearest")) {
+        /* Nearest upsampling by integer factors (YOLO's FPN): every coordinate mode and nearest rounding
+         * ONNX offers picks source row floor(oy / factor) then. */
+        int64_t H = x->dims[2], W = x->dims[3], OH = y->dims[2], OW = y->dims[3], fy = OH / H, fx = OW / W;
+        for (int64_t p = 0; p < x->dims[0] * x->dims[1]; p++)
+            for (int64_t oy = 0; oy < OH; oy++)
+                for (int64_t ox = 0; ox < OW; ox++)
+                    yb[(p * OH + oy) * OW + ox] = xb[(p * H + oy / fy) * W + ox / fx];
     } else if (!strcmp(op, "Softmax") && nx == ny && x->rank >= 1) {
         /* Along one axis (opset >= 13 semantics): outer x axis x inner. */
         int64_t axis = ir_attr_int(n, "axis", -1);

@@ -9,10 +9,11 @@
 #include "dla/rng.h"
 #include "graph.h"
 
-#define MUL_SHIFT_MAX 48  /* keeps 15 significant bits for factors down to 2^-33 */
-#define CVT_SHIFT_MAX 63  /* 6-bit shift fields of the converters */
-#define ALU_SHIFT_MAX 63  /* 6-bit BS/BN ALU shift field */
-#define OPERAND_MAX 32767 /* 16-bit operands */
+#define MUL_SHIFT_MAX 48    /* keeps 15 significant bits for factors down to 2^-33 */
+#define CVT_SHIFT_MAX 63    /* 6-bit shift fields of the converters */
+#define ALU_SHIFT_MAX 63    /* 6-bit BS/BN ALU shift field */
+#define OPERAND_MAX 32767   /* 16-bit operands */
+#define EW_MUL_SHIFT_MAX 62 /* EW_TRUNCATE is 10 bits; 62 keeps rshr within 64-bit intermediates */
 
 static float act_scale(float absmax)
 {
@@ -69,6 +70,20 @@ static dla_status set_ew(const ir_graph *g, ir_layer *l, float se, float sy, int
     ew->enable = 1;
     ew->alu_op = DLA_ALU_SUM;
     ew->cvt_offset = 0;
+    if (l->ew_mul) {
+        /* v (units sy / 2^F) times e (units se): rshr(v * e * cvt_scale, mul_shift) stays in v's units
+         * when cvt_scale / 2^mul_shift = se (docs/datapath.md "Element-wise multiply"). */
+        double f = se;
+        int s = choose_shift(&f, 1, 0, EW_MUL_SHIFT_MAX);
+        if (s < 0)
+            return qerr(g, l, err, "element-wise Mul operand scale too large for the 16-bit EW converter");
+        ew->alu_op = DLA_ALU_PROD;
+        ew->cvt_shift = 0;
+        ew->cvt_scale = (int32_t)llround(f * ldexp(1.0, s));
+        ew->mul_enable = 1;
+        ew->mul_shift = (uint32_t)s;
+        return DLA_OK;
+    }
     double f = (double)se / sy;
     int s = choose_shift(&f, 1, F, CVT_SHIFT_MAX);
     if (s < 0)
@@ -95,7 +110,10 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
                                  l->clip ? "clip max / 127" : "pooling keeps its input's", (double)sc);
         y->scale = sc;
     }
-    float sy = y->scale;
+    /* With a LUT the stages before it produce the LUT input v = x / step * 2^F (lut.c); the output
+     * converter then maps table units to y's scale. */
+    const float s_out = y->scale;
+    float sy = l->lut_fn ? (float)ir_lut_input_step(l->lut_fn) : y->scale;
     dla_lsdp *sdp = &l->sdp;
     memset(sdp, 0, sizeof *sdp);
     sdp->in_precision = sdp->out_precision = DLA_PRECISION_INT8;
@@ -231,12 +249,19 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
             return st;
         sdp->ew.relu = l->relu;
     }
+    if (l->lut_fn)
+        return ir_lut_quantize(g, l, s_out, err);
     return DLA_OK;
 }
 
 static dla_status quantize_fp16(ir_graph *g, ir_layer *l, dla_error *err)
 {
     dla_lsdp *sdp = &l->sdp;
+    if (l->lut_fn || l->ew_mul)
+        return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                             "%s: layer '%s': %s in FP16: dlasim's SDP model runs the LUT and the EW multiply on INT8 "
+                             "data only (compile in INT8, rule act.lut_precision)",
+                             g->base, l->name, l->lut_fn ? ir_lut_name(l->lut_fn) : "element-wise Mul");
     memset(sdp, 0, sizeof *sdp);
     sdp->in_precision = sdp->out_precision = DLA_PRECISION_FP16;
     sdp->bs.operand_region = sdp->bn.operand_region = -1;

@@ -328,6 +328,16 @@ dla_status ir_reference_forward_observe(ir_graph *g, const float *const *inputs,
                 yb[e] = xb[e] + b[e];
             break;
         }
+        case IR_OP_MUL: {
+            const float *b = buf[ir_resolve(g, n->in[1])];
+            for (size_t e = 0; e < cnt; e++)
+                yb[e] = xb[e] * b[e];
+            break;
+        }
+        case IR_OP_LUT:
+            for (size_t e = 0; e < cnt; e++)
+                yb[e] = (float)ir_lut_eval(n->lut_fn, xb[e]);
+            break;
         case IR_OP_RELU:
             for (size_t e = 0; e < cnt; e++)
                 yb[e] = xb[e] > 0.0f ? xb[e] : 0.0f;

@@ -61,12 +61,60 @@ static void emit_operand_rdma(const dla_driver *d, drv_builder *b, uint32_t delt
                   d->region_addr[s->operand_region] + s->operand_offset);
 }
 
+/* NVDLA firmware's update_lut (sdp.c / common.c): the LE table through S_LUT_ACCESS_CFG (table LE,
+ * WRITE, address 0) then 65 S_LUT_ACCESS_DATA writes (the address auto-increments), the LO table the
+ * same way (257 writes), then S_LUT_CFG, S_LUT_INFO, the four start/end registers and the four slope
+ * registers: 2 + 65 + 257 + 10 = 334 CSB writes, every time an op with a LUT is programmed. The S_LUT_*
+ * registers are single (not per register group); the scheduler keeps two different tables from
+ * overlapping (scheduler.c). */
+static void emit_lut(drv_builder *b, const dla_llut *t)
+{
+    for (int lo = 0; lo < 2; ++lo) {
+        drv_emit(b, NVDLA_SDP_S_LUT_ACCESS_CFG,
+                 FLD(b, NVDLA_SDP_S_LUT_ACCESS_CFG, LUT_ADDR, 0) |
+                     FLD(b, NVDLA_SDP_S_LUT_ACCESS_CFG, LUT_TABLE_ID, lo) |
+                     FLD(b, NVDLA_SDP_S_LUT_ACCESS_CFG, LUT_ACCESS_TYPE, 1));
+        const int16_t *v = lo ? t->lo : t->le;
+        int n = lo ? DLA_LUT_LO_ENTRIES : DLA_LUT_LE_ENTRIES;
+        for (int i = 0; i < n; ++i)
+            drv_emit(b, NVDLA_SDP_S_LUT_ACCESS_DATA, SFLD(b, NVDLA_SDP_S_LUT_ACCESS_DATA, LUT_DATA, v[i]));
+    }
+    drv_emit(b, NVDLA_SDP_S_LUT_CFG,
+             FLD(b, NVDLA_SDP_S_LUT_CFG, LUT_LE_FUNCTION, t->le_function) |
+                 FLD(b, NVDLA_SDP_S_LUT_CFG, LUT_UFLOW_PRIORITY, t->uflow_priority) |
+                 FLD(b, NVDLA_SDP_S_LUT_CFG, LUT_OFLOW_PRIORITY, t->oflow_priority) |
+                 FLD(b, NVDLA_SDP_S_LUT_CFG, LUT_HYBRID_PRIORITY, t->hybrid_priority));
+    drv_emit(b, NVDLA_SDP_S_LUT_INFO,
+             SFLD(b, NVDLA_SDP_S_LUT_INFO, LUT_LE_INDEX_OFFSET, t->le_function ? 0 : t->le_index_offset) |
+                 SFLD(b, NVDLA_SDP_S_LUT_INFO, LUT_LE_INDEX_SELECT, t->le_function ? t->le_index_select : 0) |
+                 SFLD(b, NVDLA_SDP_S_LUT_INFO, LUT_LO_INDEX_SELECT, t->lo_index_select));
+    drv_emit(b, NVDLA_SDP_S_LUT_LE_START, (uint32_t)t->le_start);
+    drv_emit(b, NVDLA_SDP_S_LUT_LE_END, (uint32_t)t->le_end);
+    drv_emit(b, NVDLA_SDP_S_LUT_LO_START, (uint32_t)t->lo_start);
+    drv_emit(b, NVDLA_SDP_S_LUT_LO_END, (uint32_t)t->lo_end);
+    drv_emit(b, NVDLA_SDP_S_LUT_LE_SLOPE_SCALE,
+             SFLD(b, NVDLA_SDP_S_LUT_LE_SLOPE_SCALE, LUT_LE_SLOPE_UFLOW_SCALE, t->le_uflow_scale) |
+                 SFLD(b, NVDLA_SDP_S_LUT_LE_SLOPE_SCALE, LUT_LE_SLOPE_OFLOW_SCALE, t->le_oflow_scale));
+    drv_emit(b, NVDLA_SDP_S_LUT_LE_SLOPE_SHIFT,
+             SFLD(b, NVDLA_SDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_UFLOW_SHIFT, t->le_uflow_shift) |
+                 SFLD(b, NVDLA_SDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_OFLOW_SHIFT, t->le_oflow_shift));
+    drv_emit(b, NVDLA_SDP_S_LUT_LO_SLOPE_SCALE,
+             SFLD(b, NVDLA_SDP_S_LUT_LO_SLOPE_SCALE, LUT_LO_SLOPE_UFLOW_SCALE, t->lo_uflow_scale) |
+                 SFLD(b, NVDLA_SDP_S_LUT_LO_SLOPE_SCALE, LUT_LO_SLOPE_OFLOW_SCALE, t->lo_oflow_scale));
+    drv_emit(b, NVDLA_SDP_S_LUT_LO_SLOPE_SHIFT,
+             SFLD(b, NVDLA_SDP_S_LUT_LO_SLOPE_SHIFT, LUT_LO_SLOPE_UFLOW_SHIFT, t->lo_uflow_shift) |
+                 SFLD(b, NVDLA_SDP_S_LUT_LO_SLOPE_SHIFT, LUT_LO_SLOPE_OFLOW_SHIFT, t->lo_oflow_shift));
+}
+
 dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op)
 {
     const dla_lsdp *s = &d->l->ops[index].u.sdp;
     const dla_lsdp_ew *ew = &s->ew;
     bool flying = s->src.region < 0, to_pdp = s->dst.region < 0;
     bool ew_on = ew->enable != 0;
+    bool prod = ew_on && ew->alu_op == DLA_ALU_PROD; /* the operand feeds the EW MUL, the ALU is bypassed */
+    bool alu_on = ew_on && !prod;
+    const dla_llut *lut = dla_loadable_op_lut(d->l, index);
     uint32_t in_prec = drv_precision(s->in_precision), out_prec = drv_precision(s->out_precision);
     op->rdma = !flying || stage_per_kernel(&s->bs) || stage_per_kernel(&s->bn) || ew_on;
 
@@ -86,7 +134,7 @@ dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, 
             drv_emit(
                 b, NVDLA_SDP_RDMA_D_ERDMA_CFG,
                 FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_DISABLE, 0) |
-                    FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_USE, 1) |
+                    FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_USE, prod ? 0 : 1) | /* MUL 0, ALU 1 */
                     FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_SIZE, ew->operand.precision != DLA_PRECISION_INT8) |
                     FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_MODE, 1) |
                     FLD(b, NVDLA_SDP_RDMA_D_ERDMA_CFG, ERDMA_RAM_TYPE, drv_ram_type(d, ew->operand.region)));
@@ -116,27 +164,37 @@ dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, 
     emit_stage(b, 0, &s->bs);
     emit_stage(b, NVDLA_SDP_D_DP_BN_CFG - NVDLA_SDP_D_DP_BS_CFG, &s->bn);
 
+    /* The LUT sits at the end of the Y stage: with it the Y stage is on even without an EW operand. */
+    bool y_on = ew_on || lut;
     drv_emit(b, NVDLA_SDP_D_DP_EW_CFG,
-             FLD(b, NVDLA_SDP_D_DP_EW_CFG, EW_BYPASS, !ew_on) | FLD(b, NVDLA_SDP_D_DP_EW_CFG, EW_ALU_BYPASS, !ew_on) |
-                 FLD(b, NVDLA_SDP_D_DP_EW_CFG, EW_ALU_ALGO, ew_on ? ew->alu_op : 0) |
+             FLD(b, NVDLA_SDP_D_DP_EW_CFG, EW_BYPASS, !y_on) | FLD(b, NVDLA_SDP_D_DP_EW_CFG, EW_ALU_BYPASS, !alu_on) |
+                 FLD(b, NVDLA_SDP_D_DP_EW_CFG, EW_ALU_ALGO, alu_on ? ew->alu_op : 0) |
                  FLD(b, NVDLA_SDP_D_DP_EW_CFG, EW_MUL_BYPASS, !(ew_on && ew->mul_enable)) |
-                 FLD(b, NVDLA_SDP_D_DP_EW_CFG, EW_MUL_PRELU, 0) | FLD(b, NVDLA_SDP_D_DP_EW_CFG, EW_LUT_BYPASS, 1));
+                 FLD(b, NVDLA_SDP_D_DP_EW_CFG, EW_MUL_PRELU, 0) | FLD(b, NVDLA_SDP_D_DP_EW_CFG, EW_LUT_BYPASS, !lut));
     drv_emit(b, NVDLA_SDP_D_DP_EW_ALU_CFG,
-             FLD(b, NVDLA_SDP_D_DP_EW_ALU_CFG, EW_ALU_SRC, ew_on) |
-                 FLD(b, NVDLA_SDP_D_DP_EW_ALU_CFG, EW_ALU_CVT_BYPASS, !ew_on));
+             FLD(b, NVDLA_SDP_D_DP_EW_ALU_CFG, EW_ALU_SRC, alu_on) |
+                 FLD(b, NVDLA_SDP_D_DP_EW_ALU_CFG, EW_ALU_CVT_BYPASS, !alu_on));
     drv_emit(b, NVDLA_SDP_D_DP_EW_ALU_SRC_VALUE, 0);
     drv_emit(b, NVDLA_SDP_D_DP_EW_ALU_CVT_OFFSET_VALUE,
-             SFLD(b, NVDLA_SDP_D_DP_EW_ALU_CVT_OFFSET_VALUE, EW_ALU_CVT_OFFSET, ew_on ? ew->cvt_offset : 0));
+             SFLD(b, NVDLA_SDP_D_DP_EW_ALU_CVT_OFFSET_VALUE, EW_ALU_CVT_OFFSET, alu_on ? ew->cvt_offset : 0));
     drv_emit(b, NVDLA_SDP_D_DP_EW_ALU_CVT_SCALE_VALUE,
-             SFLD(b, NVDLA_SDP_D_DP_EW_ALU_CVT_SCALE_VALUE, EW_ALU_CVT_SCALE, ew_on ? ew->cvt_scale : 0));
+             SFLD(b, NVDLA_SDP_D_DP_EW_ALU_CVT_SCALE_VALUE, EW_ALU_CVT_SCALE, alu_on ? ew->cvt_scale : 0));
     drv_emit(b, NVDLA_SDP_D_DP_EW_ALU_CVT_TRUNCATE_VALUE,
-             FLD(b, NVDLA_SDP_D_DP_EW_ALU_CVT_TRUNCATE_VALUE, EW_ALU_CVT_TRUNCATE, ew_on ? ew->cvt_shift : 0));
+             FLD(b, NVDLA_SDP_D_DP_EW_ALU_CVT_TRUNCATE_VALUE, EW_ALU_CVT_TRUNCATE, alu_on ? ew->cvt_shift : 0));
     drv_emit(b, NVDLA_SDP_D_DP_EW_MUL_CFG,
-             FLD(b, NVDLA_SDP_D_DP_EW_MUL_CFG, EW_MUL_SRC, 0) |
-                 FLD(b, NVDLA_SDP_D_DP_EW_MUL_CFG, EW_MUL_CVT_BYPASS, 1));
+             FLD(b, NVDLA_SDP_D_DP_EW_MUL_CFG, EW_MUL_SRC, prod) |
+                 FLD(b, NVDLA_SDP_D_DP_EW_MUL_CFG, EW_MUL_CVT_BYPASS, !prod));
+    if (prod) { /* written only when used, so ops without a multiply keep their register count */
+        drv_emit(b, NVDLA_SDP_D_DP_EW_MUL_CVT_OFFSET_VALUE,
+                 SFLD(b, NVDLA_SDP_D_DP_EW_MUL_CVT_OFFSET_VALUE, EW_MUL_CVT_OFFSET, ew->cvt_offset));
+        drv_emit(b, NVDLA_SDP_D_DP_EW_MUL_CVT_SCALE_VALUE,
+                 SFLD(b, NVDLA_SDP_D_DP_EW_MUL_CVT_SCALE_VALUE, EW_MUL_CVT_SCALE, ew->cvt_scale));
+        drv_emit(b, NVDLA_SDP_D_DP_EW_MUL_CVT_TRUNCATE_VALUE,
+                 FLD(b, NVDLA_SDP_D_DP_EW_MUL_CVT_TRUNCATE_VALUE, EW_MUL_CVT_TRUNCATE, ew->cvt_shift));
+    }
     bool ew_mul = ew_on && ew->mul_enable;
     drv_emit(b, NVDLA_SDP_D_DP_EW_MUL_SRC_VALUE,
-             SFLD(b, NVDLA_SDP_D_DP_EW_MUL_SRC_VALUE, EW_MUL_OPERAND, ew_mul ? ew->mul_operand : 0));
+             SFLD(b, NVDLA_SDP_D_DP_EW_MUL_SRC_VALUE, EW_MUL_OPERAND, ew_mul && !prod ? ew->mul_operand : 0));
     drv_emit(b, NVDLA_SDP_D_DP_EW_TRUNCATE_VALUE,
              FLD(b, NVDLA_SDP_D_DP_EW_TRUNCATE_VALUE, EW_TRUNCATE, ew_mul ? ew->mul_shift : 0));
 
@@ -153,6 +211,8 @@ dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, 
     drv_emit(b, NVDLA_SDP_D_CVT_OFFSET, SFLD(b, NVDLA_SDP_D_CVT_OFFSET, CVT_OFFSET, s->out_cvt_offset));
     drv_emit(b, NVDLA_SDP_D_CVT_SCALE, SFLD(b, NVDLA_SDP_D_CVT_SCALE, CVT_SCALE, s->out_cvt_scale));
     drv_emit(b, NVDLA_SDP_D_CVT_SHIFT, FLD(b, NVDLA_SDP_D_CVT_SHIFT, CVT_SHIFT, s->out_cvt_shift));
+    if (lut)
+        emit_lut(b, lut);
 
     /* NVDLA's Y stage has no ReLU field: dlasim's extension register carries it. */
     drv_emit(ext, NVDLA_SDP_BASE + DLASIM_EXT_SDP_CFG, ew_on && ew->relu ? 1u : 0u);

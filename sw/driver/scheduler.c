@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,26 @@ static void program(sched *s, uint32_t i)
     try_enable(s, i);
 }
 
+/* Whether programming SDP op i now would rewrite the single LUT RAM and S_LUT_* registers (program_sdp.c)
+ * under an op of the other register group that uses different tables: it then waits until that op
+ * completes. Ops with equal tables overlap as in NVDLA's firmware, which reprograms the LUT per op. */
+static bool lut_busy(const sched *s, const proc *p, uint32_t i)
+{
+    const dla_llut *mine = dla_loadable_op_lut(s->d->l, i);
+    if (!mine)
+        return false;
+    for (int g = 0; g < 2; ++g) {
+        int32_t j = p->group_op[g];
+        const dla_llut *other = j >= 0 ? dla_loadable_op_lut(s->d->l, (uint32_t)j) : NULL;
+        if (other &&
+            (memcmp(other->le, mine->le, sizeof mine->le) != 0 || memcmp(other->lo, mine->lo, sizeof mine->lo) != 0 ||
+             memcmp(&other->le_function, &mine->le_function,
+                    offsetof(dla_llut, le) - offsetof(dla_llut, le_function)) != 0))
+            return true;
+    }
+    return false;
+}
+
 /* Program every op that has a free group, one op per engine per pass, downstream engines first so a
  * fused pipeline's consumers are programmed (and enabled) before its producer. */
 static void schedule(sched *s)
@@ -208,6 +229,8 @@ static void schedule(sched *s)
                 continue; /* a later DLA subgraph: submitted after the GPU segment before it */
             bool rdma = s->d->ops[i].rdma;
             if (rdma && p->rdma_op[p->next_rdma] >= 0)
+                continue;
+            if (order[k] == P_SDP && lut_busy(s, p, i))
                 continue;
             s->ops[i].group = p->next_group;
             p->group_op[p->next_group] = (int32_t)i;

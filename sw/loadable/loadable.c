@@ -21,6 +21,7 @@ void dla_loadable_destroy(dla_loadable *l)
     free(l->blob);
     free(l->segments);
     free(l->gpu_layers);
+    free(l->luts);
     free(l);
 }
 
@@ -70,6 +71,19 @@ dla_status dla_loadable_add_segment(dla_loadable *l, const dla_lsegment *s, uint
 dla_status dla_loadable_add_gpu_layer(dla_loadable *l, const dla_lgpu_layer *y, uint32_t *index)
 {
     return grow_append((void **)&l->gpu_layers, &l->num_gpu_layers, sizeof *y, y, index);
+}
+
+dla_status dla_loadable_add_lut(dla_loadable *l, const dla_llut *t, uint32_t *index)
+{
+    return grow_append((void **)&l->luts, &l->num_luts, sizeof *t, t, index);
+}
+
+const dla_llut *dla_loadable_op_lut(const dla_loadable *l, uint32_t op)
+{
+    for (uint32_t i = 0; i < l->num_luts; ++i)
+        if (l->luts[i].op == op)
+            return &l->luts[i];
+    return NULL;
 }
 
 uint32_t dla_loadable_dla_segments(const dla_loadable *l)

@@ -19,8 +19,8 @@ static const char *role_name(uint32_t r)
 
 static const char *alu_name(uint32_t a)
 {
-    static const char *const n[] = {"max", "min", "sum"};
-    return a <= DLA_ALU_SUM ? n[a] : "?";
+    static const char *const n[] = {"max", "min", "sum", "prod"};
+    return a <= DLA_ALU_PROD ? n[a] : "?";
 }
 
 static const char *pool_name(uint32_t m)
@@ -111,6 +111,13 @@ static void print_op(FILE *out, const dla_loadable *l, uint32_t i)
                 fprintf(out, " mul=%d>>%u", s->ew.mul_operand, s->ew.mul_shift);
             fprintf(out, "%s]", s->ew.relu ? " relu" : "");
         }
+        const dla_llut *t = dla_loadable_op_lut(l, i);
+        if (t)
+            fprintf(out,
+                    " lut[le %s start=%d end=%d sel=%d off=%d lo start=%d end=%d sel=%d prio u%u o%u h%u (0 le, 1 lo)]",
+                    t->le_function ? "linear" : "exponent", t->le_start, t->le_end, t->le_index_select,
+                    t->le_index_offset, t->lo_start, t->lo_end, t->lo_index_select, t->uflow_priority,
+                    t->oflow_priority, t->hybrid_priority);
         fprintf(out, " out=(v-%d)*%d>>%u", s->out_cvt_offset, s->out_cvt_scale, s->out_cvt_shift);
         break;
     }

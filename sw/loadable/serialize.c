@@ -16,8 +16,9 @@
 enum {
     HEADER_BYTES = 64,
     SECTION_ENTRY_BYTES = 24,
-    SECTION_COUNT = 6,    /* format 1.0, and 1.1 without GPU segments */
-    SECTION_COUNT_GPU = 8 /* 1.1 with SEGMENTS and GPU_LAYERS */
+    SECTION_COUNT = 6,     /* format 1.0, and 1.1 without GPU segments */
+    SECTION_COUNT_GPU = 8, /* 1.1 with SEGMENTS and GPU_LAYERS */
+    SECTION_COUNT_LUT = 9  /* 1.2 with LUTS (SEGMENTS and GPU_LAYERS then present, possibly empty) */
 };
 enum {
     SEC_TARGET = 1,
@@ -28,7 +29,8 @@ enum {
     SEC_BLOB = 6,
     SEC_SEGMENTS = 7,
     SEC_GPU_LAYERS = 8,
-    SEC_LAST = SEC_GPU_LAYERS
+    SEC_LUTS = 9,
+    SEC_LAST = SEC_LUTS
 };
 /* Largest file read: format 1.0's 4 GiB blob plus 1 GiB for the tables (far beyond any real network). */
 #define LOADABLE_MAX_FILE_BYTES ((uint64_t)5 << 30)
@@ -277,6 +279,33 @@ static void io_cdp(codec *c, dla_lcdp *p)
     io_f32(c, &p->bias);
 }
 
+static void io_lut(codec *c, dla_llut *t)
+{
+    io_u32(c, &t->op);
+    io_u32(c, &t->le_function);
+    int32_t *i32s[] = {&t->le_index_offset, &t->le_index_select, &t->lo_index_select, &t->le_start,
+                       &t->le_end,          &t->lo_start,        &t->lo_end,          &t->le_uflow_scale,
+                       &t->le_oflow_scale,  &t->lo_uflow_scale,  &t->lo_oflow_scale,  &t->le_uflow_shift,
+                       &t->le_oflow_shift,  &t->lo_uflow_shift,  &t->lo_oflow_shift};
+    for (size_t i = 0; i < sizeof i32s / sizeof i32s[0]; ++i)
+        io_i32(c, i32s[i]);
+    io_u32(c, &t->uflow_priority);
+    io_u32(c, &t->oflow_priority);
+    io_u32(c, &t->hybrid_priority);
+    /* int16 entries as little-endian two's complement, LE then LO */
+    for (int i = 0; i < DLA_LUT_LE_ENTRIES + DLA_LUT_LO_ENTRIES; ++i) {
+        int16_t *e = i < DLA_LUT_LE_ENTRIES ? &t->le[i] : &t->lo[i - DLA_LUT_LE_ENTRIES];
+        uint8_t b[2];
+        uint16_t u;
+        memcpy(&u, e, 2);
+        b[0] = (uint8_t)u;
+        b[1] = (uint8_t)(u >> 8);
+        io_bytes(c, b, 2);
+        u = (uint16_t)(b[0] | b[1] << 8);
+        memcpy(e, &u, 2);
+    }
+}
+
 static size_t op_member_bytes(uint32_t kind)
 {
     dla_lop op;
@@ -337,6 +366,8 @@ size_t dla_loadable_record_bytes(int section)
     dla_lop op;
     dla_lsegment sg;
     dla_lgpu_layer gl;
+    dla_llut lut;
+    memset(&lut, 0, sizeof lut);
     memset(&sg, 0, sizeof sg);
     memset(&gl, 0, sizeof gl);
     memset(&l, 0, sizeof l);
@@ -354,6 +385,7 @@ size_t dla_loadable_record_bytes(int section)
     case SEC_BLOB: return 1;
     case SEC_SEGMENTS: io_segment(&m, &sg); break;
     case SEC_GPU_LAYERS: io_gpu_layer(&m, &gl); break;
+    case SEC_LUTS: io_lut(&m, &lut); break;
     default: return 0;
     }
     return m.pos;
@@ -413,13 +445,15 @@ typedef struct section {
 /* Section layout of l (offsets, counts, sizes) and the total file size. */
 static int section_count(const dla_loadable *l)
 {
+    if (l->num_luts)
+        return SECTION_COUNT_LUT;
     return l->num_segments || l->num_gpu_layers ? SECTION_COUNT_GPU : SECTION_COUNT;
 }
 
-static uint64_t plan_sections(const dla_loadable *l, section s[SECTION_COUNT_GPU])
+static uint64_t plan_sections(const dla_loadable *l, section s[SECTION_COUNT_LUT])
 {
-    uint32_t counts[SECTION_COUNT_GPU] = {1, l->num_regions,  l->num_tensors,   l->num_layers, l->num_ops,
-                                          0, l->num_segments, l->num_gpu_layers};
+    uint32_t counts[SECTION_COUNT_LUT] = {1, l->num_regions,  l->num_tensors,    l->num_layers, l->num_ops,
+                                          0, l->num_segments, l->num_gpu_layers, l->num_luts};
     int nsec = section_count(l);
     uint64_t pos = HEADER_BYTES + (uint64_t)nsec * SECTION_ENTRY_BYTES;
     for (int i = 0; i < nsec; ++i) {
@@ -439,7 +473,7 @@ static uint64_t plan_sections(const dla_loadable *l, section s[SECTION_COUNT_GPU
 
 dla_status dla_loadable_serialize(const dla_loadable *l, uint8_t **out, size_t *out_size, dla_error *err)
 {
-    section s[SECTION_COUNT_GPU];
+    section s[SECTION_COUNT_LUT];
     uint64_t file_size = plan_sections(l, s);
     int nsec = section_count(l);
     if (l->blob_size > UINT32_MAX)
@@ -470,13 +504,18 @@ dla_status dla_loadable_serialize(const dla_loadable *l, uint8_t **out, size_t *
         io_op(&c, &src->ops[i]);
     if (l->blob_size)
         memcpy(buf + s[5].offset, l->blob, (size_t)l->blob_size);
-    if (nsec == SECTION_COUNT_GPU) {
+    if (nsec >= SECTION_COUNT_GPU) {
         c.pos = (size_t)s[6].offset;
         for (uint32_t i = 0; i < l->num_segments; ++i)
             io_segment(&c, &src->segments[i]);
         c.pos = (size_t)s[7].offset;
         for (uint32_t i = 0; i < l->num_gpu_layers; ++i)
             io_gpu_layer(&c, &src->gpu_layers[i]);
+    }
+    if (nsec == SECTION_COUNT_LUT) {
+        c.pos = (size_t)s[8].offset;
+        for (uint32_t i = 0; i < l->num_luts; ++i)
+            io_lut(&c, &src->luts[i]);
     }
 
     uint8_t *h = buf;
@@ -539,8 +578,8 @@ dla_status dla_loadable_write_file(const dla_loadable *l, const char *path, dla_
 
 static const char *section_name(uint32_t type)
 {
-    static const char *const names[] = {"?",   "TARGET", "REGIONS",  "TENSORS",   "LAYERS",
-                                        "OPS", "BLOB",   "SEGMENTS", "GPU_LAYERS"};
+    static const char *const names[] = {"?",   "TARGET", "REGIONS",  "TENSORS",    "LAYERS",
+                                        "OPS", "BLOB",   "SEGMENTS", "GPU_LAYERS", "LUTS"};
     return type <= SEC_LAST ? names[type] : "?";
 }
 
@@ -556,9 +595,11 @@ static dla_status decode(const uint8_t *data, size_t size, const char *src, unsi
     uint32_t header_bytes = get_u32(data + 8);
     uint32_t nsec = get_u32(data + 28);
     uint64_t table = get_u64(data + 32);
-    if (nsec != SECTION_COUNT && !(minor >= 1 && nsec == SECTION_COUNT_GPU))
-        return dla_error_set(err, DLA_ERR_FORMAT, "%s: bad section table: %u sections, expected %d%s", src, nsec,
-                             SECTION_COUNT, minor >= 1 ? " or 8 (with GPU segments)" : "");
+    if (nsec != SECTION_COUNT && !(minor >= 1 && nsec == SECTION_COUNT_GPU) &&
+        !(minor >= 2 && nsec == SECTION_COUNT_LUT))
+        return dla_error_set(err, DLA_ERR_FORMAT, "%s: bad section table: %u sections, expected %d%s%s", src, nsec,
+                             SECTION_COUNT, minor >= 1 ? " or 8 (with GPU segments)" : "",
+                             minor >= 2 ? " or 9 (with LUTS)" : "");
     if (table < header_bytes || table > size || size - table < (uint64_t)nsec * SECTION_ENTRY_BYTES)
         return dla_error_set(err, DLA_ERR_FORMAT,
                              "%s: bad section table: offset %llu with %u entries lies outside the %zu-byte file", src,
@@ -569,7 +610,9 @@ static dla_status decode(const uint8_t *data, size_t size, const char *src, unsi
     for (uint32_t i = 0; i < nsec; ++i) {
         const uint8_t *e = data + table + (size_t)i * SECTION_ENTRY_BYTES;
         section x = {get_u32(e), get_u32(e + 4), get_u64(e + 8), get_u64(e + 16)};
-        if (x.type < SEC_TARGET || x.type > (nsec == SECTION_COUNT_GPU ? SEC_LAST : SEC_BLOB))
+        if (x.type < SEC_TARGET || x.type > (nsec == SECTION_COUNT_LUT   ? SEC_LUTS
+                                             : nsec == SECTION_COUNT_GPU ? SEC_GPU_LAYERS
+                                                                         : SEC_BLOB))
             return dla_error_set(err, DLA_ERR_FORMAT, "%s: bad section table: entry %u has unknown type %u", src, i,
                                  x.type);
         if (seen[x.type]++)
@@ -642,7 +685,7 @@ static dla_status decode(const uint8_t *data, size_t size, const char *src, unsi
     }
     if (l->blob_size)
         memcpy(l->blob, data + s[SEC_BLOB].offset, (size_t)l->blob_size);
-    if (nsec == SECTION_COUNT_GPU) {
+    if (nsec >= SECTION_COUNT_GPU) {
         l->num_segments = s[SEC_SEGMENTS].count;
         l->num_gpu_layers = s[SEC_GPU_LAYERS].count;
         l->segments = calloc(l->num_segments ? l->num_segments : 1, sizeof *l->segments);
@@ -663,6 +706,15 @@ static dla_status decode(const uint8_t *data, size_t size, const char *src, unsi
                 return dla_error_set(err, DLA_ERR_FORMAT, "%s: GPU layer %u: name or op_type is not NUL-terminated",
                                      src, i);
         }
+    }
+    if (nsec == SECTION_COUNT_LUT) {
+        l->num_luts = s[SEC_LUTS].count;
+        l->luts = calloc(l->num_luts ? l->num_luts : 1, sizeof *l->luts);
+        if (!l->luts)
+            return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory", src);
+        c.pos = (size_t)s[SEC_LUTS].offset;
+        for (uint32_t i = 0; i < l->num_luts; ++i)
+            io_lut(&c, &l->luts[i]);
     }
     return DLA_OK;
 }

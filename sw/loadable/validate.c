@@ -284,8 +284,10 @@ static dla_status check_sdp(vctx *v, uint32_t index, const dla_lop *op)
         (st = check_stage(v, "BN", &s->bn, s->src.channels)) != DLA_OK)
         return st;
     if (s->ew.enable) {
-        if (s->ew.alu_op > DLA_ALU_SUM)
-            FAIL(v, "SDP EW stage: alu_op %u out of range 0..2", s->ew.alu_op);
+        if (s->ew.alu_op > DLA_ALU_PROD)
+            FAIL(v, "SDP EW stage: alu_op %u out of range 0..3", s->ew.alu_op);
+        if (s->ew.alu_op == DLA_ALU_PROD && (s->ew.operand.precision != DLA_PRECISION_INT8 || s->ew.mul_enable != 1))
+            FAIL(v, "SDP EW stage: alu_op prod needs an INT8 operand and mul_enable 1 (mul_shift applies)");
         if (s->ew.operand.region < 0)
             FAIL(v, "SDP EW operand must be in memory (region %d)", s->ew.operand.region);
         if ((st = check_surface(v, "EW operand", &s->ew.operand)) != DLA_OK ||
@@ -379,6 +381,43 @@ static dla_status check_op(vctx *v, uint32_t i)
         break;
     }
     return st;
+}
+
+/* SDP lookup tables (format 1.2): each belongs to one INT8 SDP op, settings within NVDLA's field widths. */
+static dla_status check_luts(vctx *v)
+{
+    const dla_loadable *l = v->l;
+    for (uint32_t i = 0; i < l->num_luts; ++i) {
+        const dla_llut *t = &l->luts[i];
+        snprintf(v->where, sizeof v->where, "lut %u", i);
+        if (t->op >= l->num_ops || l->ops[t->op].kind != DLA_OP_SDP)
+            FAIL(v, "op %u is not an SDP op of the %u ops", t->op, l->num_ops);
+        for (uint32_t k = 0; k < i; ++k)
+            if (l->luts[k].op == t->op)
+                FAIL(v, "op %u already has lut %u (one LUT per SDP op)", t->op, k);
+        if (l->ops[t->op].u.sdp.in_precision != DLA_PRECISION_INT8)
+            FAIL(v, "op %u computes in %s; LUTs are supported on INT8 SDP ops only", t->op,
+                 dla_precision_name(l->ops[t->op].u.sdp.in_precision));
+        if (t->le_function > 1 || t->uflow_priority > 1 || t->oflow_priority > 1 || t->hybrid_priority > 1)
+            FAIL(v, "le_function %u / priorities %u %u %u: expected 0 or 1", t->le_function, t->uflow_priority,
+                 t->oflow_priority, t->hybrid_priority);
+        const int32_t idx[] = {t->le_index_offset, t->le_index_select, t->lo_index_select};
+        for (int k = 0; k < 3; ++k)
+            if (idx[k] < -128 || idx[k] > 127)
+                FAIL(v, "index offset/select %d outside the signed 8-bit field", idx[k]);
+        const int32_t sc[] = {t->le_uflow_scale, t->le_oflow_scale, t->lo_uflow_scale, t->lo_oflow_scale};
+        const int32_t sh[] = {t->le_uflow_shift, t->le_oflow_shift, t->lo_uflow_shift, t->lo_oflow_shift};
+        for (int k = 0; k < 4; ++k) {
+            if (sc[k] < INT16_MIN || sc[k] > INT16_MAX)
+                FAIL(v, "slope scale %d outside int16", sc[k]);
+            if (sh[k] < -16 || sh[k] > 15)
+                FAIL(v, "slope shift %d outside the signed 5-bit field", sh[k]);
+        }
+        if (t->le_start > t->le_end || t->lo_start > t->lo_end)
+            FAIL(v, "table ranges LE [%d, %d], LO [%d, %d]: start must not exceed end", t->le_start, t->le_end,
+                 t->lo_start, t->lo_end);
+    }
+    return DLA_OK;
 }
 
 /* GPU-fallback segments (format 1.1): they partition the ops and the GPU layers, in order, and
@@ -503,5 +542,8 @@ dla_status dla_loadable_validate(const dla_loadable *l, dla_error *err)
         if (st != DLA_OK)
             return st;
     }
+    dla_status lst = check_luts(&v);
+    if (lst != DLA_OK)
+        return lst;
     return check_segments(&v);
 }

@@ -122,6 +122,10 @@ def run_node(node, ins):
         return (y * ins[1].reshape(sh) + ins[2].reshape(sh)).astype(x.dtype)
     if op == "Relu":
         return np.maximum(x, 0).astype(x.dtype)
+    if op == "Sigmoid":  # in float64, so large |x| neither overflows exp nor loses the tail
+        return (1.0 / (1.0 + np.exp(-x.astype(np.float64)))).astype(x.dtype)
+    if op == "Tanh":
+        return np.tanh(x.astype(np.float64)).astype(x.dtype)
     if op == "Clip":
         lo = ins[1] if len(ins) > 1 and ins[1] is not None else a.get("min", -np.inf)
         hi = ins[2] if len(ins) > 2 and ins[2] is not None else a.get("max", np.inf)

@@ -135,14 +135,104 @@ def sdp_ew(v, ew, e, what="sdp"):
     e' = sat_32(rshr((e - cvt_offset) * cvt_scale, cvt_shift)), e (K, H, W) INT8, sat_32."""
     if not ew.enable:
         return v
-    if ew.mul_enable:
-        v = sat(rshr(checked_mul(v, ew.mul_operand, f"{what} EW MUL"), ew.mul_shift), 32)
-    e1 = sat(rshr(checked_mul(np.asarray(e, dtype=np.int64) - ew.cvt_offset, ew.cvt_scale, f"{what} EW cvt"),
-                  ew.cvt_shift), 32)
-    v = sat(_alu(ew.alu_op, v, e1, f"{what} EW"), 32)
+    e1 = None
+    if e is not None:
+        e1 = sat(rshr(checked_mul(np.asarray(e, dtype=np.int64) - ew.cvt_offset, ew.cvt_scale, f"{what} EW cvt"),
+                      ew.cvt_shift), 32)
+    if ew.alu_op == L.ALU_PROD:
+        # ElementWise PROD: the converted operand is the MUL's (MUL converter), the ALU is bypassed
+        if e1 is None or not ew.mul_enable:
+            raise RefError(f"{what}: EW prod needs an operand cube and mul_enable")
+        v = sat(rshr(checked_mul(v, e1, f"{what} EW MUL"), ew.mul_shift), 32)
+    else:
+        if ew.mul_enable:
+            v = sat(rshr(checked_mul(v, ew.mul_operand, f"{what} EW MUL"), ew.mul_shift), 32)
+        v = sat(_alu(ew.alu_op, v, e1, f"{what} EW"), 32)
     if ew.relu:
         v = np.maximum(v, 0)
     return sat(v, 32)
+
+
+# ---- SDP Y-stage lookup table (docs/datapath.md "SDP lookup table") ----------------------------------
+
+LUT_FRAC_BITS = 35  # interpolation fraction width
+
+
+def _rnd_sat32(x, s, what):
+    """x / 2^s (a negative s multiplies by 2^-s) with halves away from zero, saturated to int32."""
+    x = np.asarray(x, dtype=np.int64)
+    x = checked_shl(x, -s, what) if s < 0 else rshr(x, s)
+    return sat(x, 32)
+
+
+def _lut_index(x, start, sel, entries):
+    """Linear index of x: (underflow, overflow, index, fraction in LUT_FRAC_BITS bits)."""
+    d = x - start
+    uf = x <= start
+    if sel >= 0:
+        idx = d >> sel
+        f = d & ((1 << sel) - 1)
+        frac = f << (LUT_FRAC_BITS - sel) if sel <= LUT_FRAC_BITS else f >> (sel - LUT_FRAC_BITS)
+    else:
+        idx = d << min(-sel, 40)
+        frac = np.zeros_like(d)
+    of = ~uf & (idx >= entries - 1)
+    return uf, of, idx, frac
+
+
+def _lut_exp_index(x, start, offset):
+    """Exponent index of the LE table: e = floor(log2(x - start)), index e - offset."""
+    d = np.maximum(x - start, 1)
+    e = np.zeros_like(d)
+    for b in range(63):  # floor(log2 d), exact in integers
+        e = np.where(d >> b >= 1, b, e)
+    uf = (x <= start) | (e < offset)
+    idx = e - offset
+    of = ~uf & (idx >= L.LUT_LE_ENTRIES - 1)
+    frac = (d - (np.int64(1) << e)) << (LUT_FRAC_BITS - e)
+    return uf, of, idx, frac
+
+
+
+
+def sdp_lut(x, t, what="sdp LUT"):
+    """NVDLA's SDP LUT on the Y-stage result x (int32 values): index both tables, choose one by the
+    priorities, interpolate a hit, extrapolate an under/overflow from the first/last entry."""
+    x = np.asarray(x, dtype=np.int64)
+    le_t = np.asarray(t.le, dtype=np.int64)
+    lo_t = np.asarray(t.lo, dtype=np.int64)
+    if t.le_function == 0:
+        le = _lut_exp_index(x, t.le_start, t.le_index_offset)
+    else:
+        le = _lut_index(x, t.le_start, t.le_index_select, L.LUT_LE_ENTRIES)
+    lo = _lut_index(x, t.lo_start, t.lo_index_select, L.LUT_LO_ENTRIES)
+    le_uf, le_of = le[0], le[1]
+    lo_uf, lo_of = lo[0], lo[1]
+    le_hit, lo_hit = ~le_uf & ~le_of, ~lo_uf & ~lo_of
+    use_lo = np.where(le_uf & lo_uf, bool(t.uflow_priority),
+                      np.where(le_of & lo_of, bool(t.oflow_priority),
+                               np.where(le_hit == lo_hit, bool(t.hybrid_priority), lo_hit)))
+    out = np.zeros_like(x)
+    for is_lo, (uf, of, idx, frac), tab, n in ((False, le, le_t, L.LUT_LE_ENTRIES), (True, lo, lo_t, L.LUT_LO_ENTRIES)):
+        sel = use_lo == is_lo
+        if not sel.any():
+            continue
+        p = "lo" if is_lo else "le"
+        hit = sel & ~uf & ~of
+        i = np.clip(idx, 0, n - 2)
+        one = np.int64(1) << LUT_FRAC_BITS
+        y = _rnd_sat32(tab[i] * (one - frac) + tab[i + 1] * frac, LUT_FRAC_BITS, what)
+        out = np.where(hit, y, out)
+        start, end = getattr(t, f"{p}_start"), getattr(t, f"{p}_end")
+        bias = 1 << t.le_index_offset if (not is_lo and t.le_function == 0 and t.le_index_offset > 0) else 0
+        for m, base, y0, scale, shift in ((sel & uf, start + bias, tab[0], getattr(t, f"{p}_uflow_scale"),
+                                           getattr(t, f"{p}_uflow_shift")),
+                                          (sel & of, end, tab[n - 1], getattr(t, f"{p}_oflow_scale"),
+                                           getattr(t, f"{p}_oflow_shift"))):
+            if m.any():
+                c = _rnd_sat32(checked_mul(np.where(m, x - base, 0), scale, what), shift, what)
+                out = np.where(m, sat(y0 + c, 32), out)
+    return out
 
 
 def out_cvt(v, offset, scale, shift, what="sdp"):
@@ -150,12 +240,15 @@ def out_cvt(v, offset, scale, shift, what="sdp"):
                     shift), 8)
 
 
-def sdp_int8(v, sdp, bs_k=(None, None), bn_k=(None, None), ew_operand=None, what="sdp"):
-    """The whole SDP on v (K, H, W): BS, BN, EW, output converter -> INT8 values (int64 array)."""
+def sdp_int8(v, sdp, bs_k=(None, None), bn_k=(None, None), ew_operand=None, what="sdp", lut=None):
+    """The whole SDP on v (K, H, W): BS, BN, EW, LUT (when the op has one), output converter -> INT8
+    values (int64 array)."""
     v = np.asarray(v, dtype=np.int64)
     v = sdp_stage(v, sdp.bs, *bs_k, what=f"{what} BS")
     v = sdp_stage(v, sdp.bn, *bn_k, what=f"{what} BN")
     v = sdp_ew(v, sdp.ew, ew_operand, what=what)
+    if lut is not None:
+        v = sdp_lut(v, lut, f"{what} LUT")
     return out_cvt(v, sdp.out_cvt_offset, sdp.out_cvt_scale, sdp.out_cvt_shift, what)
 
 
@@ -367,6 +460,7 @@ class Int8Executor:
             if op.kind == L.OP_CONV:
                 streams[i] = self._conv(op.u.conv, what)
             elif op.kind in (L.OP_SDP, L.OP_PDP):
+                self.op_index = i
                 u = op.u.sdp if op.kind == L.OP_SDP else op.u.pdp
                 if u.src.region == -1:
                     if op.fused_parent not in streams:
@@ -425,8 +519,11 @@ class Int8Executor:
             if (o.channels, o.height, o.width) != x.shape:
                 raise RefError(f"{self.source}: {what}: EW operand {o.channels}x{o.height}x{o.width} != {x.shape}")
             ew = self.read_surface(o, f"{what} EW operand")
+        luts = [t for t in self.lod.get("luts", []) if t.op == self.op_index]
+        if len(luts) > 1:
+            raise RefError(f"{self.source}: {what}: {len(luts)} LUTs for one op")
         return sdp_int8(x, s, self._per_kernel(s.bs, K, f"{what} BS"), self._per_kernel(s.bn, K, f"{what} BN"),
-                        ew, what)
+                        ew, what, luts[0] if luts else None)
 
     def _pdp(self, p, x):
         return pdp_int8(x, p.method, (p.kernel_w, p.kernel_h), (p.stride_x, p.stride_y),

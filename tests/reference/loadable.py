@@ -9,16 +9,16 @@ import zlib
 
 MAGIC = 0x4C414C44
 VERSION_MAJOR = 1
-VERSION_MINOR = 1  # 1.1: optional SEGMENTS and GPU_LAYERS (GPU fallback)
+VERSION_MINOR = 2  # 1.1: optional SEGMENTS and GPU_LAYERS (GPU fallback); 1.2: optional LUTS
 HEADER_BYTES = 64
 SECTION_ENTRY_BYTES = 24
 LNAME_MAX = 128
 MAX_OP_DEPS = 8
 
 SEC_TARGET, SEC_REGIONS, SEC_TENSORS, SEC_LAYERS, SEC_OPS, SEC_BLOB = 1, 2, 3, 4, 5, 6
-SEC_SEGMENTS, SEC_GPU_LAYERS = 7, 8
+SEC_SEGMENTS, SEC_GPU_LAYERS, SEC_LUTS = 7, 8, 9
 SECTION_NAMES = {1: "TARGET", 2: "REGIONS", 3: "TENSORS", 4: "LAYERS", 5: "OPS", 6: "BLOB", 7: "SEGMENTS",
-                 8: "GPU_LAYERS"}
+                 8: "GPU_LAYERS", 9: "LUTS"}
 OPTIONAL_SECTIONS = (SEC_SEGMENTS, SEC_GPU_LAYERS)  # both or neither (format 1.1)
 
 # enums (loadable.h)
@@ -29,7 +29,8 @@ OP_CONV, OP_SDP, OP_PDP, OP_CDP = 0, 1, 2, 3
 OP_KIND_NAMES = {OP_CONV: "conv", OP_SDP: "sdp", OP_PDP: "pdp", OP_CDP: "cdp"}
 WEIGHT_DENSE, WEIGHT_SPARSE_2_4 = 0, 1
 DATA_FEATURE, DATA_PIXEL = 0, 1
-ALU_MAX, ALU_MIN, ALU_SUM = 0, 1, 2
+ALU_MAX, ALU_MIN, ALU_SUM, ALU_PROD = 0, 1, 2, 3  # PROD: EW stage only (format 1.2)
+LUT_LE_ENTRIES, LUT_LO_ENTRIES = 65, 257
 OPERAND_PER_LAYER, OPERAND_PER_KERNEL = 0, 1
 POOL_AVG, POOL_MAX, POOL_MIN = 0, 1, 2
 
@@ -72,6 +73,11 @@ STRUCTS = {
     "segment": _fields("kind:u32 name:char128 first:u32 count:u32 boundary_bytes:u64"),
     "gpu_layer": _fields("name:char128 op_type:char32 precision:u32 in_dims:u32x4 out_dims:u32x4 macs:u64 "
                          "read_bytes:u64 write_bytes:u64"),
+    "lut": _fields(f"op:u32 le_function:u32 le_index_offset:i32 le_index_select:i32 lo_index_select:i32 "
+                   f"le_start:i32 le_end:i32 lo_start:i32 lo_end:i32 le_uflow_scale:i32 le_oflow_scale:i32 "
+                   f"lo_uflow_scale:i32 lo_oflow_scale:i32 le_uflow_shift:i32 le_oflow_shift:i32 "
+                   f"lo_uflow_shift:i32 lo_oflow_shift:i32 uflow_priority:u32 oflow_priority:u32 "
+                   f"hybrid_priority:u32 le:i16x{LUT_LE_ENTRIES} lo:i16x{LUT_LO_ENTRIES}"),
     "op_common": _fields(f"kind:u32 layer:u32 batch_index:u32 fused_parent:i32 num_deps:u32 "
                          f"deps:u32x{MAX_OP_DEPS} macs:u64"),
 }
@@ -102,6 +108,8 @@ def _type_size(t):
         return int(t[4:])
     if t.startswith("u32x"):
         return 4 * int(t[4:])
+    if t.startswith("i16x"):
+        return 2 * int(t[4:])
     return struct_size(t)
 
 
@@ -113,7 +121,8 @@ OP_UNION_BYTES = max(struct_size(m) for m in OP_MEMBERS.values())
 OP_RECORD_BYTES = struct_size("op_common") + OP_UNION_BYTES
 RECORD_BYTES = {SEC_TARGET: struct_size("target"), SEC_REGIONS: struct_size("region"),
                 SEC_TENSORS: struct_size("tensor"), SEC_LAYERS: struct_size("layer"), SEC_OPS: OP_RECORD_BYTES,
-                SEC_SEGMENTS: struct_size("segment"), SEC_GPU_LAYERS: struct_size("gpu_layer")}
+                SEC_SEGMENTS: struct_size("segment"), SEC_GPU_LAYERS: struct_size("gpu_layer"),
+                SEC_LUTS: struct_size("lut")}
 
 
 def _unpack(name, data, pos, where):
@@ -132,6 +141,8 @@ def _unpack(name, data, pos, where):
                 raise LoadableError(f"{where}: field '{field}' is not UTF-8 ({e})") from e
         elif t.startswith("u32x"):
             rec[field] = list(struct.unpack(f"<{size // 4}I", raw))
+        elif t.startswith("i16x"):
+            rec[field] = list(struct.unpack(f"<{size // 2}h", raw))
         else:
             rec[field] = _unpack(t, data, pos, f"{where}.{field}")
         pos += size
@@ -152,6 +163,9 @@ def _pack(name, rec):
         elif t.startswith("u32x"):
             n = int(t[4:])
             out += struct.pack(f"<{n}I", *(list(v) + [0] * (n - len(v))))
+        elif t.startswith("i16x"):
+            n = int(t[4:])
+            out += struct.pack(f"<{n}h", *(list(v) + [0] * (n - len(v))))
         else:
             out += _pack(t, v)
     return bytes(out)
@@ -165,7 +179,7 @@ def zero_record(name):
             rec[field] = 0.0 if t == "f32" else 0
         elif t.startswith("char"):
             rec[field] = ""
-        elif t.startswith("u32x"):
+        elif t.startswith("u32x") or t.startswith("i16x"):
             rec[field] = [0] * int(t[4:])
         else:
             rec[field] = zero_record(t)
@@ -212,7 +226,7 @@ def parse(data, source="<buffer>"):
         stype, count, off, size = struct.unpack_from("<IIQQ", data, sec_off + i * SECTION_ENTRY_BYTES)
         name = SECTION_NAMES.get(stype)
         if name is None:
-            raise LoadableError(f"{source}: section {i} has unknown type {stype} (expected 1..8)")
+            raise LoadableError(f"{source}: section {i} has unknown type {stype} (expected 1..9)")
         if stype in sections:
             raise LoadableError(f"{source}: section {name} appears twice")
         if off % 8 or off + size > len(data) or off < HEADER_BYTES:
@@ -226,7 +240,10 @@ def parse(data, source="<buffer>"):
     optional = [t for t in OPTIONAL_SECTIONS if t in sections]
     if optional and (len(optional) != len(OPTIONAL_SECTIONS) or vmin < 1):
         raise LoadableError(f"{source}: SEGMENTS and GPU_LAYERS come together, in format 1.1 or later")
-    missing = [SECTION_NAMES[t] for t in SECTION_NAMES if t not in sections and t not in OPTIONAL_SECTIONS]
+    if SEC_LUTS in sections and (vmin < 2 or not optional):
+        raise LoadableError(f"{source}: LUTS needs format 1.2 and the SEGMENTS and GPU_LAYERS sections")
+    missing = [SECTION_NAMES[t] for t in SECTION_NAMES
+               if t not in sections and t not in OPTIONAL_SECTIONS and t != SEC_LUTS]
     if missing:
         raise LoadableError(f"{source}: missing section(s) {', '.join(missing)}")
 
@@ -247,6 +264,8 @@ def parse(data, source="<buffer>"):
     if SEC_SEGMENTS in sections:  # format 1.1 with GPU fallback; absent keys: DLA only
         out["segments"] = records(SEC_SEGMENTS, "segment")
         out["gpu_layers"] = records(SEC_GPU_LAYERS, "gpu_layer")
+    if SEC_LUTS in sections:  # format 1.2: SDP lookup tables; absent key: none
+        out["luts"] = records(SEC_LUTS, "lut")
     return out
 
 
@@ -265,9 +284,12 @@ def serialise(lod):
         (SEC_OPS, len(lod.ops), b"".join(_pack_op(op) for op in lod.ops)),
         (SEC_BLOB, len(lod.blob), bytes(lod.blob)),
     ]
-    if lod.get("segments") or lod.get("gpu_layers"):
-        bodies.append((SEC_SEGMENTS, len(lod.segments), b"".join(_pack("segment", x) for x in lod.segments)))
-        bodies.append((SEC_GPU_LAYERS, len(lod.gpu_layers), b"".join(_pack("gpu_layer", x) for x in lod.gpu_layers)))
+    if lod.get("segments") or lod.get("gpu_layers") or lod.get("luts"):
+        segs, gpus = lod.get("segments", []), lod.get("gpu_layers", [])
+        bodies.append((SEC_SEGMENTS, len(segs), b"".join(_pack("segment", x) for x in segs)))
+        bodies.append((SEC_GPU_LAYERS, len(gpus), b"".join(_pack("gpu_layer", x) for x in gpus)))
+    if lod.get("luts"):
+        bodies.append((SEC_LUTS, len(lod.luts), b"".join(_pack("lut", x) for x in lod.luts)))
     pos = HEADER_BYTES + len(bodies) * SECTION_ENTRY_BYTES
     table, payload = bytearray(), bytearray()
     for stype, count, body in bodies:

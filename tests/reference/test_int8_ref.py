@@ -294,7 +294,7 @@ class LoadableReaderTest(unittest.TestCase):
         refused(bad, "bad magic")
         bad = bytearray(good)
         bad[4] = 2
-        refused(bad, "version 2.1")  # the writer writes format 1.1
+        refused(bad, "version 2.2")  # the writer writes format 1.2
         refused(good + b"\0", "differs from the real size")
         bad = bytearray(good)
         bad[-1] ^= 0x55
@@ -403,6 +403,58 @@ class EndToEndTest(unittest.TestCase):
         lod, _ = tiny_loadable(np.random.default_rng(8))
         back = L.parse(L.serialise(lod))
         self.assertEqual(back, lod)
+
+
+class LutTest(unittest.TestCase):
+    """sdp_lut on hand-derived values (docs/datapath.md "SDP lookup table")."""
+
+    def table(self, le_linear):
+        t = L.zero_record("lut")
+        # LO: linear from 0 in steps of 4 (select 2), LO[i] = 8 i; end 1024 (256 steps).
+        t.update(lo_start=0, lo_end=1024, lo_index_select=2, lo=[8 * i for i in range(257)])
+        # LE: exponent from 0 with index offset 1 (entry i covers [2^(i+1), 2^(i+2))), or linear from 0 in
+        # steps of 8 (end 512); LE[i] = 100 i.
+        t.update(le_function=int(le_linear), le_start=0, le_end=512, le_index_offset=0 if le_linear else 1,
+                 le_index_select=3 if le_linear else 0, le=[100 * i for i in range(65)])
+        t.update(le_uflow_scale=3, le_uflow_shift=1, le_oflow_scale=-5, le_oflow_shift=-1, lo_uflow_scale=7,
+                 lo_oflow_scale=1, hybrid_priority=1, uflow_priority=0, oflow_priority=0)
+        return t
+
+    def test_exponent_le_and_linear_lo_on_hand_values(self):
+        t = self.table(le_linear=False)
+        cases = {
+            # both hit (LO idx 2, fraction 2/4; LE e = 3) -> hybrid LO: 16 * 0.5 + 24 * 0.5
+            10: 20,
+            # LO overflows (idx 257), LE hits (e = 10, idx 9, fraction 6/1024): 900 + 100 * 6 / 1024 -> 901
+            1030: 901,
+            # both underflow -> LE; exponent underflow starts at start + 2^offset = 2: rnd(-2 * 3, 1) = -3
+            0: -3,
+            # rnd((-7 - 2) * 3, 1) = rnd(-13.5) = -14 (halves away from zero)
+            -7: -14,
+            # LO hits (idx 0, fraction 1/4), LE underflows (e = 0 < offset 1) -> LO: 8 * 0.25
+            1: 2,
+        }
+        got = R.sdp_lut(np.array(list(cases)), t)
+        self.assertEqual(got.tolist(), list(cases.values()))
+
+    def test_linear_le_overflow_extrapolates_and_saturates(self):
+        t = self.table(le_linear=True)
+        cases = {
+            # both overflow (LO idx 500, LE idx 250) -> LE: 6400 + (2000 - 512) * -5 * 2^1 = -8480
+            2000: -8480,
+            # LO hits (idx 150, no fraction), LE overflows -> LO: 1200
+            600: 1200,
+            # LE only: 6400 - 5 * 2 * (2^31 - 1 - 512) saturates to int32 before the add
+            (1 << 31) - 1: 6400 - (1 << 31),
+        }
+        got = R.sdp_lut(np.array(list(cases)), t)
+        self.assertEqual(got.tolist(), list(cases.values()))
+
+    def test_ew_prod_multiplies_by_the_converted_operand(self):
+        ew = L.zero_record("sdp_ew")
+        ew.update(enable=1, alu_op=L.ALU_PROD, cvt_offset=1, cvt_scale=3, cvt_shift=1, mul_enable=1, mul_shift=2)
+        # e' = rnd((5 - 1) * 3, 1) = 6; v' = rnd(-7 * 6, 2) = rnd(-10.5) = -11
+        self.assertEqual(R.sdp_ew(np.array([-7]), ew, np.array([5])).tolist(), [-11])
 
 
 if __name__ == "__main__":

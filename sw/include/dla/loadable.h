@@ -17,7 +17,8 @@ extern "C" {
 
 #define DLA_LOADABLE_MAGIC 0x4C414C44u /* "DLAL" read as little-endian u32 */
 #define DLA_LOADABLE_VERSION_MAJOR 1u
-#define DLA_LOADABLE_VERSION_MINOR 1u /* 1.1: image-input tensor formats; GPU-fallback SEGMENTS, GPU_LAYERS */
+#define DLA_LOADABLE_VERSION_MINOR                                                                                     \
+    2u /* 1.1: image-input tensor formats; GPU-fallback SEGMENTS, GPU_LAYERS; 1.2: LUTS */
 #define DLA_LNAME_MAX 128
 #define DLA_MAX_OP_DEPS 8
 
@@ -133,7 +134,10 @@ typedef struct dla_lconv {
 typedef enum dla_alu_op {
     DLA_ALU_MAX = 0,
     DLA_ALU_MIN = 1,
-    DLA_ALU_SUM = 2
+    DLA_ALU_SUM = 2,
+    /* EW stage only (format 1.2): v * e', the operand multiplies through the EW MUL (ALU bypassed);
+     * e' = rshr((e - cvt_offset) * cvt_scale, cvt_shift), then rshr(v * e', mul_shift). */
+    DLA_ALU_PROD = 3
 } dla_alu_op;
 typedef enum dla_operand_src {
     DLA_OPERAND_PER_LAYER = 0,
@@ -259,6 +263,26 @@ typedef struct dla_lgpu_layer {
     uint64_t write_bytes; /* DRAM bytes written */
 } dla_lgpu_layer;
 
+/* SDP Y-stage lookup table (format 1.2, docs/loadable-format.md "LUTS"): NVDLA's LE (65 entries) and LO
+ * (257 entries) int16 tables and their S_LUT_* settings, as NVDLA's dla_lut_param, for the SDP op `op`
+ * (at most one per op). The driver writes them through S_LUT_ACCESS_CFG / S_LUT_ACCESS_DATA. */
+#define DLA_LUT_LE_ENTRIES 65
+#define DLA_LUT_LO_ENTRIES 257
+typedef struct dla_llut {
+    uint32_t op;                                /* index of the SDP op that applies it */
+    uint32_t le_function;                       /* S_LUT_CFG.LUT_LE_FUNCTION: 0 exponent, 1 linear */
+    int32_t le_index_offset;                    /* exponent LE: signed 8-bit */
+    int32_t le_index_select, lo_index_select;   /* linear tables: signed 8-bit */
+    int32_t le_start, le_end, lo_start, lo_end; /* S_LUT_LE/LO_START, _END (signed 32-bit) */
+    int32_t le_uflow_scale, le_oflow_scale;     /* int16 slopes ... */
+    int32_t lo_uflow_scale, lo_oflow_scale;
+    int32_t le_uflow_shift, le_oflow_shift; /* ... with signed 5-bit shifts */
+    int32_t lo_uflow_shift, lo_oflow_shift;
+    uint32_t uflow_priority, oflow_priority, hybrid_priority; /* 0 LE, 1 LO */
+    int16_t le[DLA_LUT_LE_ENTRIES];
+    int16_t lo[DLA_LUT_LO_ENTRIES];
+} dla_llut;
+
 typedef struct dla_loadable {
     /* Target the loadable was compiled for; the driver refuses a mismatching config. */
     char target_config[64];
@@ -277,6 +301,8 @@ typedef struct dla_loadable {
     uint32_t num_segments, num_gpu_layers; /* 0 and 0: DLA only */
     dla_lsegment *segments;
     dla_lgpu_layer *gpu_layers;
+    uint32_t num_luts; /* format 1.2; 0: no SDP op uses the LUT */
+    dla_llut *luts;
 } dla_loadable;
 
 /* Empty loadable; free with dla_loadable_destroy (frees every array and the blob). */
@@ -290,6 +316,9 @@ dla_status dla_loadable_add_layer(dla_loadable *l, const dla_llayer *layer, uint
 dla_status dla_loadable_add_op(dla_loadable *l, const dla_lop *op, uint32_t *index);
 dla_status dla_loadable_add_segment(dla_loadable *l, const dla_lsegment *s, uint32_t *index);
 dla_status dla_loadable_add_gpu_layer(dla_loadable *l, const dla_lgpu_layer *y, uint32_t *index);
+dla_status dla_loadable_add_lut(dla_loadable *l, const dla_llut *t, uint32_t *index);
+/* The LUT of op index, or NULL. */
+const dla_llut *dla_loadable_op_lut(const dla_loadable *l, uint32_t op);
 /* Number of DLA subgraphs (1 for a DLA-only loadable with ops). */
 uint32_t dla_loadable_dla_segments(const dla_loadable *l);
 /* Append bytes to the blob at the given alignment; *offset receives where they landed. */

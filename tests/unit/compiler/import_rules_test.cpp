@@ -466,7 +466,11 @@ TEST(DlaRulesTest, LrnWindowsAndConcatAxisAndOtherVerdicts)
     expect_rule(one_node(
                     dir, "Concat", 4, in, [](tb_model *m, int n) { tb_attr_int(m, n, "axis", 2); }, ",x"),
                 cfg, "concat.axis", "axis 2");
-    expect_rule(one_node(dir, "Sigmoid", 4, in, [](tb_model *, int) {}), cfg, "act.lut", "TensorRT runs Sigmoid");
+    expect_ok(one_node(dir, "Sigmoid", 4, in, [](tb_model *, int) {}), cfg); // an SDP LUT op (lut.c)
+    dla_config no_lut = cfg;
+    no_lut.core.features.sdp_lut = false;
+    expect_rule(one_node(dir, "Sigmoid", 4, in, [](tb_model *, int) {}), no_lut, "feature.sdp_lut",
+                "Sigmoid needs the SDP lookup table");
     expect_rule(one_node(
                     dir, "Div", 4, in, [](tb_model *, int) {}, ",x"),
                 dla1_like(), "eltwise.div", "DLA 1 (Xavier)");

@@ -1056,3 +1056,159 @@ TEST(SegmentsTest, StandaloneRunRefusesGpuSegments)
     EXPECT_NE(std::string(err.msg).find("standalone"), std::string::npos) << err.msg;
     EXPECT_EQ(d, nullptr);
 }
+
+namespace {
+
+// An offline SDP on a 4x6x16 INT8 cube with the Y-stage LUT (and nothing else), as lut.c emits it;
+// with_lut = false leaves the LUT out. Tables: LE[i] = 100 + i, LO[i] = -i (recognisable values).
+void lut_net(Net &n, bool with_lut, dla_llut *out = nullptr)
+{
+    uint32_t a = n.region(DLA_REGION_INPUT, 384), out_r = n.region(DLA_REGION_OUTPUT, 384);
+    dla_lop op{};
+    op.kind = DLA_OP_SDP;
+    op.layer = n.layer("Sigmoid_0");
+    op.fused_parent = -1;
+    dla_lsdp &s = op.u.sdp;
+    s.src = mem(int32_t(a), 0, 4, 6, 16, 32, 192);
+    s.dst = mem(int32_t(out_r), 0, 4, 6, 16, 32, 192);
+    s.in_precision = s.out_precision = DLA_PRECISION_INT8;
+    s.bs.operand_region = s.bn.operand_region = -1;
+    s.out_cvt_scale = 1;
+    uint32_t idx = n.op(op);
+    if (!with_lut)
+        return;
+    dla_llut t{};
+    t.op = idx;
+    t.le_function = 1;
+    t.le_index_select = 12;
+    t.lo_index_select = 8;
+    t.le_start = -131072;
+    t.le_end = 131072;
+    t.lo_start = -32768;
+    t.lo_end = 32768;
+    t.le_oflow_scale = 8192;
+    t.le_oflow_shift = 15;
+    t.lo_uflow_scale = -3;
+    t.lo_uflow_shift = -2;
+    t.hybrid_priority = 1;
+    for (int i = 0; i < DLA_LUT_LE_ENTRIES; ++i)
+        t.le[i] = int16_t(100 + i);
+    for (int i = 0; i < DLA_LUT_LO_ENTRIES; ++i)
+        t.lo[i] = int16_t(-i);
+    EXPECT_EQ(dla_loadable_add_lut(n.l, &t, nullptr), DLA_OK);
+    if (out)
+        *out = t;
+}
+
+} // namespace
+
+// NVDLA firmware's update_lut order: ACCESS_CFG (LE, WRITE, addr 0) + 65 DATA, ACCESS_CFG (LO, WRITE)
+// + 257 DATA, then CFG, INFO, LE/LO START/END and the four slope registers: 2 + 65 + 257 + 10 = 334
+// register writes more than the same op without the LUT, each costing falcon_cycles_per_reg_write (7
+// here): 334 * 7 = 2338 controller cycles.
+TEST(DriverTest, LutIsProgrammedThroughAccessCfgAndDataIn334WritesLikeNvdlaFirmware)
+{
+    Net plain, lut;
+    lut_net(plain, false);
+    dla_llut t{};
+    lut_net(lut, true, &t);
+    Rig r0, r1;
+    r0.cfg.core.falcon_cycles_per_reg_write = r1.cfg.core.falcon_cycles_per_reg_write = 7;
+    r0.load(plain.l);
+    r0.run();
+    r1.load(lut.l);
+    r1.run();
+    auto writes = [](const Rig &r) {
+        size_t w = 0;
+        for (const auto &a : r.log())
+            w += a.kind == 'W';
+        return w;
+    };
+    EXPECT_EQ(writes(r1) - writes(r0), 334u);
+    EXPECT_EQ(fake_falcon_cycles(r1.p) - fake_falcon_cycles(r0.p), 334u * 7u);
+    // LE: table id 0, access type WRITE (bit 17), address 0; then the 65 entries in order.
+    long le = r1.find('W', NVDLA_SDP_S_LUT_ACCESS_CFG, 1u << 17);
+    ASSERT_GE(le, 0);
+    for (int i = 0; i < DLA_LUT_LE_ENTRIES; ++i) {
+        EXPECT_EQ(r1.log()[size_t(le + 1 + i)].addr, NVDLA_SDP_S_LUT_ACCESS_DATA);
+        EXPECT_EQ(r1.log()[size_t(le + 1 + i)].value, uint32_t(100 + i));
+    }
+    // LO: table id 1 (bit 16) right after; entries -i as 16-bit two's complement.
+    const FakeAccess &lo = r1.log()[size_t(le + 1 + DLA_LUT_LE_ENTRIES)];
+    EXPECT_EQ(lo.addr, NVDLA_SDP_S_LUT_ACCESS_CFG);
+    EXPECT_EQ(lo.value, (1u << 17) | (1u << 16));
+    EXPECT_EQ(r1.log()[size_t(le + 2 + DLA_LUT_LE_ENTRIES + 256)].value, uint32_t(uint16_t(-256)));
+    EXPECT_EQ(r1.written(NVDLA_SDP_S_LUT_CFG), 0x41);                   // LE linear (1), hybrid LO (1 << 6)
+    EXPECT_EQ(r1.written(NVDLA_SDP_S_LUT_INFO), (8 << 16) | (12 << 8)); // LO select 8, LE select 12
+    EXPECT_EQ(r1.written(NVDLA_SDP_S_LUT_LE_START), 0xFFFE0000);        // -131072
+    EXPECT_EQ(r1.written(NVDLA_SDP_S_LUT_LO_END), 32768);
+    EXPECT_EQ(r1.written(NVDLA_SDP_S_LUT_LE_SLOPE_SCALE), 8192 << 16); // oflow 8192, uflow 0
+    EXPECT_EQ(r1.written(NVDLA_SDP_S_LUT_LE_SLOPE_SHIFT), 15 << 5);
+    EXPECT_EQ(r1.written(NVDLA_SDP_S_LUT_LO_SLOPE_SCALE), 0xFFFD); // uflow -3
+    EXPECT_EQ(r1.written(NVDLA_SDP_S_LUT_LO_SLOPE_SHIFT), 0x1E);   // uflow shift -2 in 5 bits
+    // The Y stage is on with only the LUT: EW_BYPASS 0, ALU and MUL bypassed, LUT_BYPASS 0.
+    EXPECT_EQ(r1.written(NVDLA_SDP_D_DP_EW_CFG), 0x12); // ALU_BYPASS (1 << 1), MUL_BYPASS (1 << 4)
+    EXPECT_EQ(r0.written(NVDLA_SDP_D_DP_EW_CFG), 0x53); // all bypassed, as before LUT support
+}
+
+// ElementWise PROD: the operand cube feeds the EW MUL through its converter (E-RDMA DATA_USE MUL,
+// PER_ELEMENT), the ALU is bypassed; rshr(v * ((e - 0) * 3 >> 0), 5).
+TEST(DriverTest, ElementWiseProdReadsTheOperandPerElementIntoTheEwMul)
+{
+    Net n;
+    uint32_t a = n.region(DLA_REGION_INPUT, 384), e = n.region(DLA_REGION_INPUT, 384);
+    uint32_t out = n.region(DLA_REGION_OUTPUT, 384);
+    dla_lop op{};
+    op.kind = DLA_OP_SDP;
+    op.layer = n.layer("Mul_0");
+    op.fused_parent = -1;
+    dla_lsdp &s = op.u.sdp;
+    s.src = mem(int32_t(a), 0, 4, 6, 16, 32, 192);
+    s.dst = mem(int32_t(out), 0, 4, 6, 16, 32, 192);
+    s.in_precision = s.out_precision = DLA_PRECISION_INT8;
+    s.bs.operand_region = s.bn.operand_region = -1;
+    s.ew.enable = 1;
+    s.ew.operand = mem(int32_t(e), 0, 4, 6, 16, 32, 192);
+    s.ew.alu_op = DLA_ALU_PROD;
+    s.ew.cvt_scale = 3;
+    s.ew.mul_enable = 1;
+    s.ew.mul_shift = 5;
+    s.out_cvt_scale = 1;
+    n.op(op);
+    Rig r;
+    r.load(n.l);
+    r.run();
+    EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_ERDMA_CFG), 0x30); // use MUL (0), ONE_BYTE, PER_ELEMENT (1<<4), MC (1<<5)
+    EXPECT_EQ(r.written(NVDLA_SDP_D_DP_EW_CFG), 0x42);      // ALU_BYPASS (1<<1), MUL on, LUT_BYPASS (1<<6)
+    EXPECT_EQ(r.written(NVDLA_SDP_D_DP_EW_MUL_CFG), 1);     // SRC MEM, CVT not bypassed
+    EXPECT_EQ(r.written(NVDLA_SDP_D_DP_EW_MUL_CVT_SCALE_VALUE), 3);
+    EXPECT_EQ(r.written(NVDLA_SDP_D_DP_EW_TRUNCATE_VALUE), 5);
+    EXPECT_EQ(r.written(NVDLA_SDP_D_DP_EW_ALU_CFG), 2); // ALU source REG, converter bypassed
+}
+
+// The S_LUT_* registers and the LUT RAM are single: op 1's LUT (different entries) must not be
+// written while op 0 holds a register group, so its programming waits for op 0's done interrupt. With
+// equal tables op 1 is programmed into the other group at once, before any interrupt (ping-pong).
+TEST(DriverTest, SdpOpWithOtherTablesWaitsForTheRunningLutOpEqualTablesOverlap)
+{
+    for (bool differ : {true, false}) {
+        Net n;
+        lut_net(n, true);
+        lut_net(n, true);
+        if (differ)
+            n.l->luts[1].lo[5] = 1234;
+        Rig r;
+        r.load(n.l);
+        r.run();
+        long first = r.find('W', NVDLA_SDP_S_LUT_ACCESS_CFG, 1u << 17);
+        ASSERT_GE(first, 0);
+        long second = r.find('W', NVDLA_SDP_S_LUT_ACCESS_CFG, 1u << 17, first + 1);
+        ASSERT_GE(second, 0);
+        long irq = r.find('I', 0, 0, 0, true);
+        ASSERT_GE(irq, 0);
+        if (differ)
+            EXPECT_GT(second, irq) << "second LUT written before op 0 completed";
+        else
+            EXPECT_LT(second, irq) << "equal tables: op 1 should be programmed while op 0 runs";
+    }
+}

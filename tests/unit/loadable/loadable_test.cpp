@@ -250,7 +250,7 @@ TEST(LoadableTest, HeaderFieldsAtDocumentedOffsets)
     EXPECT_EQ(std::string(b.begin(), b.begin() + 4), "DLAL");
     EXPECT_EQ(rd32(b, 0), 0x4C414C44u);
     EXPECT_EQ(b[4] | b[5] << 8, 1); // version_major
-    EXPECT_EQ(b[6] | b[7] << 8, 1); // version_minor (1.1; a DLA-only loadable keeps 1.0's 6 sections)
+    EXPECT_EQ(b[6] | b[7] << 8, 2); // version_minor (1.2; a DLA-only loadable keeps 1.0's 6 sections)
     EXPECT_EQ(rd32(b, 8), 64u);     // header_bytes
     EXPECT_EQ(rd32(b, 12), 0u);     // flags
     EXPECT_EQ(rd64(b, 16), file_size);
@@ -408,7 +408,7 @@ TEST(LoadableTest, FutureMajorVersionIsRejectedButHigherMinorAccepted)
     r = nullptr;
     b[4] = 2;
     EXPECT_EQ(dla_loadable_read_buffer(b.data(), b.size(), "v.dlal", &r, &err), DLA_ERR_FORMAT);
-    EXPECT_NE(std::string(err.msg).find("unsupported format version 2.1"), std::string::npos) << err.msg;
+    EXPECT_NE(std::string(err.msg).find("unsupported format version 2.2"), std::string::npos) << err.msg;
     EXPECT_EQ(r, nullptr);
 }
 
@@ -547,4 +547,61 @@ TEST(LoadableTest, GpuSegmentsRoundTripAndBadOnesAreRejectedNamingTheSegment)
     c.l->segments[1].kind = DLA_SEGMENT_DLA;
     EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
     EXPECT_NE(std::string(err.msg).find("follows a segment of the same device"), std::string::npos) << err.msg;
+}
+
+// LUTS (format 1.2): record = 2 u32 + 15 i32 + 3 u32 = 80 bytes, then 65 + 257 int16 = 644: 724.
+// With LUTS the file has all 9 sections (SEGMENTS and GPU_LAYERS empty for a DLA-only network).
+TEST(LoadableTest, LutsRoundTripAndBadOnesAreRejectedNamingTheLut)
+{
+    EXPECT_EQ(dla_loadable_record_bytes(9), 724u);
+    Chain c;
+    dla_llut t{};
+    t.op = 1; // the chain's SDP
+    t.le_function = 1;
+    t.le_index_select = 12;
+    t.lo_index_select = -3;
+    t.le_start = -131072;
+    t.le_end = 131072;
+    t.lo_start = -5;
+    t.lo_end = 7;
+    t.lo_oflow_scale = -32768;
+    t.le_uflow_shift = -16;
+    t.hybrid_priority = 1;
+    for (int i = 0; i < DLA_LUT_LE_ENTRIES; ++i)
+        t.le[i] = int16_t(i * 511 - 16000);
+    for (int i = 0; i < DLA_LUT_LO_ENTRIES; ++i)
+        t.lo[i] = int16_t(32767 - i * 255);
+    ASSERT_EQ(dla_loadable_add_lut(c.l, &t, nullptr), DLA_OK);
+    std::vector<uint8_t> b = serialize(c.l);
+    EXPECT_EQ(rd32(b, 28), 9u);
+    dla_loadable *r = nullptr;
+    dla_error err{};
+    ASSERT_EQ(dla_loadable_read_buffer(b.data(), b.size(), "l.dlal", &r, &err), DLA_OK) << err.msg;
+    ASSERT_EQ(r->num_luts, 1u);
+    EXPECT_EQ(std::memcmp(&r->luts[0], &t, sizeof t), 0);
+    EXPECT_EQ(r->num_segments, 0u);
+    EXPECT_EQ(dla_loadable_dla_segments(r), 1u);
+    EXPECT_EQ(dla_loadable_op_lut(r, 1), &r->luts[0]);
+    EXPECT_EQ(dla_loadable_op_lut(r, 0), nullptr);
+    dla_loadable_destroy(r);
+    r = nullptr;
+
+    // A 1.1 file cannot carry LUTS.
+    std::vector<uint8_t> old = b;
+    old[6] = 1;
+    EXPECT_EQ(dla_loadable_read_buffer(old.data(), old.size(), "l.dlal", &r, &err), DLA_ERR_FORMAT);
+    EXPECT_NE(std::string(err.msg).find("9 sections, expected 6 or 8"), std::string::npos) << err.msg;
+
+    // On a PDP op, a second LUT for the same op, a shift beyond 5 signed bits.
+    c.l->luts[0].op = 2;
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("lut 0: op 2 is not an SDP op"), std::string::npos) << err.msg;
+    c.l->luts[0].op = 1;
+    ASSERT_EQ(dla_loadable_add_lut(c.l, &t, nullptr), DLA_OK);
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("lut 1: op 1 already has lut 0"), std::string::npos) << err.msg;
+    c.l->num_luts = 1;
+    c.l->luts[0].lo_oflow_shift = 16;
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("slope shift 16 outside the signed 5-bit field"), std::string::npos) << err.msg;
 }
