@@ -169,10 +169,10 @@ Mcif::Mcif(sc_core::sc_module_name name, const McifParams &params, const CoreClo
     // Reset values: every weight 1 (NVDLA_MCIF.rdl), outstanding count from the config.
     for (uint32_t reg : {NVDLA_MCIF_CFG_RD_WEIGHT_0, NVDLA_MCIF_CFG_RD_WEIGHT_1, NVDLA_MCIF_CFG_RD_WEIGHT_2,
                          NVDLA_MCIF_CFG_WR_WEIGHT_0, NVDLA_MCIF_CFG_WR_WEIGHT_1})
-        regs_.csb_write(reg, 0x01010101u);
+        csb_.csb_write(reg, 0x01010101u);
     const uint32_t os = params_.max_outstanding - 1;
-    regs_.csb_write(NVDLA_MCIF_CFG_OUTSTANDING_CNT, (os << NVDLA_MCIF_CFG_OUTSTANDING_CNT_RD_OS_CNT_SHIFT) |
-                                                        (os << NVDLA_MCIF_CFG_OUTSTANDING_CNT_WR_OS_CNT_SHIFT));
+    csb_.csb_write(NVDLA_MCIF_CFG_OUTSTANDING_CNT, (os << NVDLA_MCIF_CFG_OUTSTANDING_CNT_RD_OS_CNT_SHIFT) |
+                                                       (os << NVDLA_MCIF_CFG_OUTSTANDING_CNT_WR_OS_CNT_SHIFT));
     core_ = dram_.attach();
     for (int c = 0; c < kNumMcifClients; ++c) {
         ports_[c] = std::make_unique<Port>(*this, c);
@@ -192,19 +192,25 @@ MemoryPort &Mcif::port(int client)
     return *ports_[client];
 }
 
-uint32_t Mcif::weight(int client) const
+void Mcif::refresh_registers()
 {
-    const WeightField &f = kWeightFields[client];
-    uint32_t w = (regs_.get(0, f.reg) >> f.shift) & 0xffu;
-    return w == 0 ? 1u : w; // 0 would starve the client: counted as 1
+    for (int c = 0; c < kNumMcifClients; ++c) {
+        const WeightField &f = kWeightFields[c];
+        const uint32_t w = (regs_.get(0, f.reg) >> f.shift) & 0xffu;
+        weights_[c] = w == 0 ? 1u : w; // 0 would starve the client: counted as 1
+    }
+    const uint32_t v = regs_.get(0, NVDLA_MCIF_CFG_OUTSTANDING_CNT);
+    limits_[0] = ((v >> NVDLA_MCIF_CFG_OUTSTANDING_CNT_RD_OS_CNT_SHIFT) & 0xffu) + 1;
+    limits_[1] = ((v >> NVDLA_MCIF_CFG_OUTSTANDING_CNT_WR_OS_CNT_SHIFT) & 0xffu) + 1;
 }
 
-uint32_t Mcif::outstanding_limit(bool write) const
+void Mcif::hold_slot(bool write, uint64_t done_fs)
 {
-    const uint32_t v = regs_.get(0, NVDLA_MCIF_CFG_OUTSTANDING_CNT);
-    const uint32_t shift =
-        write ? NVDLA_MCIF_CFG_OUTSTANDING_CNT_WR_OS_CNT_SHIFT : NVDLA_MCIF_CFG_OUTSTANDING_CNT_RD_OS_CNT_SHIFT;
-    return ((v >> shift) & 0xffu) + 1;
+    std::deque<uint64_t> &held = in_flight_[write ? 1 : 0];
+    if (held.empty() || held.back() <= done_fs)
+        held.push_back(done_fs);
+    else
+        held.insert(std::upper_bound(held.begin(), held.end(), done_fs), done_fs);
 }
 
 sc_core::sc_time Mcif::access(int client, const MemAccess &req, void *data)
@@ -247,12 +253,11 @@ uint64_t Mcif::ready_edge(const Request &r, bool *slot_bound) const
     if (r.to_sram)
         return std::max(e, sram_->server_.ready_edge(p));
     e = std::max(e, dram_.server_.ready_edge(p));
-    const std::multiset<uint64_t> &held = in_flight_[r.req.write ? 1 : 0];
+    const std::deque<uint64_t> &held = in_flight_[r.req.write ? 1 : 0];
     const uint32_t limit = outstanding_limit(r.req.write);
     if (held.size() >= limit) {
-        auto it = held.begin();
-        std::advance(it, static_cast<long>(held.size() - limit)); // this completion frees the slot needed
-        const uint64_t slot = (*it + p - 1) / p * p;
+        const uint64_t freeing = held[held.size() - limit]; // this completion frees the slot needed
+        const uint64_t slot = (freeing + p - 1) / p * p;
         if (slot > e) {
             *slot_bound = true;
             e = slot;
@@ -291,7 +296,8 @@ void Mcif::arbiter()
     for (;;) {
         const uint64_t now = to_fs(sc_core::sc_time_stamp());
         for (auto &held : in_flight_)
-            held.erase(held.begin(), held.upper_bound(now)); // slots freed at or before now
+            while (!held.empty() && held.front() <= now)
+                held.pop_front(); // slots freed at or before now
         uint64_t earliest = UINT64_MAX;
         bool kept = false;
         Request *pick = pick_ready(now, &earliest, &kept);
@@ -349,7 +355,7 @@ void Mcif::grant(Request &r, uint64_t edge, uint64_t dram_end)
     }
     const uint64_t done_units = (end + latency + fs_per_unit_ - 1) / fs_per_unit_;
     if (!r.to_sram)
-        in_flight_[q.write ? 1 : 0].insert(done_units * fs_per_unit_); // the slot frees when the request is done
+        hold_slot(q.write, done_units * fs_per_unit_); // the slot frees when the request is done
     r.done = sc_core::sc_time::from_value(done_units);
     r.granted = true;
     grant_events_[q.client].notify(sc_core::SC_ZERO_TIME);
