@@ -122,12 +122,14 @@ bool Dram::bid(DramBid &b)
     if (!b.decided) {
         const int n = attached_, last = last_core_;
         auto rank = [n, last](const DramBid *x) { return (x->core - last - 1 + 2 * n) % n; };
-        std::stable_sort(bids_.begin(), bids_.end(),
-                         [&rank](const DramBid *x, const DramBid *y) { return rank(x) < rank(y); });
-        std::vector<DramBid *> round;
-        round.swap(bids_);
-        for (DramBid *x : round)
+        if (bids_.size() > 1)
+            std::stable_sort(bids_.begin(), bids_.end(),
+                             [&rank](const DramBid *x, const DramBid *y) { return rank(x) < rank(y); });
+        round_.swap(bids_); // both keep their capacity: no allocation per request
+        bids_.clear();
+        for (DramBid *x : round_)
             decide(*x);
+        round_.clear();
     }
     return b.won;
 }
@@ -174,6 +176,7 @@ Mcif::Mcif(sc_core::sc_module_name name, const McifParams &params, const CoreClo
     csb_.csb_write(NVDLA_MCIF_CFG_OUTSTANDING_CNT, (os << NVDLA_MCIF_CFG_OUTSTANDING_CNT_RD_OS_CNT_SHIFT) |
                                                        (os << NVDLA_MCIF_CFG_OUTSTANDING_CNT_WR_OS_CNT_SHIFT));
     core_ = dram_.attach();
+    dram_latency_fs_ = ns_to_fs(dram_.params_.latency_ns);
     for (int c = 0; c < kNumMcifClients; ++c) {
         ports_[c] = std::make_unique<Port>(*this, c);
         std::string base = stats_prefix + ".mcif." + kClientNames[c];
@@ -202,6 +205,15 @@ void Mcif::refresh_registers()
     const uint32_t v = regs_.get(0, NVDLA_MCIF_CFG_OUTSTANDING_CNT);
     limits_[0] = ((v >> NVDLA_MCIF_CFG_OUTSTANDING_CNT_RD_OS_CNT_SHIFT) & 0xffu) + 1;
     limits_[1] = ((v >> NVDLA_MCIF_CFG_OUTSTANDING_CNT_WR_OS_CNT_SHIFT) & 0xffu) + 1;
+}
+
+uint64_t Mcif::dram_occupancy_fs(uint32_t bytes)
+{
+    if (bytes != occupancy_bytes_) { // requests are almost all of one size: the last value is reused
+        occupancy_bytes_ = bytes;
+        occupancy_fs_ = ns_to_fs(static_cast<double>(dram_.burst_rounded(bytes)) / dram_.params_.bytes_per_ns);
+    }
+    return occupancy_fs_;
 }
 
 void Mcif::hold_slot(bool write, uint64_t done_fs)
@@ -273,19 +285,30 @@ Mcif::Request *Mcif::pick_ready(uint64_t now, uint64_t *earliest_fs, bool *kept)
 {
     const uint64_t arrival = (now + period_fs_ - 1) / period_fs_ * period_fs_;
     *earliest_fs = UINT64_MAX;
+    // ready_edge depends only on the request's direction and target (port, budget, slots), so it is
+    // computed once per kind for this edge: [write][to_sram]; the pick order is unchanged.
+    uint64_t edge[2][2];
+    bool bound[2][2];
+    bool known[2][2] = {{false, false}, {false, false}};
     for (int i = grants_left_ > 0 ? 0 : 1; i <= kNumMcifClients; ++i) {
-        int c = (last_granted_ + i) % kNumMcifClients;
+        int c = last_granted_ + i;
+        if (c >= kNumMcifClients)
+            c -= kNumMcifClients;
         if (queues_[c].empty() || (i == kNumMcifClients && grants_left_ > 0))
             continue; // (i == N is the last client again: already tried first)
-        bool slot_bound = false;
-        uint64_t e = std::max(arrival, ready_edge(*queues_[c].front(), &slot_bound));
+        Request *front = queues_[c].front();
+        const int w = front->req.write ? 1 : 0, t = front->to_sram ? 1 : 0;
+        if (!known[w][t]) {
+            edge[w][t] = std::max(arrival, ready_edge(*front, &bound[w][t]));
+            known[w][t] = true;
+        }
+        const uint64_t e = edge[w][t];
         if (e == now) {
-            Request *r = queues_[c].front();
             queues_[c].pop_front();
             *kept = (i == 0);
-            return r;
+            return front;
         }
-        queues_[c].front()->slot_limited = queues_[c].front()->slot_limited || slot_bound;
+        front->slot_limited = front->slot_limited || bound[w][t];
         *earliest_fs = std::min(*earliest_fs, e);
     }
     return nullptr;
@@ -314,8 +337,7 @@ void Mcif::arbiter()
             b.core = core_;
             b.edge_fs = now;
             b.period_fs = period_fs_;
-            b.occupancy_fs =
-                ns_to_fs(static_cast<double>(dram_.burst_rounded(pick->req.bytes)) / dram_.params_.bytes_per_ns);
+            b.occupancy_fs = dram_occupancy_fs(pick->req.bytes);
             if (!dram_.bid(b)) {
                 // Another core took the DRAM for this edge: back to the head of its queue, try again later.
                 queues_[pick->req.client].push_front(pick);
@@ -347,7 +369,7 @@ void Mcif::grant(Request &r, uint64_t edge, uint64_t dram_end)
         *sram_bytes_[q.client] += q.bytes;
     } else {
         end = std::max(end, dram_end);
-        latency = ns_to_fs(dram_.params_.latency_ns);
+        latency = dram_latency_fs_;
         (q.write ? dram_.write_bytes_ : dram_.read_bytes_) += q.bytes;
         *dram_bytes_[q.client] += q.bytes;
         if (r.slot_limited)

@@ -159,7 +159,7 @@ class Dram {
     SparseStore store_;
     BandwidthServer server_;
     int attached_ = 0, last_core_ = -1;
-    std::vector<DramBid *> bids_;
+    std::vector<DramBid *> bids_, round_;
     uint64_t busy_fs_ = 0; // exact; busy_ps_ is its rounding
     Counter &read_bytes_, &write_bytes_, &busy_ps_;
 };
@@ -234,6 +234,7 @@ class Mcif : public sc_core::sc_module {
     uint64_t to_fs(const sc_core::sc_time &t) const { return t.value() * fs_per_unit_; }
     void refresh_registers();
     void hold_slot(bool write, uint64_t done_fs);
+    uint64_t dram_occupancy_fs(uint32_t bytes); // ns_to_fs of the burst-rounded size, cached per size
 
     McifParams params_;
     const CoreClock &clock_;
@@ -246,6 +247,9 @@ class Mcif : public sc_core::sc_module {
     std::array<uint32_t, 2> limits_{};                // outstanding limit: [write]
     int core_ = 0;                                    // index among the MCIFs on the DRAM
     uint64_t fs_per_unit_ = 0, period_fs_ = 0;        // SystemC resolution and clock period in fs
+    uint64_t dram_latency_fs_ = 0;
+    uint32_t occupancy_bytes_ = 0; // dram_occupancy_fs's cache: request size and its occupancy
+    uint64_t occupancy_fs_ = 0;
     BandwidthServer read_port_, write_port_;
     // DRAM completions (fs) holding a slot: [write], sorted ascending. Completions arrive almost always in
     // order (ports and DRAM are booked monotonically), so a deque with an ordered insert beats a multiset.
