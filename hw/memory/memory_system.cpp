@@ -241,6 +241,7 @@ sc_core::sc_time Mcif::access(int client, const MemAccess &req, void *data)
         throw std::runtime_error(msg);
     }
     queues_[client].push_back(&r);
+    waiting_ |= 1u << client;
     kick_.notify(sc_core::SC_ZERO_TIME);
     while (!r.granted)
         sc_core::wait(grant_events_[client]);
@@ -287,6 +288,8 @@ Mcif::Request *Mcif::pick_ready(uint64_t now, uint64_t *earliest_fs, bool *kept)
     *earliest_fs = UINT64_MAX;
     // ready_edge depends only on the request's direction and target (port, budget, slots), so it is
     // computed once per kind for this edge: [write][to_sram]; the pick order is unchanged.
+    if (waiting_ == 0)
+        return nullptr;
     uint64_t edge[2][2];
     bool bound[2][2];
     bool known[2][2] = {{false, false}, {false, false}};
@@ -294,7 +297,7 @@ Mcif::Request *Mcif::pick_ready(uint64_t now, uint64_t *earliest_fs, bool *kept)
         int c = last_granted_ + i;
         if (c >= kNumMcifClients)
             c -= kNumMcifClients;
-        if (queues_[c].empty() || (i == kNumMcifClients && grants_left_ > 0))
+        if (!(waiting_ & (1u << c)) || (i == kNumMcifClients && grants_left_ > 0))
             continue; // (i == N is the last client again: already tried first)
         Request *front = queues_[c].front();
         const int w = front->req.write ? 1 : 0, t = front->to_sram ? 1 : 0;
@@ -305,6 +308,8 @@ Mcif::Request *Mcif::pick_ready(uint64_t now, uint64_t *earliest_fs, bool *kept)
         const uint64_t e = edge[w][t];
         if (e == now) {
             queues_[c].pop_front();
+            if (queues_[c].empty())
+                waiting_ &= ~(1u << c);
             *kept = (i == 0);
             return front;
         }
@@ -341,6 +346,7 @@ void Mcif::arbiter()
             if (!dram_.bid(b)) {
                 // Another core took the DRAM for this edge: back to the head of its queue, try again later.
                 queues_[pick->req.client].push_front(pick);
+                waiting_ |= 1u << pick->req.client;
                 continue;
             }
             dram_end = b.end_fs;

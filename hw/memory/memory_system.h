@@ -255,6 +255,7 @@ class Mcif : public sc_core::sc_module {
     // order (ports and DRAM are booked monotonically), so a deque with an ordered insert beats a multiset.
     std::array<std::deque<uint64_t>, 2> in_flight_;
     std::array<std::deque<Request *>, kNumMcifClients> queues_;
+    uint32_t waiting_ = 0; // bit c: queues_[c] is not empty (the pick skips idle clients cheaply)
     int last_granted_ = kNumMcifClients - 1;
     uint32_t grants_left_ = 0; // further consecutive grants the last granted client may take
     sc_core::sc_event kick_;
