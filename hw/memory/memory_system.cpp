@@ -286,10 +286,10 @@ Mcif::Request *Mcif::pick_ready(uint64_t now, uint64_t *earliest_fs, bool *kept)
 {
     const uint64_t arrival = (now + period_fs_ - 1) / period_fs_ * period_fs_;
     *earliest_fs = UINT64_MAX;
-    // ready_edge depends only on the request's direction and target (port, budget, slots), so it is
-    // computed once per kind for this edge: [write][to_sram]; the pick order is unchanged.
     if (waiting_ == 0)
         return nullptr;
+    // ready_edge depends only on the request's direction and target (port, budget, slots), so it is
+    // computed once per kind for this edge: [write][to_sram]; the pick order is unchanged.
     uint64_t edge[2][2];
     bool bound[2][2];
     bool known[2][2] = {{false, false}, {false, false}};
