@@ -122,12 +122,14 @@ bool Dram::bid(DramBid &b)
     if (!b.decided) {
         const int n = attached_, last = last_core_;
         auto rank = [n, last](const DramBid *x) { return (x->core - last - 1 + 2 * n) % n; };
-        std::stable_sort(bids_.begin(), bids_.end(),
-                         [&rank](const DramBid *x, const DramBid *y) { return rank(x) < rank(y); });
-        std::vector<DramBid *> round;
-        round.swap(bids_);
-        for (DramBid *x : round)
+        if (bids_.size() > 1)
+            std::stable_sort(bids_.begin(), bids_.end(),
+                             [&rank](const DramBid *x, const DramBid *y) { return rank(x) < rank(y); });
+        round_.swap(bids_); // both keep their capacity: no allocation per request
+        bids_.clear();
+        for (DramBid *x : round_)
             decide(*x);
+        round_.clear();
     }
     return b.won;
 }
@@ -169,11 +171,12 @@ Mcif::Mcif(sc_core::sc_module_name name, const McifParams &params, const CoreClo
     // Reset values: every weight 1 (NVDLA_MCIF.rdl), outstanding count from the config.
     for (uint32_t reg : {NVDLA_MCIF_CFG_RD_WEIGHT_0, NVDLA_MCIF_CFG_RD_WEIGHT_1, NVDLA_MCIF_CFG_RD_WEIGHT_2,
                          NVDLA_MCIF_CFG_WR_WEIGHT_0, NVDLA_MCIF_CFG_WR_WEIGHT_1})
-        regs_.csb_write(reg, 0x01010101u);
+        csb_.csb_write(reg, 0x01010101u);
     const uint32_t os = params_.max_outstanding - 1;
-    regs_.csb_write(NVDLA_MCIF_CFG_OUTSTANDING_CNT, (os << NVDLA_MCIF_CFG_OUTSTANDING_CNT_RD_OS_CNT_SHIFT) |
-                                                        (os << NVDLA_MCIF_CFG_OUTSTANDING_CNT_WR_OS_CNT_SHIFT));
+    csb_.csb_write(NVDLA_MCIF_CFG_OUTSTANDING_CNT, (os << NVDLA_MCIF_CFG_OUTSTANDING_CNT_RD_OS_CNT_SHIFT) |
+                                                       (os << NVDLA_MCIF_CFG_OUTSTANDING_CNT_WR_OS_CNT_SHIFT));
     core_ = dram_.attach();
+    dram_latency_fs_ = ns_to_fs(dram_.params_.latency_ns);
     for (int c = 0; c < kNumMcifClients; ++c) {
         ports_[c] = std::make_unique<Port>(*this, c);
         std::string base = stats_prefix + ".mcif." + kClientNames[c];
@@ -192,19 +195,34 @@ MemoryPort &Mcif::port(int client)
     return *ports_[client];
 }
 
-uint32_t Mcif::weight(int client) const
+void Mcif::refresh_registers()
 {
-    const WeightField &f = kWeightFields[client];
-    uint32_t w = (regs_.get(0, f.reg) >> f.shift) & 0xffu;
-    return w == 0 ? 1u : w; // 0 would starve the client: counted as 1
+    for (int c = 0; c < kNumMcifClients; ++c) {
+        const WeightField &f = kWeightFields[c];
+        const uint32_t w = (regs_.get(0, f.reg) >> f.shift) & 0xffu;
+        weights_[c] = w == 0 ? 1u : w; // 0 would starve the client: counted as 1
+    }
+    const uint32_t v = regs_.get(0, NVDLA_MCIF_CFG_OUTSTANDING_CNT);
+    limits_[0] = ((v >> NVDLA_MCIF_CFG_OUTSTANDING_CNT_RD_OS_CNT_SHIFT) & 0xffu) + 1;
+    limits_[1] = ((v >> NVDLA_MCIF_CFG_OUTSTANDING_CNT_WR_OS_CNT_SHIFT) & 0xffu) + 1;
 }
 
-uint32_t Mcif::outstanding_limit(bool write) const
+uint64_t Mcif::dram_occupancy_fs(uint32_t bytes)
 {
-    const uint32_t v = regs_.get(0, NVDLA_MCIF_CFG_OUTSTANDING_CNT);
-    const uint32_t shift =
-        write ? NVDLA_MCIF_CFG_OUTSTANDING_CNT_WR_OS_CNT_SHIFT : NVDLA_MCIF_CFG_OUTSTANDING_CNT_RD_OS_CNT_SHIFT;
-    return ((v >> shift) & 0xffu) + 1;
+    if (bytes != occupancy_bytes_) { // requests are almost all of one size: the last value is reused
+        occupancy_bytes_ = bytes;
+        occupancy_fs_ = ns_to_fs(static_cast<double>(dram_.burst_rounded(bytes)) / dram_.params_.bytes_per_ns);
+    }
+    return occupancy_fs_;
+}
+
+void Mcif::hold_slot(bool write, uint64_t done_fs)
+{
+    std::deque<uint64_t> &held = in_flight_[write ? 1 : 0];
+    if (held.empty() || held.back() <= done_fs)
+        held.push_back(done_fs);
+    else
+        held.insert(std::upper_bound(held.begin(), held.end(), done_fs), done_fs);
 }
 
 sc_core::sc_time Mcif::access(int client, const MemAccess &req, void *data)
@@ -223,6 +241,7 @@ sc_core::sc_time Mcif::access(int client, const MemAccess &req, void *data)
         throw std::runtime_error(msg);
     }
     queues_[client].push_back(&r);
+    waiting_ |= 1u << client;
     kick_.notify(sc_core::SC_ZERO_TIME);
     while (!r.granted)
         sc_core::wait(grant_events_[client]);
@@ -247,12 +266,11 @@ uint64_t Mcif::ready_edge(const Request &r, bool *slot_bound) const
     if (r.to_sram)
         return std::max(e, sram_->server_.ready_edge(p));
     e = std::max(e, dram_.server_.ready_edge(p));
-    const std::multiset<uint64_t> &held = in_flight_[r.req.write ? 1 : 0];
+    const std::deque<uint64_t> &held = in_flight_[r.req.write ? 1 : 0];
     const uint32_t limit = outstanding_limit(r.req.write);
     if (held.size() >= limit) {
-        auto it = held.begin();
-        std::advance(it, static_cast<long>(held.size() - limit)); // this completion frees the slot needed
-        const uint64_t slot = (*it + p - 1) / p * p;
+        const uint64_t freeing = held[held.size() - limit]; // this completion frees the slot needed
+        const uint64_t slot = (freeing + p - 1) / p * p;
         if (slot > e) {
             *slot_bound = true;
             e = slot;
@@ -268,19 +286,34 @@ Mcif::Request *Mcif::pick_ready(uint64_t now, uint64_t *earliest_fs, bool *kept)
 {
     const uint64_t arrival = (now + period_fs_ - 1) / period_fs_ * period_fs_;
     *earliest_fs = UINT64_MAX;
+    if (waiting_ == 0)
+        return nullptr;
+    // ready_edge depends only on the request's direction and target (port, budget, slots), so it is
+    // computed once per kind for this edge: [write][to_sram]; the pick order is unchanged.
+    uint64_t edge[2][2];
+    bool bound[2][2];
+    bool known[2][2] = {{false, false}, {false, false}};
     for (int i = grants_left_ > 0 ? 0 : 1; i <= kNumMcifClients; ++i) {
-        int c = (last_granted_ + i) % kNumMcifClients;
-        if (queues_[c].empty() || (i == kNumMcifClients && grants_left_ > 0))
+        int c = last_granted_ + i;
+        if (c >= kNumMcifClients)
+            c -= kNumMcifClients;
+        if (!(waiting_ & (1u << c)) || (i == kNumMcifClients && grants_left_ > 0))
             continue; // (i == N is the last client again: already tried first)
-        bool slot_bound = false;
-        uint64_t e = std::max(arrival, ready_edge(*queues_[c].front(), &slot_bound));
-        if (e == now) {
-            Request *r = queues_[c].front();
-            queues_[c].pop_front();
-            *kept = (i == 0);
-            return r;
+        Request *front = queues_[c].front();
+        const int w = front->req.write ? 1 : 0, t = front->to_sram ? 1 : 0;
+        if (!known[w][t]) {
+            edge[w][t] = std::max(arrival, ready_edge(*front, &bound[w][t]));
+            known[w][t] = true;
         }
-        queues_[c].front()->slot_limited = queues_[c].front()->slot_limited || slot_bound;
+        const uint64_t e = edge[w][t];
+        if (e == now) {
+            queues_[c].pop_front();
+            if (queues_[c].empty())
+                waiting_ &= ~(1u << c);
+            *kept = (i == 0);
+            return front;
+        }
+        front->slot_limited = front->slot_limited || bound[w][t];
         *earliest_fs = std::min(*earliest_fs, e);
     }
     return nullptr;
@@ -291,7 +324,8 @@ void Mcif::arbiter()
     for (;;) {
         const uint64_t now = to_fs(sc_core::sc_time_stamp());
         for (auto &held : in_flight_)
-            held.erase(held.begin(), held.upper_bound(now)); // slots freed at or before now
+            while (!held.empty() && held.front() <= now)
+                held.pop_front(); // slots freed at or before now
         uint64_t earliest = UINT64_MAX;
         bool kept = false;
         Request *pick = pick_ready(now, &earliest, &kept);
@@ -308,11 +342,11 @@ void Mcif::arbiter()
             b.core = core_;
             b.edge_fs = now;
             b.period_fs = period_fs_;
-            b.occupancy_fs =
-                ns_to_fs(static_cast<double>(dram_.burst_rounded(pick->req.bytes)) / dram_.params_.bytes_per_ns);
+            b.occupancy_fs = dram_occupancy_fs(pick->req.bytes);
             if (!dram_.bid(b)) {
                 // Another core took the DRAM for this edge: back to the head of its queue, try again later.
                 queues_[pick->req.client].push_front(pick);
+                waiting_ |= 1u << pick->req.client;
                 continue;
             }
             dram_end = b.end_fs;
@@ -341,7 +375,7 @@ void Mcif::grant(Request &r, uint64_t edge, uint64_t dram_end)
         *sram_bytes_[q.client] += q.bytes;
     } else {
         end = std::max(end, dram_end);
-        latency = ns_to_fs(dram_.params_.latency_ns);
+        latency = dram_latency_fs_;
         (q.write ? dram_.write_bytes_ : dram_.read_bytes_) += q.bytes;
         *dram_bytes_[q.client] += q.bytes;
         if (r.slot_limited)
@@ -349,7 +383,7 @@ void Mcif::grant(Request &r, uint64_t edge, uint64_t dram_end)
     }
     const uint64_t done_units = (end + latency + fs_per_unit_ - 1) / fs_per_unit_;
     if (!r.to_sram)
-        in_flight_[q.write ? 1 : 0].insert(done_units * fs_per_unit_); // the slot frees when the request is done
+        hold_slot(q.write, done_units * fs_per_unit_); // the slot frees when the request is done
     r.done = sc_core::sc_time::from_value(done_units);
     r.granted = true;
     grant_events_[q.client].notify(sc_core::SC_ZERO_TIME);

@@ -55,7 +55,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 #include <systemc>
@@ -160,7 +159,7 @@ class Dram {
     SparseStore store_;
     BandwidthServer server_;
     int attached_ = 0, last_core_ = -1;
-    std::vector<DramBid *> bids_;
+    std::vector<DramBid *> bids_, round_;
     uint64_t busy_fs_ = 0; // exact; busy_ps_ is its rounding
     Counter &read_bytes_, &write_bytes_, &busy_ps_;
 };
@@ -188,10 +187,10 @@ class Mcif : public sc_core::sc_module {
     SC_HAS_PROCESS(Mcif);
     MemoryPort &port(int client);
     // NVDLA's MCIF registers (weights, outstanding count) on CSB.
-    CsbTarget &csb_target() { return regs_; }
+    CsbTarget &csb_target() { return csb_; }
     // Arbitration weight of a client (1..255) and the outstanding limits, as the registers hold them now.
-    uint32_t weight(int client) const;
-    uint32_t outstanding_limit(bool write) const;
+    uint32_t weight(int client) const { return weights_[client]; }
+    uint32_t outstanding_limit(bool write) const { return limits_[write ? 1 : 0]; }
 
   private:
     struct Request {
@@ -200,6 +199,22 @@ class Mcif : public sc_core::sc_module {
         bool granted = false;
         bool slot_limited = false; // its acceptance waited for an outstanding slot
         sc_core::sc_time done;
+    };
+    // The CSB side of regs_: every write refreshes weights_ and limits_, so the arbiter reads plain
+    // fields per request instead of decoding registers (same values: they change only by CSB writes).
+    class Csb : public CsbTarget {
+      public:
+        explicit Csb(Mcif &mcif) : mcif_(mcif) {}
+        uint32_t csb_base() const override { return mcif_.regs_.csb_base(); }
+        void csb_write(uint32_t addr, uint32_t value) override
+        {
+            mcif_.regs_.csb_write(addr, value);
+            mcif_.refresh_registers();
+        }
+        uint32_t csb_read(uint32_t addr) override { return mcif_.regs_.csb_read(addr); }
+
+      private:
+        Mcif &mcif_;
     };
     class Port : public MemoryPort {
       public:
@@ -217,6 +232,9 @@ class Mcif : public sc_core::sc_module {
     Request *pick_ready(uint64_t now_fs, uint64_t *earliest_fs, bool *kept);
     void grant(Request &r, uint64_t edge_fs, uint64_t dram_end_fs);
     uint64_t to_fs(const sc_core::sc_time &t) const { return t.value() * fs_per_unit_; }
+    void refresh_registers();
+    void hold_slot(bool write, uint64_t done_fs);
+    uint64_t dram_occupancy_fs(uint32_t bytes); // ns_to_fs of the burst-rounded size, cached per size
 
     McifParams params_;
     const CoreClock &clock_;
@@ -224,11 +242,20 @@ class Mcif : public sc_core::sc_module {
     Sram *sram_;
     std::string prefix_;
     RegisterFile regs_;
-    int core_ = 0;                             // index among the MCIFs on the DRAM
-    uint64_t fs_per_unit_ = 0, period_fs_ = 0; // SystemC resolution and clock period in fs
+    Csb csb_{*this};
+    std::array<uint32_t, kNumMcifClients> weights_{}; // decoded from regs_ (refresh_registers)
+    std::array<uint32_t, 2> limits_{};                // outstanding limit: [write]
+    int core_ = 0;                                    // index among the MCIFs on the DRAM
+    uint64_t fs_per_unit_ = 0, period_fs_ = 0;        // SystemC resolution and clock period in fs
+    uint64_t dram_latency_fs_ = 0;
+    uint32_t occupancy_bytes_ = 0; // dram_occupancy_fs's cache: request size and its occupancy
+    uint64_t occupancy_fs_ = 0;
     BandwidthServer read_port_, write_port_;
-    std::array<std::multiset<uint64_t>, 2> in_flight_; // DRAM completions (fs) holding a slot: [write]
+    // DRAM completions (fs) holding a slot: [write], sorted ascending. Completions arrive almost always in
+    // order (ports and DRAM are booked monotonically), so a deque with an ordered insert beats a multiset.
+    std::array<std::deque<uint64_t>, 2> in_flight_;
     std::array<std::deque<Request *>, kNumMcifClients> queues_;
+    uint32_t waiting_ = 0; // bit c: queues_[c] is not empty (the pick skips idle clients cheaply)
     int last_granted_ = kNumMcifClients - 1;
     uint32_t grants_left_ = 0; // further consecutive grants the last granted client may take
     sc_core::sc_event kick_;

@@ -47,8 +47,11 @@ static dla_status job_loadable(const dla_sweep_job *job, const dla_config *cfg, 
 {
     if (job->loadable_cache[0] && access(job->loadable_cache, R_OK) == 0)
         return dla_loadable_read_file(job->loadable_cache, out, err);
+    char calib[1100];
+    dla_sweep_calib_cache_path(job, cfg, calib, sizeof calib);
     dla_compile_opts copts = {0};
     copts.cfg = cfg;
+    copts.calib_cache = calib[0] ? calib : NULL; /* calibrate once per network, not once per geometry */
     copts.precision = job->precision;
     copts.batch = job->batch;
     copts.sparsity = job->sparsity;

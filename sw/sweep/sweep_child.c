@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +40,10 @@ static void child_main(const dla_sweep_job *job, dla_sweep_job_fn fn, void *user
         r.m.ok = false;
         snprintf(r.m.message, sizeof r.m.message, "%.511s", err.msg[0] ? err.msg : dla_status_name(st));
     }
+    struct rusage ru; /* the child's own usage: Linux starts it at zero at fork */
+    r.cpu_s = getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+                                                     (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec
+                                               : NAN;
     fflush(stdout);
     fflush(stderr);
     char *line = sweep_record_format(&r);
@@ -136,6 +141,7 @@ void sweep_child_finish(sweep_child *c, sweep_record *r)
         memset(r, 0, sizeof *r);
         r->index = c->job;
         r->m.area_mm2 = NAN;
+        r->cpu_s = NAN; /* the child died: its CPU time is not known here */
         char tail[300];
         last_line(buf, tag ? (size_t)(tag - buf) : c->len, tail, sizeof tail);
         if (WIFSIGNALED(status))

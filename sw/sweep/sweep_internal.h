@@ -110,6 +110,7 @@ typedef struct sweep_record {
     uint64_t job_key;
     dla_sweep_metrics m;
     bool compiled; /* this job compiled (cache miss) */
+    double cpu_s;  /* host CPU seconds (user + sys) of the job's process; journal only, NaN if unknown */
 } sweep_record;
 
 /* malloc'd JSON text without newline. */

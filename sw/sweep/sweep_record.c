@@ -51,6 +51,7 @@ char *sweep_record_format(const sweep_record *r)
     add_dbl(o, "perf_per_w", r->m.perf_per_w);
     add_dbl(o, "area_mm2", r->m.area_mm2);
     add_dbl(o, "wall_s", r->m.wall_s);
+    add_dbl(o, "cpu_s", r->cpu_s);
     char *t = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
     return t;
@@ -123,6 +124,8 @@ bool sweep_record_parse(const char *text, sweep_record *r)
          get_u64(o, "dram_write_bytes", &r->m.dram_write_bytes) && get_dbl(o, "energy_mj", &r->m.energy_mj) &&
          get_dbl(o, "avg_power_w", &r->m.avg_power_w) && get_dbl(o, "perf_per_w", &r->m.perf_per_w) &&
          get_dbl(o, "area_mm2", &r->m.area_mm2) && get_dbl(o, "wall_s", &r->m.wall_s);
+    if (ok && !get_dbl(o, "cpu_s", &r->cpu_s)) /* journals written before cpu_s existed */
+        r->cpu_s = NAN;
     json_object_put(o);
     return ok;
 }

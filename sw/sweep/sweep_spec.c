@@ -3,6 +3,7 @@
  * the same --set overrides a user would type, hashed, and keyed for loadable reuse. */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include <errno.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
@@ -778,6 +779,38 @@ static uint64_t compile_key(const dla_config *cfg, const char *onnx, dla_precisi
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         h = hash_i64(h, v[i]);
     return h;
+}
+
+/* The inputs INT8 calibration reads: compile_key() less the core geometry. The passes before
+ * calibration (import, legality, partition, fusion, layer precision, sparsity selection) test only the
+ * feature flags, and calibration runs the FP32 reference on the graph they leave: a cache computed for
+ * one geometry gives the loadable of another bit for bit (tests/system/sweep.cmake checks it). */
+static uint64_t calib_key(const dla_config *cfg, const char *onnx, dla_precision prec, int batch, dla_sparsity sp)
+{
+    const dla_core_features *f = &cfg->core.features;
+    uint64_t h = hash_str(SWEEP_FNV_OFFSET, "calibration");
+    h = hash_str(h, onnx);
+    h = hash_str(h, cfg->name);
+    int64_t v[] = {prec, batch, sp, f->int8, f->fp16, f->pdp, f->sdp_ew, f->sparsity_2_4, f->image_input};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        h = hash_i64(h, v[i]);
+    return h;
+}
+
+void dla_sweep_calib_cache_path(const dla_sweep_job *job, const dla_config *cfg, char *dst, size_t size)
+{
+    if (size == 0)
+        return;
+    dst[0] = '\0';
+    const char *slash = strrchr(job->loadable_cache, '/');
+    if (!job->loadable_cache[0] || !cfg)
+        return;
+    int dir = slash ? (int)(slash - job->loadable_cache) : 1;
+    const char *dir_text = slash ? job->loadable_cache : ".";
+    int n = snprintf(dst, size, "%.*s/calib_%016" PRIx64 ".cache", dir, dir_text,
+                     calib_key(cfg, job->onnx_path, job->precision, job->batch, job->sparsity));
+    if (n < 0 || (size_t)n >= size)
+        dst[0] = '\0'; /* too long: no cache rather than a truncated name */
 }
 
 static dla_status accept_point(ctx *c, char (*values)[SWEEP_VALUE_MAX], size_t *cap)

@@ -26,6 +26,8 @@ dlasim_sweep_test(report_not_a_sweep ${EXPECT} --exit 1 --one-line-stderr --stde
 
 dlasim_sweep_test(reused_loadable_cycles_equal_fresh_compile ${DLASIM_PYTHON} ${SWEEP_CHECK} reuse ${DLASIM_BIN}
   ${SWEEPS}/tiny_small.json ${WORK})
+dlasim_sweep_test(geometry_points_share_one_calibration_bit_identical ${DLASIM_PYTHON} ${SWEEP_CHECK} calib
+  ${DLASIM_BIN} ${SWEEPS}/tiny_small.json ${WORK})
 dlasim_sweep_test(resume_after_sigkill_loses_and_duplicates_nothing ${DLASIM_PYTHON} ${SWEEP_CHECK} kill
   ${DLASIM_BIN} ${SWEEPS}/tiny_kill.json ${WORK})
 dlasim_sweep_test(report_pareto_sensitivity_plots ${DLASIM_PYTHON} ${SWEEP_CHECK} report ${DLASIM_BIN}

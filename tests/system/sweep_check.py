@@ -3,6 +3,9 @@
 
   reuse DLASIM SPEC WORK       rows that share a cached loadable give the same cycles as a fresh
                                `dlasim run` of the row's own command line (compiles from ONNX)
+  calib DLASIM SPEC WORK       geometry points share one INT8 calibration: with -j 1 the second compile
+                               reads the first one's calibration cache, and every cached loadable is
+                               byte-identical to a fresh `dlasim compile` of its core.atomic_k
   kill DLASIM SPEC WORK        a sweep killed with SIGKILL mid-way and re-run loses and duplicates no
                                job: its /points equal an uninterrupted run's
   mpi MPIEXEC DLASIM SPEC WORK the same sweep over MPI with 3 ranks gives identical /points rows
@@ -68,7 +71,7 @@ def reuse(dlasim, spec, work):
     p = rows(out)
     if not all(s == b"ok" for s in p["status"]):
         fail(f"rows not ok: {p['message']}")
-    cached = len(os.listdir(out + ".d/loadables"))
+    cached = len([n for n in os.listdir(out + ".d/loadables") if n.endswith(".dlal")])
     if cached >= len(p):
         fail(f"{cached} loadables for {len(p)} rows: nothing was reused")
     checked = 0
@@ -85,6 +88,35 @@ def reuse(dlasim, spec, work):
             fail(f"point {r['point']}: sweep (reused loadable) {r['cycles']} cycles, fresh compile {fresh_cycles}")
         checked += 1
     print(f"ok: {checked} rows, {cached} loadables compiled, cycles identical to fresh `dlasim run` compiles")
+
+
+def calib(dlasim, spec, work):
+    out = os.path.join(work, "calib.h5")
+    fresh(out)
+    sweep(dlasim, spec, out, "-j", "1")  # one worker: the compiles run one after the other
+    p = rows(out)
+    if not all(s == b"ok" for s in p["status"]):
+        fail(f"rows not ok: {p['message']}")
+    d = out + ".d/loadables"
+    caches = [n for n in os.listdir(d) if n.startswith("calib_") and n.endswith(".cache")]
+    cached = sorted(open(os.path.join(d, n), "rb").read() for n in os.listdir(d) if n.endswith(".dlal"))
+    if len(caches) != 1:
+        fail(f"{len(caches)} calibration caches in {d}, expected 1 (one network, one precision)")
+    ks = sorted(set(float(k) for k in p["core.atomic_k"]))
+    if len(cached) != len(ks):
+        fail(f"{len(cached)} loadables cached for {len(ks)} core.atomic_k values")
+    model = p["run_command"][0].decode().split()[2]
+    compiled = []
+    for k in ks:
+        dst = os.path.join(work, f"calib_fresh_{int(k)}.dlal")
+        x = subprocess.run([dlasim, "compile", model, "-o", dst, "--config", "orin-agx-64gb", "--set",
+                            f"core.atomic_k={int(k)}"], capture_output=True, text=True)
+        if x.returncode != 0:
+            fail(f"fresh compile with core.atomic_k={int(k)}: {x.stderr}")
+        compiled.append(open(dst, "rb").read())
+    if sorted(compiled) != cached:
+        fail("a loadable compiled from the shared calibration cache differs from a fresh compile")
+    print(f"ok: {len(cached)} loadables from 1 calibration, byte-identical to fresh compiles")
 
 
 def kill(dlasim, spec, work):
@@ -210,7 +242,7 @@ def main():
     if mode == "mpi":
         mpi(*sys.argv[2:6])
     else:
-        {"reuse": reuse, "kill": kill, "report": report, "determinism": determinism}[mode](*sys.argv[2:5])
+        {"reuse": reuse, "calib": calib, "kill": kill, "report": report, "determinism": determinism}[mode](*sys.argv[2:5])
 
 
 if __name__ == "__main__":

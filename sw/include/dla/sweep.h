@@ -85,6 +85,11 @@ const char *dla_sweep_point_value(const dla_sweep_spec *spec, size_t point, size
 size_t dla_sweep_num_compile_keys(const dla_sweep_spec *spec);
 /* Fills *job for job index i (< dla_sweep_num_jobs); the cache and trace paths stay empty. */
 void dla_sweep_job_get(const dla_sweep_spec *spec, size_t i, dla_sweep_job *job);
+/* The TensorRT-format INT8 calibration cache a job's compile reads (or writes when it does not exist
+ * yet): next to job->loadable_cache, named by what calibration depends on (the compile key less the
+ * MAC-array and CBUF geometry, docs/sweeps.md "Calibration reuse"), so points that differ only in
+ * geometry calibrate once. cfg is the job's loaded config. dst = "" when the job has no cache. */
+void dla_sweep_calib_cache_path(const dla_sweep_job *job, const dla_config *cfg, char *dst, size_t size);
 
 /* Evaluates a constraint expression (docs/sweeps.md "Constraints"): numbers, "strings", names
  * looked up through lookup, + - * / %, comparisons, ! && ||, parentheses. lookup returns false for an
