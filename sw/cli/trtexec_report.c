@@ -391,11 +391,12 @@ static void emit_times(FILE *f, const void *pctx)
         double start, end;
         trt_query_times(t, k, &start, &end);
         double l = end - start;
-        fprintf(f,
-                "%s{ \"startEnqMs\" : %.9g, \"endEnqMs\" : %.9g, \"startH2dMs\" : %.9g, \"endH2dMs\" : %.9g, "
-                "\"startComputeMs\" : %.9g, \"endComputeMs\" : %.9g, \"startD2hMs\" : %.9g, \"endD2hMs\" : %.9g, "
-                "\"h2dMs\" : 0, \"computeMs\" : %.9g, \"d2hMs\" : 0, \"latencyMs\" : %.9g, \"endToEndMs\" : %.9g }\n",
-                k ? ", " : "  ", start, start, start, start, start, end, end, end, l, l, l);
+        fprintf(
+            f,
+            "%s{ \"startEnqMs\" : %.12g, \"endEnqMs\" : %.12g, \"startH2dMs\" : %.12g, \"endH2dMs\" : %.12g, "
+            "\"startComputeMs\" : %.12g, \"endComputeMs\" : %.12g, \"startD2hMs\" : %.12g, \"endD2hMs\" : %.12g, "
+            "\"h2dMs\" : 0, \"computeMs\" : %.12g, \"d2hMs\" : 0, \"latencyMs\" : %.12g, \"endToEndMs\" : %.12g }\n",
+            k ? ", " : "  ", start, start, start, start, start, end, end, end, l, l, l);
     }
     fprintf(f, "]\n");
 }
