@@ -347,8 +347,10 @@ dla_status dla_ctl_gpu_run(dla_controller *ctl, double ns, uint64_t read_bytes, 
                            uint64_t *start_cycle)
 {
     dla_platform *p = ctl->platform;
-    if (!(ns >= 0) || !(p->cfg.gpu.int8_tops > 0))
-        return DLA_ERR_INVALID; // no gpu section (the driver refuses GPU layers before this) or a bad time
+    if (!(ns >= 0) || !(p->cfg.gpu.int8_tops > 0) ||
+        (read_bytes + write_bytes > 0 && p->cfg.gpu.dram_request_bytes <= 0))
+        return DLA_ERR_INVALID; // no gpu section (the driver refuses GPU layers before this), a bad time, or
+                                // GPU bytes without gpu.dram_request_bytes (the schema requires it with gpu)
     if (!p->gpu)
         p->gpu = std::make_unique<GpuDramClient>(GpuClientParams::from_config(p->cfg, p->mode), p->soc->dram(),
                                                  p->soc->core(0).clock().period(), p->soc->stats());
