@@ -466,8 +466,8 @@ bool cli_inference_stats_of(const cli_run_state *s, int job, cli_inference_stats
     }
     st->mean_ms = sum / st->timed;
     /* Steady state: completions of the timed inferences apart (the first timed one's from the one before
-     * it, or from the run's start). */
-    uint64_t from = warm ? rec[warm - 1].done_cycle : 0;
+     * it, or from the first one's submission). */
+    uint64_t from = warm ? rec[warm - 1].done_cycle : rec[0].submit_cycle;
     st->period_ms = (double)(rec[n - 1].done_cycle - from) / st->timed / (mhz * 1e3);
     double sorted[CLI_MAX_STATS_INFERENCES];
     memcpy(sorted, st->latency_ms, st->timed * sizeof *sorted);
@@ -491,7 +491,7 @@ static void print_inferences(const cli_run_state *s)
         const dla_loadable *l = s->job_loadable[j];
         printf("inferences (SIMULATED) of '%s' on DLA%d: %u simulated back to back (%u warm-up, %u timed)\n",
                l->network, s->job_core[j], st.simulated, st.warmup, st.timed);
-        printf("  %-18s %.4f ms (submitted at cycle 0, nothing in flight before it)\n", "first latency", st.first_ms);
+        printf("  %-18s %.4f ms (none of its inferences in flight before it)\n", "first latency", st.first_ms);
         printf("  %-18s %.4f ms per inference = %.1f inferences/s = %.1f images/s (timed inferences' completions "
                "apart)\n",
                "steady state", st.period_ms, 1e3 / st.period_ms, 1e3 / st.period_ms * l->batch);

@@ -95,7 +95,7 @@ static void mark_submitted(sched *s, uint32_t k)
 {
     if (!s->submitted[k]) {
         s->submitted[k] = true;
-        s->d->inference_records[k].submit_cycle = k ? dla_ctl_now_cycles(s->ctl) : 0;
+        s->d->inference_records[k].submit_cycle = dla_ctl_now_cycles(s->ctl); /* the first: the run's start */
     }
 }
 

@@ -39,8 +39,8 @@ typedef struct dla_driver_opts {
 #define DLA_MAX_INFERENCES 4096u
 
 /* One inference of a run, in core cycles from the start of the run: submitted (the driver began
- * programming it; 0 for the first), started (its first hardware op or GPU work began) and done (the
- * driver saw its last op complete, or its last GPU segment end). */
+ * programming it; the first: when this driver's controller started), started (its first hardware op or GPU work began)
+ * and done (the driver saw its last op complete, or its last GPU segment end). */
 typedef struct dla_inference_record {
     uint64_t submit_cycle;
     uint64_t start_cycle;
