@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "dla/nvdla_regs.h"
+#include "memory/gpu_client.h"
 #include "soc/activity_sampler.h"
 #include "soc/soc.h"
 
@@ -57,6 +59,7 @@ struct dla_platform {
     SocAddressMap map;
     std::unique_ptr<Soc> soc;
     std::unique_ptr<ActivitySampler> sampler; // null when opts.sample_cycles is 0; after soc: destroyed first
+    std::unique_ptr<GpuDramClient> gpu;       // created at the first GPU work (runs without any stay unchanged)
     sc_core::sc_time run_start = sc_core::SC_ZERO_TIME;
     uint64_t total_cycles = 0;
     std::vector<std::unique_ptr<dla_controller>> controllers; // of the last run (threads may still hold them)
@@ -338,6 +341,24 @@ void dla_ctl_spend_falcon_cycles(dla_controller *ctl, uint64_t cycles)
 {
     if (cycles > 0)
         sc_core::wait(sc_core::sc_time(double(cycles) * 1e6 / ctl->platform->mode.falcon_clock_mhz, sc_core::SC_PS));
+}
+
+dla_status dla_ctl_gpu_run(dla_controller *ctl, double ns, uint64_t read_bytes, uint64_t write_bytes,
+                           uint64_t *start_cycle)
+{
+    dla_platform *p = ctl->platform;
+    if (!(ns >= 0) || !(p->cfg.gpu.int8_tops > 0) ||
+        (read_bytes + write_bytes > 0 && p->cfg.gpu.dram_request_bytes <= 0))
+        return DLA_ERR_INVALID; // no gpu section (the driver refuses GPU layers before this), a bad time, or
+                                // GPU bytes without gpu.dram_request_bytes (the schema requires it with gpu)
+    if (!p->gpu)
+        p->gpu = std::make_unique<GpuDramClient>(GpuClientParams::from_config(p->cfg, p->mode), p->soc->dram(),
+                                                 p->soc->core(0).clock().period(), p->soc->stats());
+    const sc_core::sc_time start =
+        p->gpu->run(sc_core::sc_time::from_value(static_cast<uint64_t>(std::ceil(ns * 1e3))), read_bytes, write_bytes);
+    if (start_cycle)
+        *start_cycle = ctl->core->clock().to_cycles(start - p->run_start);
+    return DLA_OK;
 }
 
 uint64_t dla_ctl_now_cycles(const dla_controller *ctl)

@@ -1,5 +1,5 @@
 /* `dlasim trtexec`: NVIDIA's trtexec command lines for the DLA, run on the simulator: build (compile
- * ONNX) or load a loadable, simulate one inference on one DLA core, report it the way trtexec does
+ * ONNX) or load a loadable, simulate repeated inferences on one DLA core, report it the way trtexec does
  * (docs/trtexec.md). Every time printed or exported is SIMULATED. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
@@ -18,8 +18,8 @@ static const char trtexec_help[] =
     "usage: dlasim trtexec --onnx=MODEL.onnx (--int8|--fp16) [options]\n"
     "       dlasim trtexec --loadEngine=X.dlal [options]\n"
     "\n"
-    "trtexec's DLA command lines on the simulator: build or load, simulate one inference on one DLA\n"
-    "core, print trtexec's performance summary. All times are SIMULATED. Flags take --flag=value or\n"
+    "trtexec's DLA command lines on the simulator: build or load, simulate repeated inferences on one\n"
+    "DLA core, print trtexec's performance summary. All times are SIMULATED. Flags take --flag=value or\n"
     "--flag value. Details: docs/trtexec.md.\n"
     "\n"
     "  --onnx=FILE               compile an ONNX model (needs --int8 or --fp16)\n"
@@ -29,7 +29,7 @@ static const char trtexec_help[] =
     "  --useDLACore=N            DLA core (default 0)\n"
     "  --shapes=name:NxCxHxW,..  input shapes: fix dynamic dimensions; a static input may change only its batch\n"
     "  --iterations=N            timed queries, at least (default 10)\n"
-    "  --warmUp=MS               warm-up time (default 200)\n"
+    "  --warmUp=MS               warm-up time (default 200; one warm-up inference is simulated if > 0)\n"
     "  --duration=S              timed run length, at least (default 3)\n"
     "  --exportProfile=FILE      per-layer profile JSON, trtexec's layout\n"
     "  --exportTimes=FILE        per-query timing JSON, trtexec's layout (H2D/D2H are 0)\n"
@@ -50,7 +50,9 @@ static const char trtexec_help[] =
     "  --config NAME|PATH        hardware config (default orin-agx-64gb)\n"
     "  --power-mode MODE         power mode (default: the config's first, e.g. MAXN)\n"
     "  --set KEY=VALUE           override a config value (repeatable)\n"
-    "  --trace FILE.h5           write the HDF5 trace of the simulated inference\n";
+    "  --simIterations=N         timed inferences to simulate back to back (default 10; the rest of the\n"
+    "                            queries are extrapolated at the simulated steady-state period)\n"
+    "  --trace FILE.h5           write the HDF5 trace of the simulated inferences\n";
 
 static double seconds_since(const struct timespec *t0)
 {
@@ -270,7 +272,8 @@ int cmd_trtexec(int argc, char **argv)
     a->o.command = "trtexec";
     cli_run_state s = {.opts = {.command = "trtexec"}};
     uint64_t *shares = NULL;
-    bool started = false; /* "&&&& RUNNING" printed: a FAILED or PASSED line closes it */
+    cli_inference_stats *stats = NULL; /* ~32 KiB: off the stack */
+    bool started = false;              /* "&&&& RUNNING" printed: a FAILED or PASSED line closes it */
     int rc = trt_parse(argc, argv, a);
     if (rc != CLI_EXIT_OK)
         goto done;
@@ -330,10 +333,22 @@ int cmd_trtexec(int argc, char **argv)
     s.num_cores = 1;
     s.cores[0] = a->o.core;
     s.opts.verbose = false; /* trtexec's --verbose means the build log; the driver's register log is `run -v` */
+    /* One warm-up inference when trtexec warms up, then the timed ones (trtexec.h). */
+    s.opts.warmup = a->warmup_ms > 0 ? 1 : 0;
+    s.opts.iterations = a->duration_s > 0 || a->iterations > a->sim_iterations ? a->sim_iterations : a->iterations;
+    s.inferences = (uint32_t)(s.opts.warmup + s.opts.iterations);
     if ((rc = cli_simulate(&s)) != CLI_EXIT_OK)
         goto done;
+    stats = malloc(sizeof *stats);
+    if (!stats || !cli_inference_stats_of(&s, 0, stats)) {
+        cli_error(&a->o, stats ? "no timed inference was simulated" : "out of memory");
+        rc = CLI_EXIT_ERROR;
+        goto done;
+    }
     trt_timing timing;
-    if ((rc = trt_timing_derive(a, s.result, &timing)) != CLI_EXIT_OK)
+    size_t nrec = 0;
+    const dla_inference_record *rec = dla_driver_inferences(s.drivers[0], &nrec);
+    if ((rc = trt_timing_derive(a, stats, rec, s.mode->dla_clock_mhz, &timing)) != CLI_EXIT_OK)
         goto done;
     shares = calloc(s.result->num_layers ? s.result->num_layers : 1, sizeof *shares);
     if (!shares) {
@@ -350,6 +365,7 @@ done:
     if (started)
         print_command(rc == CLI_EXIT_OK ? "PASSED" : "FAILED", argc, argv);
     free(shares);
+    free(stats);
     cli_run_state_free(&s);
     free(a);
     return rc;

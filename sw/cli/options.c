@@ -1,6 +1,8 @@
 /* Command-line flag parsing for dlasim (flags follow trtexec spelling where users know them). */
 #include "options.h"
 
+#include "dla/driver.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -204,6 +206,23 @@ bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *
                 cli_error(opts, "--cores: expected 1 or 2, got '%s'", v);
                 return false;
             }
+        } else if ((allowed & CLI_FLAG_RUN) && (matches(a, "--iterations") || matches(a, "--warmUp"))) {
+            bool warm = matches(a, "--warmUp");
+            if (!(v = flag_value(argc, argv, &i, warm ? "--warmUp" : "--iterations", opts)))
+                return false;
+            if (!parse_int(v, warm ? 0 : 1, (int)DLA_MAX_INFERENCES / 2, warm ? &opts->warmup : &opts->iterations)) {
+                cli_error(opts, "%s: expected an inference count, %d to %u, got '%s'",
+                          warm ? "--warmUp" : "--iterations", warm ? 0 : 1, DLA_MAX_INFERENCES / 2, v);
+                return false;
+            }
+        } else if ((allowed & CLI_FLAG_RUN) && matches(a, "--loadable")) {
+            if (!(v = flag_value(argc, argv, &i, "--loadable", opts)))
+                return false;
+            if (opts->num_loadables == CLI_MAX_NETWORKS) {
+                cli_error(opts, "--loadable: at most %d networks in one run", CLI_MAX_NETWORKS);
+                return false;
+            }
+            opts->loadables[opts->num_loadables++] = v;
         } else if ((allowed & CLI_FLAG_RUN) && matches(a, "--core")) {
             if (!(v = flag_value(argc, argv, &i, "--core", opts)))
                 return false;

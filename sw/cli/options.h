@@ -10,6 +10,7 @@
 #define CLI_MAX_SETS 64
 #define CLI_MAX_INPUTS 16
 #define CLI_MAX_POSITIONAL 4
+#define CLI_MAX_NETWORKS 32 /* dlasim run: networks (positional + --loadable) in one run */
 
 /* Exit codes: 0 success, 1 error, 2 usage error. */
 enum {
@@ -55,6 +56,11 @@ typedef struct cli_options {
     const char *save_outputs; /* directory */
     int core;                 /* --core: the core of a single-core run */
     int cores;                /* --cores: run a copy on cores 0..cores-1 (0: not given) */
+    /* dlasim run: --iterations N timed inferences after --warmUp N warm-up ones, back to back (0: not
+     * given; one inference); --loadable FILE (repeatable): more networks. */
+    int iterations, warmup;
+    const char *loadables[CLI_MAX_NETWORKS];
+    int num_loadables;
     /* --sample-cycles: activity sampling window in core cycles, 0 = off (docs/cli.md) */
     long long sample_cycles;
     bool sample_cycles_given; /* false: CLI_DEFAULT_SAMPLE_CYCLES */

@@ -1,5 +1,5 @@
 /* `dlasim trtexec` (docs/trtexec.md): trtexec's flags parsed into one struct, and the trtexec-style
- * report (performance summary, layer profile, per-iteration times) of one simulated inference.
+ * report (performance summary, layer profile, per-query times) of the simulated inferences.
  * Internal to sw/cli. */
 #ifndef DLASIM_CLI_TRTEXEC_H
 #define DLASIM_CLI_TRTEXEC_H
@@ -34,6 +34,7 @@ typedef struct trt_args {
     bool int8, fp16, core_given, dump_profile;
     bool standalone; /* --buildDLAStandalone: refuse GPU layers */
     int iterations;
+    int sim_iterations; /* --simIterations: timed inferences actually simulated (the rest extrapolated) */
     double warmup_ms, duration_s;
     trt_shape shapes[TRT_MAX_SHAPES];
     int num_shapes;
@@ -55,16 +56,33 @@ void trt_note(trt_args *a, const char *fmt, ...)
 #endif
     ;
 
-/* The iterations trtexec would time, derived from one inference's simulated latency: warm-up
- * queries until --warmUp ms have passed, then queries until both --iterations and --duration are
- * reached (back to back: the DLA is the only thing modelled). */
+/* Simulated inferences (dlasim's --simIterations): one warm-up inference when --warmUp > 0, then
+ * min(--iterations, N) timed ones (N when --duration > 0: the query count is only known once the
+ * steady-state period is), N = --simIterations (default 10). The rest of trtexec's queries are
+ * extrapolated at the steady-state period. */
+#define TRT_DEFAULT_SIM_ITERATIONS 10
+#define TRT_MAX_SIM_ITERATIONS 1000
+
+/* The queries trtexec would run, from the simulated inferences: warm-up queries until --warmUp ms
+ * have passed, then queries until both --iterations and --duration are reached, one every
+ * steady-state period. Simulated timed queries keep their simulated times; extrapolated ones end a
+ * period apart after the last simulated one and take the simulated mean latency. */
 typedef struct trt_timing {
-    double latency_ms; /* one inference of the whole batch */
+    const cli_inference_stats *st; /* the simulated inferences (job 0) */
+    const dla_inference_record *rec;
+    double clock_mhz;
+    double latency_ms; /* mean latency of the simulated timed queries */
+    double period_ms;  /* steady state: one query per period */
     uint64_t warmup_queries;
-    uint64_t queries; /* timed */
+    uint64_t queries; /* timed: st->timed simulated, the rest extrapolated */
+    uint32_t simulated_inferences;
 } trt_timing;
 
-int trt_timing_derive(const trt_args *a, const dla_run_result *r, trt_timing *t);
+/* Start and end (ms from the first warm-up query's start) of timed query q. */
+void trt_query_times(const trt_timing *t, uint64_t q, double *start_ms, double *end_ms);
+
+int trt_timing_derive(const trt_args *a, const cli_inference_stats *st, const dla_inference_record *rec,
+                      double clock_mhz, trt_timing *t);
 
 /* Each layer's share of the inference, in cycles: the layers sorted by completion, each owns the
  * cycles since the previous completion (the first from cycle 0, the last up to total_cycles), so

@@ -42,7 +42,8 @@ typedef enum flag_id {
     F_CONFIG,
     F_POWER_MODE,
     F_SET,
-    F_TRACE
+    F_TRACE,
+    F_SIM_ITERATIONS
 } flag_id;
 
 typedef struct trt_flag {
@@ -88,6 +89,7 @@ static const trt_flag flags[] = {
     {"--power-mode", F_POWER_MODE, true},
     {"--set", F_SET, true},
     {"--trace", F_TRACE, true},
+    {"--simIterations", F_SIM_ITERATIONS, true},
 };
 
 void trt_note(trt_args *a, const char *fmt, ...)
@@ -334,6 +336,13 @@ static int handle(trt_args *a, const trt_flag *f, const char *v)
     case F_CONFIG: o->config = v; break;
     case F_POWER_MODE: o->power_mode = v; break;
     case F_TRACE: o->trace = v; break;
+    case F_SIM_ITERATIONS:
+        if (!parse_int(v, 1, TRT_MAX_SIM_ITERATIONS, &a->sim_iterations)) {
+            cli_error(o, "--simIterations: expected the timed inferences to simulate, 1..%d, got '%s'",
+                      TRT_MAX_SIM_ITERATIONS, v);
+            return CLI_EXIT_USAGE;
+        }
+        break;
     case F_SHAPES:
         o->shapes = v; /* the importer resolves dynamic dimensions from the same text */
         rc = parse_shapes(a, v);
@@ -445,6 +454,7 @@ int trt_parse(int argc, char **argv, trt_args *a)
     a->iterations = 10; /* trtexec's defaults */
     a->warmup_ms = 200.0;
     a->duration_s = 3.0;
+    a->sim_iterations = TRT_DEFAULT_SIM_ITERATIONS;
     for (int i = 2; i < argc; ++i) {
         const char *arg = argv[i];
         if (arg[0] != '-' || arg[1] == '\0') {

@@ -90,6 +90,7 @@ const cfg_field cfg_top_fields[] = {
     TOP("gpu.reference_clock_mhz", CFG_DBL, CFG_POS, CFG_IF_GPU, cfg.gpu.reference_clock_mhz),
     TOP("gpu.launch_latency_us", CFG_DBL, CFG_NONNEG, CFG_IF_GPU, cfg.gpu.launch_latency_us),
     TOP("gpu.dla_gpu_sync_us", CFG_DBL, CFG_NONNEG, CFG_IF_GPU, cfg.gpu.dla_gpu_sync_us),
+    TOP("gpu.dram_request_bytes", CFG_INT, CFG_POW2, CFG_IF_GPU, cfg.gpu.dram_request_bytes),
     TOP("area.mac_mm2_per_int8_mac", CFG_DBL, CFG_NONNEG, CFG_OPTIONAL, cfg.area.mac_mm2_per_int8_mac),
     TOP("area.cbuf_mm2_per_kib", CFG_DBL, CFG_NONNEG, CFG_OPTIONAL, cfg.area.cbuf_mm2_per_kib),
     TOP("area.sram_mm2_per_kib", CFG_DBL, CFG_NONNEG, CFG_OPTIONAL, cfg.area.sram_mm2_per_kib),

@@ -107,6 +107,10 @@ static dla_status place_regions(dla_driver *d, dla_error *err)
     end[DLA_DOMAIN_DRAM] = next[DLA_DOMAIN_DRAM] + part;
     next[DLA_DOMAIN_SRAM] = dla_platform_sram_base(d->p);
     end[DLA_DOMAIN_SRAM] = next[DLA_DOMAIN_SRAM] + dla_platform_sram_size(d->p);
+    if (d->opts.after) { /* another loadable resident on this core: allocate behind it */
+        next[DLA_DOMAIN_DRAM] = d->opts.after->alloc_end[DLA_DOMAIN_DRAM];
+        next[DLA_DOMAIN_SRAM] = d->opts.after->alloc_end[DLA_DOMAIN_SRAM];
+    }
     static const char *const domain[] = {"DRAM", "SRAM"};
     uint64_t atom = (uint64_t)d->cfg->core.memory_atomic_bytes;
     for (uint32_t i = 0; i < l->num_regions; ++i) {
@@ -134,6 +138,86 @@ static dla_status place_regions(dla_driver *d, dla_error *err)
                 dla_error_prefix(err, "uploading region %u", i);
                 return st;
             }
+        }
+    }
+    d->alloc_end[DLA_DOMAIN_DRAM] = next[DLA_DOMAIN_DRAM];
+    d->alloc_end[DLA_DOMAIN_SRAM] = next[DLA_DOMAIN_SRAM];
+    return DLA_OK;
+}
+
+/* ---- buffers shared between inferences (repeated inferences, docs/runtime.md) ---- */
+
+/* The bytes a surface may touch in its region: [lo, hi), a superset when lines or surfaces have gaps. */
+typedef struct span {
+    int32_t region;
+    uint64_t lo, hi;
+} span;
+
+static span surface_span(const dla_driver *d, const dla_lsurface *sf)
+{
+    span sp = {sf->region, 0, 0};
+    if (sf->region < 0)
+        return sp; /* on the fly: no memory */
+    uint64_t atom = d->l->memory_atomic_bytes, bpe = sf->precision == DLA_PRECISION_INT8 ? 1u : 2u;
+    uint64_t cps = atom / bpe ? atom / bpe : 1, surfaces = (sf->channels + cps - 1) / cps;
+    uint64_t line = sf->line_stride > (uint64_t)sf->width * atom ? sf->line_stride : (uint64_t)sf->width * atom;
+    sp.lo = sf->offset;
+    sp.hi = sf->offset + (surfaces ? surfaces - 1 : 0) * sf->surface_stride + (uint64_t)sf->height * line;
+    return sp;
+}
+
+/* Feature data an op reads and writes in memory (weights and operands are constant: never written). */
+static void op_spans(const dla_driver *d, const dla_lop *op, span rd[2], span *wr)
+{
+    span none = {-1, 0, 0};
+    rd[0] = rd[1] = *wr = none;
+    switch (op->kind) {
+    case DLA_OP_CONV: rd[0] = surface_span(d, &op->u.conv.src); break;
+    case DLA_OP_SDP:
+        rd[0] = surface_span(d, &op->u.sdp.src);
+        if (op->u.sdp.ew.enable)
+            rd[1] = surface_span(d, &op->u.sdp.ew.operand);
+        *wr = surface_span(d, &op->u.sdp.dst);
+        break;
+    case DLA_OP_PDP:
+        rd[0] = surface_span(d, &op->u.pdp.src);
+        *wr = surface_span(d, &op->u.pdp.dst);
+        break;
+    default: break;
+    }
+}
+
+static bool overlap(span a, span b)
+{
+    return a.region >= 0 && a.region == b.region && a.lo < b.hi && b.lo < a.hi;
+}
+
+/* Op j of the next inference waits for op i of this one when j writes what i reads or writes, or reads
+ * what i writes (the same buffers, since every inference runs in the same memory). */
+static dla_status find_hazards(dla_driver *d, dla_error *err)
+{
+    const dla_loadable *l = d->l;
+    size_t cap = 0;
+    for (uint32_t i = 0; i < l->num_ops; ++i) {
+        span ri[2], wi;
+        op_spans(d, &l->ops[i], ri, &wi);
+        for (uint32_t j = 0; j < l->num_ops; ++j) {
+            span rj[2], wj;
+            op_spans(d, &l->ops[j], rj, &wj);
+            bool h =
+                overlap(wj, ri[0]) || overlap(wj, ri[1]) || overlap(wj, wi) || overlap(rj[0], wi) || overlap(rj[1], wi);
+            if (!h)
+                continue;
+            if (d->num_hazards == cap) {
+                cap = cap ? 2 * cap : 64;
+                uint32_t(*n)[2] = realloc(d->hazards, cap * sizeof *n);
+                if (!n)
+                    return dla_error_set(err, DLA_ERR_NOMEM, "out of memory (inference hazards)");
+                d->hazards = n;
+            }
+            d->hazards[d->num_hazards][0] = i;
+            d->hazards[d->num_hazards][1] = j;
+            d->num_hazards++;
         }
     }
     return DLA_OK;
@@ -191,6 +275,15 @@ dla_status dla_driver_create(const dla_config *cfg, const dla_loadable *loadable
                              "network '%s' has %u GPU layer(s) in %u segments: a standalone (DLA-only, "
                              "--buildDLAStandalone) run refuses GPU segments; compile without --allowGPUFallback",
                              loadable->network, loadable->num_gpu_layers, loadable->num_segments);
+    uint32_t inferences = opts && opts->inferences ? opts->inferences : 1;
+    if (inferences > DLA_MAX_INFERENCES)
+        return dla_error_set(err, DLA_ERR_LIMIT, "network '%s': %u inferences in one run, at most %u",
+                             loadable->network, inferences, DLA_MAX_INFERENCES);
+    if (opts && opts->after && opts->after->opts.core != core)
+        return dla_error_set(err, DLA_ERR_INVALID,
+                             "network '%s' on core %d: placed after network '%s', which is on core %d (only networks "
+                             "of one core share its memory)",
+                             loadable->network, core, opts->after->l->network, opts->after->opts.core);
     if (loadable->num_gpu_layers && !dla_gpu_model_available(cfg))
         return dla_error_set(err, DLA_ERR_UNSUPPORTED,
                              "network '%s' has GPU layers but config '%s' has no gpu section to time them",
@@ -203,13 +296,15 @@ dla_status dla_driver_create(const dla_config *cfg, const dla_loadable *loadable
     d->p = platform;
     if (opts)
         d->opts = *opts;
+    d->inferences = inferences;
     d->region_addr = calloc(loadable->num_regions ? loadable->num_regions : 1, sizeof *d->region_addr);
     d->ops = calloc(loadable->num_ops ? loadable->num_ops : 1, sizeof *d->ops);
     if (!d->region_addr || !d->ops) {
         st = dla_error_set(err, DLA_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if ((st = place_regions(d, err)) != DLA_OK || (st = build_programs(d, err)) != DLA_OK)
+    if ((st = place_regions(d, err)) != DLA_OK || (st = build_programs(d, err)) != DLA_OK ||
+        (inferences > 1 && (st = find_hazards(d, err)) != DLA_OK))
         goto fail;
     *out = d;
     return DLA_OK;
@@ -232,6 +327,8 @@ void dla_driver_destroy(dla_driver *d)
     free(d->records);
     free(d->op_records);
     free(d->gpu_records);
+    free(d->inference_records);
+    free(d->hazards);
     free(d);
 }
 
@@ -244,6 +341,12 @@ const dla_layer_record *dla_driver_layers(const dla_driver *d, size_t *count)
 {
     *count = d->num_records;
     return d->records;
+}
+
+const dla_inference_record *dla_driver_inferences(const dla_driver *d, size_t *count)
+{
+    *count = d->ran ? d->inferences : 0;
+    return d->inference_records;
 }
 
 const dla_op_record *dla_driver_ops(const dla_driver *d, size_t *count)

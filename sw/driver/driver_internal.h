@@ -83,6 +83,15 @@ struct dla_driver {
      * to the records after the run (scheduler.c). */
     dla_layer_record *gpu_records;
     size_t num_gpu_records;
+    /* Repeated inferences (opts.inferences, at least 1): per-inference records of the last run. */
+    uint32_t inferences;
+    dla_inference_record *inference_records;
+    /* Cross-inference hazards (computed at create): op pairs (i, j) such that op j of inference k+1
+     * must wait for op i of inference k (j writes what i reads or writes, or reads what i writes). */
+    uint32_t (*hazards)[2];
+    size_t num_hazards;
+    /* End of this driver's allocations (several loadables per core: the next one starts there). */
+    uint64_t alloc_end[2];
     bool ran;
     char errmsg[1024];
 };

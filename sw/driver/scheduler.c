@@ -58,18 +58,47 @@ typedef struct proc {
     int next_group, next_rdma;
 } proc;
 
+/* Ops are virtual: op v is loadable op v % n of inference v / n (n ops per inference, N inferences). */
 typedef struct sched {
     dla_driver *d;
     dla_controller *ctl;
     const dla_core_params *core;
+    uint32_t n, N, V; /* ops per inference, inferences, N x n */
     sop *ops;
     uint32_t *storage;
     proc procs[P_COUNT];
     int producer[U_COUNT]; /* last S_POINTER.PRODUCER written, -1 unknown */
     uint32_t completed;
-    uint32_t gate; /* ops below this index may be programmed (the current DLA subgraph's end) */
+    uint32_t gate;       /* ops below this index may be programmed (the current DLA subgraph's end) */
+    uint32_t first_open; /* lowest op not completed */
+    uint32_t *left;      /* per inference: ops not completed */
+    uint64_t *gpu_start; /* per inference: first GPU work's start, UINT64_MAX if none */
+    bool *submitted;     /* per inference: submit_cycle recorded */
     dla_status st;
 } sched;
+
+static const dla_lop *lop(const sched *s, uint32_t v)
+{
+    return &s->d->l->ops[v % s->n];
+}
+static const drv_op *dop(const sched *s, uint32_t v)
+{
+    return &s->d->ops[v % s->n];
+}
+/* The fused parent of virtual op v (same inference), or -1. */
+static int32_t vparent(const sched *s, uint32_t v)
+{
+    int32_t p = lop(s, v)->fused_parent;
+    return p < 0 ? -1 : (int32_t)(v - v % s->n + (uint32_t)p);
+}
+
+static void mark_submitted(sched *s, uint32_t k)
+{
+    if (!s->submitted[k]) {
+        s->submitted[k] = true;
+        s->d->inference_records[k].submit_cycle = dla_ctl_now_cycles(s->ctl); /* the first: the run's start */
+    }
+}
 
 static int proc_of(uint32_t kind)
 {
@@ -142,7 +171,7 @@ static void try_enable(sched *s, uint32_t i);
  * downstream first; then this op's ENABLED event releases its fused parent. */
 static void enable(sched *s, uint32_t i)
 {
-    const drv_op *op = &s->d->ops[i];
+    const drv_op *op = dop(s, i);
     sop *o = &s->ops[i];
     for (uint32_t k = 0; k < op->next; ++k)
         wr(s, op->ext[k].addr, op->ext[k].value);
@@ -156,7 +185,7 @@ static void enable(sched *s, uint32_t i)
     o->state = S_ENABLED;
     if (o->next >= 0)
         try_enable(s, (uint32_t)o->next);
-    int32_t parent = s->d->l->ops[i].fused_parent;
+    int32_t parent = vparent(s, i);
     if (parent >= 0) {
         s->ops[parent].pending--;
         try_enable(s, (uint32_t)parent);
@@ -176,9 +205,10 @@ static void try_enable(sched *s, uint32_t i)
 
 static void program(sched *s, uint32_t i)
 {
-    const drv_op *op = &s->d->ops[i];
+    const drv_op *op = dop(s, i);
     sop *o = &s->ops[i];
     drv_unit cur = U_COUNT;
+    mark_submitted(s, i / s->n);
     for (uint32_t k = 0; k < op->nregs; ++k) {
         drv_unit u = drv_unit_of(op->regs[k].addr);
         if (u != cur) {
@@ -227,7 +257,7 @@ static void schedule(sched *s)
             uint32_t i = p->queue[p->next];
             if (i >= s->gate)
                 continue; /* a later DLA subgraph: submitted after the GPU segment before it */
-            bool rdma = s->d->ops[i].rdma;
+            bool rdma = dop(s, i)->rdma;
             if (rdma && p->rdma_op[p->next_rdma] >= 0)
                 continue;
             if (order[k] == P_SDP && lut_busy(s, p, i))
@@ -252,7 +282,7 @@ static void read_perf(sched *s, uint32_t i)
     sop *o = &s->ops[i];
     perf *f = &o->pf;
     int g = o->group;
-    switch (s->d->l->ops[i].kind) {
+    switch (lop(s, i)->kind) {
     case DLA_OP_CONV:
         f->start = rd_perf(s, U_CACC, g, DLASIM_EXT_PERF_START_CYCLE);
         f->end = rd_perf(s, U_CACC, g, DLASIM_EXT_PERF_END_CYCLE);
@@ -264,7 +294,7 @@ static void read_perf(sched *s, uint32_t i)
         break;
     case DLA_OP_SDP:
     case DLA_OP_PDP: {
-        drv_unit u = s->d->l->ops[i].kind == DLA_OP_SDP ? U_SDP : U_PDP;
+        drv_unit u = lop(s, i)->kind == DLA_OP_SDP ? U_SDP : U_PDP;
         f->start = rd_perf(s, u, g, DLASIM_EXT_PERF_START_CYCLE);
         f->end = rd_perf(s, u, g, DLASIM_EXT_PERF_END_CYCLE);
         f->read = rd_perf(s, u, g, DLASIM_EXT_PERF_DRAM_READ); /* includes its RDMA's reads */
@@ -291,9 +321,14 @@ static void complete(sched *s, int pi, int g)
     read_perf(s, (uint32_t)i);
     o->state = S_COMPLETED;
     p->group_op[g] = -1;
-    if (s->d->ops[i].rdma)
+    if (dop(s, (uint32_t)i)->rdma)
         p->rdma_op[o->rdma_group] = -1;
     s->completed++;
+    uint32_t k = (uint32_t)i / s->n;
+    if (--s->left[k] == 0 && !s->d->l->num_segments) /* segmented: done when its last segment is */
+        s->d->inference_records[k].done_cycle = dla_ctl_now_cycles(s->ctl);
+    while (s->first_open < s->V && s->ops[s->first_open].state == S_COMPLETED)
+        s->first_open++;
     for (uint32_t k = 0; k < o->nconsumers; ++k) {
         s->ops[o->consumers[k]].pending--;
         try_enable(s, o->consumers[k]);
@@ -304,24 +339,28 @@ static void complete(sched *s, int pi, int g)
 static void describe_stall(sched *s, uint32_t i)
 {
     const dla_loadable *l = s->d->l;
-    const dla_lop *op = &l->ops[i];
+    const dla_lop *op = lop(s, i);
     const sop *o = &s->ops[i];
+    uint32_t base = i - i % s->n;
     char why[512] = "";
     size_t n = 0;
     static const char *const state[] = {"not programmed (no free register group)", "programmed, not enabled", "enabled",
                                         "completed"};
     for (uint32_t k = 0; k < op->num_deps && n < sizeof why - 64; ++k)
-        if (s->ops[op->deps[k]].state != S_COMPLETED)
+        if (s->ops[base + op->deps[k]].state != S_COMPLETED)
             n += (size_t)snprintf(why + n, sizeof why - n, " op %u not completed;", op->deps[k]);
     if (o->child >= 0 && s->ops[o->child].state < S_ENABLED && n < sizeof why - 64)
         n += (size_t)snprintf(why + n, sizeof why - n, " fused op %d not enabled;", o->child);
     if (o->prev >= 0 && s->ops[o->prev].state < S_ENABLED && n < sizeof why - 64)
         n += (size_t)snprintf(why + n, sizeof why - n, " previous %s op %d not enabled;", dla_op_kind_name(op->kind),
                               o->prev);
+    if (s->N > 1 && n < sizeof why - 64)
+        n += (size_t)snprintf(why + n, sizeof why - n, " (inference %u of %u)", i / s->n, s->N);
     fail(s, DLA_ERR_INTERNAL,
          "scheduler stall: op %u (%s, layer '%s') can never run: %s, %u event(s) pending:%s (no op is running, so "
          "no interrupt can come)",
-         i, dla_op_kind_name(op->kind), l->layers[op->layer].name, state[o->state], o->pending, n ? why : " none");
+         i % s->n, dla_op_kind_name(op->kind), l->layers[op->layer].name, state[o->state], o->pending,
+         n ? why : " none");
 }
 
 /* Does op j's fused pipeline contain op i upstream of it (a dependency that is implied)? */
@@ -336,49 +375,82 @@ static bool fused_ancestor(const dla_loadable *l, uint32_t j, uint32_t i)
 static dla_status setup(sched *s)
 {
     const dla_loadable *l = s->d->l;
-    uint32_t n = l->num_ops, edges = 0;
-    s->ops = calloc(n ? n : 1, sizeof *s->ops);
+    const uint32_t n = l->num_ops, N = s->d->inferences ? s->d->inferences : 1, V = n * N;
+    s->n = n ? n : 1;
+    s->N = N;
+    s->V = V;
+    size_t edges = 0;
     for (uint32_t j = 0; j < n; ++j)
         edges += l->ops[j].num_deps;
-    s->storage = calloc((size_t)edges + 3u * n + 1u, sizeof *s->storage);
-    if (!s->ops || !s->storage)
+    edges = edges * N + s->d->num_hazards * (N - 1);
+    s->ops = calloc(V ? V : 1, sizeof *s->ops);
+    s->storage = calloc(edges + 3u * (size_t)V + 1u, sizeof *s->storage);
+    s->left = calloc(N, sizeof *s->left);
+    s->gpu_start = calloc(N, sizeof *s->gpu_start);
+    s->submitted = calloc(N, sizeof *s->submitted);
+    free(s->d->inference_records);
+    s->d->inference_records = calloc(N, sizeof *s->d->inference_records);
+    if (!s->ops || !s->storage || !s->left || !s->gpu_start || !s->submitted || !s->d->inference_records)
         return DLA_ERR_NOMEM;
-    for (uint32_t i = 0; i < n; ++i)
-        s->ops[i].child = s->ops[i].prev = s->ops[i].next = -1;
-    for (uint32_t j = 0; j < n; ++j) {
-        const dla_lop *op = &l->ops[j];
-        for (uint32_t k = 0; k < op->num_deps; ++k)
-            if (!fused_ancestor(l, j, op->deps[k])) {
-                s->ops[op->deps[k]].nconsumers++;
-                s->ops[j].pending++;
+    for (uint32_t k = 0; k < N; ++k) {
+        s->left[k] = n;
+        s->gpu_start[k] = UINT64_MAX;
+    }
+    for (uint32_t v = 0; v < V; ++v)
+        s->ops[v].child = s->ops[v].prev = s->ops[v].next = -1;
+    /* Edges of inference k: its own deps (those a fused pipeline does not already imply), then the
+     * buffers it shares with inference k - 1. Counted first, then stored. */
+    for (int pass = 0; pass < 2; ++pass) {
+        for (uint32_t k = 0; k < N; ++k) {
+            uint32_t base = k * n;
+            for (uint32_t j = 0; j < n; ++j) {
+                const dla_lop *op = &l->ops[j];
+                for (uint32_t e = 0; e < op->num_deps; ++e) {
+                    if (fused_ancestor(l, j, op->deps[e]))
+                        continue;
+                    sop *d = &s->ops[base + op->deps[e]];
+                    if (pass == 0) {
+                        d->nconsumers++;
+                        s->ops[base + j].pending++;
+                    } else {
+                        d->consumers[d->nconsumers++] = base + j;
+                    }
+                }
+                if (pass == 0 && op->fused_parent >= 0) {
+                    s->ops[base + (uint32_t)op->fused_parent].child = (int32_t)(base + j);
+                    s->ops[base + (uint32_t)op->fused_parent].pending++;
+                }
             }
-        if (op->fused_parent >= 0) {
-            s->ops[op->fused_parent].child = (int32_t)j;
-            s->ops[op->fused_parent].pending++;
+            for (size_t h = 0; k > 0 && h < s->d->num_hazards; ++h) {
+                sop *d = &s->ops[base - n + s->d->hazards[h][0]];
+                if (pass == 0) {
+                    d->nconsumers++;
+                    s->ops[base + s->d->hazards[h][1]].pending++;
+                } else {
+                    d->consumers[d->nconsumers++] = base + s->d->hazards[h][1];
+                }
+            }
+        }
+        if (pass == 0) {
+            uint32_t *next = s->storage;
+            for (uint32_t v = 0; v < V; ++v) {
+                s->ops[v].consumers = next;
+                next += s->ops[v].nconsumers;
+                s->ops[v].nconsumers = 0;
+            }
         }
     }
-    uint32_t *next = s->storage;
-    for (uint32_t i = 0; i < n; ++i) {
-        s->ops[i].consumers = next;
-        next += s->ops[i].nconsumers;
-        s->ops[i].nconsumers = 0;
-    }
-    for (uint32_t j = 0; j < n; ++j)
-        for (uint32_t k = 0; k < l->ops[j].num_deps; ++k)
-            if (!fused_ancestor(l, j, l->ops[j].deps[k])) {
-                sop *d = &s->ops[l->ops[j].deps[k]];
-                d->consumers[d->nconsumers++] = j;
-            }
+    uint32_t *next = s->storage + edges;
     for (int p = 0; p < P_COUNT; ++p) {
         s->procs[p].queue = next;
-        for (uint32_t i = 0; i < n; ++i)
-            if (proc_of(l->ops[i].kind) == p) {
+        for (uint32_t v = 0; v < V; ++v)
+            if (proc_of(lop(s, v)->kind) == p) {
                 if (s->procs[p].n) {
                     uint32_t prev = next[s->procs[p].n - 1];
-                    s->ops[i].prev = (int32_t)prev;
-                    s->ops[prev].next = (int32_t)i;
+                    s->ops[v].prev = (int32_t)prev;
+                    s->ops[prev].next = (int32_t)v;
                 }
-                next[s->procs[p].n++] = i;
+                next[s->procs[p].n++] = v;
             }
         next += s->procs[p].n;
         s->procs[p].group_op[0] = s->procs[p].group_op[1] = -1;
@@ -403,7 +475,8 @@ static void sync_groups(sched *s)
     }
 }
 
-/* One record per op into d->op_records, straight from its perf registers. */
+/* One record per op into d->op_records (every inference's, inference by inference), straight from
+ * its perf registers. */
 static dla_status build_op_records(sched *s)
 {
     dla_driver *d = s->d;
@@ -411,16 +484,16 @@ static dla_status build_op_records(sched *s)
     free(d->op_records);
     d->op_records = NULL;
     d->num_op_records = 0;
-    if (!l->num_ops)
+    if (!s->V)
         return DLA_OK;
-    d->op_records = calloc(l->num_ops, sizeof *d->op_records);
+    d->op_records = calloc(s->V, sizeof *d->op_records);
     if (!d->op_records)
         return DLA_ERR_NOMEM;
-    for (uint32_t i = 0; i < l->num_ops; ++i) {
-        const dla_lop *op = &l->ops[i];
-        const perf *f = &s->ops[i].pf;
-        dla_op_record *r = &d->op_records[i];
-        r->op_index = i;
+    for (uint32_t v = 0; v < s->V; ++v) {
+        const dla_lop *op = lop(s, v);
+        const perf *f = &s->ops[v].pf;
+        dla_op_record *r = &d->op_records[v];
+        r->op_index = v % s->n;
         r->layer_index = op->layer;
         snprintf(r->layer, sizeof r->layer, "%s", l->layers[op->layer].name);
         snprintf(r->kind, sizeof r->kind, "%s", dla_op_kind_name(op->kind));
@@ -433,7 +506,7 @@ static dla_status build_op_records(sched *s)
         r->dram_write_bytes = f->write;
         r->macs = f->macs;
     }
-    d->num_op_records = l->num_ops;
+    d->num_op_records = s->V;
     return DLA_OK;
 }
 
@@ -459,7 +532,8 @@ static dla_status append_gpu_records(dla_driver *d)
     return DLA_OK;
 }
 
-/* Aggregate op perf per loadable layer into d->records. */
+/* Aggregate op perf per loadable layer into d->records (inference by inference), and each
+ * inference's start cycle. */
 static dla_status build_records(sched *s)
 {
     dla_driver *d = s->d;
@@ -467,70 +541,78 @@ static dla_status build_records(sched *s)
     free(d->records);
     d->records = NULL;
     d->num_records = 0;
+    for (uint32_t k = 0; k < s->N; ++k) {
+        uint64_t start = s->gpu_start[k];
+        for (uint32_t i = 0; i < l->num_ops; ++i)
+            if (l->ops[i].fused_parent < 0 && s->ops[k * s->n + i].pf.start < start)
+                start = s->ops[k * s->n + i].pf.start;
+        d->inference_records[k].start_cycle = start == UINT64_MAX ? d->inference_records[k].submit_cycle : start;
+    }
     if (!l->num_layers)
-        return DLA_OK;
-    d->records = calloc(l->num_layers, sizeof *d->records);
+        return append_gpu_records(d);
+    d->records = calloc((size_t)l->num_layers * s->N, sizeof *d->records);
     if (!d->records)
         return DLA_ERR_NOMEM;
-    for (uint32_t y = 0; y < l->num_layers; ++y) {
-        dla_layer_record r;
-        memset(&r, 0, sizeof r);
-        uint64_t conv_mem = 0, conv_out = 0, conv_busy = 0, mem = 0, busy = 0;
-        bool any = false, has_start = false, has_conv = false, fp16 = false;
-        for (uint32_t i = 0; i < l->num_ops; ++i) {
-            if (l->ops[i].layer != y)
+    for (uint32_t k = 0; k < s->N; ++k)
+        for (uint32_t y = 0; y < l->num_layers; ++y) {
+            dla_layer_record r;
+            memset(&r, 0, sizeof r);
+            uint64_t conv_mem = 0, conv_out = 0, conv_busy = 0, mem = 0, busy = 0;
+            bool any = false, has_start = false, has_conv = false, fp16 = false;
+            for (uint32_t i = 0; i < l->num_ops; ++i) {
+                if (l->ops[i].layer != y)
+                    continue;
+                const perf *f = &s->ops[k * s->n + i].pf;
+                /* A fused consumer (SDP/PDP fed on the fly) is enabled before its producer and idles
+                 * until data flows, so the layer starts when its head op starts. */
+                bool head = l->ops[i].fused_parent < 0;
+                if (head && (!has_start || f->start < r.start_cycle)) {
+                    r.start_cycle = f->start;
+                    has_start = true;
+                }
+                if (!any || f->end > r.end_cycle)
+                    r.end_cycle = f->end;
+                any = true;
+                r.macs += f->macs;
+                r.dram_read_bytes += f->read;
+                r.dram_write_bytes += f->write;
+                if (l->ops[i].kind == DLA_OP_CONV) {
+                    has_conv = true;
+                    fp16 |= l->ops[i].u.conv.precision != DLA_PRECISION_INT8;
+                    conv_mem += f->stall_mem;
+                    conv_out += f->stall_out;
+                    conv_busy += f->busy;
+                } else {
+                    mem += f->stall_mem;
+                    busy += f->busy;
+                }
+            }
+            if (!any)
                 continue;
-            const perf *f = &s->ops[i].pf;
-            /* A fused consumer (SDP/PDP fed on the fly) is enabled before its producer and idles
-             * until data flows, so the layer starts when its head op starts. */
-            bool head = l->ops[i].fused_parent < 0;
-            if (head && (!has_start || f->start < r.start_cycle)) {
-                r.start_cycle = f->start;
-                has_start = true;
-            }
-            if (!any || f->end > r.end_cycle)
-                r.end_cycle = f->end;
-            any = true;
-            r.macs += f->macs;
-            r.dram_read_bytes += f->read;
-            r.dram_write_bytes += f->write;
-            if (l->ops[i].kind == DLA_OP_CONV) {
-                has_conv = true;
-                fp16 |= l->ops[i].u.conv.precision != DLA_PRECISION_INT8;
-                conv_mem += f->stall_mem;
-                conv_out += f->stall_out;
-                conv_busy += f->busy;
-            } else {
-                mem += f->stall_mem;
-                busy += f->busy;
-            }
-        }
-        if (!any)
-            continue;
-        snprintf(r.name, sizeof r.name, "%s", l->layers[y].name);
-        snprintf(r.op, sizeof r.op, "%s", l->layers[y].type);
-        snprintf(r.engine, sizeof r.engine, "DLA%d", d->opts.core);
-        r.cycles = r.end_cycle > r.start_cycle ? r.end_cycle - r.start_cycle : 0;
-        double peak = fp16 ? (double)s->core->fp16_macs_per_cycle : (double)s->core->atomic_c * s->core->atomic_k;
-        r.mac_utilization = r.cycles && peak > 0 ? (double)r.macs / ((double)r.cycles * peak) : 0.0;
-        const char *bound = "compute";
-        if (has_conv) {
-            if (conv_mem > conv_out && conv_mem > conv_busy)
+            snprintf(r.name, sizeof r.name, "%s", l->layers[y].name);
+            snprintf(r.op, sizeof r.op, "%s", l->layers[y].type);
+            snprintf(r.engine, sizeof r.engine, "DLA%d", d->opts.core);
+            r.cycles = r.end_cycle > r.start_cycle ? r.end_cycle - r.start_cycle : 0;
+            double peak = fp16 ? (double)s->core->fp16_macs_per_cycle : (double)s->core->atomic_c * s->core->atomic_k;
+            r.mac_utilization = r.cycles && peak > 0 ? (double)r.macs / ((double)r.cycles * peak) : 0.0;
+            const char *bound = "compute";
+            if (has_conv) {
+                if (conv_mem > conv_out && conv_mem > conv_busy)
+                    bound = "memory";
+                else if (conv_out > conv_mem && conv_out > conv_busy)
+                    bound = "output";
+            } else if (mem > busy) {
                 bound = "memory";
-            else if (conv_out > conv_mem && conv_out > conv_busy)
-                bound = "output";
-        } else if (mem > busy) {
-            bound = "memory";
+            }
+            snprintf(r.bound, sizeof r.bound, "%s", bound);
+            d->records[d->num_records++] = r;
         }
-        snprintf(r.bound, sizeof r.bound, "%s", bound);
-        d->records[d->num_records++] = r;
-    }
     return append_gpu_records(d);
 }
 
-/* One record of GPU-side time [start, end) in DLA cycles. */
-static void gpu_record(sched *s, const char *name, const char *op, uint64_t start, uint64_t read, uint64_t write,
-                       uint64_t macs, const char *bound)
+/* One record of GPU-side time [start, now) in DLA cycles, for inference k. */
+static void gpu_record(sched *s, uint32_t k, const char *name, const char *op, uint64_t start, uint64_t read,
+                       uint64_t write, uint64_t macs, const char *bound)
 {
     dla_driver *d = s->d;
     dla_layer_record *r = &d->gpu_records[d->num_gpu_records++];
@@ -545,48 +627,60 @@ static void gpu_record(sched *s, const char *name, const char *op, uint64_t star
     r->dram_read_bytes = read;
     r->dram_write_bytes = write;
     snprintf(r->bound, sizeof r->bound, "%s", bound);
+    if (start < s->gpu_start[k])
+        s->gpu_start[k] = start;
 }
 
-/* Wait out ns of GPU-side time on the controller (quantised up to whole falcon cycles). */
-static void spend_ns(sched *s, double ns)
+/* GPU work on the SoC's GPU (shared with the other core; its bytes load the DRAM model). */
+static uint64_t gpu_run(sched *s, double ns, uint64_t read, uint64_t write)
 {
-    const dla_power_mode *m = s->d->opts.mode ? s->d->opts.mode : &s->d->cfg->power_modes[0];
-    double cycles = ceil(ns * m->falcon_clock_mhz / 1000.0);
-    dla_ctl_spend_falcon_cycles(s->ctl, cycles > 0 ? (uint64_t)cycles : 0);
+    uint64_t start = 0;
+    dla_status st = dla_ctl_gpu_run(s->ctl, ns, read, write, &start);
+    if (st != DLA_OK)
+        fail(s, st, "GPU work of %g ns (%llu bytes) failed on the platform (%s)", ns,
+             (unsigned long long)(read + write), dla_status_name(st));
+    return start;
 }
 
-/* Enter segment i: the boundary from the previous segment (sync + reformat), then a DLA subgraph
- * opens its ops to the scheduler, a GPU segment runs its layers on the GPU model. */
-static void run_segment(sched *s, uint32_t i)
+/* Enter segment i of inference k: the boundary from the previous segment (sync, then the reformat on
+ * the GPU), then a DLA subgraph opens its ops to the scheduler, a GPU segment runs its layers on the
+ * GPU. */
+static void run_segment(sched *s, uint32_t k, uint32_t i)
 {
     dla_driver *d = s->d;
     const dla_loadable *l = d->l;
     const dla_lsegment *sg = &l->segments[i];
     const dla_power_mode *m = d->opts.mode ? d->opts.mode : &d->cfg->power_modes[0];
     if (!d->gpu_records) {
-        d->gpu_records = calloc((size_t)l->num_segments + l->num_gpu_layers + 1, sizeof *d->gpu_records);
+        d->gpu_records = calloc(((size_t)l->num_segments + l->num_gpu_layers) * s->N + 1, sizeof *d->gpu_records);
         if (!d->gpu_records) {
             fail(s, DLA_ERR_NOMEM, "out of memory (GPU records)");
             return;
         }
     }
+    if (i == 0)
+        mark_submitted(s, k);
     if (i > 0) {
         uint64_t t0 = dla_ctl_now_cycles(s->ctl);
-        spend_ns(s, dla_gpu_boundary_ns(d->cfg, m, sg->boundary_bytes));
+        /* The sync waits on the driver (no GPU work); the reformat is a GPU kernel. */
+        double sync_ns = d->cfg->gpu.dla_gpu_sync_us * 1e3;
+        double reformat_ns = dla_gpu_boundary_ns(d->cfg, m, sg->boundary_bytes) - sync_ns;
+        if (sync_ns > 0)
+            dla_ctl_spend_falcon_cycles(s->ctl, (uint64_t)ceil(sync_ns * m->falcon_clock_mhz / 1000.0));
+        gpu_run(s, reformat_ns > 0 ? reformat_ns : 0, sg->boundary_bytes, sg->boundary_bytes);
         char name[DLA_LNAME_MAX];
         snprintf(name, sizeof name, "Reformat+sync into %.100s", sg->name);
-        gpu_record(s, name, "reformat", t0, sg->boundary_bytes, sg->boundary_bytes, 0, "overhead");
+        gpu_record(s, k, name, "reformat", t0, sg->boundary_bytes, sg->boundary_bytes, 0, "overhead");
     }
     if (sg->kind == DLA_SEGMENT_DLA) {
-        s->gate = sg->first + sg->count;
+        s->gate = k * s->n + sg->first + sg->count;
         return;
     }
-    for (uint32_t k = sg->first; k < sg->first + sg->count; ++k) {
-        const dla_lgpu_layer *y = &l->gpu_layers[k];
+    for (uint32_t g = sg->first; g < sg->first + sg->count && s->st == DLA_OK; ++g) {
+        const dla_lgpu_layer *y = &l->gpu_layers[g];
         const char *bound = "memory";
-        uint64_t t0 = dla_ctl_now_cycles(s->ctl);
-        spend_ns(s, dla_gpu_layer_ns(d->cfg, m, y, &bound));
-        gpu_record(s, y->name, y->op_type, t0, y->read_bytes, y->write_bytes, y->macs, bound);
+        uint64_t t0 = gpu_run(s, dla_gpu_layer_ns(d->cfg, m, y, &bound), y->read_bytes, y->write_bytes);
+        gpu_record(s, k, y->name, y->op_type, t0, y->read_bytes, y->write_bytes, y->macs, bound);
     }
 }
 
@@ -599,23 +693,31 @@ dla_status dla_driver_controller(dla_controller *ctl, void *user)
     s.ctl = ctl;
     s.core = &d->cfg->core;
     d->errmsg[0] = '\0';
+    d->ran = false;
     if (setup(&s) != DLA_OK) {
         fail(&s, DLA_ERR_NOMEM, "out of memory setting up the scheduler");
         goto done;
     }
+    mark_submitted(&s, 0);
     const uint32_t used = 3u << proc_irq[P_CONV] | 3u << proc_irq[P_SDP] | 3u << proc_irq[P_PDP];
     const uint32_t all = 0x3ffu | 0x3fu << NVDLA_GLB_S_INTR_MASK_CDMA_DAT_DONE_MASK0_SHIFT;
     /* INTR_MASK: 1 masks a source. Only the done interrupts the scheduler consumes are left unmasked. */
     wr(&s, NVDLA_GLB_S_INTR_MASK, all & ~used);
     sync_groups(&s);
+    /* Segments run in order, inference after inference (each DLA subgraph is its own submission, as
+     * TensorRT enqueues them); without segments every inference's ops are open at once. */
+    const uint32_t nseg = d->l->num_segments, total_seg = nseg * s.N;
     uint32_t seg = 0;
-    s.gate = d->l->num_segments ? 0 : d->l->num_ops;
+    s.gate = nseg ? 0 : s.V;
     d->num_gpu_records = 0;
     while (s.st == DLA_OK) {
         if (s.completed == s.gate) { /* the DLA subgraph is done: next segment, or the end */
-            if (seg == d->l->num_segments)
+            if (nseg && seg > 0 && seg % nseg == 0)
+                d->inference_records[seg / nseg - 1].done_cycle = dla_ctl_now_cycles(ctl);
+            if (seg == total_seg)
                 break;
-            run_segment(&s, seg++);
+            run_segment(&s, seg / nseg, seg % nseg);
+            seg++;
             continue;
         }
         schedule(&s);
@@ -624,14 +726,14 @@ dla_status dla_driver_controller(dla_controller *ctl, void *user)
         /* Running = enabled with its whole upstream pipeline enabled (a fused child alone only waits
          * for data that would never come). */
         bool running = false;
-        for (uint32_t i = 0; i < d->l->num_ops && !running; ++i) {
-            int32_t up = d->l->ops[i].fused_parent;
+        for (uint32_t i = s.first_open; i < s.gate && !running; ++i) {
+            int32_t up = vparent(&s, i);
             while (up >= 0 && s.ops[up].state >= S_ENABLED)
-                up = d->l->ops[up].fused_parent;
+                up = vparent(&s, (uint32_t)up);
             running = s.ops[i].state == S_ENABLED && up < 0;
         }
         if (!running) {
-            for (uint32_t i = 0; i < d->l->num_ops; ++i)
+            for (uint32_t i = s.first_open; i < s.V; ++i)
                 if (s.ops[i].state != S_COMPLETED) {
                     describe_stall(&s, i);
                     break;
@@ -659,6 +761,9 @@ dla_status dla_driver_controller(dla_controller *ctl, void *user)
 done:
     free(s.ops);
     free(s.storage);
+    free(s.left);
+    free(s.gpu_start);
+    free(s.submitted);
     d->ran = s.st == DLA_OK;
     return s.st;
 }

@@ -17,7 +17,14 @@ dlasim_cli_test(NAME trtexec_resnet50_nvidia FIXTURE trt_r50_engine ARGS --exit 
   --stdout "^&&&& PASSED" --rm ${WORK}/trt_r50.engine --exists ${WORK}/trt_r50.engine
   -- ${TRT} --onnx=${ZOO}/resnet50.onnx --useDLACore=0 --int8 --memPoolSize=dlaSRAM:1 --inputIOFormats=int8:dla_hwc4
   --outputIOFormats=int8:chw32 --shapes=input:2x3x224x224 --saveEngine=${WORK}/trt_r50.engine --iterations=100
-  --verbose)
+  --verbose --simIterations=1)
+
+# Every flag's bad values refused before anything runs; the ignored flags noted; query counts.
+add_test(NAME cli.trtexec_flags COMMAND ${DLASIM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/trtexec_flags_check.py
+  ${DLASIM_BIN} ${ZOO}/tiny_cnn.onnx)
+set_tests_properties(cli.trtexec_flags PROPERTIES
+  ENVIRONMENT "DLASIM_CONFIG_DIR=${PROJECT_SOURCE_DIR}/configs;ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=0"
+  TIMEOUT 300)
 
 # Build + load + exports, checked against `dlasim run` and the definitions in docs/trtexec.md.
 add_test(NAME cli.trtexec_resnet50_exports COMMAND ${DLASIM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/trtexec_check.py
@@ -35,7 +42,7 @@ dlasim_cli_test(NAME trtexec_load_engine_not_loadable ARGS --exit 1 --one-line-s
 
 # --shapes that only changes the batch compiles for that batch; 0 ms warm-up, 0 s duration: exactly
 # --iterations queries.
-dlasim_cli_test(NAME trtexec_shapes_batch ARGS --exit 0 --stdout "for a batch of 4 on DLA core 0"
+dlasim_cli_test(NAME trtexec_shapes_batch ARGS --exit 0 --stdout "a batch of 4 each on DLA core 0"
   --stdout "4 images per query" --stdout "^\\[I\\] Warmup completed 0 queries" --stdout "Timing trace has 5 queries"
   -- ${TRT} ${TRT_TINY} --fp16 --shapes input:4x3x12x12 --warmUp=0 --duration=0 --iterations=5)
 
@@ -62,7 +69,8 @@ dlasim_cli_test(NAME trtexec_hwc4_output ARGS --exit 1 --one-line-stderr --stder
   --stderr "not a DLA output format" -- ${TRT} ${TRT_TINY} --int8 --outputIOFormats=int8:dla_hwc4)
 # --sparsity=force prunes ResNet-50 to 2:4 on Orin; Xavier has no sparse support: a clear error.
 dlasim_cli_test(NAME trtexec_sparsity_force ARGS --exit 0 --stdout "^&&&& PASSED"
-  -- ${TRT} --onnx=${ZOO}/resnet50.onnx --int8 --useDLACore=0 --sparsity=force --config orin-agx-64gb)
+  -- ${TRT} --onnx=${ZOO}/resnet50.onnx --int8 --useDLACore=0 --sparsity=force --config orin-agx-64gb
+  --simIterations=1)
 dlasim_cli_test(NAME trtexec_sparsity_force_xavier ARGS --exit 1 --one-line-stderr --stderr "sparsity force"
   --stderr "xavier-agx" --stderr "sparsity_2_4 is off" -- ${TRT} ${TRT_TINY} --int8 --sparsity=force --config xavier-agx)
 dlasim_cli_test(NAME trtexec_core_beyond_config ARGS --exit 1 --one-line-stderr
@@ -86,14 +94,14 @@ dlasim_cli_test(NAME trtexec_model_gn_fallback ARGS --exit 0
   --stdout "^\\[I\\] \\[TRT\\] \\[DlaLayer\\] \\{ForeignNode\\[Gemm_46\\]\\}$"
   --stdout "^\\[I\\] \\[TRT\\] \\[GpuLayer\\] InstanceNormalization_5$"
   --stdout "^\\[I\\] \\[TRT\\] \\[GpuLayer\\] GlobalAveragePool_44$" --stdout "^\\[I\\] Throughput: [0-9.]+ qps"
-  --stdout "GPU fallback: of the [0-9.]+ ms, DLA subgraphs \\(and driver\\) [0-9.]+ ms, 15 GPU layer\\(s\\) [0-9.]+ ms, 8 DLA<->GPU boundaries"
+  --stdout "GPU fallback, per simulated inference: of [0-9.]+ ms, DLA subgraphs \\(and driver\\) [0-9.]+ ms, 15 GPU layer\\(s\\) [0-9.]+ ms, 8 DLA<->GPU boundaries"
   --stdout "^&&&& PASSED" -- ${TRT} ${TRT_GN} --allowGPUFallback --gap=gpu --useSpinWait --separateProfileRun
-  --idleTime=0 --memPoolSize=dlaSRAM:1 --iterations=5 --warmUp=0 --duration=0)
+  --idleTime=0 --memPoolSize=dlaSRAM:1 --iterations=2 --warmUp=0 --duration=0)
 dlasim_cli_test(NAME trtexec_model_bn_gap_rewrite ARGS --exit 0
   --stdout "^\\[I\\] \\[TRT\\] \\[DlaLayer\\] \\{ForeignNode\\[Conv_0\\.\\.\\.Gemm_14\\]\\}$"
   --stdout "---------- Layers Running on GPU ----------" --stdout "^&&&& PASSED"
   -- ${TRT} --onnx=${ZOO}/model_bn.onnx --shapes=input:32x3x32x32 --int8 --useDLACore=0 --allowGPUFallback
-  --duration=0 --warmUp=0)
+  --duration=0 --warmUp=0 --iterations=2)
 dlasim_cli_test(NAME trtexec_model_gn_needs_fallback ARGS --exit 1 --one-line-stderr
   --stderr "12 layers cannot run on the DLA without GPU fallback" --stderr "node 'InstanceNormalization_5'"
   --rm ${WORK}/fb_never.json --absent ${WORK}/fb_never.json -- ${TRT} ${TRT_GN} --exportProfile=${WORK}/fb_never.json)

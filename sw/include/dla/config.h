@@ -116,6 +116,7 @@ typedef struct dla_gpu_params { /* used by GPU-fallback timing (runtime issue) *
     double reference_clock_mhz;
     double launch_latency_us;
     double dla_gpu_sync_us; /* one DLA<->GPU synchronisation */
+    int dram_request_bytes; /* GPU traffic enters the DRAM model in requests of this size (power of 2) */
 } dla_gpu_params;
 
 /* Area estimate (sw/report/area.c, docs/sweeps.md "Area model"): a cost axis for exploration, not a

@@ -27,7 +27,25 @@ typedef struct dla_driver_opts {
     const dla_power_mode *mode;
     /* Standalone (cuDLA --buildDLAStandalone): refuse a loadable with GPU segments. */
     bool standalone;
+    /* Inferences one run submits back to back (0 means 1; docs/runtime.md "Repeated inferences"): the
+     * next inference's ops are programmed into idle register groups while the previous one drains,
+     * ordered after it only through the buffers they share. At most DLA_MAX_INFERENCES. */
+    uint32_t inferences;
+    /* Another loadable's driver on the same core (several networks per core): this driver's regions
+     * are placed after that one's, so both stay resident. NULL: from the start of the core's memory. */
+    const struct dla_driver *after;
 } dla_driver_opts;
+
+#define DLA_MAX_INFERENCES 4096u
+
+/* One inference of a run, in core cycles from the start of the run: submitted (the driver began
+ * programming it; the first: when this driver's controller started), started (its first hardware op or GPU work began)
+ * and done (the driver saw its last op complete, or its last GPU segment end). */
+typedef struct dla_inference_record {
+    uint64_t submit_cycle;
+    uint64_t start_cycle;
+    uint64_t done_cycle;
+} dla_inference_record;
 
 /* Validate the loadable against the config, allocate its regions in platform memory and upload
  * the constant content. Borrowing: cfg, loadable and platform must outlive the driver. */
@@ -47,6 +65,9 @@ dla_status dla_driver_run(dla_driver *d, dla_error *err);
 
 /* After a run: per-layer records (owned by the driver) and outputs as FP32 NCHW. */
 const dla_layer_record *dla_driver_layers(const dla_driver *d, size_t *count);
+/* After a run: one record per inference (opts.inferences of them; owned by the driver). Layer and op
+ * records hold every inference's, inference by inference. */
+const dla_inference_record *dla_driver_inferences(const dla_driver *d, size_t *count);
 /* After a run: one record per loadable op, in op order (owned by the driver). */
 const dla_op_record *dla_driver_ops(const dla_driver *d, size_t *count);
 dla_status dla_driver_get_output(dla_driver *d, const char *tensor_name, float *nchw, size_t count, dla_error *err);

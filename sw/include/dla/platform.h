@@ -62,6 +62,14 @@ dla_status dla_ctl_wait_irq(dla_controller *ctl);
 dla_status dla_ctl_wait_intr_status(dla_controller *ctl, uint32_t bits, uint64_t *raised_cycle);
 /* Spend controller (falcon) cycles on bookkeeping. */
 void dla_ctl_spend_falcon_cycles(dla_controller *ctl, uint64_t cycles);
+/* Run GPU work (a GPU-fallback layer or a DLA<->GPU reformat, docs/runtime.md) on the SoC's one GPU,
+ * shared by every core's controller: wait until the GPU is free (holders in arrival order), then hold
+ * it for ns nanoseconds while read_bytes + write_bytes are issued into the shared DRAM model in
+ * gpu.dram_request_bytes requests spread evenly over that window (arbitrated with the DLAs'
+ * requests); returns once the time has passed and the last request was served. *start_cycle (may be
+ * NULL) gets the core cycle at which this work got the GPU. */
+dla_status dla_ctl_gpu_run(dla_controller *ctl, double ns, uint64_t read_bytes, uint64_t write_bytes,
+                           uint64_t *start_cycle);
 /* DLA core clock cycles since the start of the run. */
 uint64_t dla_ctl_now_cycles(const dla_controller *ctl);
 int dla_ctl_core(const dla_controller *ctl);

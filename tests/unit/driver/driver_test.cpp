@@ -1211,4 +1211,121 @@ TEST(DriverTest, SdpOpWithOtherTablesWaitsForTheRunningLutOpEqualTablesOverlap)
         else
             EXPECT_LT(second, irq) << "equal tables: op 1 should be programmed while op 0 runs";
     }
+// ---- repeated inferences (docs/runtime.md "Repeated inferences") ----
+
+// conv0+SDP (input region 1 at 0x80000A00 -> activations region 2 at 0x80000D00), then conv1+SDP
+// (activations -> output region 3); ops 0 c0, 1 s0, 2 c1 (deps s0), 3 s1.
+void two_layer_net(Net &n)
+{
+    n.blob(2368);
+    uint32_t w = n.region(DLA_REGION_WEIGHTS, 2368, 0, 2368);
+    uint32_t in = n.region(DLA_REGION_INPUT, 768);
+    uint32_t act = n.region(DLA_REGION_ACTIVATIONS, 768);
+    uint32_t out = n.region(DLA_REGION_OUTPUT, 384);
+    uint32_t y0 = n.layer("conv0"), y1 = n.layer("conv1");
+    dla_lop c0 = conv_op(y0, in, w);
+    c0.u.conv.stride_x = 1;
+    c0.u.conv.out_w = 8;
+    c0.u.conv.kernel_k = 12;
+    c0.u.conv.weight_bytes = 12 * 144;
+    uint32_t i0 = n.op(c0);
+    dla_lop s0 = sdp_op(y0, i0, mem(int32_t(act), 0, 8, 6, 12, 64, 384), -1);
+    s0.u.sdp.src = fly(8, 6, 12);
+    uint32_t i1 = n.op(s0);
+    dla_lop c1 = conv_op(y1, act, w);
+    c1.num_deps = 1;
+    c1.deps[0] = i1;
+    uint32_t i2 = n.op(c1);
+    n.op(sdp_op(y1, i2, mem(int32_t(out), 0, 4, 6, 16, 32, 192), -1));
+}
+
+TEST(InferencesTest, NextInferenceIsProgrammedWhilePreviousDrainsAndWaitsOnlyOnSharedBuffers)
+{
+    // Two inferences: ops 0-3, then 4 c0', 5 s0', 6 c1', 7 s1'. Hazards (inference 1 on inference 0):
+    // s0' writes the activations c1 reads and s0 writes; c1' reads what s0 wrote; s1' writes what s1
+    // wrote; c0' reads the input, which nobody writes: no hazard. The fake completes an op when its
+    // last unit is enabled. Hand-derived run:
+    //  pass 1: SDP s0 (g0), s1 (g1), conv c0 (g0) programmed and enabled (s0, s1, c0 done at once);
+    //          c1 (g1) programmed, waits for s0's completion.
+    //  irq 1:  c0, s0, s1 complete -> c1 enabled (CACC done g1). Groups g0 of SDP and conv are free:
+    //          s0' (g0) and s1' (g1) and c0' (g0) are programmed now, while c1 runs; s0' waits for c1
+    //          (it would overwrite c1's input), s1' behind s0' (queue order), c0' for its fused s0'.
+    //  irq 2:  c1 completes -> s0' enabled, then s1', then c0' ...; inference 0 is done here.
+    Net n;
+    two_layer_net(n);
+    Rig r;
+    dla_driver_opts o{};
+    o.inferences = 2;
+    dla_error err{};
+    ASSERT_EQ(dla_driver_create(&r.cfg, n.l, r.p, &o, &r.d, &err), DLA_OK) << err.msg;
+    r.run();
+    const auto &lg = r.log();
+    // The status read that reports CACC group 1 done (bit 21): c1 of inference 0 completing.
+    long c1_done = -1;
+    for (long i = 0; i < long(lg.size()) && c1_done < 0; ++i)
+        if (lg[i].kind == 'R' && lg[i].addr == NVDLA_GLB_S_INTR_STATUS && (lg[i].value >> 21 & 1u))
+            c1_done = i;
+    ASSERT_GE(c1_done, 0);
+    // c0' (second write of the input address to CDMA) is programmed before c1 of inference 0 completes.
+    long first_in = r.find('W', NVDLA_CDMA_D_DAIN_ADDR_LOW_0, 0x80000A00);
+    ASSERT_GE(first_in, 0);
+    long second_in = r.find('W', NVDLA_CDMA_D_DAIN_ADDR_LOW_0, 0x80000A00, first_in + 1);
+    ASSERT_GE(second_in, 0);
+    EXPECT_LT(second_in, c1_done) << "the next inference's first conv must be pre-programmed while the previous drains";
+    // The third SDP enable is s0' (the first two are s0, s1): after c1's completion, not before.
+    long sdp_enables = 0, third = -1;
+    for (long i = 0; i < long(lg.size()) && third < 0; ++i)
+        if (lg[i].kind == 'W' && lg[i].addr == NVDLA_SDP_D_OP_ENABLE && ++sdp_enables == 3)
+            third = i;
+    ASSERT_GE(third, 0);
+    EXPECT_GT(third, c1_done) << "s0' overwrites c1's input: it must wait for c1 of the previous inference";
+    // Records: 2 inferences; each layer and op once per inference; inference 1 submitted (s0' programmed,
+    // after irq 1) before inference 0 is done (irq 2).
+    size_t ni = 0, nl = 0, nop = 0;
+    const dla_inference_record *inf = dla_driver_inferences(r.d, &ni);
+    dla_driver_layers(r.d, &nl);
+    const dla_op_record *ops = dla_driver_ops(r.d, &nop);
+    ASSERT_EQ(ni, 2u);
+    EXPECT_EQ(nl, 4u);
+    ASSERT_EQ(nop, 8u);
+    EXPECT_EQ(ops[4].op_index, 0u);
+    EXPECT_EQ(ops[7].op_index, 3u);
+    EXPECT_EQ(inf[0].submit_cycle, 0u);
+    EXPECT_GT(inf[1].submit_cycle, 0u);
+    EXPECT_LT(inf[1].submit_cycle, inf[0].done_cycle);
+    EXPECT_LT(inf[0].done_cycle, inf[1].done_cycle);
+}
+
+TEST(InferencesTest, CountAboveTheLimitIsRefused)
+{
+    Net n;
+    two_layer_net(n);
+    Rig r;
+    dla_driver_opts o{};
+    o.inferences = DLA_MAX_INFERENCES + 1;
+    dla_error err{};
+    EXPECT_EQ(dla_driver_create(&r.cfg, n.l, r.p, &o, &r.d, &err), DLA_ERR_LIMIT);
+    EXPECT_NE(std::string(err.msg).find("4097 inferences"), std::string::npos) << err.msg;
+}
+
+TEST(InferencesTest, SecondNetworkOnTheCoreIsPlacedAfterTheFirst)
+{
+    // Network A's regions end at 0x80000000 + 0x1000 (output) + 384 = 0x80001180; B's weights start
+    // at the next 256-B boundary, 0x80001200, so its input (region 1) is at 0x80001200 + 0xA00.
+    Net a, b;
+    two_layer_net(a);
+    two_layer_net(b);
+    Rig r;
+    r.load(a.l);
+    dla_driver *second = nullptr;
+    dla_driver_opts o{};
+    o.after = r.d;
+    dla_error err{};
+    ASSERT_EQ(dla_driver_create(&r.cfg, b.l, r.p, &o, &second, &err), DLA_OK) << err.msg;
+    dla_controller_fn fn = dla_driver_controller;
+    void *user = second;
+    int core = 0;
+    ASSERT_EQ(dla_platform_run(r.p, 1, &core, &fn, &user, &err), DLA_OK) << err.msg;
+    EXPECT_GE(r.find('W', NVDLA_CDMA_D_DAIN_ADDR_LOW_0, 0x80001C00), 0);
+    dla_driver_destroy(second);
 }

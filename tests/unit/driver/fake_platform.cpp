@@ -16,6 +16,8 @@ struct dla_platform {
     std::map<uint32_t, int> producer, consumer; // by unit base
     uint32_t intr_status = 0, intr_mask = 0;
     uint64_t falcon = 0, cycles = 0;
+    double falcon_mhz = 1000;
+    std::vector<FakeGpuWork> gpu;
 };
 
 struct dla_controller {
@@ -49,6 +51,10 @@ bool is_op_enable(uint32_t addr)
 
 } // namespace
 
+const std::vector<FakeGpuWork> &fake_gpu_work(const dla_platform *p)
+{
+    return p->gpu;
+}
 const std::vector<FakeAccess> &fake_log(const dla_platform *p)
 {
     return p->log;
@@ -70,10 +76,12 @@ uint64_t fake_falcon_cycles(const dla_platform *p)
 
 extern "C" {
 
-dla_status dla_platform_create(const dla_config *, const dla_power_mode *, const dla_platform_opts *,
+dla_status dla_platform_create(const dla_config *, const dla_power_mode *mode, const dla_platform_opts *,
                                dla_platform **out, dla_error *)
 {
     *out = new (std::nothrow) dla_platform();
+    if (*out && mode && mode->falcon_clock_mhz > 0)
+        (*out)->falcon_mhz = mode->falcon_clock_mhz;
     return *out ? DLA_OK : DLA_ERR_NOMEM;
 }
 void dla_platform_destroy(dla_platform *p)
@@ -181,6 +189,20 @@ dla_status dla_ctl_wait_irq(dla_controller *ctl)
 void dla_ctl_spend_falcon_cycles(dla_controller *ctl, uint64_t cycles)
 {
     ctl->p->falcon += cycles;
+}
+dla_status dla_ctl_gpu_run(dla_controller *ctl, double ns, uint64_t read_bytes, uint64_t write_bytes,
+                           uint64_t *start_cycle)
+{
+    dla_platform *p = ctl->p;
+    if (start_cycle)
+        *start_cycle = p->cycles;
+    p->gpu.push_back({ns, read_bytes, write_bytes});
+    // The GPU's time passes as controller time, whole falcon cycles rounded up (the fake has one clock).
+    double c = ns * p->falcon_mhz / 1000.0;
+    p->falcon += static_cast<uint64_t>(c);
+    if (static_cast<double>(static_cast<uint64_t>(c)) < c)
+        p->falcon++;
+    return DLA_OK;
 }
 uint64_t dla_ctl_now_cycles(const dla_controller *ctl)
 {
