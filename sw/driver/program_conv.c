@@ -73,7 +73,7 @@ dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b,
     }
     /* NVDLA batch mode (loadable 1.2): D_BATCH_NUMBER holds images - 1 in CDMA, CSC and CACC. */
     uint32_t batch = c->batch > 1 ? c->batch : 1u;
-    if ((int64_t)batch > d->cfg->core.features.max_batch) {
+    if (batch > 1 && (int64_t)batch > d->cfg->core.features.max_batch) {
         b->st = DLA_ERR_INVALID;
         snprintf(b->msg, sizeof b->msg, "conv batch %u exceeds the config's hardware batch (features.max_batch = %d)",
                  batch, d->cfg->core.features.max_batch);
