@@ -55,24 +55,30 @@ void Cacc::run()
         do {
             op = in_.read();
             clock_.wait_until(op.ready + clock_.cycles(p_.latency_cycles));
-            OutputChunk chunk;
-            chunk.k0 = op.group * l.kernels_per_group;
-            chunk.k_count = l.kernels_in_group(op.group);
-            chunk.p0 = op.p0;
-            chunk.p_count = op.p_count;
-            chunk.last = op.last;
-            if (functional_) {
-                auto values = std::make_shared<std::vector<int32_t>>(op.partial->size());
-                for (size_t i = 0; i < values->size(); ++i)
-                    (*values)[i] = cacc_truncate((*op.partial)[i], l.clip_truncate);
-                chunk.values = values;
+            // Batch mode: the stripe holds every image's points; deliver them image by image (NVDLA
+            // CACC's batch remap), each to its own output cube.
+            for (uint32_t b = 0; b < l.batch; ++b) {
+                OutputChunk chunk;
+                chunk.k0 = op.group * l.kernels_per_group;
+                chunk.k_count = l.kernels_in_group(op.group);
+                chunk.p0 = op.p0;
+                chunk.p_count = op.p_count;
+                chunk.image = b;
+                chunk.last = op.last && b + 1 == l.batch;
+                if (functional_) {
+                    const size_t n = chunk.elements(), first = b * n;
+                    auto values = std::make_shared<std::vector<int32_t>>(n);
+                    for (size_t i = 0; i < n; ++i)
+                        (*values)[i] = cacc_truncate((*op.partial)[first + i], l.clip_truncate);
+                    chunk.values = values;
+                }
+                const uint64_t t0 = clock_.now_cycles();
+                to_sdp_.write(chunk);
+                stall += clock_.now_cycles() - t0;
+                elements_ += chunk.elements();
             }
-            const uint64_t t0 = clock_.now_cycles();
-            to_sdp_.write(chunk);
-            stall += clock_.now_cycles() - t0;
             credits_.release();
             busy += op.cycles;
-            elements_ += chunk.elements();
         } while (!op.last);
         if (upstream_wait_)
             upstream_wait_(l);

@@ -74,13 +74,17 @@ void Cdma::data_engine()
             const uint64_t row_bytes = static_cast<uint64_t>(l.in_w) * l.atom_bytes;
             if (functional_)
                 buf.resize(l.image ? l.fetch_row_bytes : l.slice_bytes);
+            // Batch mode: a grain of n rows fetches those rows of every image (CBUF slice h * batch + b).
             for (uint32_t h0 = 0; h0 < l.in_h; h0 += l.fetch_grain) {
                 const uint32_t n = std::min(l.fetch_grain, l.in_h - h0);
                 const uint64_t t0 = clock_.now_cycles();
-                cbuf_.wait_data_space(n);
+                cbuf_.wait_data_space(static_cast<uint64_t>(n) * l.batch);
                 cbuf_wait_cycles_ += clock_.now_cycles() - t0;
                 sc_core::sc_time done = sc_core::sc_time_stamp();
-                for (uint32_t h = h0; h < h0 + n; ++h) {
+                for (uint64_t hb = static_cast<uint64_t>(h0) * l.batch; hb < static_cast<uint64_t>(h0 + n) * l.batch;
+                     ++hb) {
+                    const uint32_t h = static_cast<uint32_t>(hb / l.batch);
+                    const uint64_t image_addr = l.in_addr + (hb % l.batch) * l.batch_stride;
                     if (l.image) {
                         // One pixel line: whole atoms from the line start; the CBUF slice keeps the
                         // in_w pixels from PIXEL_X_OFFSET on, back to back.
@@ -93,12 +97,12 @@ void Cdma::data_engine()
                     // One slice: row h of every surface, laid out surface after surface in CBUF.
                     for (uint32_t s = 0; s < l.surfaces; ++s) {
                         uint8_t *dst = functional_ ? buf.data() + s * row_bytes : nullptr;
-                        done = data_dma_.read(l.in_addr + s * l.surf_stride + h * l.line_stride, row_bytes, dst);
+                        done = data_dma_.read(image_addr + s * l.surf_stride + h * l.line_stride, row_bytes, dst);
                     }
-                    cbuf_.write_data(h, 0, functional_ ? buf.data() : nullptr, l.slice_bytes);
+                    cbuf_.write_data(hb, 0, functional_ ? buf.data() : nullptr, l.slice_bytes);
                 }
                 last = done + clock_.cycles(p_.cbuf_write_latency_cycles);
-                cbuf_.data_arrive(n, last);
+                cbuf_.data_arrive(static_cast<uint64_t>(n) * l.batch, last);
             }
         }
         clock_.wait_until(last);

@@ -32,10 +32,12 @@ void conv_stripe_int8(const ConvLayer &l, const StripeOperands &ops, uint32_t gr
                (c - c0);
     };
     const int8_t pad = static_cast<int8_t>(l.pad_value);
-    for (uint32_t i = 0; i < p_count; ++i) {
+    // Batch mode: image b's rows are every batch-th slice of ops.rows, its sums go to out[b * p_count ..].
+    for (uint32_t bi = 0; bi < l.batch * p_count; ++bi) {
+        const uint32_t b = bi / p_count, i = bi % p_count;
         const uint32_t p = p0 + i;
         const int64_t y = p / l.out_w, x = p % l.out_w;
-        int64_t *acc = out + static_cast<size_t>(i) * kg;
+        int64_t *acc = out + static_cast<size_t>(bi) * kg;
         for (uint32_t k = 0; k < kg; ++k)
             acc[k] = 0;
         for (uint32_t r = 0; r < l.kernel_h; ++r) {
@@ -44,7 +46,7 @@ void conv_stripe_int8(const ConvLayer &l, const StripeOperands &ops, uint32_t gr
             if (row_ok && (ih < ops.row0 || ih >= ops.row0 + static_cast<int64_t>(ops.row_count)))
                 throw std::logic_error("CMAC: stripe reads an input row the CSC did not fetch from CBUF");
             const uint8_t *row =
-                row_ok ? ops.rows.data() + static_cast<size_t>(ih - ops.row0) * l.slice_bytes : nullptr;
+                row_ok ? ops.rows.data() + (static_cast<size_t>(ih - ops.row0) * l.batch + b) * l.slice_bytes : nullptr;
             for (uint32_t s = 0; s < l.kernel_w; ++s) {
                 const int64_t iw = x * l.stride_x - l.pad_left + static_cast<int64_t>(s) * l.dilation_x;
                 const bool ok = row_ok && iw >= 0 && iw < static_cast<int64_t>(l.in_w);
@@ -103,7 +105,7 @@ void Cmac::run()
             op = in_.read();
             const ConvLayer &l = *op.layer;
             if (functional_) {
-                op.partial = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(op.p_count) *
+                op.partial = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(op.p_count) * l.batch *
                                                                     l.kernels_in_group(op.group));
                 conv_stripe_int8(l, *op.operands, op.group, op.p0, op.p_count, op.partial->data());
                 op.operands.reset();

@@ -22,7 +22,8 @@ struct CmacParams {
 };
 
 // Exact INT8 partial sums of one stripe (docs/datapath.md step 1, before CACC's truncation):
-// out[i * kg + k] for output point p0+i and kernel group*kpg+k, from the CBUF operands.
+// out[(b * p_count + i) * kg + k] for image b (0 unless batch mode), output point p0+i and kernel
+// group*kpg+k, from the CBUF operands.
 void conv_stripe_int8(const ConvLayer &layer, const StripeOperands &ops, uint32_t group, uint32_t p0, uint32_t p_count,
                       int64_t *out);
 

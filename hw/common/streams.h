@@ -16,6 +16,7 @@ struct OutputChunk {
     uint32_t p0 = 0;      // first output point: p = y * out_width + x
     uint32_t p_count = 0; // consecutive points
     bool last = false;    // last chunk of the op
+    uint32_t image = 0;   // batch mode: image of the chunk (its cube is image x D_DST_BATCH_STRIDE further)
     // Functional mode: values[i * k_count + k] for point p0+i and channel k0+k (int32 from CACC,
     // int32 holding the converted output from SDP). Empty in timing-only mode.
     std::shared_ptr<std::vector<int32_t>> values;

@@ -76,6 +76,29 @@ void decode_pixel_format(const dla_core_params &core, const RegisterFile &cdma, 
     l.pixel_x_offset = FIELD(cdma, CDMA, D_PIXEL_OFFSET, PIXEL_X_OFFSET);
 }
 
+// Batch mode (nvdla-reference §3): CDMA, CSC and CACC must agree on D_BATCH_NUMBER; more than one
+// image needs the config's hardware batch (features.max_batch) and direct (feature-data) input.
+void decode_batch(const dla_core_params &core, const RegisterFile &cdma, const RegisterFile &csc,
+                  const RegisterFile &cacc, int group, ConvLayer &l)
+{
+    const uint32_t batches = FIELD(cdma, CDMA, D_BATCH_NUMBER, BATCHES);
+    expect_equal(group, "CSC.D_BATCH_NUMBER.BATCHES", FIELD(csc, CSC, D_BATCH_NUMBER, BATCHES),
+                 "CDMA.D_BATCH_NUMBER.BATCHES", batches);
+    expect_equal(group, "CACC.D_BATCH_NUMBER.BATCHES", FIELD(cacc, CACC, D_BATCH_NUMBER, BATCHES),
+                 "CDMA.D_BATCH_NUMBER.BATCHES", batches);
+    l.batch = batches + 1;
+    if (l.batch == 1)
+        return;
+    if (static_cast<int>(l.batch) > core.features.max_batch)
+        fail(group, "CDMA.D_BATCH_NUMBER.BATCHES = " + std::to_string(batches) + " (batch " + std::to_string(l.batch) +
+                        ") exceeds the config's hardware batch (features.max_batch = " +
+                        std::to_string(core.features.max_batch) + ")");
+    if (l.image)
+        fail(group, "CDMA.D_BATCH_NUMBER.BATCHES = " + std::to_string(batches) +
+                        " with image input; NVDLA's batch mode is direct convolution only (expected 0)");
+    l.batch_stride = cdma.get(group, NVDLA_CDMA_D_BATCH_STRIDE);
+}
+
 } // namespace
 
 ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdma, const RegisterFile &csc,
@@ -122,9 +145,7 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
     l.image = FIELD(cdma, CDMA, D_DATAIN_FORMAT, DATAIN_FORMAT) == DLA_DATA_PIXEL;
     if (FIELD(cdma, CDMA, D_WEIGHT_FORMAT, WEIGHT_FORMAT) || FIELD(csc, CSC, D_WEIGHT_FORMAT, WEIGHT_FORMAT))
         fail(group, "D_WEIGHT_FORMAT = 1 (compressed weights) is not supported; expected 0 (uncompressed)");
-    if (FIELD(cdma, CDMA, D_BATCH_NUMBER, BATCHES) || FIELD(csc, CSC, D_BATCH_NUMBER, BATCHES) ||
-        FIELD(cacc, CACC, D_BATCH_NUMBER, BATCHES))
-        fail(group, "D_BATCH_NUMBER.BATCHES != 0 (hardware batch) is not supported; expected batch 1");
+    decode_batch(core, cdma, csc, cacc, group, l);
 
     uint32_t sparse_cdma = cdma.get_ext(NVDLA_CDMA_BASE + DLASIM_EXT_SPARSE_CFG) & 1u;
     uint32_t sparse_csc = csc.get_ext(NVDLA_CSC_BASE + DLASIM_EXT_SPARSE_CFG) & 1u;
@@ -186,6 +207,13 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
     if (l.surfaces > 1 && l.surf_stride < l.line_stride * l.in_h)
         fail(group, "CDMA.D_SURF_STRIDE = " + std::to_string(l.surf_stride) +
                         " is less than height x line stride = " + std::to_string(l.line_stride * l.in_h));
+    if (l.batch > 1) {
+        const uint64_t cube = l.surfaces > 1 ? l.surf_stride * l.surfaces : l.line_stride * l.in_h;
+        if (l.batch_stride % l.atom_bytes || l.batch_stride < cube)
+            fail(group, "CDMA.D_BATCH_STRIDE = " + std::to_string(l.batch_stride) +
+                            "; expected a multiple of the memory atom (" + std::to_string(l.atom_bytes) +
+                            " B) of at least one input cube (" + std::to_string(cube) + " B)");
+    }
     l.entry_per_slice = FIELD(cdma, CDMA, D_ENTRY_PER_SLICE, ENTRIES) + 1;
     expect_equal(group, "CSC.D_ENTRY_PER_SLICE+1", FIELD(csc, CSC, D_ENTRY_PER_SLICE, ENTRIES) + 1,
                  "CDMA.D_ENTRY_PER_SLICE+1", l.entry_per_slice);
@@ -304,6 +332,8 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
                  "CDMA.D_MISC_CFG.DATA_REUSE", l.data_reuse);
     expect_equal(group, "CSC.D_MISC_CFG.WEIGHT_REUSE", FIELD(csc, CSC, D_MISC_CFG, WEIGHT_REUSE),
                  "CDMA.D_MISC_CFG.WEIGHT_REUSE", l.weight_reuse);
+    if (l.batch > 1 && (l.data_reuse || l.skip_data_release))
+        fail(group, "batch mode with D_MISC_CFG.DATA_REUSE or SKIP_DATA_RLS is not modelled; expected both 0");
     l.release_slices = FIELD(csc, CSC, D_RELEASE, RLS_SLICES) + 1;
     // A partial release (fewer slices than the input height) keeps the last rows in CBUF for a next
     // layer with DATA_REUSE; the model releases them all at the end of the layer, which changes
@@ -322,6 +352,12 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
                                            static_cast<uint64_t>(core.fp16_macs_per_cycle))));
     l.stripe_min = static_cast<uint32_t>(core.csc_stripe_min);
     l.stripe_max = static_cast<uint32_t>(core.csc_stripe_max);
+    if (l.batch > 1) {
+        // Batch: a stripe is n points x batch atomics ("batch 4: 4x4 to 8x4" for v1's 16..32), so
+        // n runs from ceil(min / batch) to floor(max / batch), at least one point.
+        l.stripe_min = std::max<uint32_t>(1, static_cast<uint32_t>(ceil_div(l.stripe_min, l.batch)));
+        l.stripe_max = std::max<uint32_t>(l.stripe_min, l.stripe_max / l.batch);
+    }
 
     // Weight bytes per kernel group in NVDLA's DC layout (docs/datapath.md): R x S x C elements per
     // kernel, the last channel block unpadded; a sparse layer fetches the compressed D_WEIGHT_BYTES,
@@ -362,7 +398,7 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
     // If the input does not fit the data ring, the ring must hold what the CSC keeps: all rows
     // when every kernel group rereads them (impossible), else a stripe's rows plus a fetch grain.
     const uint64_t data_cap = static_cast<uint64_t>(l.data_banks) * core.cbuf_entries_per_bank;
-    const uint64_t input_entries = static_cast<uint64_t>(l.in_h) * l.entry_per_slice;
+    const uint64_t input_entries = l.slices() * l.entry_per_slice;
     if (input_entries > data_cap) {
         if (l.groups > 1 || l.skip_data_release || l.data_reuse)
             fail(group, "the input (" + std::to_string(input_entries) + " CBUF entries) must fit the " +
@@ -373,7 +409,7 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
             if (s.row_hi >= s.row_lo)
                 span = std::max<uint64_t>(span, static_cast<uint64_t>(s.row_hi - s.row_lo + 1));
         const uint64_t grain = std::min<uint64_t>(l.fetch_grain, l.in_h);
-        if ((span + grain - 1) * l.entry_per_slice > data_cap)
+        if ((span + grain - 1) * l.batch * l.entry_per_slice > data_cap)
             fail(group, "data banks (" + std::to_string(data_cap) + " entries) cannot hold a stripe's " +
                             std::to_string(span) + " input rows plus a fetch grain of " + std::to_string(grain) +
                             " slices (x" + std::to_string(l.entry_per_slice) + " entries)");

@@ -35,6 +35,13 @@ struct ConvLayer {
     uint32_t entry_per_slice = 0; // CBUF entries one slice occupies
     uint32_t fetch_grain = 0;     // slices per CDMA fetch grain
 
+    // NVDLA batch mode (D_BATCH_NUMBER + 1 images, direct conv only; nvdla-reference §3): image b's
+    // input cube starts batch_stride bytes after image b-1's (CDMA D_BATCH_STRIDE). CBUF slices are
+    // interleaved by image (slice h * batch + b holds row h of image b), so the data ring counts
+    // in_h * batch slices; a stripe of n points is n x batch atomic ops sharing one weight load.
+    uint32_t batch = 1;
+    uint64_t batch_stride = 0;
+
     // Image input (D_DATAIN_FORMAT.DATAIN_FORMAT = pixel; docs/datapath.md "Image input"): one plane of
     // packed pixels; a CBUF slice is the row's in_w pixels back to back; the CSC extends channels
     // along the kernel width, so one atomic op covers S kernel columns x the pixel's bytes.
@@ -78,9 +85,13 @@ struct ConvLayer {
         return g + 1 < groups ? kernels_per_group : kernels - g * kernels_per_group;
     }
     uint64_t out_points() const { return static_cast<uint64_t>(out_w) * out_h; }
+    uint64_t slices() const { return static_cast<uint64_t>(in_h) * batch; } // CBUF data slices of the layer
     // Image input: the kernel is 1 x R after channel extension.
     uint32_t steps_per_stripe() const { return kernel_h * (image ? 1u : kernel_w) * channel_blocks; }
-    uint64_t useful_macs() const { return out_points() * kernels * static_cast<uint64_t>(in_c) * kernel_h * kernel_w; }
+    uint64_t useful_macs() const
+    {
+        return out_points() * batch * kernels * static_cast<uint64_t>(in_c) * kernel_h * kernel_w;
+    }
 };
 
 using LayerPtr = std::shared_ptr<const ConvLayer>;
@@ -92,7 +103,8 @@ struct StripeSpan {
     int64_t row_lo = 0, row_hi = -1;
 };
 
-// NVDLA stripe rule: a stripe takes the remaining points if they are <= stripe_max, else stripe_min.
+// NVDLA stripe rule: a stripe takes the remaining points if they are <= stripe_max, else stripe_min
+// (in batch mode the decoder has already divided both by the batch: a stripe is n x batch atomics).
 inline std::vector<StripeSpan> plan_stripes(const ConvLayer &l)
 {
     std::vector<StripeSpan> out;

@@ -47,10 +47,10 @@ void Csc::run()
         const uint32_t steps = l.steps_per_stripe();
         const uint64_t atom_bytes = static_cast<uint64_t>(l.atomic_c) * l.bpe;
         uint64_t busy = 0, stall_mem = 0, stall_out = 0;
-        uint64_t released = 0; // input rows released so far in this layer
+        uint64_t released = 0; // CBUF slices released so far in this layer (batch mode: rows x batch)
         auto release_below = [&](int64_t row) {
             uint64_t target =
-                std::min<uint64_t>(static_cast<uint64_t>(std::max<int64_t>(row, 0)), cbuf_.data_available());
+                std::min<uint64_t>(static_cast<uint64_t>(std::max<int64_t>(row, 0)) * l.batch, cbuf_.data_available());
             if (target > released) {
                 cbuf_.release_data(target - released);
                 released = target;
@@ -73,7 +73,8 @@ void Csc::run()
             }
             for (size_t i = 0; i < stripes.size(); ++i) {
                 const StripeSpan &s = stripes[i];
-                const uint64_t need = s.row_hi >= s.row_lo ? static_cast<uint64_t>(s.row_hi + 1) : 0;
+                const uint64_t need_rows = s.row_hi >= s.row_lo ? static_cast<uint64_t>(s.row_hi + 1) : 0;
+                const uint64_t need = need_rows * l.batch; // slices: the rows of every image
                 t0 = clock_.now_cycles();
                 if (streaming_release)
                     release_below(s.row_lo);
@@ -87,10 +88,12 @@ void Csc::run()
                 credits_.acquire();
                 stall_out += clock_.now_cycles() - t0;
 
-                // Each step (r, s, channel block) issues len atomic ops; it must also load that
-                // step's weights (weight_load_cycles, overlapping the issue) unless the CMAC
+                // Each step (r, s, channel block) issues len atomic ops (len x batch in batch
+                // mode: one per image and point, all sharing the step's weights); it must also load
+                // that step's weights (weight_load_cycles, overlapping the issue) unless the CMAC
                 // already holds them, which happens only for one-step stripes of the same group.
-                const uint64_t issue = static_cast<uint64_t>(s.len) * l.cycles_per_atomic;
+                const uint64_t atomics = static_cast<uint64_t>(s.len) * l.batch;
+                const uint64_t issue = atomics * l.cycles_per_atomic;
                 const uint64_t loaded = std::max<uint64_t>(issue, p_.weight_load_cycles);
                 uint64_t cycles, loads;
                 if (steps == 1) {
@@ -106,18 +109,20 @@ void Csc::run()
                 op.group = g;
                 op.p0 = s.p0;
                 op.p_count = s.len;
-                op.atomic_ops = static_cast<uint64_t>(s.len) * steps;
+                op.atomic_ops = atomics * steps;
                 op.cycles = cycles;
                 op.last = g + 1 == l.groups && i + 1 == stripes.size();
                 if (functional_) {
                     auto ops = std::make_shared<StripeOperands>();
                     ops->row0 = s.row_lo;
                     ops->row_count =
-                        need > static_cast<uint64_t>(s.row_lo) ? static_cast<uint32_t>(need - s.row_lo) : 0;
-                    ops->rows.resize(static_cast<size_t>(ops->row_count) * l.slice_bytes);
-                    for (uint32_t r = 0; r < ops->row_count; ++r)
-                        cbuf_.read_data(static_cast<uint64_t>(s.row_lo) + r,
-                                        ops->rows.data() + static_cast<size_t>(r) * l.slice_bytes, l.slice_bytes);
+                        need_rows > static_cast<uint64_t>(s.row_lo) ? static_cast<uint32_t>(need_rows - s.row_lo) : 0;
+                    // Slices row-major, images inside (the CBUF order): slice (r - row0) * batch + b.
+                    const uint64_t n_slices = static_cast<uint64_t>(ops->row_count) * l.batch;
+                    ops->rows.resize(static_cast<size_t>(n_slices) * l.slice_bytes);
+                    for (uint64_t i = 0; i < n_slices; ++i)
+                        cbuf_.read_data(static_cast<uint64_t>(s.row_lo) * l.batch + i,
+                                        ops->rows.data() + static_cast<size_t>(i) * l.slice_bytes, l.slice_bytes);
                     ops->weights = weights;
                     op.operands = ops;
                 }

@@ -187,13 +187,15 @@ void Sdp::run_input()
         for (;;) {
             OutputChunk c = from_cacc_->read();
             if (c.k_count == 0 || c.p_count == 0 || c.k0 + uint64_t(c.k_count) > op_.channels ||
-                c.p0 + uint64_t(c.p_count) > points)
+                c.p0 + uint64_t(c.p_count) > points || c.image >= op_.batch)
                 throw std::runtime_error(name_ + ": chunk from CACC outside the " + std::to_string(op_.width) + "x" +
-                                         std::to_string(op_.height) + "x" + std::to_string(op_.channels) + " cube");
+                                         std::to_string(op_.height) + "x" + std::to_string(op_.channels) +
+                                         " cube (batch " + std::to_string(op_.batch) + ")");
             if (functional_ && (!c.values || c.values->size() != c.elements()))
                 throw std::runtime_error(name_ + ": functional mode but a CACC chunk carries no values");
             Item item;
             item.blk = Block{c.k0, c.k_count, c.p0, c.p_count};
+            item.image = c.image;
             item.values = c.values;
             // The conv core delivers K kernels; NVDLA's SDP also computes the lanes of the last atom
             // above K, from zero accumulators (op_.channels is rounded up to the atom, sdp_op.h).
@@ -302,7 +304,9 @@ void Sdp::output()
             c.values = item.values;
             to_pdp_->write(c);
         } else {
-            feature_write(wdma_, op_.dst, item.blk, item.values.get());
+            FeatureCube dst = op_.dst;
+            dst.base += item.image * op_.dst_batch_stride;
+            feature_write(wdma_, dst, item.blk, item.values.get());
         }
         if (item.last) {
             wdma_.drain();

@@ -68,6 +68,7 @@ class Sdp : public sc_core::sc_module {
         std::shared_ptr<std::vector<int32_t>> ew;     // functional: EW operand
         std::shared_ptr<std::vector<int32_t>> bs, bn; // functional: per-element BS/BN operands
         bool last = false;
+        uint32_t image = 0; // batch mode: image of the block
     };
     void control();
     void compute();

@@ -142,9 +142,12 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
     op.to_pdp = FIELD(mode, SDP_D_FEATURE_MODE_CFG, OUTPUT_DST);
     if (FIELD(mode, SDP_D_FEATURE_MODE_CFG, WINOGRAD))
         reject(where, "D_FEATURE_MODE_CFG.WINOGRAD = 1 not supported");
-    if (uint32_t b = FIELD(mode, SDP_D_FEATURE_MODE_CFG, BATCH_NUMBER))
-        reject(where, "D_FEATURE_MODE_CFG.BATCH_NUMBER = " + std::to_string(b) + " (batch " + std::to_string(b + 1) +
-                          ") not supported; expected 0");
+    op.batch = FIELD(mode, SDP_D_FEATURE_MODE_CFG, BATCH_NUMBER) + 1;
+    if (op.batch > 1 && (!op.flying || op.to_pdp))
+        reject(where, "D_FEATURE_MODE_CFG.BATCH_NUMBER = " + std::to_string(op.batch - 1) + " (batch " +
+                          std::to_string(op.batch) +
+                          ") is supported on the fly from a batched conv writing to memory only; expected 0 with " +
+                          (op.flying ? "OUTPUT_DST = PDP (NVDLA: conv+PDP has no batch)" : "FLYING_MODE = OFF"));
     uint32_t fmt = sdp.get(g, NVDLA_SDP_D_DATA_FORMAT);
     bpe_of(FIELD(fmt, SDP_D_DATA_FORMAT, PROC_PRECISION), where, "D_DATA_FORMAT.PROC_PRECISION", functional);
     uint32_t out_bpe =
@@ -232,6 +235,8 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
         op.dst.base = addr64(sdp, g, NVDLA_SDP_D_DST_BASE_ADDR_LOW, NVDLA_SDP_D_DST_BASE_ADDR_HIGH);
         op.dst.line_stride = sdp.get(g, NVDLA_SDP_D_DST_LINE_STRIDE);
         op.dst.surface_stride = sdp.get(g, NVDLA_SDP_D_DST_SURFACE_STRIDE);
+        if (op.batch > 1)
+            op.dst_batch_stride = sdp.get(g, NVDLA_SDP_D_DST_BATCH_STRIDE);
     }
     op.dst.width = op.width;
     op.dst.height = op.height;
@@ -252,6 +257,18 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
         op.channels = (op.channels + op.dst.cps() - 1) / op.dst.cps() * op.dst.cps();
         op.dst.channels = op.channels;
     }
+    if (op.batch > 1) {
+        const uint64_t surfaces = (op.channels + op.dst.cps() - 1) / op.dst.cps();
+        const uint64_t cube = surfaces > 1 ? surfaces * op.dst.surface_stride : op.height * op.dst.line_stride;
+        if (op.dst_batch_stride < cube || op.dst_batch_stride % atom_bytes)
+            reject(where, "D_DST_BATCH_STRIDE = " + std::to_string(op.dst_batch_stride) +
+                              "; expected a multiple of the atom (" + std::to_string(atom_bytes) +
+                              " B) of at least one output cube (" + std::to_string(cube) + " B)");
+        if (op.ew_from_mem)
+            reject(where,
+                   "batch " + std::to_string(op.batch) +
+                       " with an element-wise operand cube (EW_ALU_SRC = MEM) is not modelled; expected batch 1");
+    }
     if (!op.needs_rdma())
         return op;
     op.rdma_group = rg;
@@ -259,6 +276,10 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
     uint32_t rmode = rdma.get(rg, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG);
     if (bool(FIELD(rmode, SDP_RDMA_D_FEATURE_MODE_CFG, FLYING_MODE)) != op.flying)
         reject(rw, "D_FEATURE_MODE_CFG.FLYING_MODE differs from SDP's");
+    if (FIELD(rmode, SDP_RDMA_D_FEATURE_MODE_CFG, BATCH_NUMBER) + 1 != op.batch)
+        reject(rw, "D_FEATURE_MODE_CFG.BATCH_NUMBER = " +
+                       std::to_string(FIELD(rmode, SDP_RDMA_D_FEATURE_MODE_CFG, BATCH_NUMBER)) +
+                       " differs from SDP's " + std::to_string(op.batch - 1));
     uint32_t in_bpe = bpe_of(FIELD(rmode, SDP_RDMA_D_FEATURE_MODE_CFG, IN_PRECISION), rw,
                              "D_FEATURE_MODE_CFG.IN_PRECISION", functional);
     uint32_t rw_ = FIELD(rdma.get(rg, NVDLA_SDP_RDMA_D_DATA_CUBE_WIDTH), SDP_RDMA_D_DATA_CUBE_WIDTH, WIDTH) + 1;
@@ -282,6 +303,9 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
     decode_operand_dma(rdma, rg, NVDLA_SDP_RDMA_D_NRDMA_CFG, NVDLA_SDP_RDMA_D_BN_BASE_ADDR_LOW,
                        NVDLA_SDP_RDMA_D_BN_BASE_ADDR_HIGH, NVDLA_SDP_RDMA_D_BN_LINE_STRIDE,
                        NVDLA_SDP_RDMA_D_BN_SURFACE_STRIDE, base_cube, rw + " NRDMA", op.bn_ops);
+    if (op.batch > 1 && (op.bs_ops.per_element || op.bn_ops.per_element))
+        reject(rw, "batch " + std::to_string(op.batch) +
+                       " with per-element BS/BN operands (DATA_MODE = PER_ELEMENT) is not modelled; expected batch 1");
     if (op.ew_mul_mem) {
         // Per-kernel MUL operands (ERDMA DATA_USE MUL, DATA_MODE PER_KERNEL, ONE_BYTE): a 1 x 1 x C
         // INT8 cube in the feature format at EW_BASE_ADDR; PER_ELEMENT: a W x H x C INT8 cube there,
@@ -300,6 +324,10 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
             op.ew.base = addr64(rdma, rg, NVDLA_SDP_RDMA_D_EW_BASE_ADDR_LOW, NVDLA_SDP_RDMA_D_EW_BASE_ADDR_HIGH);
             op.ew.line_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_EW_LINE_STRIDE);
             op.ew.surface_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_EW_SURFACE_STRIDE);
+            if (op.batch > 1)
+                reject(rw, "batch " + std::to_string(op.batch) +
+                               " with a per-element EW MUL operand cube (ERDMA DATA_MODE PER_ELEMENT) is not "
+                               "modelled; expected batch 1");
             return op;
         }
         op.ew_mul = base_cube;

@@ -13,9 +13,11 @@
 //   offset/scale/truncate, EW_MUL_BYPASS with EW_MUL_SRC_VALUE (per layer, int16 range) and
 //   EW_TRUNCATE_VALUE as the MUL shift; ReLU = extension register DLASIM_EXT_SDP_CFG bit 0.
 // - output converter: CVT_OFFSET, CVT_SCALE (int16), CVT_SHIFT.
-// Unsupported settings (batch > 1, Winograd, LUT, EW PReLU, EQL, per-element operands of two bytes or
-// used by both ALU and MUL, non-INT8
-// data in functional mode) are rejected with a message naming the register.
+// - batch (D_FEATURE_MODE_CFG.BATCH_NUMBER + 1 images): on-the-fly from a batched conv only; CACC
+//   delivers each chunk tagged with its image, written to D_DST_BASE_ADDR + image x D_DST_BATCH_STRIDE.
+// Unsupported settings (offline or to-PDP batch, batch with per-element operands, Winograd, LUT, EW PReLU, EQL,
+// per-element operands of two bytes or used by both ALU and MUL, non-INT8 data in functional mode) are rejected with a
+// message naming the register.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +36,8 @@ struct SdpOp {
     uint32_t reg_channels = 0; // D_DATA_CUBE_CHANNEL + 1; channels is rounded up to whole atoms
     bool flying = false;       // input from CACC
     bool to_pdp = false;       // output to PDP instead of memory
+    uint32_t batch = 1;        // images (batch mode, on-the-fly only)
+    uint64_t dst_batch_stride = 0;
     FeatureCube src;           // offline input
     FeatureCube dst;           // output in memory
     FeatureCube ew;            // element-wise operand cube (when ew_from_mem)

@@ -1,4 +1,5 @@
-/* Emission: the planned layers -> a dla_loadable. Per layer and batch image (images consecutive):
+/* Emission: the planned layers -> a dla_loadable. Per layer and batch image (images consecutive, or
+ * chunks of images in NVDLA batch mode for FC-like layers, tiling.c choose_batch):
  * CONV + fused SDP per tile, one SDP op for SDP-only layers, one PDP op per pool. Dependencies are
  * the producers of every tensor read and, for reused memory, the readers of what gets overwritten;
  * per engine only the latest such op is kept, because each engine completes its ops in order. */
@@ -144,9 +145,11 @@ static dla_status emit_conv_layer(emitter *e, ir_layer *l, uint32_t li, dla_erro
     int64_t xd[4], yd[4];
     ir_nchw(&g->tensors[l->in], xd);
     ir_nchw(&g->tensors[l->out], yd);
-    int total = e->N * l->n_tiles;
+    /* NVDLA batch mode (tiling.c choose_batch): one op per chunk of nb images, else per image. */
+    int chunk = l->batch_chunk > 1 ? l->batch_chunk : 1;
+    int total = (e->N + chunk - 1) / chunk * l->n_tiles;
     for (int q = 0; q < total; q++) {
-        int n = q / l->n_tiles;
+        int n = q / l->n_tiles * chunk, nb = e->N - n < chunk ? e->N - n : chunk;
         const ir_conv_tile *t = &l->tiles[q % l->n_tiles];
         const ir_conv_tile *prev = q > 0 ? &l->tiles[(q - 1) % l->n_tiles] : NULL;
         const ir_conv_tile *next = q + 1 < total ? &l->tiles[(q + 1) % l->n_tiles] : NULL;
@@ -156,8 +159,8 @@ static dla_status emit_conv_layer(emitter *e, ir_layer *l, uint32_t li, dla_erro
         op.layer = li;
         op.batch_index = (uint32_t)n;
         op.fused_parent = -1;
-        op.macs = (uint64_t)t->out_rows * (uint64_t)yd[3] * (uint64_t)t->kn * (uint64_t)(c->c / c->groups) *
-                  (uint64_t)c->kh * (uint64_t)c->kw;
+        op.macs = (uint64_t)nb * (uint64_t)t->out_rows * (uint64_t)yd[3] * (uint64_t)t->kn *
+                  (uint64_t)(c->c / c->groups) * (uint64_t)c->kh * (uint64_t)c->kw;
         dla_lconv *cv = &op.u.conv;
         cv->src = surface(e, l->in, n, t->c0, t->cn, t->in_row0, t->in_rows);
         cv->weight_region = 0;
@@ -205,14 +208,21 @@ static dla_status emit_conv_layer(emitter *e, ir_layer *l, uint32_t li, dla_erro
             cv->data_format = DLA_DATA_PIXEL;
             cv->pixel_format = g->tensors[l->in].pixel_format;
         }
+        if (nb > 1) {
+            cv->batch = (uint32_t)nb;
+            cv->src_batch_stride = g->tensors[l->in].batch_stride;
+            cv->dst_batch_stride = g->tensors[l->out].batch_stride;
+        }
         int latest[DLA_OP_KIND_COUNT];
         init_latest(latest);
-        deps_raw(e, latest, l->in, n);
+        for (int m = n; m < n + nb; m++)
+            deps_raw(e, latest, l->in, m);
         uint32_t conv_idx, sdp_idx, cv_out_w = cv->out_w;
         dla_status st = push_op(e, &op, latest, &conv_idx, err);
         if (st != DLA_OK)
             return st;
-        note(e, e->rd, l->in, n, DLA_OP_CONV, conv_idx);
+        for (int m = n; m < n + nb; m++)
+            note(e, e->rd, l->in, m, DLA_OP_CONV, conv_idx);
         memset(&op, 0, sizeof op);
         op.kind = DLA_OP_SDP;
         op.layer = li;
@@ -235,7 +245,8 @@ static dla_status emit_conv_layer(emitter *e, ir_layer *l, uint32_t li, dla_erro
         if ((st = push_op(e, &op, latest, &sdp_idx, err)) != DLA_OK || (st = attach_lut(e, l, sdp_idx, err)) != DLA_OK)
             return st;
         note(e, e->rd, l->ew_in, n, DLA_OP_SDP, sdp_idx);
-        note(e, e->wr, l->out, n, DLA_OP_SDP, sdp_idx);
+        for (int m = n; m < n + nb; m++)
+            note(e, e->wr, l->out, m, DLA_OP_SDP, sdp_idx);
     }
     return DLA_OK;
 }

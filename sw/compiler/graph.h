@@ -198,10 +198,11 @@ typedef struct ir_layer {
     ir_conv_tile *tiles;
     int n_tiles;
     int h_splits, k_slices;
-    uint64_t macs; /* useful MACs, all images */
-    bool sparse;   /* sparsity.c: 2:4 compressed weights */
-    bool image;    /* tiling.c: image-input conv (its input tensor is pixel; weights channel-extended) */
-    int gpu_node;  /* IR_LAYER_GPU: the node */
+    int batch_chunk; /* tiling.c: images per conv op (NVDLA batch mode, FC-like layers), 1 = per image */
+    uint64_t macs;   /* useful MACs, all images */
+    bool sparse;     /* sparsity.c: 2:4 compressed weights */
+    bool image;      /* tiling.c: image-input conv (its input tensor is pixel; weights channel-extended) */
+    int gpu_node;    /* IR_LAYER_GPU: the node */
 } ir_layer;
 
 /* A maximal run of nodes on one device in topological order (partition.c): a DLA subgraph

@@ -79,6 +79,36 @@ static int make_slices(const ir_conv *c, int kpg, int cps, slice *out, int max)
     return n;
 }
 
+/* NVDLA batch mode (nvdla-reference §3; TensorRT folds the batch, so without it every image runs the
+ * layer on its own): an FC-like layer (1x1 output, so one atomic op per stripe against an AtomK-cycle
+ * weight load) with N > 1 images runs chunks of up to features.max_batch images as one hardware
+ * layer, so each weight load serves the whole chunk. Needs feature data, no element-wise operand
+ * (SDP batch reads none) and the chunk's input rows in the banks the weights leave free; the data
+ * banks of every tile grow to hold them. */
+static void choose_batch(ir_graph *g, ir_layer *l, const dla_config *cfg, int64_t epb)
+{
+    int64_t yd[4];
+    ir_nchw(&g->tensors[l->out], yd);
+    l->batch_chunk = 1;
+    int64_t chunk = g->batch < cfg->core.features.max_batch ? g->batch : cfg->core.features.max_batch;
+    if (chunk < 2 || yd[2] != 1 || yd[3] != 1 || l->image || l->ew_in >= 0 || l->h_splits != 1)
+        return;
+    for (int t = 0; t < l->n_tiles; t++) {
+        const ir_conv_tile *tl = &l->tiles[t];
+        int64_t fit =
+            (cfg->core.cbuf_banks - (int64_t)tl->weight_banks) * epb / ((int64_t)tl->entry_per_slice * tl->in_rows);
+        if (fit < chunk)
+            chunk = fit;
+    }
+    if (chunk < 2)
+        return;
+    l->batch_chunk = (int)chunk;
+    for (int t = 0; t < l->n_tiles; t++) {
+        ir_conv_tile *tl = &l->tiles[t];
+        tl->data_banks = (uint32_t)cdiv((int64_t)tl->entry_per_slice * tl->in_rows * chunk, epb);
+    }
+}
+
 static dla_status tile_conv(ir_graph *g, ir_layer *l, const dla_config *cfg, dla_precision prec, dla_error *err)
 {
     const ir_conv *c = &g->nodes[l->conv_node].conv;
@@ -195,6 +225,8 @@ static dla_status tile_conv(ir_graph *g, ir_layer *l, const dla_config *cfg, dla
         for (int h = l->n_tiles - splits; h < l->n_tiles; h++)
             l->tiles[h].data_banks = dmax;
     }
+    if (st == DLA_OK)
+        choose_batch(g, l, cfg, epb);
 done:
     free(sl);
     return st;

@@ -554,6 +554,9 @@ dla_status cfg_finish(cfg_build *b, const cfg_seen *seen, const char *file, dla_
     if (k->csc_stripe_min > k->csc_stripe_max)
         return dla_error_set(err, DLA_ERR_INVALID, "%s: core.csc.stripe_min: %d exceeds core.csc.stripe_max %d", file,
                              k->csc_stripe_min, k->csc_stripe_max);
+    if (k->features.max_batch > 32) /* NVDLA's D_BATCH_NUMBER is 5 bits (batch - 1) */
+        return dla_error_set(err, DLA_ERR_INVALID, "%s: core.features.max_batch: %d exceeds NVDLA's 32 images", file,
+                             k->features.max_batch);
     if (!k->features.int8 && !k->features.fp16)
         return dla_error_set(err, DLA_ERR_INVALID, "%s: core.features: at least one of int8 and fp16 must be true",
                              file);

@@ -71,6 +71,14 @@ dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b,
                  "slices - 1)");
         return b->st;
     }
+    /* NVDLA batch mode (loadable 1.2): D_BATCH_NUMBER holds images - 1 in CDMA, CSC and CACC. */
+    uint32_t batch = c->batch > 1 ? c->batch : 1u;
+    if (batch > 1 && (int64_t)batch > d->cfg->core.features.max_batch) {
+        b->st = DLA_ERR_INVALID;
+        snprintf(b->msg, sizeof b->msg, "conv batch %u exceeds the config's hardware batch (features.max_batch = %d)",
+                 batch, d->cfg->core.features.max_batch);
+        return b->st;
+    }
     if (c->precision == DLA_PRECISION_INT8 && (c->pad_value < -128 || c->pad_value > 127)) {
         b->st = DLA_ERR_INVALID;
         snprintf(b->msg, sizeof b->msg, "INT8 pad_value %d outside -128..127", c->pad_value);
@@ -105,7 +113,9 @@ dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b,
         b, NVDLA_CDMA_D_DAIN_MAP,
         FLD(b, NVDLA_CDMA_D_DAIN_MAP, LINE_PACKED, in->line_stride == (uint64_t)in->width * pixel_bytes) |
             FLD(b, NVDLA_CDMA_D_DAIN_MAP, SURF_PACKED, in->surface_stride == (uint64_t)in->height * in->line_stride));
-    drv_emit(b, NVDLA_CDMA_D_BATCH_NUMBER, FLD(b, NVDLA_CDMA_D_BATCH_NUMBER, BATCHES, 0));
+    drv_emit(b, NVDLA_CDMA_D_BATCH_NUMBER, FLD(b, NVDLA_CDMA_D_BATCH_NUMBER, BATCHES, batch - 1));
+    if (batch > 1)
+        drv_emit(b, NVDLA_CDMA_D_BATCH_STRIDE, FLD(b, NVDLA_CDMA_D_BATCH_STRIDE, BATCH_STRIDE, c->src_batch_stride));
     drv_emit(b, NVDLA_CDMA_D_ENTRY_PER_SLICE, FLD_M1(b, NVDLA_CDMA_D_ENTRY_PER_SLICE, ENTRIES, c->entry_per_slice));
     drv_emit(b, NVDLA_CDMA_D_FETCH_GRAIN, FLD_M1(b, NVDLA_CDMA_D_FETCH_GRAIN, GRAINS, c->fetch_grain));
     drv_emit(b, NVDLA_CDMA_D_WEIGHT_FORMAT, FLD(b, NVDLA_CDMA_D_WEIGHT_FORMAT, WEIGHT_FORMAT, 0));
@@ -138,7 +148,7 @@ dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b,
     drv_emit(b, NVDLA_CSC_D_DATAIN_SIZE_EXT_0, size0);
     drv_emit(b, NVDLA_CSC_D_DATAIN_SIZE_EXT_1,
              FLD_M1(b, NVDLA_CSC_D_DATAIN_SIZE_EXT_1, DATAIN_CHANNEL_EXT, in->channels));
-    drv_emit(b, NVDLA_CSC_D_BATCH_NUMBER, FLD(b, NVDLA_CSC_D_BATCH_NUMBER, BATCHES, 0));
+    drv_emit(b, NVDLA_CSC_D_BATCH_NUMBER, FLD(b, NVDLA_CSC_D_BATCH_NUMBER, BATCHES, batch - 1));
     drv_emit(b, NVDLA_CSC_D_ENTRY_PER_SLICE, FLD_M1(b, NVDLA_CSC_D_ENTRY_PER_SLICE, ENTRIES, c->entry_per_slice));
     drv_emit(b, NVDLA_CSC_D_WEIGHT_FORMAT, FLD(b, NVDLA_CSC_D_WEIGHT_FORMAT, WEIGHT_FORMAT, 0));
     drv_emit(b, NVDLA_CSC_D_WEIGHT_SIZE_EXT_0,
@@ -179,7 +189,7 @@ dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b,
     drv_emit(b, NVDLA_CACC_D_DATAOUT_SIZE_0, out0);
     drv_emit(b, NVDLA_CACC_D_DATAOUT_SIZE_1, out1);
     drv_emit(b, NVDLA_CACC_D_DATAOUT_ADDR, (uint32_t)out_addr);
-    drv_emit(b, NVDLA_CACC_D_BATCH_NUMBER, FLD(b, NVDLA_CACC_D_BATCH_NUMBER, BATCHES, 0));
+    drv_emit(b, NVDLA_CACC_D_BATCH_NUMBER, FLD(b, NVDLA_CACC_D_BATCH_NUMBER, BATCHES, batch - 1));
     drv_emit(b, NVDLA_CACC_D_LINE_STRIDE, FLD(b, NVDLA_CACC_D_LINE_STRIDE, LINE_STRIDE, out_line));
     drv_emit(b, NVDLA_CACC_D_SURF_STRIDE, FLD(b, NVDLA_CACC_D_SURF_STRIDE, SURF_STRIDE, out_surf));
     drv_emit(b, NVDLA_CACC_D_DATAOUT_MAP,

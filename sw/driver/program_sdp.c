@@ -117,6 +117,11 @@ dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, 
     const dla_llut *lut = dla_loadable_op_lut(d->l, index);
     uint32_t in_prec = drv_precision(s->in_precision), out_prec = drv_precision(s->out_precision);
     op->rdma = !flying || stage_per_kernel(&s->bs) || stage_per_kernel(&s->bn) || ew_on;
+    /* Batch mode: an on-the-fly SDP takes the batch of its conv (loadable 1.2, dla_lconv.batch). */
+    const int32_t parent = d->l->ops[index].fused_parent;
+    const dla_lconv *pc =
+        flying && parent >= 0 && d->l->ops[parent].kind == DLA_OP_CONV ? &d->l->ops[parent].u.conv : NULL;
+    uint32_t batch = pc && pc->batch > 1 ? pc->batch : 1u;
 
     if (op->rdma) {
         drv_emit(b, NVDLA_SDP_RDMA_D_DATA_CUBE_WIDTH, FLD_M1(b, NVDLA_SDP_RDMA_D_DATA_CUBE_WIDTH, WIDTH, s->src.width));
@@ -150,7 +155,7 @@ dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, 
                      FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, IN_PRECISION, in_prec) |
                      FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, PROC_PRECISION, in_prec) |
                      FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, OUT_PRECISION, out_prec) |
-                     FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, BATCH_NUMBER, 0));
+                     FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, BATCH_NUMBER, batch - 1));
         drv_emit(b, NVDLA_SDP_RDMA_D_SRC_DMA_CFG,
                  FLD(b, NVDLA_SDP_RDMA_D_SRC_DMA_CFG, SRC_RAM_TYPE, drv_ram_type(d, s->src.region)));
     }
@@ -203,7 +208,10 @@ dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, 
                  FLD(b, NVDLA_SDP_D_FEATURE_MODE_CFG, OUTPUT_DST, to_pdp) |
                  FLD(b, NVDLA_SDP_D_FEATURE_MODE_CFG, WINOGRAD, 0) |
                  FLD(b, NVDLA_SDP_D_FEATURE_MODE_CFG, NAN_TO_ZERO, 0) |
-                 FLD(b, NVDLA_SDP_D_FEATURE_MODE_CFG, BATCH_NUMBER, 0));
+                 FLD(b, NVDLA_SDP_D_FEATURE_MODE_CFG, BATCH_NUMBER, batch - 1));
+    if (batch > 1)
+        drv_emit(b, NVDLA_SDP_D_DST_BATCH_STRIDE,
+                 FLD(b, NVDLA_SDP_D_DST_BATCH_STRIDE, DST_BATCH_STRIDE, pc->dst_batch_stride));
     drv_emit(b, NVDLA_SDP_D_DST_DMA_CFG, FLD(b, NVDLA_SDP_D_DST_DMA_CFG, DST_RAM_TYPE, drv_ram_type(d, s->dst.region)));
     drv_emit(b, NVDLA_SDP_D_DATA_FORMAT,
              FLD(b, NVDLA_SDP_D_DATA_FORMAT, PROC_PRECISION, in_prec) |

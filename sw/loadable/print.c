@@ -91,6 +91,9 @@ static void print_op(FILE *out, const dla_loadable *l, uint32_t i)
                 c->entry_per_slice, c->fetch_grain, c->clip_truncate, op->macs);
         if (c->data_format == DLA_DATA_PIXEL)
             fprintf(out, " image(pixel_format=%u)", c->pixel_format);
+        if (c->batch > 1)
+            fprintf(out, " batch=%u(src+%" PRIu64 " dst+%" PRIu64 ")", c->batch, c->src_batch_stride,
+                    c->dst_batch_stride);
         if (c->data_reuse || c->weight_reuse || c->skip_data_release || c->skip_weight_release)
             fprintf(out, " reuse=d%u w%u skip_rls=d%u w%u", c->data_reuse, c->weight_reuse, c->skip_data_release,
                     c->skip_weight_release);

@@ -209,6 +209,10 @@ static void io_conv(codec *c, dla_lconv *v)
                         &v->pixel_format};
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; ++i)
         io_u32(c, rest[i]);
+    /* 1.2: in the op union's padding (the SDP member is larger), so 1.0/1.1 files read batch 0 = one image */
+    io_u32(c, &v->batch);
+    io_u64(c, &v->src_batch_stride);
+    io_u64(c, &v->dst_batch_stride);
 }
 
 static void io_stage(codec *c, dla_lsdp_stage *s)

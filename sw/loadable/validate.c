@@ -193,6 +193,28 @@ static dla_status check_stage(vctx *v, const char *name, const dla_lsdp_stage *s
     return DLA_OK;
 }
 
+/* Batch mode (1.2): at most NVDLA's 32 images (D_BATCH_NUMBER is 5 bits), feature data only, the
+ * strides at least one cube, and the last image's input and output cubes inside their regions. */
+static dla_status check_batch(vctx *v, const dla_lconv *c, const dla_lsurface *dst)
+{
+    if (c->batch > 32 || c->data_format != DLA_DATA_FEATURE)
+        FAIL(v, "batch %u: expected at most 32 images of feature data (data_format %u)", c->batch, c->data_format);
+    uint32_t cps = v->l->memory_atomic_bytes / dla_loadable_bpe(c->precision);
+    uint64_t in_cube = (uint64_t)((c->src.channels + cps - 1) / cps) * c->src.surface_stride;
+    uint64_t out_cube = (uint64_t)((dst->channels + cps - 1) / cps) * dst->surface_stride;
+    if (dst->region < 0 || c->src_batch_stride < in_cube || c->dst_batch_stride < out_cube)
+        FAIL(v,
+             "batch %u: src_batch_stride %llu / dst_batch_stride %llu must cover one input (%llu B) / output (%llu "
+             "B) cube, and the output must go to memory",
+             c->batch, (unsigned long long)c->src_batch_stride, (unsigned long long)c->dst_batch_stride,
+             (unsigned long long)in_cube, (unsigned long long)out_cube);
+    dla_lsurface last_in = c->src, last_out = *dst;
+    last_in.offset += (uint64_t)(c->batch - 1) * c->src_batch_stride;
+    last_out.offset += (uint64_t)(c->batch - 1) * c->dst_batch_stride;
+    dla_status st = check_surface(v, "src (last batch image)", &last_in);
+    return st != DLA_OK ? st : check_surface(v, "fused SDP dst (last batch image)", &last_out);
+}
+
 static dla_status check_conv(vctx *v, uint32_t index, const dla_lconv *c)
 {
     const dla_loadable *l = v->l;
@@ -251,6 +273,8 @@ static dla_status check_conv(vctx *v, uint32_t index, const dla_lconv *c)
     const dla_lop *s = &l->ops[child];
     if (s->kind != DLA_OP_SDP)
         FAIL(v, "fused child op %lld is %s, expected sdp", (long long)child, dla_op_kind_name(s->kind));
+    if (c->batch > 1 && (st = check_batch(v, c, &s->u.sdp.dst)) != DLA_OK)
+        return st;
     return check_dims(v, "the fused SDP's input", &s->u.sdp.src, c->out_w, c->out_h, c->kernel_k);
 }
 

@@ -458,7 +458,12 @@ class Int8Executor:
         for i, op in enumerate(self.lod.ops):
             what = f"op {i} ({L.OP_KIND_NAMES.get(op.kind, op.kind)}, layer {op.layer})"
             if op.kind == L.OP_CONV:
-                streams[i] = self._conv(op.u.conv, what)
+                # NVDLA batch mode (loadable 1.2): the op computes `batch` images, image b's input
+                # src_batch_stride bytes after image b-1's; the fused SDP writes them at its
+                # dst_batch_stride. Streams carry one cube per image.
+                c = op.u.conv
+                batch = max(c.batch, 1)
+                streams[i] = [self._conv(c, what, b * c.src_batch_stride) for b in range(batch)]
             elif op.kind in (L.OP_SDP, L.OP_PDP):
                 self.op_index = i
                 u = op.u.sdp if op.kind == L.OP_SDP else op.u.pdp
@@ -466,23 +471,31 @@ class Int8Executor:
                     if op.fused_parent not in streams:
                         raise RefError(f"{self.source}: {what}: on-the-fly source but fused_parent "
                                        f"{op.fused_parent} produced no stream")
-                    x = streams.pop(op.fused_parent)
-                    if x.shape != (u.src.channels, u.src.height, u.src.width):
-                        raise RefError(f"{self.source}: {what}: stream {x.shape} differs from src "
-                                       f"{u.src.channels}x{u.src.height}x{u.src.width}")
+                    xs = streams.pop(op.fused_parent)
+                    parent = self.lod.ops[op.fused_parent]
+                    dst_stride = parent.u.conv.dst_batch_stride if parent.kind == L.OP_CONV else 0
+                    if len(xs) > 1 and (op.kind != L.OP_SDP or u.dst.region == -1):
+                        raise RefError(f"{self.source}: {what}: a batched conv must feed an SDP writing to memory")
+                    for x in xs:
+                        if x.shape != (u.src.channels, u.src.height, u.src.width):
+                            raise RefError(f"{self.source}: {what}: stream {x.shape} differs from src "
+                                           f"{u.src.channels}x{u.src.height}x{u.src.width}")
                 else:
-                    x = self.read_surface(u.src, f"{what} src")
-                y = self._sdp(u, x, what) if op.kind == L.OP_SDP else self._pdp(u, x)
+                    xs, dst_stride = [self.read_surface(u.src, f"{what} src")], 0
+                ys = [self._sdp(u, x, what) if op.kind == L.OP_SDP else self._pdp(u, x) for x in xs]
                 if u.dst.region == -1:
-                    streams[i] = y
+                    streams[i] = ys
                 else:
-                    self.write_surface(u.dst, y, f"{what} dst")
+                    for b, y in enumerate(ys):
+                        dst = L.Record(u.dst)
+                        dst.offset = u.dst.offset + b * dst_stride
+                        self.write_surface(dst, y, f"{what} dst")
             else:
                 raise RefError(f"{self.source}: {what}: op kind not supported by the reference")
         if streams:
             raise RefError(f"{self.source}: on-the-fly output of op(s) {sorted(streams)} never consumed")
 
-    def _conv(self, c, what):
+    def _conv(self, c, what, src_shift=0):
         if c.precision != L.PREC_INT8 or c.weight_format != L.WEIGHT_DENSE:
             raise RefError(f"{self.source}: {what}: precision {c.precision} / weight_format {c.weight_format} "
                            f"(INT8 dense only)")
@@ -491,7 +504,9 @@ class Int8Executor:
         image = c.data_format == L.DATA_PIXEL
         if image and c.pixel_format not in PIXEL_FORMATS:
             raise RefError(f"{self.source}: {what}: pixel_format {c.pixel_format} not supported by the reference")
-        x = self.read_surface(c.src, f"{what} src", c.pixel_format if image else None)
+        src = L.Record(c.src)
+        src.offset = c.src.offset + src_shift
+        x = self.read_surface(src, f"{what} src", c.pixel_format if image else None)
         K, C, R, S = c.kernel_k, c.kernel_c, c.kernel_h, c.kernel_w
         # image input: weights of the channel-extended K x (S * pixel bytes) x R x 1 kernel
         wc, ws = (S * PIXEL_FORMATS[c.pixel_format][0], 1) if image else (C, S)

@@ -9,7 +9,7 @@ import zlib
 
 MAGIC = 0x4C414C44
 VERSION_MAJOR = 1
-VERSION_MINOR = 2  # 1.1: optional SEGMENTS and GPU_LAYERS (GPU fallback); 1.2: optional LUTS
+VERSION_MINOR = 2  # 1.1: optional SEGMENTS and GPU_LAYERS (GPU fallback); 1.2: optional LUTS, conv batch fields
 HEADER_BYTES = 64
 SECTION_ENTRY_BYTES = 24
 LNAME_MAX = 128
@@ -58,7 +58,8 @@ STRUCTS = {
                     "pad_right:u32 pad_top:u32 pad_bottom:u32 pad_value:i32 out_w:u32 out_h:u32 precision:u32 "
                     "data_banks:u32 weight_banks:u32 entry_per_slice:u32 fetch_grain:u32 data_reuse:u32 "
                     "weight_reuse:u32 skip_data_release:u32 skip_weight_release:u32 release_slices:u32 "
-                    "clip_truncate:u32 data_format:u32 pixel_format:u32"),
+                    "clip_truncate:u32 data_format:u32 pixel_format:u32 batch:u32 src_batch_stride:u64 "
+                    "dst_batch_stride:u64"),
     "sdp_stage": _fields("enable:u32 alu_enable:u32 alu_op:u32 alu_src:u32 alu_operand:i32 alu_shift:u32 "
                          "mul_enable:u32 mul_src:u32 mul_operand:i32 mul_shift:u32 relu:u32 operand_region:i32 "
                          "operand_offset:u64"),

@@ -272,10 +272,11 @@ class LoadableReaderTest(unittest.TestCase):
         # layer 128+32+8 = 168; target 64+6*4+128+2*4 = 224; sdp_stage 12*4+8 = 56;
         # sdp = 2*36 + 8 + 2*56 + ew(4+36+8*4 = 72) + 12 = 276 (the largest member: conv is 180, pdp 120,
         # cdp 88); op = common (5*4 + 8*4 + 8 = 60) + 276 = 336.
-        # loadable 1.1 appends data_format and pixel_format (4 + 4) to tensor and conv.
+        # loadable 1.1 appends data_format and pixel_format (4 + 4) to tensor and conv; 1.2 appends
+        # batch, src_batch_stride, dst_batch_stride (4 + 8 + 8) to conv, still smaller than sdp.
         self.assertEqual([L.struct_size(n) for n in ("region", "surface", "tensor", "layer", "target")],
                          [36, 36, 184 + 8, 168, 224])
-        self.assertEqual([L.struct_size(n) for n in ("conv", "sdp", "pdp", "cdp")], [180 + 8, 276, 120, 88])
+        self.assertEqual([L.struct_size(n) for n in ("conv", "sdp", "pdp", "cdp")], [180 + 8 + 20, 276, 120, 88])
         self.assertEqual(L.OP_RECORD_BYTES, 336)
 
     def test_malformed_files_are_refused_with_the_reason(self):
@@ -294,7 +295,7 @@ class LoadableReaderTest(unittest.TestCase):
         refused(bad, "bad magic")
         bad = bytearray(good)
         bad[4] = 2
-        refused(bad, "version 2.2")  # the writer writes format 1.2
+        refused(bad, f"version 2.{L.VERSION_MINOR}")  # the writer writes format 1.{L.VERSION_MINOR}
         refused(good + b"\0", "differs from the real size")
         bad = bytearray(good)
         bad[-1] ^= 0x55

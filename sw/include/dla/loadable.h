@@ -18,7 +18,7 @@ extern "C" {
 #define DLA_LOADABLE_MAGIC 0x4C414C44u /* "DLAL" read as little-endian u32 */
 #define DLA_LOADABLE_VERSION_MAJOR 1u
 #define DLA_LOADABLE_VERSION_MINOR                                                                                     \
-    2u /* 1.1: image-input tensor formats; GPU-fallback SEGMENTS, GPU_LAYERS; 1.2: LUTS */
+    2u /* 1.1: image-input tensor formats; GPU-fallback SEGMENTS, GPU_LAYERS; 1.2: LUTS, conv batch */
 #define DLA_LNAME_MAX 128
 #define DLA_MAX_OP_DEPS 8
 
@@ -129,6 +129,12 @@ typedef struct dla_lconv {
      * (channel-extended) format of docs/datapath.md. */
     uint32_t data_format;  /* dla_data_format (dla/nvdla_pixel.h) */
     uint32_t pixel_format; /* NVDLA PIXEL_FORMAT code when data_format is DLA_DATA_PIXEL, else 0 */
+    /* NVDLA batch mode (loadable 1.2; nvdla-reference §3): the op computes `batch` images (0 or 1:
+     * one) starting at batch_index, with one weight load per step shared by all of them. Image b's
+     * input is at src + b * src_batch_stride and the fused SDP writes it at its dst +
+     * b * dst_batch_stride (the SDP op inherits the batch from its fused_parent conv). */
+    uint32_t batch;
+    uint64_t src_batch_stride, dst_batch_stride;
 } dla_lconv;
 
 typedef enum dla_alu_op {

@@ -182,3 +182,81 @@ TEST(EmitTest, DepthwiseSlicesCarryBlockDiagonalWeightsAndChannelOffsetSurfaces)
             ASSERT_EQ(blob16(L.ld, off), want) << k << " " << c;
         }
 }
+
+TEST(EmitTest, FcLikeLayerRunsInNvdlaBatchChunksOfAtMostMaxBatchImages)
+{
+    // 5 images of 1x1x64 -> 1x1 conv to 16 (an FC): with features.max_batch = 4 the layer becomes a
+    // batch-4 op (images 0..3) and a single-image op (image 4). Strides: the FC input is 2 surfaces
+    // of one 32-B atom (64 INT8 channels) per image, its output 16 channels = one atom.
+    ScratchDir dir;
+    tb_model *m = tb_create(17);
+    const int64_t in[4] = {5, 64, 1, 1};
+    tb_input(m, "x", 4, in);
+    add_conv(m, "fc", "x", "y", 16, 64, 1, 1, 1, 0, w_small);
+    tb_output(m, "y");
+    dla_config cfg = orin_like();
+    cfg.core.features.max_batch = 4;
+    Loadable L;
+    dla_error err{};
+    ASSERT_EQ(compile_model(dir, m, &cfg, DLA_PRECISION_INT8, &L, &err), DLA_OK) << err.msg;
+    const dla_loadable *ld = L.ld;
+    ASSERT_EQ(ld->num_ops, 4u); // conv(4 images) sdp conv(1) sdp
+    const dla_lconv &b4 = ld->ops[0].u.conv, &b1 = ld->ops[2].u.conv;
+    EXPECT_EQ(ld->ops[0].batch_index, 0u);
+    EXPECT_EQ(b4.batch, 4u);
+    EXPECT_EQ(b4.src_batch_stride, 2u * 32);
+    EXPECT_EQ(b4.dst_batch_stride, 32u);
+    EXPECT_EQ(ld->ops[2].batch_index, 4u);
+    EXPECT_LE(b1.batch, 1u);
+    EXPECT_EQ(ld->ops[0].macs, 4ull * 16 * 64);
+    EXPECT_EQ(ld->ops[2].macs, 16ull * 64);
+    // The input tensor of image 4 starts 4 batch strides in.
+    EXPECT_EQ(b1.src.offset - b4.src.offset, 4u * 64);
+    // The batch fields survive the file format (loadable 1.2).
+    std::string path = dir.file("fc.dlal");
+    ASSERT_EQ(dla_loadable_write_file(ld, path.c_str(), &err), DLA_OK) << err.msg;
+    dla_loadable *back = nullptr;
+    ASSERT_EQ(dla_loadable_read_file(path.c_str(), &back, &err), DLA_OK) << err.msg;
+    EXPECT_EQ(back->ops[0].u.conv.batch, 4u);
+    EXPECT_EQ(back->ops[0].u.conv.src_batch_stride, 64u);
+    EXPECT_EQ(back->ops[0].u.conv.dst_batch_stride, 32u);
+    dla_loadable_destroy(back);
+}
+
+TEST(EmitTest, WithoutHardwareBatchEveryImageHasItsOwnFcOp)
+{
+    ScratchDir dir;
+    tb_model *m = tb_create(17);
+    const int64_t in[4] = {3, 64, 1, 1};
+    tb_input(m, "x", 4, in);
+    add_conv(m, "fc", "x", "y", 16, 64, 1, 1, 1, 0, w_small);
+    tb_output(m, "y");
+    dla_config cfg = orin_like(); // max_batch 1
+    Loadable L;
+    dla_error err{};
+    ASSERT_EQ(compile_model(dir, m, &cfg, DLA_PRECISION_INT8, &L, &err), DLA_OK) << err.msg;
+    ASSERT_EQ(L.ld->num_ops, 6u);
+    for (uint32_t i = 0; i < 6; i += 2) {
+        EXPECT_EQ(L.ld->ops[i].batch_index, i / 2);
+        EXPECT_LE(L.ld->ops[i].u.conv.batch, 1u);
+    }
+}
+
+TEST(EmitTest, SpatialConvIsNeverBatched)
+{
+    // A 3x3 conv with a 4x4 output keeps one op per image even with hardware batch: its stripes are
+    // long enough already (NVDLA batch is meant for FC).
+    ScratchDir dir;
+    tb_model *m = tb_create(17);
+    const int64_t in[4] = {2, 8, 6, 6};
+    tb_input(m, "x", 4, in);
+    add_conv(m, "conv", "x", "y", 16, 8, 3, 3, 1, 0, w_small);
+    tb_output(m, "y");
+    dla_config cfg = orin_like();
+    cfg.core.features.max_batch = 32;
+    Loadable L;
+    dla_error err{};
+    ASSERT_EQ(compile_model(dir, m, &cfg, DLA_PRECISION_INT8, &L, &err), DLA_OK) << err.msg;
+    ASSERT_EQ(L.ld->num_ops, 4u);
+    EXPECT_LE(L.ld->ops[0].u.conv.batch, 1u);
+}

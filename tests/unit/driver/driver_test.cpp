@@ -1328,4 +1328,53 @@ TEST(InferencesTest, SecondNetworkOnTheCoreIsPlacedAfterTheFirst)
     ASSERT_EQ(dla_platform_run(r.p, 1, &core, &fn, &user, &err), DLA_OK) << err.msg;
     EXPECT_GE(r.find('W', NVDLA_CDMA_D_DAIN_ADDR_LOW_0, 0x80001C00), 0);
     dla_driver_destroy(second);
+TEST(DriverTest, BatchedConvProgramsBatchNumberAndStridesInEveryUnit)
+{
+    // The conv/SDP pair of conv_sdp_net over 2 images (loadable 1.2 batch): input cube 2 surfaces x
+    // 384 B = 768 B per image, output 2 x 192 = 384 B per image.
+    Net n;
+    n.blob(2368);
+    uint32_t w = n.region(DLA_REGION_WEIGHTS, 2368, 0, 2368);
+    uint32_t in = n.region(DLA_REGION_INPUT, 2 * 768);
+    uint32_t out = n.region(DLA_REGION_OUTPUT, 2 * 384);
+    uint32_t y = n.layer("Gemm_0");
+    dla_lop cv = conv_op(y, in, w);
+    cv.u.conv.batch = 2;
+    cv.u.conv.src_batch_stride = 768;
+    cv.u.conv.dst_batch_stride = 384;
+    uint32_t c = n.op(cv);
+    n.op(sdp_op(y, c, mem(int32_t(out), 0, 4, 6, 16, 32, 192), int32_t(w)));
+    Rig r;
+    r.cfg.core.features.max_batch = 2;
+    r.load(n.l);
+    r.run();
+    EXPECT_EQ(r.written(NVDLA_CDMA_D_BATCH_NUMBER), 1);
+    EXPECT_EQ(r.written(NVDLA_CDMA_D_BATCH_STRIDE), 768);
+    EXPECT_EQ(r.written(NVDLA_CSC_D_BATCH_NUMBER), 1);
+    EXPECT_EQ(r.written(NVDLA_CACC_D_BATCH_NUMBER), 1);
+    // SDP: FLYING_MODE 1 | BATCH_NUMBER 1 << 8; the RDMA (per-kernel operand) agrees.
+    EXPECT_EQ(r.written(NVDLA_SDP_D_FEATURE_MODE_CFG), 0x101);
+    EXPECT_EQ(r.written(NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG), 0x101);
+    EXPECT_EQ(r.written(NVDLA_SDP_D_DST_BATCH_STRIDE), 384);
+}
+
+TEST(DriverTest, BatchAboveTheConfigsHardwareBatchIsRefused)
+{
+    Net n;
+    n.blob(2368);
+    uint32_t w = n.region(DLA_REGION_WEIGHTS, 2368, 0, 2368);
+    uint32_t in = n.region(DLA_REGION_INPUT, 2 * 768);
+    uint32_t out = n.region(DLA_REGION_OUTPUT, 2 * 384);
+    uint32_t y = n.layer("Gemm_0");
+    dla_lop cv = conv_op(y, in, w);
+    cv.u.conv.batch = 2;
+    cv.u.conv.src_batch_stride = 768;
+    cv.u.conv.dst_batch_stride = 384;
+    uint32_t c = n.op(cv);
+    n.op(sdp_op(y, c, mem(int32_t(out), 0, 4, 6, 16, 32, 192), int32_t(w)));
+    Rig r;
+    r.cfg.core.features.max_batch = 1;
+    dla_error err{};
+    EXPECT_NE(dla_driver_create(&r.cfg, n.l, r.p, nullptr, &r.d, &err), DLA_OK);
+    EXPECT_NE(std::string(err.msg).find("features.max_batch = 1"), std::string::npos) << err.msg;
 }

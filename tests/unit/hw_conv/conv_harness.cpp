@@ -154,6 +154,11 @@ uint64_t input_bytes(const dla_config &cfg, const ConvSpec &c)
     return surf_stride(cfg, c) * ceil_div(static_cast<uint64_t>(c.in_c) * c.bpe(), cfg.core.memory_atomic_bytes);
 }
 
+uint64_t batch_stride(const dla_config &cfg, const ConvSpec &c)
+{
+    return c.batch_stride ? c.batch_stride : input_bytes(cfg, c);
+}
+
 uint64_t dense_weight_bytes(const dla_config &cfg, const ConvSpec &c)
 {
     // NVDLA's DC layout holds K x C x R x S elements (no channel padding), the total padded to 128 B.
@@ -188,11 +193,14 @@ void write_input(const dla_config &cfg, const ConvSpec &c, const std::vector<int
         return;
     }
     const uint64_t atom = cfg.core.memory_atomic_bytes, cps = atom; // INT8: one byte per channel
-    for (uint32_t ch = 0; ch < c.in_c; ++ch)
-        for (uint32_t h = 0; h < c.in_h; ++h)
-            for (uint32_t w = 0; w < c.in_w; ++w)
-                dram.at(c.in_addr + (ch / cps) * surf_stride(cfg, c) + h * line_stride(cfg, c) + w * atom + ch % cps) =
-                    static_cast<uint8_t>(chw[(static_cast<size_t>(ch) * c.in_h + h) * c.in_w + w]);
+    const size_t image = static_cast<size_t>(c.in_c) * c.in_h * c.in_w;
+    for (size_t n = 0; n * image < chw.size(); ++n)
+        for (uint32_t ch = 0; ch < c.in_c; ++ch)
+            for (uint32_t h = 0; h < c.in_h; ++h)
+                for (uint32_t w = 0; w < c.in_w; ++w)
+                    dram.at(c.in_addr + n * batch_stride(cfg, c) + (ch / cps) * surf_stride(cfg, c) +
+                            h * line_stride(cfg, c) + w * atom + ch % cps) =
+                        static_cast<uint8_t>(chw[n * image + (static_cast<size_t>(ch) * c.in_h + h) * c.in_w + w]);
 }
 
 void write_weights(const dla_config &cfg, const ConvSpec &c, const std::vector<int8_t> &kcrs,
@@ -317,7 +325,8 @@ void program_conv(const std::vector<CsbTarget *> &targets, const dla_config &cfg
     wr(NVDLA_CDMA_D_DAIN_ADDR_LOW_0, static_cast<uint32_t>(c.in_addr));
     wr(NVDLA_CDMA_D_LINE_STRIDE, static_cast<uint32_t>(line_stride(cfg, c)));
     wr(NVDLA_CDMA_D_SURF_STRIDE, static_cast<uint32_t>(surf_stride(cfg, c)));
-    wr(NVDLA_CDMA_D_BATCH_NUMBER, 0);
+    wr(NVDLA_CDMA_D_BATCH_NUMBER, c.batch - 1);
+    wr(NVDLA_CDMA_D_BATCH_STRIDE, static_cast<uint32_t>(batch_stride(cfg, c)));
     wr(NVDLA_CDMA_D_ENTRY_PER_SLICE, eps - 1);
     wr(NVDLA_CDMA_D_FETCH_GRAIN, c.fetch_grain - 1);
     wr(NVDLA_CDMA_D_WEIGHT_FORMAT, 0);
@@ -340,7 +349,7 @@ void program_conv(const std::vector<CsbTarget *> &targets, const dla_config &cfg
     wr(NVDLA_CSC_D_DATAIN_FORMAT, c.image ? 1u : 0u);
     wr(NVDLA_CSC_D_DATAIN_SIZE_EXT_0, size0);
     wr(NVDLA_CSC_D_DATAIN_SIZE_EXT_1, c.in_c - 1);
-    wr(NVDLA_CSC_D_BATCH_NUMBER, 0);
+    wr(NVDLA_CSC_D_BATCH_NUMBER, c.batch - 1);
     wr(NVDLA_CSC_D_ENTRY_PER_SLICE, eps - 1);
     wr(NVDLA_CSC_D_WEIGHT_FORMAT, 0);
     wr(NVDLA_CSC_D_WEIGHT_SIZE_EXT_0, (ks - 1) | ((c.r - 1) << 16));
@@ -363,7 +372,7 @@ void program_conv(const std::vector<CsbTarget *> &targets, const dla_config &cfg
     wr(NVDLA_CACC_D_MISC_CFG, prec << 12);
     wr(NVDLA_CACC_D_DATAOUT_SIZE_0, out0);
     wr(NVDLA_CACC_D_DATAOUT_SIZE_1, c.k - 1);
-    wr(NVDLA_CACC_D_BATCH_NUMBER, 0);
+    wr(NVDLA_CACC_D_BATCH_NUMBER, c.batch - 1);
     wr(NVDLA_CACC_D_CLIP_CFG, c.clip);
 
     wr(NVDLA_CACC_D_OP_ENABLE, 1);
@@ -408,8 +417,8 @@ void ConvBench::sink()
         const size_t points = static_cast<size_t>(c.out_w()) * c.out_h();
         SinkLayer &o = out[layer];
         if (opt_.functional) {
-            o.values.assign(points * c.k, 0);
-            o.writes.assign(points * c.k, 0);
+            o.values.assign(points * c.k * c.batch, 0);
+            o.writes.assign(points * c.k * c.batch, 0);
         }
         for (;;) {
             OutputChunk chunk = to_sdp_.read();
@@ -417,7 +426,7 @@ void ConvBench::sink()
             if (chunk.values)
                 for (uint32_t i = 0; i < chunk.p_count; ++i)
                     for (uint32_t k = 0; k < chunk.k_count; ++k) {
-                        size_t idx = static_cast<size_t>(chunk.k0 + k) * points + chunk.p0 + i;
+                        size_t idx = (static_cast<size_t>(chunk.image) * c.k + chunk.k0 + k) * points + chunk.p0 + i;
                         o.values.at(idx) = (*chunk.values)[static_cast<size_t>(i) * chunk.k_count + k];
                         o.writes.at(idx) += 1;
                     }

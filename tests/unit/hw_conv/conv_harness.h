@@ -79,6 +79,10 @@ struct ConvSpec {
     bool image = false;
     uint32_t pixel_format = 12, pixel_x_offset = 0;
     uint32_t sign_override = 1; // D_DATAIN_FORMAT.PIXEL_SIGN_OVERRIDE written for image layers
+    // NVDLA batch mode (D_BATCH_NUMBER = batch - 1): image b's input at in_addr + b x batch_stride
+    // (0: input_bytes, images back to back); the sink keeps each image's output separately.
+    uint32_t batch = 1;
+    uint64_t batch_stride = 0;
     uint32_t out_w() const { return (in_w + pad_l + pad_r - ((s - 1) * dil_x + 1)) / stride_x + 1; }
     uint32_t out_h() const { return (in_h + pad_t + pad_b - ((r - 1) * dil_y + 1)) / stride_y + 1; }
     uint32_t bpe() const { return fp16 ? 2 : 1; }
@@ -90,9 +94,11 @@ uint32_t pixel_channel_byte(const ConvSpec &c, uint32_t ch); // image input: byt
 uint64_t line_stride(const dla_config &cfg, const ConvSpec &c);
 uint64_t surf_stride(const dla_config &cfg, const ConvSpec &c);
 uint64_t input_bytes(const dla_config &cfg, const ConvSpec &c);
+uint64_t batch_stride(const dla_config &cfg, const ConvSpec &c);       // bytes between the images' input cubes
 uint64_t dense_weight_bytes(const dla_config &cfg, const ConvSpec &c); // padded to 128 B
 uint32_t entry_per_slice(const dla_config &cfg, const ConvSpec &c);
 
+// chw: one image, or (batch mode) c.batch images one after the other.
 void write_input(const dla_config &cfg, const ConvSpec &c, const std::vector<int8_t> &chw, std::vector<uint8_t> &dram);
 void write_weights(const dla_config &cfg, const ConvSpec &c, const std::vector<int8_t> &kcrs,
                    std::vector<uint8_t> &dram);
@@ -116,7 +122,7 @@ struct BenchOptions {
 
 // Output of one layer as the SDP sink saw it.
 struct SinkLayer {
-    std::vector<int32_t> values; // [k][p]
+    std::vector<int32_t> values; // [image][k][p]
     std::vector<int> writes;     // how many chunks covered each (k, p)
     uint64_t end_cycle = 0;      // sink finished draining the last chunk
     size_t chunks = 0;

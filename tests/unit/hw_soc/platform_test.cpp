@@ -12,7 +12,7 @@
 #include "dla/dlasim_ext_regs.h"
 #include "dla/nvdla_regs.h"
 #include "dla/platform.h"
-#include "test_configs.h"
+#include "tests/unit/hw_support/test_configs.h"
 
 namespace {
 

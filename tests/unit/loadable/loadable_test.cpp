@@ -427,13 +427,15 @@ TEST(LoadableTest, FutureMajorVersionIsRejectedButHigherMinorAccepted)
     dla_loadable *r = nullptr;
     dla_error err{};
     std::vector<uint8_t> minor = b;
-    minor[6] = 3; // 1.3: same major, readable (the header is outside the CRC)
+    minor[6] = DLA_LOADABLE_VERSION_MINOR + 1; // same major, newer minor: readable (the header is outside the CRC)
     EXPECT_EQ(dla_loadable_read_buffer(minor.data(), minor.size(), "v.dlal", &r, &err), DLA_OK) << err.msg;
     dla_loadable_destroy(r);
     r = nullptr;
     b[4] = 2;
     EXPECT_EQ(dla_loadable_read_buffer(b.data(), b.size(), "v.dlal", &r, &err), DLA_ERR_FORMAT);
-    EXPECT_NE(std::string(err.msg).find("unsupported format version 2.2"), std::string::npos) << err.msg;
+    EXPECT_NE(std::string(err.msg).find("unsupported format version 2." + std::to_string(DLA_LOADABLE_VERSION_MINOR)),
+              std::string::npos)
+        << err.msg;
     EXPECT_EQ(r, nullptr);
 }
 
@@ -465,6 +467,22 @@ TEST(LoadableTest, ValidateRejectsSurfaceOutsideItsRegion)
     EXPECT_NE(std::string(err.msg).find("op 2 (pdp"), std::string::npos) << err.msg;
     EXPECT_NE(std::string(err.msg).find("ends at byte 264, outside region 2 of 256 bytes"), std::string::npos)
         << err.msg;
+}
+
+TEST(LoadableTest, ValidateRejectsABatchedConvWhoseSdpFeedsPdpOrWhoseStrideIsTooSmall)
+{
+    Chain c;
+    dla_error err{};
+    // NVDLA has no batch on conv + PDP: the chain's SDP streams to PDP, so batch 2 is refused.
+    c.l->ops[0].u.conv.batch = 2;
+    c.l->ops[0].u.conv.src_batch_stride = 512;
+    c.l->ops[0].u.conv.dst_batch_stride = 256;
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("batch 2"), std::string::npos) << err.msg;
+    EXPECT_NE(std::string(err.msg).find("output must go to memory"), std::string::npos) << err.msg;
+    c.l->ops[0].u.conv.batch = 33; // D_BATCH_NUMBER has 5 bits
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("at most 32 images"), std::string::npos) << err.msg;
 }
 
 TEST(LoadableTest, ValidateRejectsDependencyOnLaterOp)

@@ -4,7 +4,7 @@
 
 #include "sdp/sdp_lut.h"
 #include "sdp/sdp_math.h"
-#include "lut_fill.h"
+#include "tests/unit/hw_support/lut_fill.h"
 
 using namespace dlasim::hw;
 using luttest::fill;

@@ -1,4 +1,4 @@
-// Hand-filled hardware descriptions for the hw_soc tests (no JSON loader involved), so every
+// Hand-filled hardware descriptions for the SDP, PDP and platform benches (no JSON loader involved), so every
 // expected cycle count below can be derived from the numbers written here.
 #pragma once
 

@@ -13,7 +13,7 @@
 #include "glb/glb.h"
 #include "memory/memory_system.h"
 #include "pdp/pdp.h"
-#include "test_configs.h"
+#include "tests/unit/hw_support/test_configs.h"
 
 using namespace dlasim::hw;
 

@@ -4,7 +4,7 @@
 
 #include "cdp/cdp_math.h"
 #include "cdp/lut.h"
-#include "lut_fill.h"
+#include "tests/unit/hw_support/lut_fill.h"
 
 using namespace dlasim::hw;
 using luttest::fill;

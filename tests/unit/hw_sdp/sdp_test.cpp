@@ -14,7 +14,7 @@
 #include "glb/glb.h"
 #include "memory/memory_system.h"
 #include "sdp/sdp.h"
-#include "test_configs.h"
+#include "tests/unit/hw_support/test_configs.h"
 
 using namespace dlasim::hw;
 
