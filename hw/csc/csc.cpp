@@ -90,7 +90,9 @@ void Csc::run()
                 // Each step (r, s, channel block) issues len atomic ops; it must also load that
                 // step's weights (weight_load_cycles, overlapping the issue) unless the CMAC
                 // already holds them, which happens only for one-step stripes of the same group.
-                const uint64_t issue = static_cast<uint64_t>(s.len) * l.cycles_per_atomic;
+                // With a point split of n the array takes n points per cycle (conv_layer.cpp).
+                const uint64_t issue =
+                    (static_cast<uint64_t>(s.len) + l.point_split - 1) / l.point_split * l.cycles_per_atomic;
                 const uint64_t loaded = std::max<uint64_t>(issue, p_.weight_load_cycles);
                 uint64_t cycles, loads;
                 if (steps == 1) {
