@@ -350,8 +350,18 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
         l.cycles_per_atomic = static_cast<uint32_t>(
             std::max<uint64_t>(1, ceil_div(static_cast<uint64_t>(core.atomic_c) * l.kernels_per_group,
                                            static_cast<uint64_t>(core.fp16_macs_per_cycle))));
-    l.stripe_min = static_cast<uint32_t>(core.csc_stripe_min);
-    l.stripe_max = static_cast<uint32_t>(core.csc_stripe_max);
+    // Point split (core.cmac.point_split, docs/units/csc.md): a layer whose kernels fill at most
+    // 1/n of the MAC cells (one kernel group of <= kernels_per_group / n) runs the array as n parts
+    // that hold the same weights and each take their own output point, so a cycle issues n points.
+    // The CACC buffer then holds n times the points, so the stripe bounds grow by n as well. Batch
+    // mode already fills the stripe with the batch's images, so a batched layer is not split.
+    const uint32_t max_split = core.cmac_point_split > 1 ? static_cast<uint32_t>(core.cmac_point_split) : 1u;
+    l.point_split = 1;
+    while (l.groups == 1 && l.batch == 1 && l.point_split * 2 <= max_split &&
+           static_cast<uint64_t>(l.kernels) * l.point_split * 2 <= l.kernels_per_group)
+        l.point_split *= 2;
+    l.stripe_min = static_cast<uint32_t>(core.csc_stripe_min) * l.point_split;
+    l.stripe_max = (static_cast<uint32_t>(core.csc_stripe_max) + 1) * l.point_split - 1;
     if (l.batch > 1) {
         // Batch: a stripe is n points x batch atomics ("batch 4: 4x4 to 8x4" for v1's 16..32), so
         // n runs from ceil(min / batch) to floor(max / batch), at least one point.

@@ -71,14 +71,15 @@ struct ConvLayer {
     uint32_t release_slices = 0; // D_RELEASE + 1 (validated, see docs: only full release is modelled)
 
     // Derived by the decoder from the config
-    uint32_t atomic_c = 0;             // channels per atomic op (x2 when sparse)
-    uint32_t channel_blocks = 0;       // ceil(in_c / atomic_c)
-    uint32_t kernels_per_group = 0;    // AtomK (INT8) or AtomK/2 (FP16)
-    uint32_t groups = 0;               // ceil(K / kernels_per_group)
-    uint32_t cycles_per_atomic = 1;    // CMAC cycles per atomic op
-    std::vector<uint64_t> group_bytes; // bytes CDMA fetches per kernel group (last one includes tail padding)
-    bool weights_fit = false;          // all groups fit the weight banks at once (else ping-pong by group)
-    uint32_t stripe_min = 0, stripe_max = 0;
+    uint32_t atomic_c = 0;                   // channels per atomic op (x2 when sparse)
+    uint32_t channel_blocks = 0;             // ceil(in_c / atomic_c)
+    uint32_t kernels_per_group = 0;          // AtomK (INT8) or AtomK/2 (FP16)
+    uint32_t groups = 0;                     // ceil(K / kernels_per_group)
+    uint32_t cycles_per_atomic = 1;          // CMAC cycles per atomic op
+    std::vector<uint64_t> group_bytes;       // bytes CDMA fetches per kernel group (last one includes tail padding)
+    bool weights_fit = false;                // all groups fit the weight banks at once (else ping-pong by group)
+    uint32_t stripe_min = 0, stripe_max = 0; // in output points (the config's bounds x point_split)
+    uint32_t point_split = 1;                // output points per atomic-op cycle (core.cmac.point_split)
 
     uint32_t kernels_in_group(uint32_t g) const
     {

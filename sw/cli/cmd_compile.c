@@ -31,6 +31,8 @@ static const char compile_help[] =
     "                        how calibration picks each scale (default minmax; entropy = TensorRT's\n"
     "                        ENTROPY_CALIBRATION_2)\n"
     "  --calib-percentile P  percentile of |x| for --calib-algo=percentile (default 99.99)\n"
+    "  --calib-samples N     synthetic calibration batches when no --calib DIR is given (default 4);\n"
+    "                        timing does not depend on the scales, so timing-only studies may use 1\n"
     "  --calib-cache FILE    TensorRT calibration cache: read when it exists (skips calibration)\n"
     "  --calib-cache-out FILE\n"
     "                        write the calibrated scales as a TensorRT calibration cache\n"
@@ -111,6 +113,7 @@ int cli_load_network(const cli_options *opts, const char *path, const dla_config
     copts.calib_dir = opts->calib_dir;
     copts.calib_algo = opts->calib_algo;
     copts.calib_percentile = opts->calib_percentile;
+    copts.calibration_samples = opts->calib_samples;
     copts.calib_cache = opts->calib_cache;
     copts.calib_cache_out = opts->calib_cache_out;
     copts.layer_precision = opts->layer_precision;

@@ -146,6 +146,17 @@ bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *
                 return false;
             }
             opts->calib_percentile = p;
+        } else if ((allowed & CLI_FLAG_PRECISION) && matches(a, "--calib-samples")) {
+            if (!(v = flag_value(argc, argv, &i, "--calib-samples", opts)))
+                return false;
+            char *end = NULL;
+            long n = strtol(v, &end, 10);
+            if (!end || end == v || *end || n < 1 || n > 1024) {
+                cli_error(opts, "--calib-samples: expected a whole number of synthetic batches in 1..1024, got '%s'",
+                          v);
+                return false;
+            }
+            opts->calib_samples = (int)n;
         } else if ((allowed & CLI_FLAG_PRECISION) && matches(a, "--calib-cache")) {
             if (!(v = flag_value(argc, argv, &i, "--calib-cache", opts)))
                 return false;

@@ -72,6 +72,7 @@ typedef struct cli_options {
     const char *calib_dir;
     dla_calib_algo calib_algo;
     double calib_percentile;
+    int calib_samples; /* --calib-samples: synthetic calibration batches (0: the compiler's default, 4) */
     const char *calib_cache;
     const char *calib_cache_out;
     const char *layer_precision; /* --layer-precision */

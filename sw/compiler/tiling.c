@@ -61,14 +61,19 @@ typedef struct slice {
     int k0, kn, c0, cn;
 } slice;
 
-static int make_slices(const ir_conv *c, int kpg, int cps, slice *out, int max)
+/* Output points per cycle of a hardware layer of kn kernels (core.cmac.point_split, decided as
+ * hw/conv/conv_layer.cpp does): the largest power of two n <= point_split with kn * n <= kpg. */
+static int64_t point_split(const dla_core_params *core, int kn, int kpg)
 {
-    if (c->groups == 1) {
-        out[0] = (slice){0, c->k, 0, c->c};
-        return 1;
-    }
+    int64_t n = 1;
+    while (n * 2 <= core->cmac_point_split && (int64_t)kn * n * 2 <= kpg)
+        n *= 2;
+    return n;
+}
+
+static int slices_of(const ir_conv *c, int ks, int cps, slice *out, int max)
+{
     int kg = c->k / c->groups, cg = c->c / c->groups;
-    int ks = kpg >= cps ? kpg / cps * cps : cps; /* slice starts on an output surface */
     int n = 0;
     for (int k0 = 0; k0 < c->k && n < max; k0 += ks) {
         int kn = c->k - k0 < ks ? c->k - k0 : ks;
@@ -107,6 +112,33 @@ static void choose_batch(ir_graph *g, ir_layer *l, const dla_config *cfg, int64_
         ir_conv_tile *tl = &l->tiles[t];
         tl->data_banks = (uint32_t)cdiv((int64_t)tl->entry_per_slice * tl->in_rows * chunk, epb);
     }
+/* A grouped conv becomes slices of ks kernels (a multiple of the output surface, at most one kernel
+ * group), each a dense conv with block-diagonal weights. ks is the one whose slices take the fewest
+ * MAC-array cycles per output point: the sum over slices of ceil(cn / atomic_c) channel blocks
+ * divided by the slice's point split (a depthwise conv on Orin: 64-kernel slices of one channel
+ * block at 2 points per cycle need a quarter of the cycles of 128-kernel slices of two blocks);
+ * ties keep the larger ks (fewer hardware layers). */
+static int make_slices(const ir_conv *c, const dla_core_params *core, int kpg, int cps, int atomic_c, slice *out,
+                       int max)
+{
+    if (c->groups == 1) {
+        out[0] = (slice){0, c->k, 0, c->c};
+        return 1;
+    }
+    int64_t max_split = core->cmac_point_split > 1 ? core->cmac_point_split : 1;
+    int best_ks = 0;
+    int64_t best = 0;
+    for (int ks = kpg >= cps ? kpg / cps * cps : cps; ks >= cps; ks -= cps) {
+        int n = slices_of(c, ks, cps, out, max);
+        int64_t cost = 0; /* in 1/max_split channel-block steps per output point */
+        for (int i = 0; i < n; i++)
+            cost += cdiv(out[i].cn, atomic_c) * (max_split / point_split(core, out[i].kn, kpg));
+        if (!best_ks || cost < best) {
+            best = cost;
+            best_ks = ks;
+        }
+    }
+    return slices_of(c, best_ks, cps, out, max);
 }
 
 static dla_status tile_conv(ir_graph *g, ir_layer *l, const dla_config *cfg, dla_precision prec, dla_error *err)
@@ -124,11 +156,11 @@ static dla_status tile_conv(ir_graph *g, ir_layer *l, const dla_config *cfg, dla
         kpg = 1;
     int64_t epb = core->cbuf_entries_per_bank, bank_bytes = (int64_t)core->cbuf_entry_bytes * epb;
     int64_t B = core->cbuf_banks;
-    int max_slices = c->groups == 1 ? 1 : c->k / (kpg >= cps ? kpg / cps * cps : cps) + 2;
+    int max_slices = c->groups == 1 ? 1 : c->k / cps + 2;
     slice *sl = malloc((size_t)max_slices * sizeof *sl);
     if (!sl)
         return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (tiling)", g->base);
-    int ns = make_slices(c, kpg, cps, sl, max_slices);
+    int ns = make_slices(c, core, kpg, cps, core->atomic_c * (l->sparse ? 2 : 1), sl, max_slices);
     int64_t eff_r = (int64_t)(c->kh - 1) * c->dy + 1;
     /* Image input: a CBUF slice is W packed pixels; the weights are those of the channel-extended
      * 1 x R x (S * pixel bytes) kernel. */

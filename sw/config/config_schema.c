@@ -43,6 +43,7 @@ const cfg_field cfg_top_fields[] = {
     CORE_INT("csc.latency_cycles", CFG_NONNEG, CFG_REQUIRED, csc_latency_cycles),
     CORE_INT("csc.sg_flush_cycles", CFG_NONNEG, CFG_REQUIRED, csc_sg_flush_cycles),
     CORE_INT("cmac.latency_cycles", CFG_NONNEG, CFG_REQUIRED, cmac_latency_cycles),
+    CORE_INT("cmac.point_split", CFG_POW2, CFG_OPTIONAL, cmac_point_split),
     CORE_INT("cacc.latency_cycles", CFG_NONNEG, CFG_REQUIRED, cacc_latency_cycles),
     CORE_INT("cacc.delivery_stripes", CFG_POS, CFG_REQUIRED, cacc_delivery_stripes),
     CORE_INT("sdp.bs_throughput", CFG_POS, CFG_REQUIRED, sdp_bs_throughput),
@@ -550,6 +551,11 @@ dla_status cfg_finish(cfg_build *b, const cfg_seen *seen, const char *file, dla_
         k->csc_weight_load_cycles = k->atomic_k;
     if (!top_seen(seen, "core.features.max_batch"))
         k->features.max_batch = 1;
+    if (!top_seen(seen, "core.cmac.point_split"))
+        k->cmac_point_split = 1; /* NVDLA: one output point per atomic op */
+    if (k->cmac_point_split > k->atomic_k)
+        return dla_error_set(err, DLA_ERR_INVALID, "%s: core.cmac.point_split: %d exceeds core.atomic_k %d", file,
+                             k->cmac_point_split, k->atomic_k);
 
     if (k->csc_stripe_min > k->csc_stripe_max)
         return dla_error_set(err, DLA_ERR_INVALID, "%s: core.csc.stripe_min: %d exceeds core.csc.stripe_max %d", file,

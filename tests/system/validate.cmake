@@ -28,3 +28,13 @@ foreach(kind cycles utilization roofline)
   dlasim_cli_test(NAME trace_plot_${kind} REQUIRES tiny_trace ARGS --exit 0 --rm ${WORK}/tiny_${kind}.png
     --exists ${WORK}/tiny_${kind}.png -- ${DLASIM_BIN} trace plot ${WORK}/tiny.h5 --kind ${kind} -o ${WORK}/tiny_${kind}.png)
 endforeach()
+
+# --calib-samples (the validation's calibration policy, docs/validation.md "Run time"): fewer synthetic
+# calibration batches change the scales (the loadables differ) but not the simulated timing: the two
+# reports agree on every line but the simulator's own wall time.
+dlasim_cli_test(NAME calib_samples_bad ARGS --exit 2 --one-line-stderr
+  --stderr "--calib-samples: expected a whole number of synthetic batches in 1..1024, got '0'"
+  -- ${DLASIM_BIN} compile ${ZOO}/tiny_cnn.onnx --calib-samples 0 -o ${WORK}/calib0.dlal)
+dlasim_cli_test(NAME calib_samples_same_timing ARGS --exit 0
+  -- sh -c "\"$0\" compile \"$1\" --calib-samples 1 -o \"$2\" && \"$0\" compile \"$1\" -o \"$3\" && ! cmp -s \"$2\" \"$3\" && \"$0\" run \"$2\" --cores 2 | grep -v 'wall time' > \"$2.txt\" && \"$0\" run \"$3\" --cores 2 | grep -v 'wall time' > \"$3.txt\" && cmp \"$2.txt\" \"$3.txt\""
+  ${DLASIM_BIN} ${ZOO}/tiny_residual.onnx ${WORK}/calib1.dlal ${WORK}/calib4.dlal)

@@ -77,7 +77,8 @@ typedef struct dla_core_params {
     int csc_latency_cycles;     /* CBUF read to CMAC issue */
     int csc_sg_flush_cycles;    /* stripe-generator flush at end of a layer */
     int cmac_latency_cycles;
-    int cacc_latency_cycles;   /* assembly read-modify-write latency */
+    int cmac_point_split;    /* output points per cycle when a kernel group fills <= atomic_k/split cells (1 = NVDLA) */
+    int cacc_latency_cycles; /* assembly read-modify-write latency */
     int cacc_delivery_stripes; /* delivery-buffer capacity, in stripes (credits to CSC) */
     int sdp_bs_throughput;     /* elements per cycle */
     int sdp_bn_throughput;

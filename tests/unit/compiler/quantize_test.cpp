@@ -1,6 +1,7 @@
 // INT8 quantisation parameters of hand-computed tiny cases (docs/datapath.md "Quantisation"),
 // FP16 operands, calibration determinism, and the FP32 reference executor against naive loops.
 #include <cmath>
+#include <cstring>
 
 #include "tests/unit/compiler/test_support.h"
 
@@ -321,6 +322,66 @@ TEST(ReferenceExecTest, GroupedStridedDilatedConvAndPoolingMatchNaiveLoops)
                     EXPECT_NEAR(outs[0][((n * K + k) * PH + py) * PW + px], sum / cnt, 1e-5)
                         << n << " " << k << " " << py << " " << px;
                 }
+    std::free(outs[0]);
+    ir_graph_destroy(g);
+}
+
+TEST(ReferenceExecTest, ConvIsBitExactToBlockedInOrderFloatAccumulation)
+{
+    // The calibration executor's GEMM (SSE or AVX micro kernel, whichever the CPU has) must give the
+    // same bits as this loop: per output, start from the bias; per block of 256 consecutive
+    // q = (c, r, s), sum w*x in float from 0 in q order (padding contributes w*0), then add the block
+    // sum. C = 40 x 3 x 3 = 360 = 2 blocks; K = 6 and 7x7 = 49 pixels leave partial 4x8 tiles.
+    ScratchDir dir;
+    const int C = 40, H = 7, W = 7, K = 6, R = 3, S = 3, KC = 256;
+    tb_model *m = tb_create(17);
+    const int64_t in[4] = {1, C, H, W};
+    tb_input(m, "x", 4, in);
+    std::vector<float> w((size_t)K * C * R * S), bias(K);
+    for (size_t i = 0; i < w.size(); i++)
+        w[i] = (float)((i * 7919) % 1013) / 977.0f - 0.51f; // irregular, never exactly zero
+    for (int k = 0; k < K; k++)
+        bias[k] = 0.013f * (float)(k + 1);
+    const int64_t wd[4] = {K, C, R, S}, bd[1] = {K};
+    tb_init_f32(m, "w", 4, wd, w.data(), true);
+    tb_init_f32(m, "b", 1, bd, bias.data(), true);
+    int cv = tb_node(m, "Conv", "conv", "x,w,b", "y");
+    const int64_t ks[2] = {R, S}, pd[4] = {1, 1, 1, 1};
+    tb_attr_ints(m, cv, "kernel_shape", 2, ks);
+    tb_attr_ints(m, cv, "pads", 4, pd);
+    tb_output(m, "y");
+    std::string p = save(dir, m, "bits.onnx");
+    dla_config cfg = orin_like();
+    dla_error err{};
+    ir_graph *g = run_passes(p, &cfg, 2, &err);
+    ASSERT_NE(g, nullptr) << err.msg;
+    std::vector<float> x((size_t)C * H * W);
+    for (size_t i = 0; i < x.size(); i++)
+        x[i] = (float)((i * 104729) % 2003) / 1001.0f - 1.0f;
+    const float *inputs[1] = {x.data()};
+    float *outs[1] = {nullptr};
+    ASSERT_EQ(ir_reference_forward(g, inputs, false, outs, &err), DLA_OK) << err.msg;
+    size_t differ = 0;
+    for (int k = 0; k < K; k++)
+        for (int oy = 0; oy < H; oy++)
+            for (int ox = 0; ox < W; ox++) {
+                float out = bias[k];
+                for (int q0 = 0; q0 < C * R * S; q0 += KC) {
+                    float acc = 0.0f;
+                    for (int q = q0; q < C * R * S && q < q0 + KC; q++) {
+                        int c = q / (R * S), r = q / S % R, s = q % S;
+                        int iy = oy - 1 + r, ix = ox - 1 + s;
+                        float v = iy >= 0 && iy < H && ix >= 0 && ix < W ? x[((size_t)c * H + iy) * W + ix] : 0.0f;
+                        float prod = w[(size_t)k * C * R * S + q] * v;
+                        acc = acc + prod;
+                    }
+                    out = out + acc;
+                }
+                float got = outs[0][((size_t)k * H + oy) * W + ox];
+                if (std::memcmp(&got, &out, sizeof got) != 0 && ++differ <= 5)
+                    ADD_FAILURE() << "k " << k << " y " << oy << " x " << ox << ": " << got << " vs " << out;
+            }
+    EXPECT_EQ(differ, 0u);
     std::free(outs[0]);
     ir_graph_destroy(g);
 }

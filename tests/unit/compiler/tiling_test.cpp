@@ -129,7 +129,8 @@ TEST(TilingTest, FcWhoseWeightsExceedTheCbufPingPongsTwoKernelGroups)
 
 TEST(TilingTest, GroupedConvIsSlicedIntoKernelGroupsReadingOnlyTheirChannels)
 {
-    // Depthwise 256 on Orin INT8: slices of atomic_k = 128 kernels, each reading its own 128 channels.
+    // Depthwise 256 on Orin INT8 (point split 1): slices of atomic_k = 128 kernels, each reading its
+    // own 128 channels (ks = 64 costs the same 4 channel-block steps per point; the larger is kept).
     ScratchDir dir;
     dla_config cfg = orin_like();
     ir_graph *g = tiled_conv(dir, &cfg, DLA_PRECISION_INT8, 1, 256, 8, 8, 256, 3, 1, 1, 256);
@@ -154,6 +155,29 @@ TEST(TilingTest, GroupedConvIsSlicedIntoKernelGroupsReadingOnlyTheirChannels)
     EXPECT_EQ(l->tiles[5].k0, 40);
     EXPECT_EQ(l->tiles[5].c0, 32);
     EXPECT_EQ(l->tiles[5].cn, 32);
+    ir_graph_destroy(g);
+}
+
+TEST(TilingTest, DepthwiseSlicesOfHalfAKernelGroupWhenThePointSplitDoublesTheirRate)
+{
+    // Depthwise 256 on Orin INT8 with core.cmac.point_split = 2. Cost per output point, in
+    // half-steps (channel blocks x 2 / split): ks = 128: 2 slices x 2 blocks x 2 = 8; ks = 96:
+    // 2 x 2 x 2 + 1 (64-kernel tail: 1 block at split 2) = 9; ks = 64: 4 slices x 1 block x 1 = 4;
+    // ks = 32: 8 x 1 x 1 = 8 -> ks = 64: 4 slices, each reading its own 64 channels (one block).
+    // (Without the split ks = 128 and 64 tie at 4 and the larger one is kept: test above.)
+    ScratchDir dir;
+    dla_config cfg = orin_like();
+    cfg.core.cmac_point_split = 2;
+    ir_graph *g = tiled_conv(dir, &cfg, DLA_PRECISION_INT8, 1, 256, 8, 8, 256, 3, 1, 1, 256);
+    ASSERT_NE(g, nullptr);
+    const ir_layer *l = &g->layers[0];
+    ASSERT_EQ(l->n_tiles, 4);
+    EXPECT_EQ(l->k_slices, 4);
+    EXPECT_EQ(l->tiles[3].k0, 192);
+    EXPECT_EQ(l->tiles[3].kn, 64);
+    EXPECT_EQ(l->tiles[3].c0, 192);
+    EXPECT_EQ(l->tiles[3].cn, 64);
+    EXPECT_EQ(l->tiles[3].weight_bytes, 64u * 64 * 9);
     ir_graph_destroy(g);
 }
 

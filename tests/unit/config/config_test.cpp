@@ -257,6 +257,7 @@ TEST_F(ConfigTest, OptionalFieldsGetDocumentedDefaults)
     EXPECT_EQ(cfg_->core.csc_stripe_max, 15);
     EXPECT_EQ(cfg_->core.csc_weight_load_cycles, 8);
     EXPECT_EQ(cfg_->core.features.max_batch, 1);
+    EXPECT_EQ(cfg_->core.cmac_point_split, 1); // NVDLA: one output point per atomic op
     EXPECT_EQ(cfg_->memory.sram_size_bytes, 0);
     EXPECT_DOUBLE_EQ(cfg_->power_modes[0].dram_bandwidth_gbps, 10); // memory.dram.bandwidth_gbps
     EXPECT_DOUBLE_EQ(cfg_->power_modes[1].dram_bandwidth_gbps, 5);  // its own
@@ -474,6 +475,14 @@ TEST_F(ConfigTest, StripeMinAboveStripeMaxIsRejected)
     std::string path = write("bad.json", mini_with("\"csc\": {", "\"csc\": {\"stripe_min\": 20, "));
     EXPECT_EQ(load(path), DLA_ERR_INVALID);
     EXPECT_EQ(msg(), path + ": core.csc.stripe_min: 20 exceeds core.csc.stripe_max 15");
+}
+
+TEST_F(ConfigTest, PointSplitAboveAtomicKIsRejected)
+{
+    // mini has atomic_k 8: a split into 16 parts would leave no kernel cell per part.
+    std::string path = write("bad.json", mini_with("\"cmac\": {", "\"cmac\": {\"point_split\": 16, "));
+    EXPECT_EQ(load(path), DLA_ERR_INVALID);
+    EXPECT_EQ(msg(), path + ": core.cmac.point_split: 16 exceeds core.atomic_k 8");
 }
 
 TEST_F(ConfigTest, SramNeedsTheSramInterface)

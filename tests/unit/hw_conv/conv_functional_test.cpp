@@ -178,3 +178,18 @@ TEST(ConvFunctionalTest, CaccTruncationRoundsHalvesAwayFromZero)
     EXPECT_EQ(dlasim::hw::cacc_truncate(-(int64_t{1} << 40), 1), -2147483647 - 1);
     EXPECT_EQ(dlasim::hw::cacc_truncate(-3, 0), -3);
 }
+
+TEST(ConvFunctionalTest, OrinPointSplitTwoPointsPerCycleDoesNotChangeResults)
+{
+    // core.cmac.point_split = 2 and K = 20 <= 128 / 2: the array issues two points per cycle and
+    // stripes hold up to 511 points (here the whole 17 x 17 = 289-point output is one stripe);
+    // every output must still equal the reference.
+    dla_config cfg = orin_like();
+    cfg.core.cmac_point_split = 2;
+    ConvSpec c = small(1, 1, 1);
+    c.in_w = c.in_h = 17;
+    c.in_c = 40;
+    c.k = 20;
+    c.data_banks = 2; // 17 rows x 17 entries
+    run_and_compare(cfg, c, 12);
+}

@@ -93,6 +93,42 @@ TEST(ConvTimingTest, OrinComputeBoundIsFirstFetchPlusStripesPlusPipeline)
     EXPECT_EQ(b.ext(NVDLA_CSC_BASE, 0, DLASIM_EXT_PERF_STALL_MEM), 1175u);
 }
 
+TEST(ConvTimingTest, OrinPointSplitIssuesTwoPointsPerCycleForHalfTheKernels)
+{
+    // core.cmac.point_split = 2, 18x22x64 input, 3x3x64x64 kernel (K = 64 <= 128 / 2) -> split 2:
+    // stripe bounds 2 x 128 = 256 .. 2 x 256 - 1 = 511, so the 16x20 = 320 points are one stripe.
+    // Weights 64*9*64 = 36864 B = 576 requests of 64 B: usable at 576 + 20 + 3 = 599; row 21 at
+    // 18*22 + 23 = 419 (< 599). Each of the 9 steps: issue ceil(320 / 2) = 160, max(160, 128) = 160
+    // -> 1440 cycles (without the split: stripes 128 + 192, 9 x 320 = 2880); 599 + 1440 = 2039;
+    // output at 2039 + 30 = 2069.
+    dla_config cfg = orin_like();
+    cfg.core.cmac_point_split = 2;
+    ConvSpec c = conv(18, 22, 64, 64, 3);
+    c.data_banks = 2;   // 22 rows x 18 entries
+    c.weight_banks = 3; // 576 entries
+    ConvBench b("bench", cfg, timing(64, 20), {c});
+    sc_core::sc_start();
+    EXPECT_EQ(b.irq.cycle(kIrqCdmaWeight), 599u);
+    EXPECT_EQ(b.ext(NVDLA_CSC_BASE, 0, DLASIM_EXT_PERF_BUSY), 1440u);
+    EXPECT_EQ(b.stat("dla0.csc.stripes"), 1u);
+    EXPECT_EQ(b.irq.cycle(kIrqCacc), 2069u);
+}
+
+TEST(ConvTimingTest, OrinPointSplitIsNotUsedWhenKernelsFillMoreThanHalfTheCells)
+{
+    // As OrinComputeBoundIsFirstFetchPlusStripesPlusPipeline (K = 128 fills every kernel cell):
+    // point_split = 2 must change nothing: stripes 128, 192, 9 x 320 = 2880 busy cycles.
+    dla_config cfg = orin_like();
+    cfg.core.cmac_point_split = 2;
+    ConvSpec c = conv(18, 22, 64, 128, 3);
+    c.data_banks = 2;
+    c.weight_banks = 5;
+    ConvBench b("bench", cfg, timing(64, 20), {c});
+    sc_core::sc_start();
+    EXPECT_EQ(b.ext(NVDLA_CSC_BASE, 0, DLASIM_EXT_PERF_BUSY), 2880u);
+    EXPECT_EQ(b.irq.cycle(kIrqCacc), 4085u);
+}
+
 TEST(ConvTimingTest, NvSmallDramBoundIsBytesOverBandwidth)
 {
     // 1 B/cycle, latency 10. 16x8x8 input, 1x1x8x8 kernel: 128 points = 16 stripes of 8, 2 per row,
