@@ -1211,6 +1211,8 @@ TEST(DriverTest, SdpOpWithOtherTablesWaitsForTheRunningLutOpEqualTablesOverlap)
         else
             EXPECT_LT(second, irq) << "equal tables: op 1 should be programmed while op 0 runs";
     }
+}
+
 // ---- repeated inferences (docs/runtime.md "Repeated inferences") ----
 
 // conv0+SDP (input region 1 at 0x80000A00 -> activations region 2 at 0x80000D00), then conv1+SDP
@@ -1328,6 +1330,8 @@ TEST(InferencesTest, SecondNetworkOnTheCoreIsPlacedAfterTheFirst)
     ASSERT_EQ(dla_platform_run(r.p, 1, &core, &fn, &user, &err), DLA_OK) << err.msg;
     EXPECT_GE(r.find('W', NVDLA_CDMA_D_DAIN_ADDR_LOW_0, 0x80001C00), 0);
     dla_driver_destroy(second);
+}
+
 TEST(DriverTest, BatchedConvProgramsBatchNumberAndStridesInEveryUnit)
 {
     // The conv/SDP pair of conv_sdp_net over 2 images (loadable 1.2 batch): input cube 2 surfaces x
