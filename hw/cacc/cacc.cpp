@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "common/half.h"
 #include "common/rounding.h"
 #include "dla/nvdla_regs.h"
 
@@ -61,7 +62,15 @@ void Cacc::run()
             chunk.p0 = op.p0;
             chunk.p_count = op.p_count;
             chunk.last = op.last;
-            if (functional_) {
+            if (functional_ && l.precision == ConvPrecision::kFp16) {
+                // FP16: the binary32 sums go to SDP unchanged, as their bits (CLIP_TRUNCATE is an
+                // integer-pipeline setting; docs/datapath.md "FP16 arithmetic").
+                auto values = std::make_shared<std::vector<int32_t>>(op.partial_fp->size());
+                for (size_t i = 0; i < values->size(); ++i)
+                    (*values)[i] = static_cast<int32_t>(float_bits((*op.partial_fp)[i]));
+                chunk.values = values;
+                chunk.fp32 = true;
+            } else if (functional_) {
                 auto values = std::make_shared<std::vector<int32_t>>(op.partial->size());
                 for (size_t i = 0; i < values->size(); ++i)
                     (*values)[i] = cacc_truncate((*op.partial)[i], l.clip_truncate);

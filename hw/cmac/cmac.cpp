@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "common/half.h"
 #include "dla/nvdla_regs.h"
 
 namespace dlasim::hw {
@@ -79,6 +80,54 @@ void conv_stripe_int8(const ConvLayer &l, const StripeOperands &ops, uint32_t gr
     }
 }
 
+void conv_stripe_fp16(const ConvLayer &l, const StripeOperands &ops, uint32_t group, uint32_t p0, uint32_t p_count,
+                      float *out)
+{
+    if (l.image || l.sparse)
+        throw std::logic_error("CMAC: FP16 stripes are direct convolution of dense weights only");
+    const uint32_t kg = l.kernels_in_group(group);
+    const uint32_t atom = l.atom_bytes, cps = atom / 2, atomic_c = l.atomic_c;
+    const uint64_t surface_bytes = static_cast<uint64_t>(l.in_w) * atom;
+    const uint8_t *w_all = ops.weights->data();
+    auto half_at = [](const uint8_t *p) { return half_to_float(static_cast<uint16_t>(p[0] | (p[1] << 8))); };
+    // The DC layout of conv_stripe_int8, in 2-byte elements.
+    auto weight_at = [&](uint32_t c, uint32_t r, uint32_t s) {
+        const uint32_t c0 = c / atomic_c * atomic_c, bw = std::min(atomic_c, l.in_c - c0);
+        return w_all + 2 * (static_cast<size_t>(c0) * l.kernel_h * l.kernel_w * kg +
+                            ((static_cast<size_t>(r) * l.kernel_w + s) * kg) * bw + (c - c0));
+    };
+    const float pad = half_to_float(static_cast<uint16_t>(l.pad_value & 0xffff));
+    for (uint32_t i = 0; i < p_count; ++i) {
+        const uint32_t p = p0 + i;
+        const int64_t y = p / l.out_w, x = p % l.out_w;
+        float *acc = out + static_cast<size_t>(i) * kg;
+        for (uint32_t k = 0; k < kg; ++k)
+            acc[k] = 0.0f;
+        for (uint32_t r = 0; r < l.kernel_h; ++r) {
+            const int64_t ih = y * l.stride_y - l.pad_top + static_cast<int64_t>(r) * l.dilation_y;
+            const bool row_ok = ih >= 0 && ih < static_cast<int64_t>(l.in_h);
+            if (row_ok && (ih < ops.row0 || ih >= ops.row0 + static_cast<int64_t>(ops.row_count)))
+                throw std::logic_error("CMAC: stripe reads an input row the CSC did not fetch from CBUF");
+            const uint8_t *row =
+                row_ok ? ops.rows.data() + static_cast<size_t>(ih - ops.row0) * l.slice_bytes : nullptr;
+            for (uint32_t s = 0; s < l.kernel_w; ++s) {
+                const int64_t iw = x * l.stride_x - l.pad_left + static_cast<int64_t>(s) * l.dilation_x;
+                const bool ok = row_ok && iw >= 0 && iw < static_cast<int64_t>(l.in_w);
+                for (uint32_t c = 0; c < l.in_c; ++c) {
+                    // No zero skipping: 0 x Inf and the sign of zero sums must follow IEEE.
+                    const float v = ok ? half_at(row + (c / cps) * surface_bytes + iw * atom + (c % cps) * 2) : pad;
+                    const uint32_t bw = std::min(atomic_c, l.in_c - c / atomic_c * atomic_c);
+                    const uint8_t *w = weight_at(c, r, s);
+                    for (uint32_t k = 0; k < kg; ++k) {
+                        const float prod = v * half_at(w + static_cast<size_t>(k) * bw * 2); // exact in binary32
+                        acc[k] = acc[k] + prod;
+                    }
+                }
+            }
+        }
+    }
+}
+
 Cmac::Cmac(sc_core::sc_module_name name, const CmacParams &params, bool functional, const CoreClock &clock,
            sc_core::sc_fifo<StripeOp> &from_csc, sc_core::sc_fifo<StripeOp> &to_cacc, StatsRegistry &stats,
            const std::string &stats_prefix)
@@ -103,9 +152,14 @@ void Cmac::run()
             op = in_.read();
             const ConvLayer &l = *op.layer;
             if (functional_) {
-                op.partial = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(op.p_count) *
-                                                                    l.kernels_in_group(op.group));
-                conv_stripe_int8(l, *op.operands, op.group, op.p0, op.p_count, op.partial->data());
+                const size_t n = static_cast<size_t>(op.p_count) * l.kernels_in_group(op.group);
+                if (l.precision == ConvPrecision::kFp16) {
+                    op.partial_fp = std::make_shared<std::vector<float>>(n);
+                    conv_stripe_fp16(l, *op.operands, op.group, op.p0, op.p_count, op.partial_fp->data());
+                } else {
+                    op.partial = std::make_shared<std::vector<int64_t>>(n);
+                    conv_stripe_int8(l, *op.operands, op.group, op.p0, op.p_count, op.partial->data());
+                }
                 op.operands.reset();
             }
             op.ready += clock_.cycles(p_.latency_cycles);

@@ -16,6 +16,9 @@
 // Unsupported settings (batch > 1, Winograd, LUT, EW PReLU, EQL, per-element operands of two bytes or
 // used by both ALU and MUL, non-INT8
 // data in functional mode) are rejected with a message naming the register.
+// - PROC_PRECISION FP16 selects the FP pipeline (sdp_math.h *_fp): operand registers and per-kernel
+//   pairs hold binary16 bits (EW register operands binary32), converters and shifts are unused; the
+//   input is FP16 (or INT8, widened exactly), the output FP16 or INT8.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +36,7 @@ struct SdpOp {
     uint32_t width = 0, height = 0, channels = 0;
     uint32_t reg_channels = 0; // D_DATA_CUBE_CHANNEL + 1; channels is rounded up to whole atoms
     bool flying = false;       // input from CACC
+    bool fp = false;           // D_DATA_FORMAT.PROC_PRECISION = FP16: the FP pipeline
     bool to_pdp = false;       // output to PDP instead of memory
     FeatureCube src;           // offline input
     FeatureCube dst;           // output in memory
