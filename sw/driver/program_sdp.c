@@ -68,6 +68,9 @@ dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, 
     bool flying = s->src.region < 0, to_pdp = s->dst.region < 0;
     bool ew_on = ew->enable != 0;
     uint32_t in_prec = drv_precision(s->in_precision), out_prec = drv_precision(s->out_precision);
+    /* in_precision is the pipeline's (PROC_PRECISION); an offline source may be stored in another
+     * (an INT8 -> FP16 conversion, docs/datapath.md "FP16 arithmetic"). */
+    uint32_t src_prec = flying ? in_prec : drv_precision(s->src.precision);
     op->rdma = !flying || stage_per_kernel(&s->bs) || stage_per_kernel(&s->bn) || ew_on;
 
     if (op->rdma) {
@@ -99,7 +102,7 @@ dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, 
         drv_emit(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG,
                  FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, FLYING_MODE, flying) |
                      FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, WINOGRAD, 0) |
-                     FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, IN_PRECISION, in_prec) |
+                     FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, IN_PRECISION, src_prec) |
                      FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, PROC_PRECISION, in_prec) |
                      FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, OUT_PRECISION, out_prec) |
                      FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, BATCH_NUMBER, 0));
