@@ -16,6 +16,42 @@ CmacParams CmacParams::from_config(const dla_core_params &core)
     return p;
 }
 
+namespace {
+
+// The CBUF slice of the input row kernel row r of output row y reads; nullptr when that row is
+// padding. Throws when the CSC did not fetch it.
+const uint8_t *input_row(const ConvLayer &l, const StripeOperands &ops, int64_t y, uint32_t r)
+{
+    const int64_t ih = y * l.stride_y - l.pad_top + static_cast<int64_t>(r) * l.dilation_y;
+    if (ih < 0 || ih >= static_cast<int64_t>(l.in_h))
+        return nullptr;
+    if (ih < ops.row0 || ih >= ops.row0 + static_cast<int64_t>(ops.row_count))
+        throw std::logic_error("CMAC: stripe reads an input row the CSC did not fetch from CBUF");
+    return ops.rows.data() + static_cast<size_t>(ih - ops.row0) * l.slice_bytes;
+}
+
+// Walks the stripe's output points (accumulators acc = out + i * kg set to zero) and, for each, the
+// kernel taps in the order r, s: tap(acc, row, iw, r, s) with row the input row's CBUF slice (nullptr
+// for padding) and iw the input column (outside [0, in_w) for padding).
+template <class T, class Tap>
+void for_each_tap(const ConvLayer &l, const StripeOperands &ops, uint32_t kg, uint32_t p0, uint32_t p_count, T *out,
+                  Tap tap)
+{
+    for (uint32_t i = 0; i < p_count; ++i) {
+        const uint32_t p = p0 + i;
+        const int64_t y = p / l.out_w, x = p % l.out_w;
+        T *acc = out + static_cast<size_t>(i) * kg;
+        std::fill(acc, acc + kg, T(0));
+        for (uint32_t r = 0; r < l.kernel_h; ++r) {
+            const uint8_t *row = input_row(l, ops, y, r);
+            for (uint32_t s = 0; s < l.kernel_w; ++s)
+                tap(acc, row, x * l.stride_x - l.pad_left + static_cast<int64_t>(s) * l.dilation_x, r, s);
+        }
+    }
+}
+
+} // namespace
+
 void conv_stripe_int8(const ConvLayer &l, const StripeOperands &ops, uint32_t group, uint32_t p0, uint32_t p_count,
                       int64_t *out)
 {
@@ -33,51 +69,36 @@ void conv_stripe_int8(const ConvLayer &l, const StripeOperands &ops, uint32_t gr
                (c - c0);
     };
     const int8_t pad = static_cast<int8_t>(l.pad_value);
-    for (uint32_t i = 0; i < p_count; ++i) {
-        const uint32_t p = p0 + i;
-        const int64_t y = p / l.out_w, x = p % l.out_w;
-        int64_t *acc = out + static_cast<size_t>(i) * kg;
-        for (uint32_t k = 0; k < kg; ++k)
-            acc[k] = 0;
-        for (uint32_t r = 0; r < l.kernel_h; ++r) {
-            const int64_t ih = y * l.stride_y - l.pad_top + static_cast<int64_t>(r) * l.dilation_y;
-            const bool row_ok = ih >= 0 && ih < static_cast<int64_t>(l.in_h);
-            if (row_ok && (ih < ops.row0 || ih >= ops.row0 + static_cast<int64_t>(ops.row_count)))
-                throw std::logic_error("CMAC: stripe reads an input row the CSC did not fetch from CBUF");
-            const uint8_t *row =
-                row_ok ? ops.rows.data() + static_cast<size_t>(ih - ops.row0) * l.slice_bytes : nullptr;
-            for (uint32_t s = 0; s < l.kernel_w; ++s) {
-                const int64_t iw = x * l.stride_x - l.pad_left + static_cast<int64_t>(s) * l.dilation_x;
-                const bool ok = row_ok && iw >= 0 && iw < static_cast<int64_t>(l.in_w);
-                if (l.image) {
-                    // Channel extension: kernel column s, pixel byte b is extended channel
-                    // s * pixel_bytes + b of the 1 x R kernel (weights in DC layout of that kernel).
-                    for (uint32_t c = 0; c < l.in_c; ++c) {
-                        const uint32_t b = l.channel_byte[c];
-                        const int64_t v = ok ? static_cast<int8_t>(row[iw * l.pixel_bytes + b]) : pad;
-                        if (v == 0)
-                            continue;
-                        const uint32_t e = s * l.pixel_bytes + b;
-                        const uint32_t bw = std::min(atomic_c, wc - e / atomic_c * atomic_c);
-                        const int8_t *w = weight_at(e, r, 0);
-                        for (uint32_t k = 0; k < kg; ++k)
-                            acc[k] += v * w[static_cast<size_t>(k) * bw];
-                    }
-                    continue;
-                }
-                for (uint32_t c = 0; c < l.in_c; ++c) {
-                    const int64_t v =
-                        ok ? static_cast<int8_t>(row[(c / atom) * surface_bytes + iw * atom + c % atom]) : pad;
-                    if (v == 0)
-                        continue;
-                    const uint32_t bw = std::min(atomic_c, wc - c / atomic_c * atomic_c);
-                    const int8_t *w = weight_at(c, r, s);
-                    for (uint32_t k = 0; k < kg; ++k)
-                        acc[k] += v * w[static_cast<size_t>(k) * bw];
-                }
-            }
-        }
-    }
+    for_each_tap(l, ops, kg, p0, p_count, out,
+                 [&](int64_t *acc, const uint8_t *row, int64_t iw, uint32_t r, uint32_t s) {
+                     const bool ok = row && iw >= 0 && iw < static_cast<int64_t>(l.in_w);
+                     if (l.image) {
+                         // Channel extension: kernel column s, pixel byte b is extended channel
+                         // s * pixel_bytes + b of the 1 x R kernel (weights in DC layout of that kernel).
+                         for (uint32_t c = 0; c < l.in_c; ++c) {
+                             const uint32_t b = l.channel_byte[c];
+                             const int64_t v = ok ? static_cast<int8_t>(row[iw * l.pixel_bytes + b]) : pad;
+                             if (v == 0)
+                                 continue;
+                             const uint32_t e = s * l.pixel_bytes + b;
+                             const uint32_t bw = std::min(atomic_c, wc - e / atomic_c * atomic_c);
+                             const int8_t *w = weight_at(e, r, 0);
+                             for (uint32_t k = 0; k < kg; ++k)
+                                 acc[k] += v * w[static_cast<size_t>(k) * bw];
+                         }
+                         return;
+                     }
+                     for (uint32_t c = 0; c < l.in_c; ++c) {
+                         const int64_t v =
+                             ok ? static_cast<int8_t>(row[(c / atom) * surface_bytes + iw * atom + c % atom]) : pad;
+                         if (v == 0)
+                             continue;
+                         const uint32_t bw = std::min(atomic_c, wc - c / atomic_c * atomic_c);
+                         const int8_t *w = weight_at(c, r, s);
+                         for (uint32_t k = 0; k < kg; ++k)
+                             acc[k] += v * w[static_cast<size_t>(k) * bw];
+                     }
+                 });
 }
 
 void conv_stripe_fp16(const ConvLayer &l, const StripeOperands &ops, uint32_t group, uint32_t p0, uint32_t p_count,
@@ -97,35 +118,19 @@ void conv_stripe_fp16(const ConvLayer &l, const StripeOperands &ops, uint32_t gr
                             ((static_cast<size_t>(r) * l.kernel_w + s) * kg) * bw + (c - c0));
     };
     const float pad = half_to_float(static_cast<uint16_t>(l.pad_value & 0xffff));
-    for (uint32_t i = 0; i < p_count; ++i) {
-        const uint32_t p = p0 + i;
-        const int64_t y = p / l.out_w, x = p % l.out_w;
-        float *acc = out + static_cast<size_t>(i) * kg;
-        for (uint32_t k = 0; k < kg; ++k)
-            acc[k] = 0.0f;
-        for (uint32_t r = 0; r < l.kernel_h; ++r) {
-            const int64_t ih = y * l.stride_y - l.pad_top + static_cast<int64_t>(r) * l.dilation_y;
-            const bool row_ok = ih >= 0 && ih < static_cast<int64_t>(l.in_h);
-            if (row_ok && (ih < ops.row0 || ih >= ops.row0 + static_cast<int64_t>(ops.row_count)))
-                throw std::logic_error("CMAC: stripe reads an input row the CSC did not fetch from CBUF");
-            const uint8_t *row =
-                row_ok ? ops.rows.data() + static_cast<size_t>(ih - ops.row0) * l.slice_bytes : nullptr;
-            for (uint32_t s = 0; s < l.kernel_w; ++s) {
-                const int64_t iw = x * l.stride_x - l.pad_left + static_cast<int64_t>(s) * l.dilation_x;
-                const bool ok = row_ok && iw >= 0 && iw < static_cast<int64_t>(l.in_w);
-                for (uint32_t c = 0; c < l.in_c; ++c) {
-                    // No zero skipping: 0 x Inf and the sign of zero sums must follow IEEE.
-                    const float v = ok ? half_at(row + (c / cps) * surface_bytes + iw * atom + (c % cps) * 2) : pad;
-                    const uint32_t bw = std::min(atomic_c, l.in_c - c / atomic_c * atomic_c);
-                    const uint8_t *w = weight_at(c, r, s);
-                    for (uint32_t k = 0; k < kg; ++k) {
-                        const float prod = v * half_at(w + static_cast<size_t>(k) * bw * 2); // exact in binary32
-                        acc[k] = acc[k] + prod;
-                    }
-                }
+    for_each_tap(l, ops, kg, p0, p_count, out, [&](float *acc, const uint8_t *row, int64_t iw, uint32_t r, uint32_t s) {
+        const bool ok = row && iw >= 0 && iw < static_cast<int64_t>(l.in_w);
+        for (uint32_t c = 0; c < l.in_c; ++c) {
+            // No zero skipping: 0 x Inf and the sign of zero sums must follow IEEE.
+            const float v = ok ? half_at(row + (c / cps) * surface_bytes + iw * atom + (c % cps) * 2) : pad;
+            const uint32_t bw = std::min(atomic_c, l.in_c - c / atomic_c * atomic_c);
+            const uint8_t *w = weight_at(c, r, s);
+            for (uint32_t k = 0; k < kg; ++k) {
+                const float prod = v * half_at(w + static_cast<size_t>(k) * bw * 2); // exact in binary32
+                acc[k] = acc[k] + prod;
             }
         }
-    }
+    });
 }
 
 Cmac::Cmac(sc_core::sc_module_name name, const CmacParams &params, bool functional, const CoreClock &clock,

@@ -5,7 +5,6 @@ every op whose precision is FP16; INT8 ops run the integer arithmetic of int8_re
 with per-layer precisions run end to end.
 Usage: fp16_ref.py MODEL.dlal --input NAME=in.npy ... --out-dir DIR"""
 
-import argparse
 import os
 import sys
 from fractions import Fraction
@@ -190,8 +189,11 @@ class Cube:
         self.kind, self.values = kind, values
 
 
-class MixedExecutor:
-    def __init__(self, lod, source="loadable"):
+class MixedExecutor(I.Int8Executor):
+    """Int8Executor's region and operand handling, with per-op precisions (its own __init__: the INT8
+    executor refuses a network whose main precision is not INT8)."""
+
+    def __init__(self, lod, source="loadable"):  # pylint: disable=super-init-not-called
         self.lod, self.source = lod, source
         self.atom = lod.memory_atomic_bytes
         self.mem = [self._region_bytes(i, r) for i, r in enumerate(lod.regions)]
@@ -207,11 +209,6 @@ class MixedExecutor:
         buf[:r.blob_size] = np.frombuffer(self.lod.blob, np.uint8, r.blob_size, r.blob_offset)
         return buf
 
-    def _buf(self, index, what):
-        if not 0 <= index < len(self.mem):
-            raise RefError(f"{self.source}: {what}: region {index} out of range (0..{len(self.mem) - 1})")
-        return self.mem[index]
-
     @staticmethod
     def _bpe(precision, what):
         if precision == L.PREC_INT8:
@@ -221,7 +218,7 @@ class MixedExecutor:
         raise RefError(f"{what}: precision {precision} (INT8 or FP16 only)")
 
     def _index(self, region, offset, C, H, W, ls, ss, bpe, what, pixel_format=None):
-        buf = self._buf(region, what)
+        buf = self._region(region, what)
         if pixel_format is None:
             idx = I.feature_offsets(offset, C, H, W, ls, ss, self.atom, bpe)
         else:  # image input: INT8 packed pixels (int8_ref.pixel_offsets)
@@ -297,17 +294,6 @@ class MixedExecutor:
                 out[n] = cube.values.astype(F32)
         return out
 
-    def _pairs(self, st, K, what):
-        if not st.enable or not ((st.alu_enable and st.alu_src == L.OPERAND_PER_KERNEL) or
-                                 (st.mul_enable and st.mul_src == L.OPERAND_PER_KERNEL)):
-            return None, None
-        buf = self._buf(st.operand_region, what)
-        if st.operand_offset + 4 * K > len(buf):
-            raise RefError(f"{self.source}: {what}: {K} per-kernel operands at {st.operand_offset} exceed "
-                           f"region {st.operand_region} ({len(buf)} B)")
-        pairs = buf[st.operand_offset:st.operand_offset + 4 * K].view("<i2").reshape(K, 2).astype(np.int64)
-        return pairs[:, 0], pairs[:, 1]
-
     def run(self):
         streams = {}
         for i, op in enumerate(self.lod.ops):
@@ -352,7 +338,7 @@ class MixedExecutor:
                            f"{c.pixel_format} (INT8 in the formats of int8_ref.py only)")
         # image input: the channel-extended K x (S * pixel bytes) x R x 1 kernel (docs/datapath.md)
         raw = K * (S * I.PIXEL_FORMATS[c.pixel_format][0] * R if image else C * R * S) * bpe
-        buf = self._buf(c.weight_region, f"{what} weights")
+        buf = self._region(c.weight_region, f"{what} weights")
         if c.weight_bytes < raw or c.weight_offset + raw > len(buf):
             raise RefError(f"{self.source}: {what}: weights {c.weight_offset}+{c.weight_bytes} B in region "
                            f"{c.weight_region} ({len(buf)} B); {K}x{C}x{R}x{S} needs {raw} B")
@@ -384,7 +370,7 @@ class MixedExecutor:
                 raise RefError(f"{self.source}: {what}: EW operand {o.channels}x{o.height}x{o.width} != "
                                f"{x.values.shape}")
             ew = self.read_surface(o, f"{what} EW operand")
-        bs, bn = self._pairs(s.bs, K, f"{what} BS"), self._pairs(s.bn, K, f"{what} BN")
+        bs, bn = self._per_kernel(s.bs, K, f"{what} BS"), self._per_kernel(s.bn, K, f"{what} BN")
         if s.in_precision == L.PREC_INT8:  # the integer pipeline
             if x.kind not in ("i8", "i32") or (ew is not None and ew.kind != "i8"):
                 raise RefError(f"{self.source}: {what}: INT8 SDP with {x.kind} input")
@@ -426,22 +412,7 @@ def execute(lod, inputs, source="loadable"):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("model", help="loadable (.dlal)")
-    ap.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy")
-    ap.add_argument("--out-dir", required=True)
-    args = ap.parse_args(argv)
-    try:
-        lod = L.read(args.model)
-        names = [t.name for t in lod.tensors if t.role == L.ROLE_INPUT]
-        outs = execute(lod, refutil.parse_inputs(args.input, names, "fp16_ref"), args.model)
-    except (OSError, L.LoadableError, RefError) as e:
-        sys.stderr.write(f"fp16_ref: {e}\n")
-        return 1
-    for p in refutil.write_outputs(args.out_dir, outs):
-        print(p)
-    return 0
-
+    return refutil.loadable_reference_main(argv, __doc__, "fp16_ref", execute, (RefError,))
 
 if __name__ == "__main__":
     sys.exit(main())
