@@ -102,9 +102,12 @@ def build_cells(data):
     y = data["yolov5s_latency"]
     for r in y["rows"]:
         b = r["batch"]
-        cells.append(Cell(f"yolov5s_drive/b{b}", "yolov5s_drive", "YOLOv5s", "yolov5s" if b == 1 else f"yolov5s_b{b}",
-                          y["config"], y["power_mode"], b, y["cores"], "disable", "latency_ms", "ms",
-                          float(r["dla_int8_ms"]), y["source"]))
+        c = Cell(f"yolov5s_drive/b{b}", "yolov5s_drive", "YOLOv5s", "yolov5s" if b == 1 else f"yolov5s_b{b}",
+                 y["config"], y["power_mode"], b, y["cores"], "disable", "latency_ms", "ms",
+                 float(r["dla_int8_ms"]), y["source"])
+        if y.get("layer_precisions"):  # the published setup's FP16 head convs
+            c.compile_flags = (f"--layerPrecisions={y['layer_precisions']}",)
+        cells.append(c)
     tq = data["tutorial_qps"]
     for r in tq["rows"]:
         c = Cell(f"tutorial/{r['network']}", "tutorial", r["network"], r["network"], tq["config"],
@@ -214,7 +217,7 @@ def run_all(cells, args):
         key = (c.model, c.config, c.sparsity, c.compile_flags)
         if key not in jobs:
             onnx = os.path.join(args.models, c.model + ".onnx")
-            tag = "".join(f.strip("-").replace("=", "_") for f in c.compile_flags)
+            tag = re.sub(r"[^A-Za-z0-9_.-]", "_", "".join(f.strip("-").replace("=", "_") for f in c.compile_flags))
             jobs[key] = {"model": c.model, "config": c.config, "sparsity": c.sparsity, "onnx": onnx,
                          "flags": list(c.compile_flags),
                          "out": os.path.join(loadable_dir, f"{c.model}__{c.config}__{c.sparsity}{tag}.dlal")}

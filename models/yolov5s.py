@@ -53,7 +53,10 @@ def build(batch=BATCH):
     out4 = c3(b, b.concat([cbs(b, out3, 128, 3, stride=2), h14]), 256, 1, shortcut=False)  # 18-20
     out5 = c3(b, b.concat([cbs(b, out4, 256, 3, stride=2), h10]), 512, 1, shortcut=False)  # 21-23
     for level, t in zip((3, 4, 5), (out3, out4, out5)):             # 24 Detect m.0-m.2
-        b.output(b.conv(t, ANCHORS * (5 + CLASSES), 1, gain=0.5), f"det_p{level}")
+        y = b.conv(t, ANCHORS * (5 + CLASSES), 1, gain=0.5)
+        # the ultralytics export's node name, which NVIDIA's cuDLA setup forces to FP16 (orin-facts §5)
+        b.nodes[-1].name = f"/model.24/m.{level - 3}/Conv"
+        b.output(y, f"det_p{level}")
     return b.model(), b.macs
 
 

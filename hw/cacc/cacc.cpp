@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "common/half.h"
 #include "common/rounding.h"
 #include "dla/nvdla_regs.h"
 
@@ -68,8 +69,16 @@ void Cacc::run()
                 if (functional_) {
                     const size_t n = chunk.elements(), first = b * n;
                     auto values = std::make_shared<std::vector<int32_t>>(n);
-                    for (size_t i = 0; i < n; ++i)
-                        (*values)[i] = cacc_truncate((*op.partial)[first + i], l.clip_truncate);
+                    if (l.precision == ConvPrecision::kFp16) {
+                        // FP16: the binary32 sums go to SDP unchanged, as their bits (CLIP_TRUNCATE is
+                        // an integer-pipeline setting; docs/datapath.md "FP16 arithmetic").
+                        for (size_t i = 0; i < n; ++i)
+                            (*values)[i] = static_cast<int32_t>(float_bits((*op.partial_fp)[first + i]));
+                        chunk.fp32 = true;
+                    } else {
+                        for (size_t i = 0; i < n; ++i)
+                            (*values)[i] = cacc_truncate((*op.partial)[first + i], l.clip_truncate);
+                    }
                     chunk.values = values;
                 }
                 const uint64_t t0 = clock_.now_cycles();

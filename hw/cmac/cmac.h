@@ -27,6 +27,12 @@ struct CmacParams {
 void conv_stripe_int8(const ConvLayer &layer, const StripeOperands &ops, uint32_t group, uint32_t p0, uint32_t p_count,
                       int64_t *out);
 
+// FP16 partial sums of one stripe (docs/datapath.md "FP16 arithmetic"): each binary16 x binary16
+// product is exact in binary32 and is added to a binary32 accumulator (round to nearest even) in
+// the fixed order r, s, c; positions outside the input read the binary16 pad value.
+void conv_stripe_fp16(const ConvLayer &layer, const StripeOperands &ops, uint32_t group, uint32_t p0, uint32_t p_count,
+                      float *out);
+
 class Cmac : public sc_core::sc_module {
   public:
     Cmac(sc_core::sc_module_name name, const CmacParams &params, bool functional, const CoreClock &clock,

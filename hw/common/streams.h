@@ -18,8 +18,10 @@ struct OutputChunk {
     bool last = false;    // last chunk of the op
     uint32_t image = 0;   // batch mode: image of the chunk (its cube is image x D_DST_BATCH_STRIDE further)
     // Functional mode: values[i * k_count + k] for point p0+i and channel k0+k (int32 from CACC,
-    // int32 holding the converted output from SDP). Empty in timing-only mode.
+    // int32 holding the converted output from SDP; FP16 layers: the bits of the binary32 sum from
+    // CACC, the zero-extended binary16 bits of SDP's FP16 output). Empty in timing-only mode.
     std::shared_ptr<std::vector<int32_t>> values;
+    bool fp32 = false; // values are binary32 bits (CACC of an FP16 conv)
     uint64_t elements() const { return static_cast<uint64_t>(k_count) * p_count; }
 };
 

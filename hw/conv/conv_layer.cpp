@@ -130,8 +130,6 @@ ConvLayer decode_conv_layer(const dla_core_params &core, const RegisterFile &cdm
         l.bpe = 2;
         if (!core.features.fp16 || core.fp16_macs_per_cycle <= 0)
             fail(group, "FP16 convolution (D_MISC_CFG.PROC_PRECISION = 2) but the config has no FP16 support");
-        if (functional)
-            fail(group, "FP16 convolution in functional mode is not supported by the conv core model (timing only)");
     } else {
         fail(group, "D_MISC_CFG.PROC_PRECISION = " + std::to_string(prec) +
                         " (INT16) is not supported; expected 0 (INT8) or 2 (FP16)");

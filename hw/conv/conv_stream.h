@@ -30,6 +30,7 @@ struct StripeOp {
     bool last = false;                              // last stripe of the layer
     std::shared_ptr<const StripeOperands> operands; // functional: CSC -> CMAC
     std::shared_ptr<std::vector<int64_t>> partial;  // functional: CMAC -> CACC, [i * k_count + k]
+    std::shared_ptr<std::vector<float>> partial_fp; // functional FP16: binary32 partial sums, same layout
 };
 
 inline std::ostream &operator<<(std::ostream &os, const StripeOp &s)

@@ -30,8 +30,21 @@ template <class Fn> void for_each_run(const FeatureCube &cube, const Block &b, F
 
 void check_functional(const FeatureCube &cube)
 {
-    if (cube.bpe != 1)
-        throw std::invalid_argument("functional feature transfer supports INT8 cubes only");
+    if (cube.bpe != 1 && cube.bpe != 2)
+        throw std::invalid_argument("functional feature transfer supports INT8 and FP16 cubes only");
+}
+
+// One element at p: INT8 sign-extended, 2-byte elements (FP16) as their little-endian bits.
+int32_t load_element(const uint8_t *p, uint32_t bpe)
+{
+    return bpe == 1 ? static_cast<int8_t>(p[0]) : static_cast<int32_t>(p[0] | (p[1] << 8));
+}
+
+void store_element(uint8_t *p, uint32_t bpe, int32_t v)
+{
+    p[0] = static_cast<uint8_t>(v & 0xff);
+    if (bpe == 2)
+        p[1] = static_cast<uint8_t>((v >> 8) & 0xff);
 }
 
 } // namespace
@@ -39,25 +52,25 @@ void check_functional(const FeatureCube &cube)
 sc_core::sc_time feature_read(DmaEngine &dma, const FeatureCube &cube, const Block &b, std::vector<int32_t> *values)
 {
     sc_core::sc_time done = sc_core::sc_time_stamp();
-    std::vector<int8_t> buf;
+    std::vector<uint8_t> buf;
     if (values) {
         check_functional(cube);
         values->assign(b.elements(), 0);
     }
-    for_each_run(cube, b,
-                 [&](uint32_t s, uint32_t c_lo, uint32_t c_hi, uint32_t y, uint32_t x, uint32_t n, uint32_t i) {
-                     uint64_t bytes = uint64_t(n) * cube.atom_bytes;
-                     uint64_t addr = cube.address(s * cube.cps(), y, x);
-                     if (values)
-                         buf.assign(bytes, 0);
-                     done = std::max(done, dma.read(addr, bytes, values ? buf.data() : nullptr));
-                     if (!values)
-                         return;
-                     for (uint32_t j = 0; j < n; ++j)
-                         for (uint32_t c = c_lo; c < c_hi; ++c)
-                             (*values)[(uint64_t(i) + j) * b.k_count + (c - b.k0)] =
-                                 buf[uint64_t(j) * cube.atom_bytes + c % cube.cps()];
-                 });
+    for_each_run(
+        cube, b, [&](uint32_t s, uint32_t c_lo, uint32_t c_hi, uint32_t y, uint32_t x, uint32_t n, uint32_t i) {
+            uint64_t bytes = uint64_t(n) * cube.atom_bytes;
+            uint64_t addr = cube.address(s * cube.cps(), y, x);
+            if (values)
+                buf.assign(bytes, 0);
+            done = std::max(done, dma.read(addr, bytes, values ? buf.data() : nullptr));
+            if (!values)
+                return;
+            for (uint32_t j = 0; j < n; ++j)
+                for (uint32_t c = c_lo; c < c_hi; ++c)
+                    (*values)[(uint64_t(i) + j) * b.k_count + (c - b.k0)] =
+                        load_element(&buf[uint64_t(j) * cube.atom_bytes + (c % cube.cps()) * cube.bpe], cube.bpe);
+        });
     return done;
 }
 
@@ -65,15 +78,13 @@ sc_core::sc_time feature_write(DmaEngine &dma, const FeatureCube &cube, const Bl
                                const std::vector<int32_t> *values)
 {
     sc_core::sc_time done = sc_core::sc_time_stamp();
-    std::vector<int8_t> buf;
+    std::vector<uint8_t> buf;
     if (values)
         check_functional(cube);
     const uint32_t cps = cube.cps();
     for_each_run(
         cube, b, [&](uint32_t s, uint32_t c_lo, uint32_t c_hi, uint32_t y, uint32_t x, uint32_t n, uint32_t i) {
-            auto value = [&](uint32_t j, uint32_t c) {
-                return static_cast<int8_t>((*values)[(uint64_t(i) + j) * b.k_count + (c - b.k0)]);
-            };
+            auto value = [&](uint32_t j, uint32_t c) { return (*values)[(uint64_t(i) + j) * b.k_count + (c - b.k0)]; };
             bool whole = c_lo == s * cps && (c_hi == (s + 1) * cps || c_hi == cube.channels);
             if (whole) {
                 uint64_t bytes = uint64_t(n) * cube.atom_bytes;
@@ -81,7 +92,8 @@ sc_core::sc_time feature_write(DmaEngine &dma, const FeatureCube &cube, const Bl
                     buf.assign(bytes, 0);
                     for (uint32_t j = 0; j < n; ++j)
                         for (uint32_t c = c_lo; c < c_hi; ++c)
-                            buf[uint64_t(j) * cube.atom_bytes + c % cps] = value(j, c);
+                            store_element(&buf[uint64_t(j) * cube.atom_bytes + (c % cps) * cube.bpe], cube.bpe,
+                                          value(j, c));
                 }
                 done = std::max(done, dma.write(cube.address(c_lo, y, x), bytes, values ? buf.data() : nullptr));
                 return;
@@ -91,7 +103,7 @@ sc_core::sc_time feature_write(DmaEngine &dma, const FeatureCube &cube, const Bl
                 if (values) {
                     buf.assign(bytes, 0);
                     for (uint32_t c = c_lo; c < c_hi; ++c)
-                        buf[c - c_lo] = value(j, c);
+                        store_element(&buf[(c - c_lo) * cube.bpe], cube.bpe, value(j, c));
                 }
                 done = std::max(done, dma.write(cube.address(c_lo, y, x + j), bytes, values ? buf.data() : nullptr));
             }

@@ -34,11 +34,12 @@ struct Block {
 };
 
 // Reads every atom the block touches, surface by surface, line run by line run (whole atoms, as
-// NVDLA's DMAs move atoms). values (INT8 cubes only): filled sign-extended. Returns the time when
+// NVDLA's DMAs move atoms). values: INT8 elements sign-extended, FP16 elements as their
+// zero-extended binary16 bits. Returns the time when
 // all the data has arrived.
 sc_core::sc_time feature_read(DmaEngine &dma, const FeatureCube &cube, const Block &b, std::vector<int32_t> *values);
-// Writes the block (values: INT8 range, already saturated). A block covering every channel of a
-// surface (up to C) is written as whole atoms, padding channels zero; otherwise only the block's
+// Writes the block (values: INT8 range, already saturated; FP16: binary16 bits in the low 16 bits). A block covering
+// every channel of a surface (up to C) is written as whole atoms, padding channels zero; otherwise only the block's
 // bytes of each point. Returns the time when the last write is done.
 sc_core::sc_time feature_write(DmaEngine &dma, const FeatureCube &cube, const Block &b,
                                const std::vector<int32_t> *values);

@@ -200,8 +200,8 @@ void Pdp::emit_rows(uint32_t s, const PdpSegment &seg, uint32_t &next_oy, uint32
             o.values = std::make_shared<std::vector<int32_t>>(o.blk.elements());
             for (uint32_t i = 0; i < o.blk.p_count; ++i)
                 for (uint32_t k = 0; k < ch; ++k)
-                    (*o.values)[uint64_t(i) * ch + k] = pool_point(&input_[(s * cps + k) * plane], op_.src.width,
-                                                                   op_.src.height, op_.pool, seg.ox0 + i, oy);
+                    (*o.values)[uint64_t(i) * ch + k] = (op_.pool.fp16 ? pool_point_fp16 : pool_point)(
+                        &input_[(s * cps + k) * plane], op_.src.width, op_.src.height, op_.pool, seg.ox0 + i, oy);
         }
         o.ready = sc_core::sc_time_stamp() + clock_.cycles(params_.latency_cycles);
         o.last = ++rows_emitted_ == rows_total_;

@@ -46,9 +46,10 @@ PdpOp decode_pdp_op(const RegisterFile &pdp, int g, const RegisterFile &rdma, in
                           ", expected AVERAGE (0), MAX (1) or MIN (2)");
     op.pool.method = static_cast<PoolMethod>(method);
     uint32_t fmt = FIELD(pdp.get(g, NVDLA_PDP_D_DATA_FORMAT), PDP_D_DATA_FORMAT, INPUT_DATA);
-    if (fmt > 2 || (functional && fmt != 0))
+    if (fmt > 2 || (functional && fmt == 1))
         reject(where, "D_DATA_FORMAT.INPUT_DATA = " + std::to_string(fmt) +
-                          (functional ? ", expected INT8 (0) in functional mode" : ", expected 0, 1 or 2"));
+                          (functional ? ", expected INT8 (0) or FP16 (2) in functional mode" : ", expected 0, 1 or 2"));
+    op.pool.fp16 = fmt == 2;
     uint32_t bpe = fmt == 0 ? 1 : 2;
 
     FeatureCube in, out;
@@ -79,7 +80,9 @@ PdpOp decode_pdp_op(const RegisterFile &pdp, int g, const RegisterFile &rdma, in
     op.pool.pad_top = FIELD(pad, PDP_D_POOLING_PADDING_CFG, PAD_TOP);
     op.pad_right = FIELD(pad, PDP_D_POOLING_PADDING_CFG, PAD_RIGHT);
     op.pad_bottom = FIELD(pad, PDP_D_POOLING_PADDING_CFG, PAD_BOTTOM);
-    op.pool.pad_value = static_cast<int8_t>(pdp.get(g, NVDLA_PDP_D_POOLING_PADDING_VALUE_1_CFG) & 0xffu);
+    // INT8: the low byte, signed; FP16: binary16 bits (the driver's encoding, docs/register-map.md).
+    const uint32_t pad_raw = pdp.get(g, NVDLA_PDP_D_POOLING_PADDING_VALUE_1_CFG);
+    op.pool.pad_value = op.pool.fp16 ? static_cast<int32_t>(pad_raw & 0xffffu) : static_cast<int8_t>(pad_raw & 0xffu);
     op.pool.exclude_pad = pdp.get_ext(pdp.csb_base() + DLASIM_EXT_POOL_CFG) & 1u;
     op.pool.recip_w = FIELD(pdp.get(g, NVDLA_PDP_D_RECIP_KERNEL_WIDTH), PDP_D_RECIP_KERNEL_WIDTH, RECIP_KERNEL_WIDTH);
     op.pool.recip_h =

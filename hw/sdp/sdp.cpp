@@ -1,6 +1,8 @@
 // SDP pipeline (timing rules in sdp.h, register decode in sdp_op.h, arithmetic in sdp_math.h).
 #include "sdp.h"
 
+#include "common/half.h"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -193,6 +195,10 @@ void Sdp::run_input()
                                          " cube (batch " + std::to_string(op_.batch) + ")");
             if (functional_ && (!c.values || c.values->size() != c.elements()))
                 throw std::runtime_error(name_ + ": functional mode but a CACC chunk carries no values");
+            if (functional_ && c.fp32 != op_.fp)
+                throw std::runtime_error(name_ + ": D_DATA_FORMAT.PROC_PRECISION = " + (op_.fp ? "FP16" : "INT8") +
+                                         " but the convolution delivers " + (c.fp32 ? "FP16" : "INT8") +
+                                         " sums (DC mode converts no precision)");
             Item item;
             item.blk = Block{c.k0, c.k_count, c.p0, c.p_count};
             item.image = c.image;
@@ -257,7 +263,23 @@ void Sdp::compute()
         if (functional_) {
             auto out = std::make_shared<std::vector<int32_t>>(n);
             const uint32_t kc = item.blk.k_count;
-            for (uint64_t i = 0; i < n; ++i) {
+            for (uint64_t i = 0; i < n && op_.fp; ++i) {
+                // FP pipeline: binary32 from CACC, FP16 (or INT8) from memory.
+                const uint32_t c = item.blk.k0 + static_cast<uint32_t>(i % kc);
+                const int32_t raw = (*item.values)[i];
+                float v = op_.flying         ? bits_float(static_cast<uint32_t>(raw))
+                          : op_.src.bpe == 2 ? half_to_float(static_cast<uint16_t>(raw & 0xffff))
+                                             : static_cast<float>(raw);
+                v = sdp_x_stage_fp(v, op_.bs, static_cast<uint16_t>(bs_alu_[c] & 0xffff),
+                                   static_cast<uint16_t>(bs_mul_[c] & 0xffff));
+                v = sdp_x_stage_fp(v, op_.bn, static_cast<uint16_t>(bn_alu_[c] & 0xffff),
+                                   static_cast<uint16_t>(bn_mul_[c] & 0xffff));
+                const float e = op_.ew_from_mem ? half_to_float(static_cast<uint16_t>((*item.ew)[i] & 0xffff))
+                                                : bits_float(static_cast<uint32_t>(op_.ew_reg_operand));
+                v = sdp_ew_stage_fp(v, op_.ew_stage, e, bits_float(static_cast<uint32_t>(ew_mul_[c])));
+                (*out)[i] = sdp_out_fp(v, op_.dst.bpe == 1);
+            }
+            for (uint64_t i = 0; i < n && !op_.fp; ++i) {
                 uint32_t c = item.blk.k0 + static_cast<uint32_t>(i % kc);
                 int64_t v = (*item.values)[i];
                 // Per-element operands replace the per-kernel one of the part they feed.

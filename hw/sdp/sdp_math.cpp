@@ -3,6 +3,9 @@
 #include "sdp_math.h"
 
 #include <algorithm>
+#include <cmath>
+
+#include "common/half.h"
 
 namespace dlasim::hw {
 
@@ -101,6 +104,57 @@ int64_t sdp_ew_stage(int64_t v, const SdpEwStage &st, int64_t e, int64_t mul)
 int32_t sdp_out_cvt(int64_t v, const SdpOutCvt &cvt)
 {
     return static_cast<int32_t>(sat128(rshr128((static_cast<i128>(v) - cvt.offset) * cvt.scale, cvt.shift), 8));
+}
+
+namespace {
+
+float alu_fp(SdpAlu op, float v, float a)
+{
+    switch (op) {
+    case SdpAlu::kMax: return a > v ? a : v;
+    case SdpAlu::kMin: return a < v ? a : v;
+    case SdpAlu::kSum: break;
+    }
+    return v + a;
+}
+
+float relu_fp(float v)
+{
+    return v > 0.0f ? v : 0.0f;
+}
+
+} // namespace
+
+float sdp_x_stage_fp(float v, const SdpStage &st, uint16_t alu_operand, uint16_t mul_operand)
+{
+    if (!st.enable)
+        return v;
+    if (st.alu_enable)
+        v = alu_fp(st.alu_op, v, half_to_float(alu_operand));
+    if (st.mul_enable && (!st.mul_prelu || v < 0.0f))
+        v = v * half_to_float(mul_operand);
+    return st.relu ? relu_fp(v) : v;
+}
+
+float sdp_ew_stage_fp(float v, const SdpEwStage &st, float e, float mul)
+{
+    if (!st.enable)
+        return v;
+    if (st.mul_enable && (!st.mul_prelu || v < 0.0f))
+        v = v * mul;
+    if (st.alu_enable)
+        v = alu_fp(st.alu_op, v, e);
+    return st.relu ? relu_fp(v) : v;
+}
+
+int32_t sdp_out_fp(float v, bool out_int8)
+{
+    if (!out_int8)
+        return float_to_half(v);
+    if (std::isnan(v))
+        return 0;
+    const float r = std::nearbyint(std::clamp(v, -128.0f, 127.0f)); // default rounding: to nearest even
+    return static_cast<int32_t>(r);
 }
 
 } // namespace dlasim::hw

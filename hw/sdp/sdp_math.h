@@ -70,4 +70,16 @@ int64_t sdp_ew_mul_cvt(int64_t m, const SdpEwStage &st);
 // The output converter: sat_8(rshr((v - offset) * scale, shift)).
 int32_t sdp_out_cvt(int64_t v, const SdpOutCvt &cvt);
 
+// FP pipeline (D_DATA_FORMAT.PROC_PRECISION = FP16; docs/datapath.md "FP16 arithmetic"): values are
+// binary32, every operation rounds to nearest even, shifts and converters are not used (NVDLA's
+// RDL: "Pipeline=FP: Not used"). X stage: ALU with the binary16 operand (SUM v + a; MAX/MIN keep v
+// unless a is strictly greater/smaller), MUL v * m (PReLU: only v < 0), ReLU (v > 0 ? v : +0).
+float sdp_x_stage_fp(float v, const SdpStage &st, uint16_t alu_operand, uint16_t mul_operand);
+// Y stage: MUL by the binary32 register operand (PReLU: only v < 0), then the ALU with e (the
+// binary16 operand cube element or the binary32 register operand), then dlasim's ReLU extension.
+float sdp_ew_stage_fp(float v, const SdpEwStage &st, float e, float mul);
+// Output of the FP pipeline: binary16 bits (out FP16), or sat_8 of v rounded to nearest even (out
+// INT8; NaN gives 0).
+int32_t sdp_out_fp(float v, bool out_int8);
+
 } // namespace dlasim::hw

@@ -33,8 +33,8 @@ uint32_t bpe_of(uint32_t precision, const std::string &where, const char *reg, b
     if (precision > 2)
         reject(where,
                std::string(reg) + " = " + std::to_string(precision) + ", expected INT8 (0), INT16 (1) or FP16 (2)");
-    if (functional)
-        reject(where, std::string(reg) + " = " + std::to_string(precision) + ": functional mode supports INT8 only");
+    if (functional && precision == 1)
+        reject(where, std::string(reg) + " = 1 (INT16): functional mode supports INT8 and FP16 only");
     return 2;
 }
 
@@ -149,7 +149,9 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
                           ") is supported on the fly from a batched conv writing to memory only; expected 0 with " +
                           (op.flying ? "OUTPUT_DST = PDP (NVDLA: conv+PDP has no batch)" : "FLYING_MODE = OFF"));
     uint32_t fmt = sdp.get(g, NVDLA_SDP_D_DATA_FORMAT);
-    bpe_of(FIELD(fmt, SDP_D_DATA_FORMAT, PROC_PRECISION), where, "D_DATA_FORMAT.PROC_PRECISION", functional);
+    const uint32_t proc = FIELD(fmt, SDP_D_DATA_FORMAT, PROC_PRECISION);
+    bpe_of(proc, where, "D_DATA_FORMAT.PROC_PRECISION", functional);
+    op.fp = proc == 2;
     uint32_t out_bpe =
         bpe_of(FIELD(fmt, SDP_D_DATA_FORMAT, OUT_PRECISION), where, "D_DATA_FORMAT.OUT_PRECISION", functional);
 
@@ -227,6 +229,18 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
         }
         ew.relu = sdp.get_ext(sdp.csb_base() + DLASIM_EXT_SDP_CFG) & 1u;
     }
+    if (functional && op.fp) {
+        // The FP pipeline of the model: binary16 operands, no LUT, no per-element or memory MUL
+        // operands (docs/datapath.md "FP16 arithmetic").
+        if (op.lut)
+            reject(where, "D_DP_EW_CFG.EW_LUT_BYPASS = 0 with PROC_PRECISION FP16: the LUT is modelled for INT8 only");
+        if (op.ew_mul_mem)
+            reject(where, "EW MUL operand from memory with PROC_PRECISION FP16 not modelled; expected a register "
+                          "operand");
+    }
+    if (functional && !op.fp && out_bpe != 1)
+        reject(where, "D_DATA_FORMAT.OUT_PRECISION = FP16 with PROC_PRECISION INT8: the integer pipeline's output "
+                      "converter produces integers (expected OUT_PRECISION INT8, or PROC_PRECISION FP16)");
     op.out.offset = static_cast<int32_t>(sdp.get(g, NVDLA_SDP_D_CVT_OFFSET));
     op.out.scale = sext(sdp.get(g, NVDLA_SDP_D_CVT_SCALE), 16);
     op.out.shift = FIELD(sdp.get(g, NVDLA_SDP_D_CVT_SHIFT), SDP_D_CVT_SHIFT, CVT_SHIFT);
@@ -282,6 +296,14 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
                        " differs from SDP's " + std::to_string(op.batch - 1));
     uint32_t in_bpe = bpe_of(FIELD(rmode, SDP_RDMA_D_FEATURE_MODE_CFG, IN_PRECISION), rw,
                              "D_FEATURE_MODE_CFG.IN_PRECISION", functional);
+    if (FIELD(rmode, SDP_RDMA_D_FEATURE_MODE_CFG, PROC_PRECISION) != proc)
+        reject(rw, "D_FEATURE_MODE_CFG.PROC_PRECISION = " +
+                       std::to_string(FIELD(rmode, SDP_RDMA_D_FEATURE_MODE_CFG, PROC_PRECISION)) +
+                       " differs from SDP's D_DATA_FORMAT.PROC_PRECISION = " + std::to_string(proc));
+    // The integer pipeline reads INT8 only; the FP pipeline reads FP16, or INT8 widened exactly to
+    // binary32 (an INT8 -> FP16 precision conversion; docs/datapath.md).
+    if (functional && !op.fp && in_bpe != 1)
+        reject(rw, "D_FEATURE_MODE_CFG.IN_PRECISION = FP16 with PROC_PRECISION INT8; expected INT8 input");
     uint32_t rw_ = FIELD(rdma.get(rg, NVDLA_SDP_RDMA_D_DATA_CUBE_WIDTH), SDP_RDMA_D_DATA_CUBE_WIDTH, WIDTH) + 1;
     uint32_t rh = FIELD(rdma.get(rg, NVDLA_SDP_RDMA_D_DATA_CUBE_HEIGHT), SDP_RDMA_D_DATA_CUBE_HEIGHT, HEIGHT) + 1;
     uint32_t rc = FIELD(rdma.get(rg, NVDLA_SDP_RDMA_D_DATA_CUBE_CHANNEL), SDP_RDMA_D_DATA_CUBE_CHANNEL, CHANNEL) + 1;
@@ -306,6 +328,9 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
     if (op.batch > 1 && (op.bs_ops.per_element || op.bn_ops.per_element))
         reject(rw, "batch " + std::to_string(op.batch) +
                        " with per-element BS/BN operands (DATA_MODE = PER_ELEMENT) is not modelled; expected batch 1");
+    if (functional && op.fp && (op.bs_ops.per_element || op.bn_ops.per_element))
+        reject(rw, "per-element BS/BN operands with PROC_PRECISION FP16 not modelled; expected per-layer or "
+                   "per-kernel operands");
     if (op.ew_mul_mem) {
         // Per-kernel MUL operands (ERDMA DATA_USE MUL, DATA_MODE PER_KERNEL, ONE_BYTE): a 1 x 1 x C
         // INT8 cube in the feature format at EW_BASE_ADDR; PER_ELEMENT: a W x H x C INT8 cube there,
@@ -343,8 +368,10 @@ SdpOp decode_sdp_op(const RegisterFile &sdp, int g, const RegisterFile &rdma, in
             reject(rw, "EW operand source is MEM but D_ERDMA_CFG.ERDMA_DISABLE = 1");
         op.ew = base_cube;
         op.ew.bpe = FIELD(cfg, SDP_RDMA_D_ERDMA_CFG, ERDMA_DATA_SIZE) ? 2 : 1;
-        if (functional && op.ew.bpe != 1)
-            reject(rw, "D_ERDMA_CFG.ERDMA_DATA_SIZE = TWO_BYTE: functional mode supports INT8 operands only");
+        if (functional && op.ew.bpe != (op.fp ? 2u : 1u))
+            reject(rw, std::string("D_ERDMA_CFG.ERDMA_DATA_SIZE = ") + (op.ew.bpe == 2 ? "TWO_BYTE" : "ONE_BYTE") +
+                           ": functional mode reads " + (op.fp ? "FP16 (TWO_BYTE)" : "INT8 (ONE_BYTE)") +
+                           " EW operands in the " + (op.fp ? "FP" : "integer") + " pipeline");
         op.ew.base = addr64(rdma, rg, NVDLA_SDP_RDMA_D_EW_BASE_ADDR_LOW, NVDLA_SDP_RDMA_D_EW_BASE_ADDR_HIGH);
         op.ew.line_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_EW_LINE_STRIDE);
         op.ew.surface_stride = rdma.get(rg, NVDLA_SDP_RDMA_D_EW_SURFACE_STRIDE);

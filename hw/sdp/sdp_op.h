@@ -15,9 +15,11 @@
 // - output converter: CVT_OFFSET, CVT_SCALE (int16), CVT_SHIFT.
 // - batch (D_FEATURE_MODE_CFG.BATCH_NUMBER + 1 images): on-the-fly from a batched conv only; CACC
 //   delivers each chunk tagged with its image, written to D_DST_BASE_ADDR + image x D_DST_BATCH_STRIDE.
+// - PROC_PRECISION FP16 selects the FP pipeline (sdp_math.h *_fp): operand registers and per-kernel
+//   pairs hold binary16 bits (EW register operands binary32), converters and shifts are unused; the
+//   input is FP16 (or INT8, widened exactly), the output FP16 or INT8.
 // Unsupported settings (offline or to-PDP batch, batch with per-element operands, Winograd, LUT, EW PReLU, EQL,
-// per-element operands of two bytes or used by both ALU and MUL, non-INT8 data in functional mode) are rejected with a
-// message naming the register.
+// per-element operands of two bytes or used by both ALU and MUL) are rejected with a message naming the register.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +37,7 @@ struct SdpOp {
     uint32_t width = 0, height = 0, channels = 0;
     uint32_t reg_channels = 0; // D_DATA_CUBE_CHANNEL + 1; channels is rounded up to whole atoms
     bool flying = false;       // input from CACC
+    bool fp = false;           // D_DATA_FORMAT.PROC_PRECISION = FP16: the FP pipeline
     bool to_pdp = false;       // output to PDP instead of memory
     uint32_t batch = 1;        // images (batch mode, on-the-fly only)
     uint64_t dst_batch_stride = 0;

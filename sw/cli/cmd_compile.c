@@ -37,7 +37,8 @@ static const char compile_help[] =
     "  --calib-cache-out FILE\n"
     "                        write the calibrated scales as a TensorRT calibration cache\n"
     "  --layer-precision=NODE:int8|fp16[,...]\n"
-    "                        per-layer precision (only the network's own precision is supported yet)\n"
+    "                        per-layer precision (also --layerPrecisions=): INT8 network with FP16\n"
+    "                        layers; boundaries are converted by SDP ops\n"
     "  -v, --verbose         print the compile report\n";
 
 int cli_load_config(const cli_options *opts, dla_config **cfg)

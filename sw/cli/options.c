@@ -165,8 +165,10 @@ bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *
             if (!(v = flag_value(argc, argv, &i, "--calib-cache-out", opts)))
                 return false;
             opts->calib_cache_out = v;
-        } else if ((allowed & CLI_FLAG_PRECISION) && matches(a, "--layer-precision")) {
-            if (!(v = flag_value(argc, argv, &i, "--layer-precision", opts)))
+        } else if ((allowed & CLI_FLAG_PRECISION) &&
+                   (matches(a, "--layer-precision") || matches(a, "--layerPrecisions"))) { /* trtexec spelling */
+            if (!(v = flag_value(argc, argv, &i,
+                                 matches(a, "--layerPrecisions") ? "--layerPrecisions" : "--layer-precision", opts)))
                 return false;
             opts->layer_precision = v; /* checked against the layers by the compiler */
         } else if ((allowed & CLI_FLAG_OUTPUT) && (strcmp(a, "-o") == 0 || matches(a, "--output"))) {

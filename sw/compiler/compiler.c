@@ -46,7 +46,12 @@ static void write_report(const ir_graph *g, const dla_compile_opts *opts, const 
         ir_nchw(&g->tensors[l->out], d);
         snprintf(shape, sizeof shape, "%lldx%lldx%lldx%lld", (long long)d[0], (long long)d[1], (long long)d[2],
                  (long long)d[3]);
-        fprintf(f, "%4d %-8s %-18s %-5s %s", i, l->type, shape, prec, l->name);
+        fprintf(f, "%4d %-8s %-18s %-5s %s", i, l->type, shape,
+                l->kind == IR_LAYER_GPU ? prec : dla_precision_name((uint32_t)l->prec), l->name);
+        if (l->prec_forced)
+            fprintf(f, " | precision forced (--layer-precision)");
+        if (l->prec_fallback)
+            fprintf(f, " | fp16 fallback (INT8 cannot run it)");
         if (l->kind == IR_LAYER_CONV && l->n_tiles > 0) {
             uint32_t dmax = 0;
             int overlap = 0;
@@ -75,7 +80,7 @@ static void write_report(const ir_graph *g, const dla_compile_opts *opts, const 
         if (g->tensors[l->out].concat_of >= 0)
             fprintf(f, " | into concat %s at channel %d", g->tensors[g->tensors[l->out].concat_of].name,
                     g->tensors[l->out].concat_c0);
-        if (opts->precision == DLA_PRECISION_INT8)
+        if (g->tensors[l->out].prec == DLA_PRECISION_INT8 && l->kind != IR_LAYER_GPU)
             fprintf(f, " | out scale %.6g", g->tensors[l->out].scale);
         fprintf(f, "\n");
         macs += l->macs;

@@ -14,7 +14,7 @@ typedef struct emitter {
     const dla_config *cfg;
     dla_loadable *ld;
     int N;
-    int atom, bpe, cps;
+    int atom;
     dla_precision prec;
     /* last op index per (tensor, image, engine) that wrote / read it; -1 none */
     int *wr, *rd;
@@ -30,19 +30,20 @@ static dla_lsurface surface(const emitter *e, int ti, int n, int c0, int cn, int
     dla_lsurface s;
     memset(&s, 0, sizeof s);
     s.region = t->region;
-    s.offset = t->offset + (uint64_t)n * t->batch_stride + (uint64_t)(c0 / e->cps) * t->surface_stride +
+    const int cps = e->atom / ir_bpe(t->prec); /* each tensor in its own precision (quantize.c) */
+    s.offset = t->offset + (uint64_t)n * t->batch_stride + (uint64_t)(c0 / cps) * t->surface_stride +
                (uint64_t)row0 * t->line_stride;
     s.width = (uint32_t)d[3];
     s.height = (uint32_t)(rows < 0 ? d[2] : rows);
     s.channels = (uint32_t)(cn < 0 ? d[1] : cn);
     s.line_stride = t->line_stride;
     s.surface_stride = t->surface_stride;
-    s.precision = (uint32_t)e->prec;
+    s.precision = (uint32_t)t->prec;
     return s;
 }
 
 /* A cube streamed between fused engines: no memory, but its dimensions. */
-static dla_lsurface on_the_fly(const emitter *e, uint32_t w, uint32_t h, uint32_t c)
+static dla_lsurface on_the_fly(dla_precision prec, uint32_t w, uint32_t h, uint32_t c)
 {
     dla_lsurface s;
     memset(&s, 0, sizeof s);
@@ -50,7 +51,7 @@ static dla_lsurface on_the_fly(const emitter *e, uint32_t w, uint32_t h, uint32_
     s.width = w;
     s.height = h;
     s.channels = c;
-    s.precision = (uint32_t)e->prec;
+    s.precision = (uint32_t)prec;
     return s;
 }
 
@@ -170,7 +171,7 @@ static dla_status emit_conv_layer(emitter *e, ir_layer *l, uint32_t li, dla_erro
         if (l->sparse) {
             /* values, then the metadata right after them (docs/datapath.md "2:4 sparse weights") */
             uint64_t dense =
-                ir_dc_weight_bytes(t->kn, t->cn, c->kh, c->kw, e->cfg->core.atomic_c, e->cfg->core.atomic_k, e->prec);
+                ir_dc_weight_bytes(t->kn, t->cn, c->kh, c->kw, e->cfg->core.atomic_c, e->cfg->core.atomic_k, l->prec);
             cv->weight_format = DLA_WEIGHT_SPARSE_2_4;
             cv->sparse_meta_offset = t->weight_offset + ir_sparse_values_bytes(dense);
             cv->sparse_meta_bytes = ir_sparse_meta_bytes(dense);
@@ -190,7 +191,7 @@ static dla_status emit_conv_layer(emitter *e, ir_layer *l, uint32_t li, dla_erro
         cv->pad_value = 0;
         cv->out_w = (uint32_t)yd[3];
         cv->out_h = (uint32_t)t->out_rows;
-        cv->precision = (uint32_t)e->prec;
+        cv->precision = (uint32_t)l->prec;
         cv->data_banks = t->data_banks;
         cv->weight_banks = t->weight_banks;
         cv->entry_per_slice = t->entry_per_slice;
@@ -230,7 +231,7 @@ static dla_status emit_conv_layer(emitter *e, ir_layer *l, uint32_t li, dla_erro
         op.fused_parent = (int32_t)conv_idx;
         op.u.sdp = l->sdp;
         dla_lsdp *sdp = &op.u.sdp;
-        sdp->src = on_the_fly(e, cv_out_w, (uint32_t)t->out_rows, (uint32_t)t->kn);
+        sdp->src = on_the_fly(l->prec, cv_out_w, (uint32_t)t->out_rows, (uint32_t)t->kn);
         sdp->dst = surface(e, l->out, n, t->k0, t->kn, t->out_row0, t->out_rows);
         fill_sdp_operands(sdp, l);
         if (sdp->bs.operand_region == 0)
@@ -282,7 +283,7 @@ static dla_status emit_other_layer(emitter *e, ir_layer *l, uint32_t li, dla_err
             pd->pad_bottom = (uint32_t)p->pb;
             /* max pooling ignores padding: pad with the smallest value (INT8 -128, FP16 -inf), unless
              * the padding is a folded zero Pad */
-            int32_t lowest = e->prec == DLA_PRECISION_FP16 ? (int32_t)ir_f32_to_f16(-INFINITY) : -128;
+            int32_t lowest = l->prec == DLA_PRECISION_FP16 ? (int32_t)ir_f32_to_f16(-INFINITY) : -128;
             pd->pad_value = p->max && !p->zero_pad ? lowest : 0;
             pd->count_include_pad = p->count_include_pad;
             /* The PDP splits a line wider than its line buffer by itself (hw/pdp/pdp.h); loadable
@@ -342,6 +343,8 @@ static dla_status pack_layer_weights(emitter *e, const dla_config *cfg, uint8_t 
         if (l->kind != IR_LAYER_CONV)
             continue;
         const ir_conv *c = &g->nodes[l->conv_node].conv;
+        const dla_precision prec = l->prec; /* per-layer precision (quantize.c) */
+        const size_t bpe = (size_t)ir_bpe(prec);
         int cg = c->c / c->groups, kg = c->k / c->groups, rs = c->kh * c->kw;
         for (int k = 0; k < l->n_tiles; k++) {
             const ir_conv_tile *t = &l->tiles[k];
@@ -349,12 +352,12 @@ static dla_status pack_layer_weights(emitter *e, const dla_config *cfg, uint8_t 
                 continue;
             if (l->sparse) {
                 uint64_t dense_bytes =
-                    ir_dc_weight_bytes(t->kn, t->cn, c->kh, c->kw, cfg->core.atomic_c, cfg->core.atomic_k, e->prec);
+                    ir_dc_weight_bytes(t->kn, t->cn, c->kh, c->kw, cfg->core.atomic_c, cfg->core.atomic_k, prec);
                 uint8_t *dense = malloc((size_t)dense_bytes);
                 if (!dense)
                     return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (sparse weights)", g->base);
-                ir_dc_weight_pack(l->qweights, t->kn, t->cn, c->kh, c->kw, cfg->core.atomic_c, cfg->core.atomic_k,
-                                  e->prec, dense);
+                ir_dc_weight_pack(l->qweights, t->kn, t->cn, c->kh, c->kw, cfg->core.atomic_c, cfg->core.atomic_k, prec,
+                                  dense);
                 uint8_t *values = img + t->weight_offset;
                 bool ok = ir_sparse_compress(dense, dense_bytes, values, values + ir_sparse_values_bytes(dense_bytes));
                 free(dense);
@@ -383,19 +386,19 @@ static dla_status pack_layer_weights(emitter *e, const dla_config *cfg, uint8_t 
                                           (size_t)c->kw +
                                       (size_t)x];
                             }
-                ir_dc_weight_pack(ext, t->kn, ec, c->kh, 1, cfg->core.atomic_c, cfg->core.atomic_k, e->prec,
+                ir_dc_weight_pack(ext, t->kn, ec, c->kh, 1, cfg->core.atomic_c, cfg->core.atomic_k, prec,
                                   img + t->weight_offset);
                 free(ext);
                 continue;
             }
             if (c->groups == 1 && t->kn == c->k) {
-                ir_dc_weight_pack(l->qweights, t->kn, t->cn, c->kh, c->kw, cfg->core.atomic_c, cfg->core.atomic_k,
-                                  e->prec, img + t->weight_offset);
+                ir_dc_weight_pack(l->qweights, t->kn, t->cn, c->kh, c->kw, cfg->core.atomic_c, cfg->core.atomic_k, prec,
+                                  img + t->weight_offset);
                 continue;
             }
             /* dense kn x cn block with each kernel's own group channels filled, zeros elsewhere */
             size_t dense_n = (size_t)t->kn * (size_t)t->cn * (size_t)rs;
-            uint8_t *dense = calloc(dense_n ? dense_n : 1, (size_t)e->bpe);
+            uint8_t *dense = calloc(dense_n ? dense_n : 1, bpe);
             if (!dense)
                 return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (grouped weights)", g->base);
             for (int kk = 0; kk < t->kn; kk++) {
@@ -404,13 +407,12 @@ static dla_status pack_layer_weights(emitter *e, const dla_config *cfg, uint8_t 
                     int cabs = grp * cg + ci, cl = cabs - t->c0;
                     if (cl < 0 || cl >= t->cn)
                         continue;
-                    memcpy(dense + (((size_t)kk * (size_t)t->cn + (size_t)cl) * (size_t)rs) * (size_t)e->bpe,
-                           (const uint8_t *)l->qweights +
-                               (((size_t)kabs * (size_t)cg + (size_t)ci) * (size_t)rs) * (size_t)e->bpe,
-                           (size_t)rs * (size_t)e->bpe);
+                    memcpy(dense + (((size_t)kk * (size_t)t->cn + (size_t)cl) * (size_t)rs) * bpe,
+                           (const uint8_t *)l->qweights + (((size_t)kabs * (size_t)cg + (size_t)ci) * (size_t)rs) * bpe,
+                           (size_t)rs * bpe);
                 }
             }
-            ir_dc_weight_pack(dense, t->kn, t->cn, c->kh, c->kw, cfg->core.atomic_c, cfg->core.atomic_k, e->prec,
+            ir_dc_weight_pack(dense, t->kn, t->cn, c->kh, c->kw, cfg->core.atomic_c, cfg->core.atomic_k, prec,
                               img + t->weight_offset);
             free(dense);
         }
@@ -433,13 +435,13 @@ static dla_status add_io_tensor(emitter *e, int graph_t, uint32_t role, dla_erro
     lt.c = (uint32_t)d[1];
     lt.h = (uint32_t)d[2];
     lt.w = (uint32_t)d[3];
-    lt.precision = (uint32_t)e->prec;
+    lt.precision = (uint32_t)t->prec;
     lt.region = (uint32_t)t->region;
     lt.offset = t->offset;
     lt.line_stride = t->line_stride;
     lt.surface_stride = t->surface_stride;
     lt.batch_stride = t->batch_stride;
-    lt.scale = e->prec == DLA_PRECISION_INT8 ? t->scale : 1.0f;
+    lt.scale = t->prec == DLA_PRECISION_INT8 ? t->scale : 1.0f;
     if (t->pixel) {
         lt.data_format = DLA_DATA_PIXEL;
         lt.pixel_format = t->pixel_format;
@@ -477,10 +479,8 @@ dla_status ir_emit(ir_graph *g, const dla_compile_opts *opts, dla_loadable **out
     e.g = g;
     e.cfg = cfg;
     e.N = (int)g->batch;
-    e.prec = opts->precision;
-    e.bpe = ir_bpe(e.prec);
+    e.prec = opts->precision; /* the network's; layers and tensors carry their own (mixed networks) */
     e.atom = cfg->core.memory_atomic_bytes;
-    e.cps = e.atom / e.bpe;
     dla_status st = DLA_OK;
     uint8_t *img = NULL;
     uint32_t *first_op = NULL, *num_ops = NULL; /* per layer: its ops in the loadable */

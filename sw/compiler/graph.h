@@ -62,6 +62,7 @@ typedef struct ir_tensor {
     int first_layer, last_layer; /* lifetime in layer order (memory planning) */
     int *war, n_war;             /* earlier tensors whose bytes this one overwrites (WAR hazards) */
     int loadable_tensor;         /* index in the loadable's tensors[], -1 if none */
+    dla_precision prec;          /* quantize.c: storage precision of an activation (INT8 or FP16) */
     bool pixel;                  /* tiling.c: network input read by an image-input conv, stored as pixels */
     uint32_t pixel_format;       /* when pixel: NVDLA PIXEL_FORMAT code (dla/nvdla_pixel.h) */
 } ir_tensor;
@@ -188,7 +189,11 @@ typedef struct ir_layer {
     int lut_fn;    /* ir_lut_fn applied last, by the SDP Y-stage LUT (lut.c); IR_LUT_NONE if none */
     bool ew_mul;   /* the EW operand multiplies (Mul of two activations) instead of adding */
     dla_llut *lut; /* quantize.c -> lut.c: the LUT's tables and settings (op filled at emission) */
-    /* quantize.c */
+    /* quantize.c (per-layer precision, docs/compiler.md "Mixed precision") */
+    dla_precision prec; /* compute precision: the network's, --layer-precision's, or FP16 fallback */
+    bool prec_forced;   /* set by --layer-precision */
+    bool prec_fallback; /* INT8 network: INT8 could not run this layer, FP16 does */
+    bool convert;       /* an SDP-only precision conversion inserted at an INT8 <-> FP16 boundary */
     uint32_t clip_truncate;
     dla_lsdp sdp;            /* SDP template: stages, cvts and precisions; surfaces filled at emission */
     int16_t *operands;       /* per-kernel {alu, mul} pairs (K x 2), or NULL */
@@ -237,6 +242,7 @@ typedef struct ir_graph {
     ir_segment *segments;
     int n_segments;
     bool calib_from_cache; /* calib.c: INT8 scales were read from a calibration cache */
+    bool prec_assigned;    /* quantize.c: ir_check_layer_precision set the layers' precisions */
 } ir_graph;
 
 /* graph.c: construction and queries. */
@@ -334,8 +340,9 @@ dla_status ir_calib_cache_read(ir_graph *g, const char *path, dla_error *err);
 dla_status ir_calib_cache_save(const ir_graph *g, const dla_compile_opts *opts, dla_error *err);
 dla_status ir_calib_cache_write(const ir_graph *g, const char *path, const char *algo, dla_error *err);
 dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
-/* opts->layer_precision: names real layers and asks for the network's own precision (quantize.c). */
-dla_status ir_check_layer_precision(const ir_graph *g, const dla_compile_opts *opts, dla_error *err);
+/* Per-layer precisions (quantize.c): every layer gets the network's precision, then the entries of
+ * opts->layer_precision (each must name a node of a DLA layer). */
+dla_status ir_check_layer_precision(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
 uint32_t ir_entry_per_slice(int64_t C, int64_t W, const dla_config *cfg, dla_precision prec);
 /* sparsity.c: marks the conv layers that go 2:4 sparse (opts->sparsity), pruning them under FORCE. */
 dla_status ir_sparsity_select(ir_graph *g, const dla_compile_opts *opts, dla_error *err);

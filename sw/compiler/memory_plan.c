@@ -78,13 +78,15 @@ static dla_status place_slice(ir_graph *g, int ti, int atom, int bpe, dla_error 
 
 dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec, dla_error *err)
 {
-    int atom = cfg->core.memory_atomic_bytes, bpe = ir_bpe(prec);
+    /* Each tensor is laid out in its own precision (quantize.c); prec is the network's. */
+    (void)prec;
+    int atom = cfg->core.memory_atomic_bytes;
     dla_status st = DLA_OK;
     int out_base = 1 + g->n_inputs, act_region = 1 + g->n_inputs + g->n_outputs;
     /* I/O tensors */
     for (int i = 0; i < g->n_inputs; i++) {
         ir_tensor *t = &g->tensors[g->inputs[i]];
-        feature_layout(t, atom, bpe);
+        feature_layout(t, atom, ir_bpe(t->prec));
         if (t->pixel) { /* image input (tiling.c): one plane of packed pixels, lines atom aligned */
             int64_t d[4];
             ir_nchw(t, d);
@@ -107,7 +109,7 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
                                  "%s: output '%s' is a constant, a network input or another output: nothing for the "
                                  "DLA to compute",
                                  g->base, g->tensors[g->outputs[i]].name);
-        feature_layout(t, atom, bpe);
+        feature_layout(t, atom, ir_bpe(t->prec));
         t->region = out_base + i;
         t->offset = 0;
     }
@@ -175,7 +177,7 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
         if (g->layers[i].kind == IR_LAYER_GPU && !ir_nchw(t, nchw))
             continue; /* GPU-internal (e.g. a 3-D reshape): the DLA never reads it (checked at emission) */
         if (t->region < 0) {
-            feature_layout(t, atom, bpe);
+            feature_layout(t, atom, ir_bpe(t->prec));
             uint64_t size = align_up((uint64_t)t->bytes, PLACE_ALIGN), off = 0;
             qsort(live, (size_t)n_live, sizeof *live, cmp_span);
             for (int k = 0; k < n_live; k++) { /* first gap that fits */
@@ -195,7 +197,7 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
                     if ((st = add_war(g, ti, hist[k].tensor, err)) != DLA_OK)
                         goto done;
         }
-        if (slice >= 0 && (st = place_slice(g, slice, atom, bpe, err)) != DLA_OK)
+        if (slice >= 0 && (st = place_slice(g, slice, atom, ir_bpe(g->tensors[slice].prec), err)) != DLA_OK)
             goto done;
         /* free what this layer was the last to read (and dead outputs) */
         for (int k = 0; k < n_live;) {

@@ -358,6 +358,7 @@ static int producer_segment(const ir_graph *g, int t)
 dla_status ir_emit_segments(ir_graph *g, const dla_compile_opts *opts, const uint32_t *first_op,
                             const uint32_t *num_ops, dla_loadable *ld, dla_error *err)
 {
+    (void)opts; /* boundary tensors are counted in their own precision (quantize.c) */
     bool any_gpu = false;
     for (int i = 0; i < g->n_layers; i++)
         any_gpu |= g->layers[i].kind == IR_LAYER_GPU;
@@ -366,7 +367,6 @@ dla_status ir_emit_segments(ir_graph *g, const dla_compile_opts *opts, const uin
     /* GPU layers compute in FP16 (assumed: TensorRT picks FP16 kernels for normalisation and pooling
      * fallback layers; docs/runtime.md). */
     const dla_precision gpu_prec = DLA_PRECISION_FP16;
-    const uint64_t dla_bpe = (uint64_t)ir_bpe(opts->precision);
     uint32_t next_op = 0;
     for (int s = 0; s < g->n_segments; s++) {
         const ir_segment *sg = &g->segments[s];
@@ -409,7 +409,8 @@ dla_status ir_emit_segments(ir_graph *g, const dla_compile_opts *opts, const uin
                            g->nodes[g->tensors[t].producer].kind != IR_OP_VIEW;
             }
             if (read)
-                out.boundary_bytes += (uint64_t)ir_numel(&g->tensors[t]) * dla_bpe;
+                out.boundary_bytes += (uint64_t)ir_numel(&g->tensors[t]) *
+                                      (uint64_t)ir_bpe(g->tensors[ir_resolve(g, t)].prec); /* its own */
         }
         if (out.count == 0)
             continue; /* a run of nodes fused away entirely */

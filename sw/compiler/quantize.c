@@ -93,8 +93,16 @@ static dla_status set_ew(const ir_graph *g, ir_layer *l, float se, float sy, int
     return DLA_OK;
 }
 
+static dla_precision read_prec(const ir_graph *g, int t)
+{
+    return g->tensors[ir_resolve(g, t)].prec;
+}
+
 static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
 {
+    if (read_prec(g, l->in) != DLA_PRECISION_INT8 || (l->ew_in >= 0 && read_prec(g, l->ew_in) != DLA_PRECISION_INT8))
+        return dla_error_set(err, DLA_ERR_INTERNAL, "%s: layer '%s': INT8 layer reads an FP16 tensor", g->base,
+                             l->name);
     const int F = ir_fraction_bits();
     float sx = g->tensors[l->in].scale;
     ir_tensor *y = &g->tensors[l->out];
@@ -256,6 +264,9 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
 
 static dla_status quantize_fp16(ir_graph *g, ir_layer *l, dla_error *err)
 {
+    if (read_prec(g, l->in) != DLA_PRECISION_FP16 || (l->ew_in >= 0 && read_prec(g, l->ew_in) != DLA_PRECISION_FP16))
+        return dla_error_set(err, DLA_ERR_INTERNAL, "%s: layer '%s': FP16 layer reads an INT8 tensor", g->base,
+                             l->name);
     dla_lsdp *sdp = &l->sdp;
     if (l->lut_fn || l->ew_mul)
         return dla_error_set(err, DLA_ERR_UNSUPPORTED,
@@ -374,40 +385,247 @@ dla_status ir_calibrate_synthetic(ir_graph *g, const dla_compile_opts *opts, boo
     return st;
 }
 
-dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err)
+/* A precision conversion (docs/compiler.md "Mixed precision"): an offline SDP in the FP pipeline
+ * reading the source tensor in its precision. INT8 -> FP16: v = q * s_in (BS MUL, per-layer
+ * binary16 operand). FP16 -> INT8: v * (1 / s_out), rounded to nearest even and saturated by the FP
+ * pipeline's INT8 output. */
+static dla_status quantize_convert(ir_graph *g, ir_layer *l, dla_error *err)
 {
-    bool int8 = opts->precision == DLA_PRECISION_INT8;
-    dla_status st;
-    if (int8) {
-        for (int i = 0; i < g->n_inputs; i++)
-            g->tensors[g->inputs[i]].scale = tensor_scale(&g->tensors[g->inputs[i]]);
+    const ir_tensor *x = &g->tensors[ir_resolve(g, l->in)];
+    ir_tensor *y = &g->tensors[l->out];
+    dla_lsdp *sdp = &l->sdp;
+    memset(sdp, 0, sizeof *sdp);
+    sdp->in_precision = DLA_PRECISION_FP16;
+    sdp->out_precision = y->prec;
+    sdp->bs.operand_region = sdp->bn.operand_region = -1;
+    sdp->out_cvt_scale = 1;
+    float m;
+    if (x->prec == DLA_PRECISION_INT8) {
+        y->scale = 1.0f;
+        m = x->scale;
     } else {
-        for (int i = 0; i < g->n_inputs; i++)
-            g->tensors[g->inputs[i]].scale = 1.0f;
+        y->scale = tensor_scale(y);
+        m = 1.0f / y->scale;
     }
-    for (int i = 0; i < g->n_nodes; i++)
-        if (g->nodes[i].kind == IR_OP_CONCAT) {
-            ir_tensor *c = &g->tensors[g->nodes[i].out[0]];
-            c->scale = int8 ? tensor_scale(c) : 1.0f;
-        }
+    if (!(m > 0.0f) || ir_f16_to_f32(ir_f32_to_f16(m)) == 0.0f || isinf(ir_f16_to_f32(ir_f32_to_f16(m))))
+        return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                             "%s: layer '%s': INT8 scale factor %g of the precision conversion is outside binary16",
+                             g->base, l->name, (double)m);
+    sdp->bs.enable = 1;
+    sdp->bs.mul_enable = 1;
+    sdp->bs.mul_src = DLA_OPERAND_PER_LAYER;
+    sdp->bs.mul_operand = ir_f32_to_f16(m);
+    return DLA_OK;
+}
+
+/* Removes the conversion layers of an earlier attempt and its quantisation results. */
+static void reset_precisions(ir_graph *g)
+{
+    int n = 0;
     for (int i = 0; i < g->n_layers; i++) {
-        if (g->layers[i].kind == IR_LAYER_GPU) { /* GPU fallback: its output enters the DLA at this scale */
-            ir_tensor *o = &g->tensors[g->layers[i].out];
-            o->scale = int8 ? act_scale(o->absmax) : 1.0f;
+        ir_layer *l = &g->layers[i];
+        free(l->operands);
+        free(l->qweights);
+        l->operands = NULL;
+        l->qweights = NULL;
+        if (l->convert) {
+            /* consumers read the converted tensor: point them back at the source */
+            for (int k = i + 1; k < g->n_layers; k++) {
+                if (g->layers[k].in == l->out)
+                    g->layers[k].in = l->in;
+                if (g->layers[k].ew_in == l->out)
+                    g->layers[k].ew_in = l->in;
+            }
+            free(l->nodes);
             continue;
         }
-        st = int8 ? quantize_int8(g, &g->layers[i], err) : quantize_fp16(g, &g->layers[i], err);
-        if (st != DLA_OK)
-            return st;
+        g->layers[n++] = *l;
+    }
+    g->n_layers = n;
+}
+
+/* A converted copy of tensor t in precision p, produced by a conversion layer inserted at *at (the
+ * first consumer's index, which moves up by one). Reused when an earlier consumer made it. */
+static dla_status convert_tensor(ir_graph *g, int t, dla_precision p, int *at, int *out, dla_error *err)
+{
+    for (int i = 0; i < *at; i++)
+        if (g->layers[i].convert && g->layers[i].in == t && g->tensors[g->layers[i].out].prec == p) {
+            *out = g->layers[i].out;
+            return DLA_OK;
+        }
+    char name[300];
+    snprintf(name, sizeof name, "%.240s (%s)", g->tensors[t].name, dla_precision_name((uint32_t)p));
+    int ti;
+    dla_status st = ir_tensor_add(g, name, &ti, err);
+    if (st != DLA_OK)
+        return st;
+    const ir_tensor *src = &g->tensors[t];
+    ir_tensor *y = &g->tensors[ti];
+    y->rank = src->rank;
+    memcpy(y->dims, src->dims, sizeof y->dims);
+    y->elem_type = src->elem_type;
+    y->absmax = src->absmax;
+    y->calib_scale = src->calib_scale;
+    y->prec = p;
+    ir_layer *grown = realloc(g->layers, (size_t)(g->n_layers + 2) * sizeof *grown);
+    int *nodes = malloc(sizeof *nodes);
+    if (!grown || !nodes) {
+        if (grown)
+            g->layers = grown;
+        free(nodes);
+        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (precision conversion)", g->base);
+    }
+    g->layers = grown;
+    memmove(&g->layers[*at + 1], &g->layers[*at], (size_t)(g->n_layers - *at) * sizeof *grown);
+    g->n_layers++;
+    ir_layer *l = &g->layers[*at];
+    memset(l, 0, sizeof *l);
+    l->kind = IR_LAYER_SDP;
+    /* Named after its first consumer's node, so it belongs to that node's DLA subgraph. */
+    nodes[0] = g->layers[*at + 1].nodes[0];
+    l->nodes = nodes;
+    l->n_nodes = 1;
+    snprintf(l->name, sizeof l->name, "%.100s -> %s", src->name, dla_precision_name((uint32_t)p));
+    snprintf(l->type, sizeof l->type, "convert");
+    l->in = t;
+    l->out = ti;
+    l->conv_node = l->pool_node = l->scale_mul = l->scale_add = l->ew_in = l->gpu_node = -1;
+    l->prec = DLA_PRECISION_FP16; /* the FP pipeline converts in both directions */
+    l->convert = true;
+    (*at)++;
+    *out = ti;
+    return DLA_OK;
+}
+
+/* One layer of a concat forces the precision of every producer writing into it. */
+static dla_status unify_concats(ir_graph *g, dla_error *err)
+{
+    for (int i = 0; i < g->n_layers; i++) {
+        ir_layer *a = &g->layers[i];
+        int c = a->kind == IR_LAYER_GPU ? -1 : g->tensors[a->out].concat_of;
+        if (c < 0 || a->prec != DLA_PRECISION_FP16)
+            continue;
+        for (int k = 0; k < g->n_layers; k++) {
+            ir_layer *b = &g->layers[k];
+            if (b->kind == IR_LAYER_GPU || g->tensors[b->out].concat_of != c || b->prec == DLA_PRECISION_FP16)
+                continue;
+            if (b->prec_forced)
+                return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                                     "%s: layers '%s' (fp16) and '%s' (int8, --layer-precision) write into concat "
+                                     "'%s', which holds one precision",
+                                     g->base, a->name, b->name, g->tensors[c].name);
+            b->prec = DLA_PRECISION_FP16;
+            b->prec_fallback = true;
+        }
     }
     return DLA_OK;
 }
 
-/* --layer-precision: every entry must name a layer (by one of its ONNX nodes) and a DLA precision.
- * Layers run in the network's precision only (mixed INT8/FP16 tensors are not implemented), so an
- * entry asking for the other precision is refused rather than silently ignored. */
-dla_status ir_check_layer_precision(const ir_graph *g, const dla_compile_opts *opts, dla_error *err)
+/* Tensor precisions from their producers, conversion layers where a reader differs, then each
+ * layer's quantisation; *failed names the layer whose INT8 quantisation failed. */
+static dla_status quantize_once(ir_graph *g, const dla_compile_opts *opts, int *failed, dla_error *err)
 {
+    const dla_precision net = opts->precision;
+    *failed = -1;
+    dla_status st = unify_concats(g, err);
+    if (st != DLA_OK)
+        return st;
+    for (int i = 0; i < g->n_tensors; i++)
+        g->tensors[i].prec = net;
+    for (int i = 0; i < g->n_layers; i++) {
+        ir_layer *l = &g->layers[i];
+        if (l->kind == IR_LAYER_GPU)
+            continue; /* GPU fallback outputs enter the DLA in the network's precision */
+        if (l->prec == DLA_PRECISION_FP16)
+            l->sparse = false; /* 2:4 sparse weights are INT8 only */
+        g->tensors[ir_resolve(g, l->out)].prec = l->prec;
+        if (g->tensors[l->out].concat_of >= 0)
+            g->tensors[g->tensors[l->out].concat_of].prec = l->prec;
+    }
+    /* A network input is stored as its first DLA reader computes. */
+    for (int k = 0; k < g->n_inputs; k++)
+        for (int i = 0; i < g->n_layers; i++) {
+            const ir_layer *l = &g->layers[i];
+            if (l->kind != IR_LAYER_GPU &&
+                (ir_resolve(g, l->in) == g->inputs[k] || (l->ew_in >= 0 && ir_resolve(g, l->ew_in) == g->inputs[k]))) {
+                g->tensors[g->inputs[k]].prec = l->prec;
+                break;
+            }
+        }
+    for (int i = 0; i < g->n_layers; i++) {
+        int *reads[2] = {&g->layers[i].in, &g->layers[i].ew_in};
+        for (int r = 0; r < 2; r++) {
+            ir_layer *l = &g->layers[i];
+            if (l->kind == IR_LAYER_GPU || l->convert || *reads[r] < 0 || read_prec(g, *reads[r]) == l->prec)
+                continue;
+            int t = *reads[r], conv;
+            if ((st = convert_tensor(g, t, l->prec, &i, &conv, err)) != DLA_OK)
+                return st;
+            reads[0] = &g->layers[i].in; /* the layer moved */
+            reads[1] = &g->layers[i].ew_in;
+            *reads[r] = conv;
+        }
+    }
+    for (int i = 0; i < g->n_inputs; i++) {
+        ir_tensor *t = &g->tensors[g->inputs[i]];
+        t->scale = t->prec == DLA_PRECISION_INT8 ? tensor_scale(t) : 1.0f;
+    }
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].kind == IR_OP_CONCAT) {
+            ir_tensor *c = &g->tensors[g->nodes[i].out[0]];
+            c->scale = c->prec == DLA_PRECISION_INT8 ? tensor_scale(c) : 1.0f;
+        }
+    for (int i = 0; i < g->n_layers; i++) {
+        ir_layer *l = &g->layers[i];
+        if (l->kind == IR_LAYER_GPU) { /* GPU fallback: its output enters the DLA at this scale */
+            ir_tensor *o = &g->tensors[l->out];
+            o->scale = net == DLA_PRECISION_INT8 ? act_scale(o->absmax) : 1.0f;
+            continue;
+        }
+        st = l->convert                      ? quantize_convert(g, l, err)
+             : l->prec == DLA_PRECISION_INT8 ? quantize_int8(g, l, err)
+                                             : quantize_fp16(g, l, err);
+        if (st != DLA_OK) {
+            *failed = i;
+            return st;
+        }
+    }
+    return DLA_OK;
+}
+
+dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err)
+{
+    if (!g->prec_assigned) /* called without the layer-precision pass: every layer in the network's */
+        for (int i = 0; i < g->n_layers; i++)
+            g->layers[i].prec = opts->precision;
+    for (;;) {
+        int failed;
+        dla_status st = quantize_once(g, opts, &failed, err);
+        if (st == DLA_OK || st != DLA_ERR_UNSUPPORTED || failed < 0)
+            return st;
+        ir_layer *l = &g->layers[failed];
+        /* TensorRT on the DLA: a layer INT8 cannot run falls back to FP16 (unless forced to INT8, or
+         * the target has no FP16). Each retry moves one more layer to FP16, so this ends. */
+        if (l->convert || l->prec != DLA_PRECISION_INT8 || l->prec_forced || !opts->cfg->core.features.fp16)
+            return st;
+        if (opts->report)
+            fprintf(opts->report, "precision: layer '%s' falls back to fp16 (%s)\n", l->name, err ? err->msg : "");
+        l->prec = DLA_PRECISION_FP16;
+        l->prec_fallback = true;
+        reset_precisions(g);
+    }
+}
+
+/* --layer-precision (trtexec --layerPrecisions): every entry must name a node of a DLA layer and a DLA
+ * precision; the layer computes in it, tensors crossing a precision boundary are converted
+ * (quantize_once). An INT8 layer needs INT8 scales, so only an INT8 network takes int8 entries. */
+dla_status ir_check_layer_precision(ir_graph *g, const dla_compile_opts *opts, dla_error *err)
+{
+    for (int i = 0; i < g->n_layers; i++) {
+        g->layers[i].prec = opts->precision;
+        g->layers[i].prec_forced = g->layers[i].prec_fallback = g->layers[i].convert = false;
+    }
+    g->prec_assigned = true;
     const char *p = opts->layer_precision;
     while (p && *p) {
         const char *end = strchr(p, ',');
@@ -435,7 +653,7 @@ dla_status ir_check_layer_precision(const ir_graph *g, const dla_compile_opts *o
             return dla_error_set(err, DLA_ERR_INVALID,
                                  "%s: --layer-precision for '%s': '%s' is not a DLA precision (int8 or fp16)", g->base,
                                  name, prec);
-        const ir_layer *hit = NULL;
+        ir_layer *hit = NULL;
         for (int i = 0; i < g->n_layers && !hit; i++)
             for (int k = 0; k < g->layers[i].n_nodes && !hit; k++)
                 if (!strcmp(g->nodes[g->layers[i].nodes[k]].name, name))
@@ -443,11 +661,21 @@ dla_status ir_check_layer_precision(const ir_graph *g, const dla_compile_opts *o
         if (!hit)
             return dla_error_set(err, DLA_ERR_INVALID,
                                  "%s: --layer-precision names '%s', which is no node of a DLA layer", g->base, name);
-        if (want != opts->precision)
+        if (hit->kind == IR_LAYER_GPU)
             return dla_error_set(err, DLA_ERR_UNSUPPORTED,
-                                 "%s: --layer-precision: layer '%s' asks for %s in a %s network; dlasim compiles one "
-                                 "precision per network (mixed INT8/FP16 layers are not implemented)",
-                                 g->base, hit->name, prec, dla_precision_name((uint32_t)opts->precision));
+                                 "%s: --layer-precision names '%s', which runs on the GPU (fallback), not the DLA",
+                                 g->base, name);
+        if (want == DLA_PRECISION_INT8 && opts->precision != DLA_PRECISION_INT8)
+            return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                                 "%s: --layer-precision: layer '%s' asks for int8 in an %s network; INT8 layers need "
+                                 "the INT8 scales of an INT8 network (compile for int8, with fp16 layers)",
+                                 g->base, hit->name, dla_precision_name((uint32_t)opts->precision));
+        if (want == DLA_PRECISION_FP16 && !opts->cfg->core.features.fp16)
+            return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                                 "%s: --layer-precision: layer '%s' asks for fp16 but target '%s' has no FP16", g->base,
+                                 hit->name, opts->cfg->name);
+        hit->prec = want;
+        hit->prec_forced = true;
         p = end ? end + 1 : p + len;
     }
     return DLA_OK;

@@ -279,7 +279,7 @@ dla_status ir_tile(ir_graph *g, const dla_config *cfg, dla_precision prec, dla_e
         ir_layer *l = &g->layers[i];
         if (l->kind != IR_LAYER_CONV)
             continue;
-        dla_status st = tile_conv(g, l, cfg, prec, err);
+        dla_status st = tile_conv(g, l, cfg, l->prec, err); /* per-layer precision (quantize.c) */
         if (st != DLA_OK)
             return st;
     }

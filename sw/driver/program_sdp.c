@@ -116,6 +116,9 @@ dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, 
     bool alu_on = ew_on && !prod;
     const dla_llut *lut = dla_loadable_op_lut(d->l, index);
     uint32_t in_prec = drv_precision(s->in_precision), out_prec = drv_precision(s->out_precision);
+    /* in_precision is the pipeline's (PROC_PRECISION); an offline source may be stored in another
+     * (an INT8 -> FP16 conversion, docs/datapath.md "FP16 arithmetic"). */
+    uint32_t src_prec = flying ? in_prec : drv_precision(s->src.precision);
     op->rdma = !flying || stage_per_kernel(&s->bs) || stage_per_kernel(&s->bn) || ew_on;
     /* Batch mode: an on-the-fly SDP takes the batch of its conv (loadable 1.2, dla_lconv.batch). */
     const int32_t parent = d->l->ops[index].fused_parent;
@@ -152,7 +155,7 @@ dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, 
         drv_emit(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG,
                  FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, FLYING_MODE, flying) |
                      FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, WINOGRAD, 0) |
-                     FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, IN_PRECISION, in_prec) |
+                     FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, IN_PRECISION, src_prec) |
                      FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, PROC_PRECISION, in_prec) |
                      FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, OUT_PRECISION, out_prec) |
                      FLD(b, NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG, BATCH_NUMBER, batch - 1));

@@ -2,6 +2,7 @@
  * region, fused pipelines well formed (conv -> SDP -> PDP), dependencies only on earlier ops.
  * Messages name the op, its kind and its layer, the value and what was expected. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -304,6 +305,21 @@ static dla_status check_sdp(vctx *v, uint32_t index, const dla_lop *op)
         return st;
     if (dla_loadable_bpe(s->in_precision) == 0 || dla_loadable_bpe(s->out_precision) == 0)
         FAIL(v, "in_precision %u / out_precision %u: expected DLA precisions", s->in_precision, s->out_precision);
+    /* NVDLA's SDP (docs/datapath.md "FP16 arithmetic"): the integer pipeline's converter produces
+     * integers; only the FP pipeline reads a source of another precision (INT8 widened exactly). */
+    bool fp = s->in_precision == DLA_PRECISION_FP16;
+    if (!fp && s->out_precision == DLA_PRECISION_FP16)
+        FAIL(v, "in_precision %s with out_precision fp16: the integer pipeline cannot write fp16",
+             dla_precision_name(s->in_precision));
+    if (s->src.precision != s->in_precision && !(fp && s->src.region >= 0 && s->src.precision == DLA_PRECISION_INT8))
+        FAIL(v, "src.precision %s differs from in_precision %s (only an offline fp16 pipeline reads int8)",
+             dla_precision_name(s->src.precision), dla_precision_name(s->in_precision));
+    if (s->dst.precision != s->out_precision)
+        FAIL(v, "dst.precision %s differs from out_precision %s", dla_precision_name(s->dst.precision),
+             dla_precision_name(s->out_precision));
+    if (s->ew.enable && s->ew.operand.precision != s->in_precision)
+        FAIL(v, "EW operand precision %s differs from in_precision %s", dla_precision_name(s->ew.operand.precision),
+             dla_precision_name(s->in_precision));
     if ((st = check_stage(v, "BS", &s->bs, s->src.channels)) != DLA_OK ||
         (st = check_stage(v, "BN", &s->bn, s->src.channels)) != DLA_OK)
         return st;
@@ -324,6 +340,9 @@ static dla_status check_sdp(vctx *v, uint32_t index, const dla_lop *op)
 static dla_status check_pdp(vctx *v, const dla_lop *op)
 {
     const dla_lpdp *p = &op->u.pdp;
+    if (p->src.precision != p->dst.precision)
+        FAIL(v, "src.precision %s differs from dst.precision %s: the PDP converts no precision",
+             dla_precision_name(p->src.precision), dla_precision_name(p->dst.precision));
     dla_status st;
     if ((st = check_surface(v, "src", &p->src)) != DLA_OK || (st = check_surface(v, "dst", &p->dst)) != DLA_OK)
         return st;

@@ -4,7 +4,6 @@ fused SDP -> optional fused PDP, offline SDP, PDP) on regions held as numpy byte
 data in the NVDLA feature format and weights in the DC format.
 Usage: int8_ref.py MODEL.dlal --input NAME=in.npy ... --out-dir DIR"""
 
-import argparse
 import os
 import sys
 
@@ -557,22 +556,7 @@ def execute(lod, inputs, source="loadable"):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("model", help="loadable (.dlal)")
-    ap.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy")
-    ap.add_argument("--out-dir", required=True)
-    args = ap.parse_args(argv)
-    try:
-        lod = L.read(args.model)
-        names = [t.name for t in lod.tensors if t.role == L.ROLE_INPUT]
-        outs = execute(lod, refutil.parse_inputs(args.input, names, "int8_ref"), args.model)
-    except (OSError, L.LoadableError, RefError) as e:
-        sys.stderr.write(f"int8_ref: {e}\n")
-        return 1
-    for p in refutil.write_outputs(args.out_dir, outs):
-        print(p)
-    return 0
-
+    return refutil.loadable_reference_main(argv, __doc__, "int8_ref", execute, (RefError,))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -40,3 +40,29 @@ def write_outputs(out_dir, outputs):
         os.replace(tmp, path)
         paths.append(path)
     return paths
+
+
+def loadable_reference_main(argv, doc, tool, execute, errors):
+    """The command line of a loadable executor (int8_ref.py, fp16_ref.py): MODEL.dlal --input NAME=FILE
+    ... --out-dir DIR; execute(lod, inputs, source) -> {output name: array}; errors: the exception
+    types reported as one line "tool: message" with exit status 1."""
+    import argparse
+    import sys
+
+    import loadable as L
+
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("model", help="loadable (.dlal)")
+    ap.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy")
+    ap.add_argument("--out-dir", required=True)
+    args = ap.parse_args(argv)
+    try:
+        lod = L.read(args.model)
+        names = [t.name for t in lod.tensors if t.role == L.ROLE_INPUT]
+        outs = execute(lod, parse_inputs(args.input, names, tool), args.model)
+    except (OSError, L.LoadableError) + tuple(errors) as e:
+        sys.stderr.write(f"{tool}: {e}\n")
+        return 1
+    for p in write_outputs(args.out_dir, outs):
+        print(p)
+    return 0

@@ -295,7 +295,7 @@ class LoadableReaderTest(unittest.TestCase):
         refused(bad, "bad magic")
         bad = bytearray(good)
         bad[4] = 2
-        refused(bad, f"version 2.{L.VERSION_MINOR}")  # the writer writes format 1.{L.VERSION_MINOR}
+        refused(bad, f"version 2.{L.VERSION_MINOR}")  # the writer writes the current minor
         refused(good + b"\0", "differs from the real size")
         bad = bytearray(good)
         bad[-1] ^= 0x55

@@ -50,7 +50,8 @@ typedef struct dla_compile_opts {
     const char *calib_cache;     /* TensorRT calibration cache to read when the file exists (skips calibration) */
     const char *calib_cache_out; /* write the scales in TensorRT's cache format after calibration */
     /* Per-layer precision overrides "onnx_node:fp16,onnx_node2:int8" (NULL: none); a layer is named by
-     * any ONNX node fused into it. Only the network's own precision is supported yet. */
+     * any ONNX node fused into it. An INT8 network may run FP16 layers (docs/compiler.md "Mixed
+     * precision"); int8 entries need an INT8 network. */
     const char *layer_precision;
 } dla_compile_opts;
 

@@ -18,7 +18,8 @@ extern "C" {
 #define DLA_LOADABLE_MAGIC 0x4C414C44u /* "DLAL" read as little-endian u32 */
 #define DLA_LOADABLE_VERSION_MAJOR 1u
 #define DLA_LOADABLE_VERSION_MINOR                                                                                     \
-    2u /* 1.1: image-input tensor formats; GPU-fallback SEGMENTS, GPU_LAYERS; 1.2: LUTS, conv batch */
+    2u /* 1.1: image-input tensor formats; GPU-fallback SEGMENTS, GPU_LAYERS; 1.2: LUTS, conv batch,   \
+         per-op and per-tensor precisions that may differ from the network's */
 #define DLA_LNAME_MAX 128
 #define DLA_MAX_OP_DEPS 8
 
@@ -185,6 +186,9 @@ typedef struct dla_lsdp_ew {
 typedef struct dla_lsdp {
     dla_lsurface src; /* region -1: on-the-fly from CACC */
     dla_lsurface dst; /* region -1: on-the-fly to PDP */
+    /* in_precision: the SDP pipeline's (PROC_PRECISION: INT8 integer, FP16 floating point); an
+     * offline FP16 pipeline may read an INT8 src and write INT8 (the precision conversions of mixed
+     * networks, loadable 1.2; docs/datapath.md "FP16 arithmetic"). */
     uint32_t in_precision, out_precision;
     dla_lsdp_stage bs, bn;
     dla_lsdp_ew ew;

@@ -701,7 +701,7 @@ TEST(ImportShapesTest, SumOfTwoActivationsIsAnAdd)
     ir_graph_destroy(g);
 }
 
-TEST(ImportShapesTest, LayerPrecisionNamesALayerAndOnlyTheNetworksPrecision)
+TEST(ImportShapesTest, LayerPrecisionNamesALayerAndRunsItInThatPrecision)
 {
     ScratchDir dir;
     tb_model *m = tb_create(17);
@@ -719,10 +719,28 @@ TEST(ImportShapesTest, LayerPrecisionNamesALayerAndOnlyTheNetworksPrecision)
     ASSERT_EQ(dla_compile_onnx(p.c_str(), &o, &l, &err), DLA_OK) << err.msg;
     dla_loadable_destroy(l);
     l = nullptr;
+    // An INT8 network with an FP16 layer (docs/compiler.md "Mixed precision"): the conv runs in FP16,
+    // its input is converted from the INT8 network input by an SDP op and so is the network output.
+    o.layer_precision = "conv:fp16";
+    ASSERT_EQ(dla_compile_onnx(p.c_str(), &o, &l, &err), DLA_OK) << err.msg;
+    bool fp16_conv = false;
+    for (uint32_t i = 0; i < l->num_ops; ++i)
+        if (l->ops[i].kind == DLA_OP_CONV)
+            fp16_conv = l->ops[i].u.conv.precision == DLA_PRECISION_FP16;
+    EXPECT_TRUE(fp16_conv);
+    for (uint32_t i = 0; i < l->num_tensors; ++i) // the input is stored as its FP16 reader computes
+        EXPECT_EQ(l->tensors[i].precision, (uint32_t)DLA_PRECISION_FP16) << l->tensors[i].name;
+    dla_loadable_destroy(l);
+    l = nullptr;
+    // INT8 layers need an INT8 network's scales.
+    dla_compile_opts o16 = o;
+    o16.precision = DLA_PRECISION_FP16;
+    o16.layer_precision = "relu:int8";
+    EXPECT_NE(dla_compile_onnx(p.c_str(), &o16, &l, &err), DLA_OK);
+    EXPECT_NE(std::string(err.msg).find("asks for int8 in an fp16 network"), std::string::npos) << err.msg;
     struct {
         const char *spec, *expect;
-    } bad[] = {{"conv:fp16", "layer 'conv + relu' asks for fp16 in a int8 network"},
-               {"nope:int8", "names 'nope', which is no node of a DLA layer"},
+    } bad[] = {{"nope:int8", "names 'nope', which is no node of a DLA layer"},
                {"conv:fp32", "'fp32' is not a DLA precision"},
                {"conv", "expected layer_name:fp16 or layer_name:int8"}};
     for (const auto &b : bad) {

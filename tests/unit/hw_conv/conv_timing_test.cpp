@@ -15,6 +15,7 @@
 #include <string>
 #include <systemc>
 
+#include "common/half.h"
 #include "conv_harness.h"
 
 using namespace convtest;
@@ -301,20 +302,39 @@ TEST(ConvTimingTest, InconsistentRegistersAreRejectedWithTheField)
     }
 }
 
-TEST(ConvTimingTest, Fp16FunctionalModeIsRejected)
+TEST(ConvTimingTest, Fp16FunctionalModeDeliversBinary32Sums)
 {
+    // 1x1 conv, C = 64 channels of 1.0 (0x3C00), K = 70 kernels (FP16: AtomK/2 = 64 per group, so two
+    // groups) with every weight of kernel k = (k + 1) / 64. DC layout of a 1x1 kernel with one channel
+    // block: element k * 64 + c. Each output of kernel k is 64 * (k + 1) / 64 = k + 1, exact in
+    // binary32 at every partial sum; CACC hands the binary32 bits to SDP.
     dla_config cfg = orin_like();
-    ConvSpec c = conv(16, 8, 64, 64, 1);
+    ConvSpec c = conv(4, 2, 64, 70, 1);
     c.fp16 = true;
     BenchOptions o = timing(64, 20);
     o.functional = true;
     ConvBench b("bench", cfg, o, {c});
-    try {
-        sc_core::sc_start();
-        FAIL() << "expected FP16 functional mode to be rejected";
-    } catch (const std::exception &e) {
-        EXPECT_NE(std::string(e.what()).find("FP16"), std::string::npos) << e.what();
+    for (uint64_t a = 0; a < input_bytes(cfg, c); a += 2) {
+        b.dram[c.in_addr + a] = 0x00;
+        b.dram[c.in_addr + a + 1] = 0x3C;
     }
+    for (uint32_t k = 0; k < c.k; ++k) {
+        const uint16_t w = dlasim::hw::float_to_half(static_cast<float>(k + 1) / 64.0f);
+        for (uint32_t ch = 0; ch < c.in_c; ++ch) {
+            const uint64_t at = c.weight_addr + 2 * (uint64_t(k) * 64 + ch);
+            b.dram[at] = static_cast<uint8_t>(w & 0xff);
+            b.dram[at + 1] = static_cast<uint8_t>(w >> 8);
+        }
+    }
+    sc_core::sc_start();
+    const SinkLayer &out = b.out.at(0);
+    const uint32_t points = c.out_w() * c.out_h();
+    ASSERT_EQ(out.values.size(), size_t(c.k) * points);
+    for (uint32_t k = 0; k < c.k; ++k)
+        for (uint32_t p = 0; p < points; ++p)
+            ASSERT_EQ(static_cast<uint32_t>(out.values[size_t(k) * points + p]),
+                      dlasim::hw::float_bits(static_cast<float>(k + 1)))
+                << "kernel " << k << " point " << p;
 }
 
 TEST(ConvTimingTest, WeightReuseSkipsTheWeightFetch)

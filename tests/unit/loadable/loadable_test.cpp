@@ -485,6 +485,32 @@ TEST(LoadableTest, ValidateRejectsABatchedConvWhoseSdpFeedsPdpOrWhoseStrideIsToo
     EXPECT_NE(std::string(err.msg).find("at most 32 images"), std::string::npos) << err.msg;
 }
 
+TEST(LoadableTest, ValidateRefusesPrecisionConversionsNvdlaCannotDo)
+{
+    // The chain is conv -> SDP (on the fly) -> PDP, all INT8 (docs/loadable-format.md 1.2 rules).
+    dla_error err{};
+    {
+        Chain c; // the integer SDP pipeline cannot write FP16
+        c.l->ops[1].u.sdp.out_precision = DLA_PRECISION_FP16;
+        c.l->ops[1].u.sdp.dst.precision = DLA_PRECISION_FP16;
+        EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+        EXPECT_NE(std::string(err.msg).find("the integer pipeline cannot write fp16"), std::string::npos) << err.msg;
+    }
+    {
+        Chain c; // an FP16 pipeline fed on the fly by an INT8 conv (DC mode converts no precision)
+        c.l->ops[1].u.sdp.in_precision = DLA_PRECISION_FP16;
+        EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+        EXPECT_NE(std::string(err.msg).find("src.precision int8 differs from in_precision fp16"), std::string::npos)
+            << err.msg;
+    }
+    {
+        Chain c; // the PDP converts no precision
+        c.l->ops[2].u.pdp.dst.precision = DLA_PRECISION_FP16;
+        EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+        EXPECT_NE(std::string(err.msg).find("the PDP converts no precision"), std::string::npos) << err.msg;
+    }
+}
+
 TEST(LoadableTest, ValidateRejectsDependencyOnLaterOp)
 {
     Chain c;
