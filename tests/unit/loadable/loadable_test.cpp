@@ -250,7 +250,7 @@ TEST(LoadableTest, HeaderFieldsAtDocumentedOffsets)
     EXPECT_EQ(std::string(b.begin(), b.begin() + 4), "DLAL");
     EXPECT_EQ(rd32(b, 0), 0x4C414C44u);
     EXPECT_EQ(b[4] | b[5] << 8, 1); // version_major
-    EXPECT_EQ(b[6] | b[7] << 8, 1); // version_minor (1.1; a DLA-only loadable keeps 1.0's 6 sections)
+    EXPECT_EQ(b[6] | b[7] << 8, 2); // version_minor (1.2; a DLA-only loadable keeps 1.0's 6 sections)
     EXPECT_EQ(rd32(b, 8), 64u);     // header_bytes
     EXPECT_EQ(rd32(b, 12), 0u);     // flags
     EXPECT_EQ(rd64(b, 16), file_size);
