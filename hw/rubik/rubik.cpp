@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "dla/nvdla_regs.h"
 #include "memory/memory_system.h"
@@ -221,12 +222,14 @@ void Rubik::reader()
         while (!done_)
             sc_core::wait(op_done_);
         const uint64_t end = clock_.now_cycles();
-        regs_.set_ext64(g, kExtStartCycle, start);
-        regs_.set_ext64(g, kExtEndCycle, end);
-        regs_.set_ext64(g, kExtDramRead, rd_.op_read_bytes());
-        regs_.set_ext64(g, kExtDramWrite, wr_.op_write_bytes());
-        regs_.set_ext64(g, kExtStallMem, op_stall_mem_);
-        regs_.set_ext64(g, kExtBusy, op_busy_);
+        const std::pair<uint32_t, uint64_t> perf[] = {{kExtStartCycle, start},
+                                                      {kExtEndCycle, end},
+                                                      {kExtDramRead, rd_.op_read_bytes()},
+                                                      {kExtDramWrite, wr_.op_write_bytes()},
+                                                      {kExtStallMem, op_stall_mem_},
+                                                      {kExtBusy, op_busy_}};
+        for (const auto &p : perf) // the group's perf registers, read by the driver after the interrupt
+            regs_.set_ext64(g, p.first, p.second);
         regs_.complete();
         ops_ += 1;
         irq_.raise_interrupt(kIrqRubik + static_cast<unsigned>(g));
