@@ -294,7 +294,7 @@ class LoadableReaderTest(unittest.TestCase):
         refused(bad, "bad magic")
         bad = bytearray(good)
         bad[4] = 2
-        refused(bad, "version 2.1")  # the writer writes format 1.1
+        refused(bad, "version 2.2")  # the writer writes format 1.2
         refused(good + b"\0", "differs from the real size")
         bad = bytearray(good)
         bad[-1] ^= 0x55

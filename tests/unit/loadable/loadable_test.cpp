@@ -391,7 +391,7 @@ TEST(LoadableTest, FutureMajorVersionIsRejectedButHigherMinorAccepted)
     r = nullptr;
     b[4] = 2;
     EXPECT_EQ(dla_loadable_read_buffer(b.data(), b.size(), "v.dlal", &r, &err), DLA_ERR_FORMAT);
-    EXPECT_NE(std::string(err.msg).find("unsupported format version 2.1"), std::string::npos) << err.msg;
+    EXPECT_NE(std::string(err.msg).find("unsupported format version 2.2"), std::string::npos) << err.msg;
     EXPECT_EQ(r, nullptr);
 }
 
