@@ -17,7 +17,8 @@ namespace dlasim::hw {
 namespace {
 
 constexpr const char *kClientNames[kNumMcifClients] = {"cdma_dat", "cdma_wt", "sdp_m", "sdp_b",   "sdp_n",  "sdp_e",
-                                                       "sdp_w",    "pdp_r",   "pdp_w", "bdma_rd", "bdma_wr"};
+                                                       "sdp_w",    "pdp_r",   "pdp_w", "bdma_rd", "bdma_wr",
+                                                       "rbk_rd",   "rbk_wr"};
 
 // Where each client's weight sits in NVDLA's MCIF registers (register, field shift; 8-bit fields).
 struct WeightField {
@@ -35,6 +36,8 @@ constexpr WeightField kWeightFields[kNumMcifClients] = {
     {NVDLA_MCIF_CFG_WR_WEIGHT_0, NVDLA_MCIF_CFG_WR_WEIGHT_0_WR_WEIGHT_PDP_SHIFT},
     {NVDLA_MCIF_CFG_RD_WEIGHT_0, NVDLA_MCIF_CFG_RD_WEIGHT_0_RD_WEIGHT_BDMA_SHIFT},
     {NVDLA_MCIF_CFG_WR_WEIGHT_0, NVDLA_MCIF_CFG_WR_WEIGHT_0_WR_WEIGHT_BDMA_SHIFT},
+    {NVDLA_MCIF_CFG_RD_WEIGHT_2, NVDLA_MCIF_CFG_RD_WEIGHT_2_RD_WEIGHT_RBK_SHIFT},
+    {NVDLA_MCIF_CFG_WR_WEIGHT_1, NVDLA_MCIF_CFG_WR_WEIGHT_1_WR_WEIGHT_RBK_SHIFT},
 };
 
 uint64_t ns_to_fs(double ns)
@@ -51,7 +54,7 @@ const char *mcif_client_name(int client)
 
 bool mcif_client_writes(int client)
 {
-    return client == kClientSdpW || client == kClientPdpW || client == kClientBdmaWrite;
+    return client == kClientSdpW || client == kClientPdpW || client == kClientBdmaWrite || client == kClientRubikWrite;
 }
 
 DramParams DramParams::from_config(const dla_config &cfg, const dla_power_mode &mode, const AddressWindow &window)

@@ -81,6 +81,8 @@ enum McifClient : int {
     kClientPdpW,
     kClientBdmaRead,
     kClientBdmaWrite,
+    kClientRubikRead,
+    kClientRubikWrite,
     kNumMcifClients
 };
 const char *mcif_client_name(int client); // "cdma_dat", "sdp_m", ...

@@ -1,5 +1,5 @@
 // One DLA core: its clock (power mode dla_clock_mhz), GLB, CSB decoder, MCIF (+ SRAM, its registers on
-// CSB), BDMA (when core.features.bdma), the convolution core, SDP, PDP and (with core.features.cdp) CDP, wired as
+// CSB), BDMA (when core.features.bdma), the convolution core, SDP, PDP, (with core.features.cdp) CDP and (with core.features.rubik) RUBIK, wired as
 // NVDLA's pipeline: CACC -> SDP over a bounded channel of core.cacc_delivery_stripes chunks, SDP -> PDP over one of the
 // same depth. Stats are named
 // "dla<i>.<unit>...".
@@ -21,6 +21,7 @@
 #include "glb/glb.h"
 #include "memory/memory_system.h"
 #include "pdp/pdp.h"
+#include "rubik/rubik.h"
 #include "sdp/sdp.h"
 
 namespace dlasim::hw {
@@ -43,6 +44,7 @@ class DlaCore : public sc_core::sc_module {
     Sdp &sdp() { return sdp_; }
     Pdp &pdp() { return pdp_; }
     Cdp *cdp() { return cdp_.get(); } // null when core.features.cdp is false
+    Rubik *rubik() { return rubik_.get(); } // null when core.features.rubik is false
     bool has_conv() const { return conv_ != nullptr; }
     // Every unit register file on CSB (conv stages, SDP, PDP and their RDMAs), for diagnostics.
     std::vector<RegisterFile *> register_files();
@@ -61,6 +63,7 @@ class DlaCore : public sc_core::sc_module {
     Sdp sdp_;
     Pdp pdp_;
     std::unique_ptr<Cdp> cdp_;
+    std::unique_ptr<Rubik> rubik_;
 };
 
 } // namespace dlasim::hw

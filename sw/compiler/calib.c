@@ -519,7 +519,12 @@ dla_status ir_calib_cache_read(ir_graph *g, const char *path, dla_error *err)
     for (int l = 0; l < g->n_layers; l++) {
         const ir_layer *ly = &g->layers[l];
         if (ly->kind == IR_LAYER_POOL || ly->clip)
-            continue; /* pools keep their input's scale; clip layers take max / 127 */
+            continue;             /* pools keep their input's scale; clip layers take max / 127 */
+        bool contract_in = false; /* a deconvolution's convolution takes its contract's scale (quantize.c) */
+        for (int k = 0; k < g->n_layers; k++)
+            contract_in |= g->layers[k].kind == IR_LAYER_RUBIK && g->layers[k].in == ly->out;
+        if (contract_in)
+            continue;
         if (!(g->tensors[ly->out].calib_scale > 0.0f))
             return dla_error_set(err, DLA_ERR_INVALID,
                                  "%s: the calibration cache has no scale for tensor '%s' (output of layer '%s')", path,

@@ -1,6 +1,7 @@
 /* Emission: the planned layers -> a dla_loadable. Per layer and batch image (images consecutive, or
  * chunks of images in NVDLA batch mode for FC-like layers, tiling.c choose_batch):
- * CONV + fused SDP per tile, one SDP op for SDP-only layers, one PDP op per pool. Dependencies are
+ * CONV + fused SDP per tile, one SDP op for SDP-only layers, one PDP op per pool, one RUBIK op per
+ * contract (deconv.c). Dependencies are
  * the producers of every tensor read and, for reused memory, the readers of what gets overwritten;
  * per engine only the latest such op is kept, because each engine completes its ops in order. */
 #include <math.h>
@@ -289,6 +290,14 @@ static dla_status emit_other_layer(emitter *e, ir_layer *l, uint32_t li, dla_err
             /* The PDP splits a line wider than its line buffer by itself (hw/pdp/pdp.h); loadable
              * format 1.0 carries no partial widths, so software never splits. */
             pd->split_num = 1;
+        } else if (l->kind == IR_LAYER_RUBIK) {
+            const ir_node *r = &g->nodes[l->nodes[0]];
+            op.kind = DLA_OP_RUBIK;
+            op.u.rubik.src = surface(e, l->in, n, 0, -1, 0, -1);
+            op.u.rubik.dst = surface(e, l->out, n, 0, -1, 0, -1);
+            op.u.rubik.mode = DLA_RUBIK_CONTRACT;
+            op.u.rubik.stride_x = (uint32_t)r->rubik_sx;
+            op.u.rubik.stride_y = (uint32_t)r->rubik_sy;
         } else {
             op.kind = DLA_OP_SDP;
             op.u.sdp = l->sdp;

@@ -101,8 +101,9 @@ typedef enum ir_kind {
     IR_OP_VIEW,   /* Flatten / Reshape that only renames the NCHW bytes (N,C,1,1) <-> (N,C) */
     IR_OP_DEAD,   /* removed */
     IR_OP_CONCAT, /* channel Concat of 4-D activations: producers write into its output in place */
-    IR_OP_LUT,    /* y = f(x) by the SDP Y-stage lookup table (lut.c): node lut_fn says which f */
-    IR_OP_MUL     /* element-wise product of two activations of equal shape (SDP EW MUL) */
+    IR_OP_LUT,   /* y = f(x) by the SDP Y-stage lookup table (lut.c): node lut_fn says which f */
+    IR_OP_MUL,   /* element-wise product of two activations of equal shape (SDP EW MUL) */
+    IR_OP_RUBIK  /* RUBIK contract of a lowered deconvolution / nearest Resize (deconv.c) */
 } ir_kind;
 
 /* Functions the SDP lookup table computes (lut.c, docs/compiler.md "Lookup-table activations"). */
@@ -143,6 +144,8 @@ typedef struct ir_node {
     int scale_mul, scale_add; /* IR_OP_SCALE: constant tensors of C floats (-1 = 1 / 0) */
     float clip_lo, clip_hi;   /* IR_OP_CLIP */
     int lut_fn;               /* IR_OP_LUT: ir_lut_fn */
+    int rubik_sx, rubik_sy;   /* IR_OP_RUBIK: contract strides */
+    int rubik_kp;             /* IR_OP_RUBIK: input channels per stride group (output channels, whole surfaces) */
     char *merged;             /* names of nodes folded into this one (" + " separated), or NULL */
     /* partition.c (GPU fallback): runs on the GPU, and its segment (index into g->segments, -1: none,
      * e.g. a free view). */
@@ -154,7 +157,8 @@ typedef enum ir_layer_kind {
     IR_LAYER_CONV,
     IR_LAYER_SDP,
     IR_LAYER_POOL,
-    IR_LAYER_GPU /* one GPU-fallback node (partition.c): no DLA ops, a GPU layer of the loadable */
+    IR_LAYER_GPU,  /* one GPU-fallback node (partition.c): no DLA ops, a GPU layer of the loadable */
+    IR_LAYER_RUBIK /* a RUBIK contract (deconv.c) */
 } ir_layer_kind;
 
 /* One hardware convolution op of a layer (tiling.c): a channel slice (grouped conv) x a row split. */
@@ -291,6 +295,11 @@ dla_status ir_import_onnx_shapes(const char *path, int64_t batch, const char *sh
 dla_status ir_fold_qdq(ir_graph *g, dla_error *err);
 dla_status ir_fold_shapes(ir_graph *g, dla_error *err);
 dla_status ir_canonicalize(ir_graph *g, dla_error *err);
+/* deconv.c (after ir_canonicalize): ConvTranspose with kernel == stride and nearest Resize/Upsample by
+ * integer scales -> 1x1 conv + IR_OP_RUBIK contract, on targets with core.features.rubik. */
+dla_status ir_lower_deconv(ir_graph *g, const dla_config *cfg, dla_precision prec, dla_error *err);
+/* Reference (float) of an IR_OP_RUBIK node on NCHW buffers. */
+void ir_rubik_forward(const ir_node *n, const float *x, const int64_t id[4], float *y, const int64_t od[4]);
 dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, dla_error *err);
 /* partition.c: after legality (which marks illegal nodes gpu when g->gpu_fallback): the
  * GlobalAveragePool choice, DLA/GPU segments, the 16-subgraph limit, the report block. */

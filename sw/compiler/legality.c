@@ -115,7 +115,7 @@ static bool const_vals(const ir_tensor *t, double *v, int max, int *n)
 
 /* Resize / Upsample (TensorRT DLA rules, orin-facts §8): nearest with integer scales 1..32, linear
  * (bilinear) with scales 1..4, only H and W scaled. */
-static void check_resize(const ir_graph *g, const ir_node *n, msgbuf *m)
+static void check_resize(const ir_graph *g, const dla_config *cfg, const ir_node *n, msgbuf *m)
 {
     const ir_attr *ma = ir_attr_get(n, "mode");
     const char *mode = ma && ma->type == IR_ATTR_STRING ? ma->s : "nearest";
@@ -159,21 +159,36 @@ static void check_resize(const ir_graph *g, const ir_node *n, msgbuf *m)
                 return;
             }
     } else if (!strcmp(mode, "linear") || !strcmp(mode, "bilinear")) {
+        if (!dla2(cfg)) {
+            add(m, "linear Resize: the Xavier TensorRT (8.2.1) runs nearest only on %s (rule resize.xavier_linear), ",
+                target_gen(cfg));
+            return;
+        }
         for (int i = 2; i < 4; i++)
             if (sc[i] < 1 || sc[i] > 4) {
                 add(m, "linear scale %g must be in [1, 4] (rule resize.linear_scale), ", sc[i]);
                 return;
             }
+        add(m, "TensorRT runs this linear Resize on the DLA, but dlasim lowers nearest Resize only (rule "
+               "resize.linear_unit), ");
+        return;
     } else {
         add(m, "mode '%s': the DLA resizes nearest or linear only (rule resize.mode), ", mode);
         return;
     }
-    add(m, "TensorRT runs this Resize on the DLA, but dlasim does not model the unit it needs (RUBIK / "
-           "deconvolution) yet (rule resize.unit), ");
+    /* A nearest Resize deconv.c did not lower. */
+    if (!cfg->core.features.rubik)
+        add(m,
+            "nearest Resize runs as a deconvolution with a RUBIK contract, which target '%s' lacks (rule "
+            "feature.rubik), ",
+            cfg->name);
+    else
+        add(m, "nearest Resize needs coordinates asymmetric+floor or half_pixel+round_prefer_floor/ceil "
+               "(TensorRT: ASYMMETRIC+FLOOR, HALF_PIXEL+HALF_DOWN/UP) (rule resize.coordinates), ");
 }
 
 /* ConvTranspose: TensorRT's deconvolution rules. */
-static void check_deconv(const ir_graph *g, const ir_node *n, msgbuf *m)
+static void check_deconv(const ir_graph *g, const dla_config *cfg, const ir_node *n, msgbuf *m)
 {
     const ir_tensor *w = input_of(g, n, 1);
     if (!w || !w->is_const || w->rank != 4) {
@@ -211,9 +226,13 @@ static void check_deconv(const ir_graph *g, const ir_node *n, msgbuf *m)
     int64_t k = w->dims[1] * ir_attr_int(n, "group", 1);
     if (k < 1 || k > RULE_CONV_MAPS_MAX)
         add(m, "%lld output maps, DLA allows 1..%d (rule deconv.output_maps), ", (long long)k, RULE_CONV_MAPS_MAX);
-    if (m->len == 0)
-        add(m, "TensorRT runs this ConvTranspose on the DLA, but dlasim does not model deconvolution yet (rule "
-               "deconv.unit), ");
+    if (m->len == 0 && !cfg->core.features.rubik)
+        add(m, "deconvolution needs a RUBIK contract, which target '%s' lacks (rule feature.rubik), ", cfg->name);
+    else if (m->len == 0)
+        add(m,
+            "TensorRT runs this ConvTranspose on the DLA, but dlasim lowers kernel == stride only (kernel %lldx%lld, "
+            "stride %lldx%lld) (rule deconv.kernel_stride), ",
+            (long long)kh, (long long)kw, (long long)sy, (long long)sx);
 }
 
 /* Concat: channel axis only, >= 2 inputs, equal spatial dims. */
@@ -417,9 +436,9 @@ static void explain_onnx(const ir_graph *g, const dla_config *cfg, const ir_node
             "yet (rule compare.unit), ",
             op);
     else if (!strcmp(op, "Resize") || !strcmp(op, "Upsample"))
-        check_resize(g, n, m);
+        check_resize(g, cfg, n, m);
     else if (!strcmp(op, "ConvTranspose"))
-        check_deconv(g, n, m);
+        check_deconv(g, cfg, n, m);
     else if (!strcmp(op, "Concat"))
         check_concat(g, n, m);
     else if (!strcmp(op, "Softmax"))

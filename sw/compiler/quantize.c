@@ -110,7 +110,7 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
     if (y->concat_of >= 0) {
         /* Written into a concat's surface: one scale for the whole concat (TensorRT: equal ranges). */
         float sc = g->tensors[y->concat_of].scale;
-        if ((l->clip && y->scale != sc) || (l->kind == IR_LAYER_POOL && sx != sc))
+        if ((l->clip && y->scale != sc) || ((l->kind == IR_LAYER_POOL || l->kind == IR_LAYER_RUBIK) && sx != sc))
             return dla_error_set(err, DLA_ERR_UNSUPPORTED,
                                  "%s: layer '%s' writes into concat '%s' but its INT8 scale is fixed to %g (%s), the "
                                  "concat's is %g (rule concat.int8_range)",
@@ -281,7 +281,7 @@ static dla_status quantize_fp16(ir_graph *g, ir_layer *l, dla_error *err)
     int K = (int)g->tensors[l->out].dims[1];
     const uint16_t one = ir_f32_to_f16(1.0f);
     dla_lsdp_stage *bs = &sdp->bs, *bn = &sdp->bn;
-    if (l->kind == IR_LAYER_POOL)
+    if (l->kind == IR_LAYER_POOL || l->kind == IR_LAYER_RUBIK)
         return DLA_OK;
     if (l->kind == IR_LAYER_CONV) {
         const ir_conv *c = &g->nodes[l->conv_node].conv;
@@ -574,6 +574,14 @@ static dla_status quantize_once(ir_graph *g, const dla_compile_opts *opts, int *
         if (g->nodes[i].kind == IR_OP_CONCAT) {
             ir_tensor *c = &g->tensors[g->nodes[i].out[0]];
             c->scale = c->prec == DLA_PRECISION_INT8 ? tensor_scale(c) : 1.0f;
+        }
+    /* A RUBIK contract moves bytes: the convolution before it produces the contract's output scale
+     * (the concat's when the contract writes into one). */
+    for (int i = 0; i < g->n_layers; i++)
+        if (g->layers[i].kind == IR_LAYER_RUBIK && g->tensors[g->layers[i].out].prec == DLA_PRECISION_INT8) {
+            const ir_tensor *o = &g->tensors[g->layers[i].out];
+            g->tensors[g->layers[i].in].calib_scale =
+                o->concat_of >= 0 ? g->tensors[o->concat_of].scale : tensor_scale(o);
         }
     for (int i = 0; i < g->n_layers; i++) {
         ir_layer *l = &g->layers[i];

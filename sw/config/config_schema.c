@@ -55,6 +55,8 @@ const cfg_field cfg_top_fields[] = {
     CORE_INT("pdp.latency_cycles", CFG_NONNEG, CFG_REQUIRED, pdp_latency_cycles),
     CORE_INT("cdp.throughput", CFG_POS, CFG_REQUIRED, cdp_throughput),
     CORE_INT("cdp.latency_cycles", CFG_NONNEG, CFG_REQUIRED, cdp_latency_cycles),
+    CORE_INT("rubik.bytes_per_cycle", CFG_POS, CFG_OPTIONAL, rubik_bytes_per_cycle),
+    CORE_INT("rubik.request_bytes", CFG_POW2, CFG_OPTIONAL, rubik_request_bytes),
     CORE_INT("dma.read_bytes_per_cycle", CFG_POS, CFG_REQUIRED, dma_read_bytes_per_cycle),
     CORE_INT("dma.write_bytes_per_cycle", CFG_POS, CFG_REQUIRED, dma_write_bytes_per_cycle),
     CORE_INT("dma.max_outstanding", CFG_POS, CFG_REQUIRED, dma_max_outstanding),
@@ -565,6 +567,11 @@ dla_status cfg_finish(cfg_build *b, const cfg_seen *seen, const char *file, dla_
                              k->features.max_batch);
     if (!k->features.int8 && !k->features.fp16)
         return dla_error_set(err, DLA_ERR_INVALID, "%s: core.features: at least one of int8 and fp16 must be true",
+                             file);
+    if (k->features.rubik && (!top_seen(seen, "core.rubik.bytes_per_cycle") || !top_seen(seen, "core.rubik.request_bytes")))
+        return dla_error_set(err, DLA_ERR_INVALID,
+                             "%s: core.rubik: core.features.rubik = true needs core.rubik.bytes_per_cycle and "
+                             "core.rubik.request_bytes",
                              file);
     if (c->memory.sram_size_bytes > 0 && !k->features.sramif)
         return dla_error_set(err, DLA_ERR_INVALID,

@@ -75,6 +75,11 @@ static dla_status check_features(const dla_config *cfg, const dla_loadable *l, d
             if (!ft->pdp)
                 why = "pooling (core.features.pdp is off)";
             break;
+        case DLA_OP_RUBIK:
+            prec = op->u.rubik.src.precision;
+            if (!ft->rubik)
+                why = "a RUBIK contract (core.features.rubik is off)";
+            break;
         default: why = "a CDP (LRN) op, which this driver does not program"; break;
         }
         if (!why && prec == DLA_PRECISION_INT16)
@@ -234,6 +239,7 @@ static dla_status build_programs(dla_driver *d, dla_error *err)
         case DLA_OP_CONV: st = drv_program_conv(d, i, &b, &ext, op); break;
         case DLA_OP_SDP: st = drv_program_sdp(d, i, &b, &ext, op); break;
         case DLA_OP_PDP: st = drv_program_pdp(d, i, &b, &ext, op); break;
+        case DLA_OP_RUBIK: st = drv_program_rubik(d, i, &b, &ext, op); break;
         default:
             st = DLA_ERR_UNSUPPORTED;
             snprintf(b.msg, sizeof b.msg, "op kind not programmable");

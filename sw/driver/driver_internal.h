@@ -20,6 +20,7 @@ typedef enum drv_unit {
     U_SDP,
     U_PDP_RDMA,
     U_PDP,
+    U_RBK,
     U_COUNT
 } drv_unit;
 
@@ -108,6 +109,7 @@ void drv_emit_addr(drv_builder *b, uint32_t low_reg, uint32_t high_reg, uint64_t
 dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op);
 dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op);
 dla_status drv_program_pdp(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op);
+dla_status drv_program_rubik(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op);
 
 /* Host-side conversions (convert.c). */
 uint16_t drv_f32_to_f16(float f);

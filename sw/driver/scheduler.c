@@ -18,16 +18,17 @@ enum {
     P_CONV,
     P_SDP,
     P_PDP,
+    P_RUBIK,
     P_COUNT
 };
-static const char *const proc_name[P_COUNT] = {"conv", "sdp", "pdp"};
-/* GLB done bit of group 0 (group 1 is +1): CACC for a conv, SDP, PDP. */
-static const uint32_t proc_irq[P_COUNT] = {NVDLA_GLB_S_INTR_STATUS_CACC_DONE_STATUS0_SHIFT,
-                                           NVDLA_GLB_S_INTR_STATUS_SDP_DONE_STATUS0_SHIFT,
-                                           NVDLA_GLB_S_INTR_STATUS_PDP_DONE_STATUS0_SHIFT};
+static const char *const proc_name[P_COUNT] = {"conv", "sdp", "pdp", "rubik"};
+/* GLB done bit of group 0 (group 1 is +1): CACC for a conv, SDP, PDP, RUBIK. */
+static const uint32_t proc_irq[P_COUNT] = {
+    NVDLA_GLB_S_INTR_STATUS_CACC_DONE_STATUS0_SHIFT, NVDLA_GLB_S_INTR_STATUS_SDP_DONE_STATUS0_SHIFT,
+    NVDLA_GLB_S_INTR_STATUS_PDP_DONE_STATUS0_SHIFT, NVDLA_GLB_S_INTR_STATUS_RUBIK_DONE_STATUS0_SHIFT};
 /* Unit whose S_POINTER.CONSUMER tells the group of the processor's next op, and its RDMA. */
-static const drv_unit proc_unit[P_COUNT] = {U_CACC, U_SDP, U_PDP};
-static const drv_unit proc_rdma[P_COUNT] = {U_COUNT, U_SDP_RDMA, U_PDP_RDMA};
+static const drv_unit proc_unit[P_COUNT] = {U_CACC, U_SDP, U_PDP, U_RBK};
+static const drv_unit proc_rdma[P_COUNT] = {U_COUNT, U_SDP_RDMA, U_PDP_RDMA, U_COUNT};
 
 enum op_state {
     S_QUEUED,
@@ -102,7 +103,7 @@ static void mark_submitted(sched *s, uint32_t k)
 
 static int proc_of(uint32_t kind)
 {
-    return kind == DLA_OP_CONV ? P_CONV : kind == DLA_OP_SDP ? P_SDP : P_PDP;
+    return kind == DLA_OP_CONV ? P_CONV : kind == DLA_OP_SDP ? P_SDP : kind == DLA_OP_RUBIK ? P_RUBIK : P_PDP;
 }
 static bool is_rdma(drv_unit u)
 {
@@ -246,7 +247,7 @@ static bool lut_busy(const sched *s, const proc *p, uint32_t i)
  * fused pipeline's consumers are programmed (and enabled) before its producer. */
 static void schedule(sched *s)
 {
-    static const int order[P_COUNT] = {P_PDP, P_SDP, P_CONV};
+    static const int order[P_COUNT] = {P_RUBIK, P_PDP, P_SDP, P_CONV};
     bool progress = true;
     while (progress && s->st == DLA_OK) {
         progress = false;
@@ -293,8 +294,10 @@ static void read_perf(sched *s, uint32_t i)
         f->busy = rd_perf(s, U_CSC, g, DLASIM_EXT_PERF_BUSY);
         break;
     case DLA_OP_SDP:
-    case DLA_OP_PDP: {
-        drv_unit u = lop(s, i)->kind == DLA_OP_SDP ? U_SDP : U_PDP;
+    case DLA_OP_PDP:
+    case DLA_OP_RUBIK: {
+        const uint32_t kind = s->d->l->ops[i].kind;
+        drv_unit u = kind == DLA_OP_SDP ? U_SDP : kind == DLA_OP_PDP ? U_PDP : U_RBK;
         f->start = rd_perf(s, u, g, DLASIM_EXT_PERF_START_CYCLE);
         f->end = rd_perf(s, u, g, DLASIM_EXT_PERF_END_CYCLE);
         f->read = rd_perf(s, u, g, DLASIM_EXT_PERF_DRAM_READ); /* includes its RDMA's reads */
@@ -466,6 +469,8 @@ static dla_status setup(sched *s)
 static void sync_groups(sched *s)
 {
     for (int p = 0; p < P_COUNT; ++p) {
+        if (p == P_RUBIK && !s->procs[p].n)
+            continue; /* a core may have no RUBIK (its window unmapped); without RUBIK ops it is never used */
         uint32_t v = rd(s, drv_units[proc_unit[p]].s_pointer);
         s->procs[p].next_group = (int)NVDLA_GET(NVDLA_CDMA_S_POINTER, CONSUMER, v);
         if (proc_rdma[p] != U_COUNT) {
@@ -699,7 +704,9 @@ dla_status dla_driver_controller(dla_controller *ctl, void *user)
         goto done;
     }
     mark_submitted(&s, 0);
-    const uint32_t used = 3u << proc_irq[P_CONV] | 3u << proc_irq[P_SDP] | 3u << proc_irq[P_PDP];
+    uint32_t used = 3u << proc_irq[P_CONV] | 3u << proc_irq[P_SDP] | 3u << proc_irq[P_PDP];
+    if (s.procs[P_RUBIK].n) /* a core without RUBIK never raises its bits: left masked without RUBIK ops */
+        used |= 3u << proc_irq[P_RUBIK];
     const uint32_t all = 0x3ffu | 0x3fu << NVDLA_GLB_S_INTR_MASK_CDMA_DAT_DONE_MASK0_SHIFT;
     /* INTR_MASK: 1 masks a source. Only the done interrupts the scheduler consumes are left unmasked. */
     wr(&s, NVDLA_GLB_S_INTR_MASK, all & ~used);

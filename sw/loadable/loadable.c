@@ -137,6 +137,7 @@ const char *dla_op_kind_name(uint32_t kind)
     case DLA_OP_SDP: return "sdp";
     case DLA_OP_PDP: return "pdp";
     case DLA_OP_CDP: return "cdp";
+    case DLA_OP_RUBIK: return "rubik";
     }
     return "unknown";
 }

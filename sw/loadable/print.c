@@ -133,6 +133,14 @@ static void print_op(FILE *out, const dla_loadable *l, uint32_t i)
                 p->pad_value, p->method == DLA_POOL_AVG && !p->count_include_pad ? " exclude-pad" : "", p->split_num);
         break;
     }
+    case DLA_OP_RUBIK: {
+        const dla_lrubik *r = &op->u.rubik;
+        print_surface(out, "src", &r->src);
+        print_surface(out, "dst", &r->dst);
+        fprintf(out, " %s stride=%ux%u", r->mode == DLA_RUBIK_CONTRACT ? "contract" : "mode?", r->stride_x,
+                r->stride_y);
+        break;
+    }
     case DLA_OP_CDP: {
         const dla_lcdp *c = &op->u.cdp;
         print_surface(out, "src", &c->src);

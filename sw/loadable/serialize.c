@@ -310,6 +310,15 @@ static void io_lut(codec *c, dla_llut *t)
     }
 }
 
+static void io_rubik(codec *c, dla_lrubik *r)
+{
+    io_surface(c, &r->src);
+    io_surface(c, &r->dst);
+    io_u32(c, &r->mode);
+    io_u32(c, &r->stride_x);
+    io_u32(c, &r->stride_y);
+}
+
 static size_t op_member_bytes(uint32_t kind)
 {
     dla_lop op;
@@ -320,6 +329,7 @@ static size_t op_member_bytes(uint32_t kind)
     case DLA_OP_SDP: io_sdp(&m, &op.u.sdp); break;
     case DLA_OP_PDP: io_pdp(&m, &op.u.pdp); break;
     case DLA_OP_CDP: io_cdp(&m, &op.u.cdp); break;
+    case DLA_OP_RUBIK: io_rubik(&m, &op.u.rubik); break;
     default: break;
     }
     return m.pos;
@@ -351,6 +361,7 @@ static void io_op(codec *c, dla_lop *op)
     case DLA_OP_SDP: io_sdp(c, &op->u.sdp); break;
     case DLA_OP_PDP: io_pdp(c, &op->u.pdp); break;
     case DLA_OP_CDP: io_cdp(c, &op->u.cdp); break;
+    case DLA_OP_RUBIK: io_rubik(c, &op->u.rubik); break;
     default: break; /* unknown kind: all padding (the reader refuses it afterwards) */
     }
     size_t pad = op_union_bytes() - (c->pos - start);
@@ -699,6 +710,9 @@ static dla_status decode(const uint8_t *data, size_t size, const char *src, unsi
         if (l->ops[i].kind >= DLA_OP_KIND_COUNT)
             return dla_error_set(err, DLA_ERR_FORMAT, "%s: op %u: unknown kind %u (expected 0..%d)", src, i,
                                  l->ops[i].kind, DLA_OP_KIND_COUNT - 1);
+        if (l->ops[i].kind == DLA_OP_RUBIK && minor < 2)
+            return dla_error_set(err, DLA_ERR_FORMAT, "%s: op %u: kind %u (rubik) needs format 1.2, the file is 1.%u",
+                                 src, i, l->ops[i].kind, minor);
     }
     if (l->blob_size)
         memcpy(l->blob, data + s[SEC_BLOB].offset, (size_t)l->blob_size);

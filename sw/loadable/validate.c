@@ -368,6 +368,38 @@ static dla_status check_pdp(vctx *v, const dla_lop *op)
     return DLA_OK;
 }
 
+/* RUBIK contract: both cubes in memory, dst = (W * sx) x (H * sy) x K, src = sx * sy groups of K rounded
+ * up to whole surfaces (dla_lrubik). */
+static dla_status check_rubik(vctx *v, const dla_lop *op)
+{
+    const dla_lrubik *r = &op->u.rubik;
+    dla_status st;
+    if ((st = check_surface(v, "src", &r->src)) != DLA_OK || (st = check_surface(v, "dst", &r->dst)) != DLA_OK)
+        return st;
+    if (r->src.region < 0 || r->dst.region < 0 || op->fused_parent >= 0)
+        FAIL(v, "RUBIK reads and writes memory (src.region %d, dst.region %d, fused_parent %d)", r->src.region,
+             r->dst.region, op->fused_parent);
+    if (r->mode != DLA_RUBIK_CONTRACT)
+        FAIL(v, "RUBIK mode %u: a loadable carries contract (0) only; split and merge need planar tensors", r->mode);
+    if (r->stride_x < 1 || r->stride_x > 32 || r->stride_y < 1 || r->stride_y > 32)
+        FAIL(v, "contract strides %ux%u must be in [1, 32] (5-bit DECONV_X/Y_STRIDE)", r->stride_x, r->stride_y);
+    if (r->src.precision != r->dst.precision)
+        FAIL(v, "src precision %u differs from dst precision %u (RUBIK moves bytes)", r->src.precision,
+             r->dst.precision);
+    uint32_t bpe = r->src.precision == DLA_PRECISION_INT8 ? 1u : 2u;
+    uint32_t cps = v->l->memory_atomic_bytes / bpe;
+    if (!cps)
+        FAIL(v, "memory_atomic_bytes %u holds no element of %u bytes", v->l->memory_atomic_bytes, bpe);
+    uint64_t kp = ((uint64_t)r->dst.channels + cps - 1) / cps * cps;
+    uint64_t want = kp * r->stride_x * r->stride_y;
+    if (r->src.channels != want)
+        FAIL(v,
+             "contract src has %u channels, expected %llu (%u x %u groups of %llu: dst channels %u rounded up to %u)",
+             r->src.channels, (unsigned long long)want, r->stride_x, r->stride_y, (unsigned long long)kp,
+             r->dst.channels, cps);
+    return check_dims(v, "dst", &r->dst, r->src.width * r->stride_x, r->src.height * r->stride_y, r->dst.channels);
+}
+
 static void op_where(vctx *v, uint32_t i)
 {
     const dla_loadable *l = v->l;
@@ -418,6 +450,7 @@ static dla_status check_op(vctx *v, uint32_t i)
     case DLA_OP_CONV: st = check_conv(v, i, &op->u.conv); break;
     case DLA_OP_SDP: st = check_sdp(v, i, op); break;
     case DLA_OP_PDP: st = check_pdp(v, op); break;
+    case DLA_OP_RUBIK: st = check_rubik(v, op); break;
     case DLA_OP_CDP:
         if ((st = check_surface(v, "src", &op->u.cdp.src)) == DLA_OK)
             st = check_surface(v, "dst", &op->u.cdp.dst);

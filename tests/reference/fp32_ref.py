@@ -189,7 +189,76 @@ def run_node(node, ins):
         return np.concatenate(ins, axis=a["axis"])
     if op == "Cast":
         return x.astype(ONNX_TO_NUMPY[a["to"]])
+    if op == "ConvTranspose":
+        return conv_transpose(x, ins[1], ins[2] if len(ins) > 2 else None, a, node.name)
+    if op in ("Resize", "Upsample"):
+        return resize_nearest(node, x, ins, a)
     raise Fp32Error(f"node '{node.name}': op {op} not supported by fp32_ref")
+
+
+def conv_transpose(x, w, b, a, name):
+    """ONNX ConvTranspose (groups 1, no dilation, no output_padding) by scattering every kernel tap:
+    full[n, k, h*sy + r, w*sx + q] += x[n, c, h, w] * w[c, k, r, q], then the pads cropped."""
+    if a.get("group", 1) != 1 or any(d != 1 for d in a.get("dilations", [1, 1])) or any(
+            a.get("output_padding", [0, 0])):
+        raise Fp32Error(f"ConvTranspose '{name}': groups, dilation and output_padding are not supported by fp32_ref")
+    sy, sx = a.get("strides", [1, 1])
+    pt, pl, pb, pr = a.get("pads", [0, 0, 0, 0])
+    N, C, H, W = x.shape
+    _, K, R, S = w.shape
+    full = np.zeros((N, K, (H - 1) * sy + R, (W - 1) * sx + S), dtype=np.float64)
+    x64, w64 = x.astype(np.float64), w.astype(np.float64)
+    for r in range(R):
+        for q in range(S):
+            full[:, :, r:r + (H - 1) * sy + 1:sy, q:q + (W - 1) * sx + 1:sx] += np.einsum("nchw,ck->nkhw", x64,
+                                                                                        w64[:, :, r, q])
+    y = full[:, :, pt:full.shape[2] - pb, pl:full.shape[3] - pr]
+    if b is not None:
+        y = y + b.astype(np.float64).reshape(1, -1, 1, 1)
+    return y.astype(np.float32)
+
+
+def resize_nearest(node, x, ins, a):
+    """ONNX Resize / Upsample, mode nearest, from the output shape the scales give: input coordinate by
+    the coordinate_transformation_mode, rounded by nearest_mode (Upsample and opset-10 Resize: asymmetric,
+    floor)."""
+    if a.get("mode", b"nearest") not in (b"nearest", "nearest"):
+        raise Fp32Error(f"{node.op_type} '{node.name}': mode {a.get('mode')} not supported by fp32_ref")
+    if "scales" in a:
+        scales = np.array(a["scales"], dtype=np.float64)
+    else:
+        idx = 1 if node.op_type == "Upsample" or len(ins) == 2 else 2
+        scales = np.asarray(ins[idx], dtype=np.float64) if len(ins) > idx and ins[idx] is not None and \
+            np.asarray(ins[idx]).size else None
+        if scales is None:
+            scales = np.asarray(ins[3], dtype=np.float64) / np.array(x.shape, dtype=np.float64)
+    dec = lambda v: v.decode() if isinstance(v, bytes) else v  # noqa: E731
+    opset11 = node.op_type == "Resize" and len(ins) > 2
+    ctm = dec(a.get("coordinate_transformation_mode", "half_pixel" if opset11 else "asymmetric"))
+    nm = dec(a.get("nearest_mode", "round_prefer_floor" if opset11 else "floor"))
+    y = x
+    for axis in range(x.ndim):
+        n_in = x.shape[axis]
+        n_out = int(np.floor(n_in * scales[axis] + 1e-9))
+        o = np.arange(n_out, dtype=np.float64)
+        if ctm == "asymmetric":
+            c = o / scales[axis]
+        elif ctm in ("half_pixel", "pytorch_half_pixel"):
+            c = (o + 0.5) / scales[axis] - 0.5
+        else:
+            raise Fp32Error(f"Resize '{node.name}': coordinate_transformation_mode {ctm} not supported by fp32_ref")
+        if nm == "floor":
+            i = np.floor(c)
+        elif nm == "ceil":
+            i = np.ceil(c)
+        elif nm == "round_prefer_floor":
+            i = np.where(c - np.floor(c) == 0.5, np.floor(c), np.round(c))
+        elif nm == "round_prefer_ceil":
+            i = np.where(c - np.floor(c) == 0.5, np.ceil(c), np.round(c))
+        else:
+            raise Fp32Error(f"Resize '{node.name}': nearest_mode {nm} not supported by fp32_ref")
+        y = np.take(y, np.clip(i, 0, n_in - 1).astype(np.int64), axis=axis)
+    return y
 
 
 def load_model(path):

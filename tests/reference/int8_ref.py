@@ -489,6 +489,10 @@ class Int8Executor:
                         dst = L.Record(u.dst)
                         dst.offset = u.dst.offset + b * dst_stride
                         self.write_surface(dst, y, f"{what} dst")
+            elif op.kind == L.OP_RUBIK:
+                r = op.u.rubik
+                self.write_surface(r.dst, self._rubik(r, self.read_surface(r.src, f"{what} src"), what),
+                                   f"{what} dst")
             else:
                 raise RefError(f"{self.source}: {what}: op kind not supported by the reference")
         if streams:
@@ -539,10 +543,26 @@ class Int8Executor:
         return sdp_int8(x, s, self._per_kernel(s.bs, K, f"{what} BS"), self._per_kernel(s.bn, K, f"{what} BN"),
                         ew, what, luts[0] if luts else None)
 
+    def _rubik(self, r, x, what):
+        if r.mode != L.RUBIK_CONTRACT:
+            raise RefError(f"{self.source}: {what}: RUBIK mode {r.mode} (contract only)")
+        return rubik_contract(x, r.stride_x, r.stride_y, r.dst.channels, self.atom)
+
     def _pdp(self, p, x):
         return pdp_int8(x, p.method, (p.kernel_w, p.kernel_h), (p.stride_x, p.stride_y),
                         (p.pad_left, p.pad_right, p.pad_top, p.pad_bottom), p.pad_value, p.count_include_pad,
                         (p.dst.height, p.dst.width))
+
+
+def rubik_contract(x, sx, sy, K, atom):
+    """RUBIK contract (docs/units/rubik.md): x is C x H x W with C = sx * sy groups of Kp = K rounded up to
+    whole surfaces (atom bytes, INT8); group g = j * sx + i holds output pixel (w * sx + i, h * sy + j)."""
+    kp = -(-K // atom) * atom
+    C, H, W = x.shape
+    if C != kp * sx * sy:
+        raise RefError(f"contract input has {C} channels, expected {sx} x {sy} groups of {kp}")
+    g = x.reshape(sy, sx, kp, H, W)[:, :, :K]  # [j, i, c, h, w]
+    return g.transpose(2, 3, 0, 4, 1).reshape(K, H * sy, W * sx)  # [c, h, j, w, i]
 
 
 def execute(lod, inputs, source="loadable"):

@@ -9,7 +9,7 @@ import zlib
 
 MAGIC = 0x4C414C44
 VERSION_MAJOR = 1
-VERSION_MINOR = 2  # 1.1: optional SEGMENTS and GPU_LAYERS (GPU fallback); 1.2: optional LUTS, conv batch fields, mixed INT8/FP16 precisions
+VERSION_MINOR = 2  # 1.1: optional SEGMENTS and GPU_LAYERS (GPU fallback); 1.2: optional LUTS, conv batch fields, mixed INT8/FP16 precisions, RUBIK ops
 HEADER_BYTES = 64
 SECTION_ENTRY_BYTES = 24
 LNAME_MAX = 128
@@ -25,8 +25,9 @@ OPTIONAL_SECTIONS = (SEC_SEGMENTS, SEC_GPU_LAYERS)  # both or neither (format 1.
 PREC_INT8, PREC_FP16, PREC_INT16, PREC_FP32 = 0, 1, 2, 3
 REGION_WEIGHTS, REGION_INPUT, REGION_OUTPUT, REGION_ACTIVATIONS = 0, 1, 2, 3
 ROLE_INPUT, ROLE_OUTPUT, ROLE_INTERNAL = 0, 1, 2
-OP_CONV, OP_SDP, OP_PDP, OP_CDP = 0, 1, 2, 3
-OP_KIND_NAMES = {OP_CONV: "conv", OP_SDP: "sdp", OP_PDP: "pdp", OP_CDP: "cdp"}
+OP_CONV, OP_SDP, OP_PDP, OP_CDP, OP_RUBIK = 0, 1, 2, 3, 4
+OP_KIND_NAMES = {OP_CONV: "conv", OP_SDP: "sdp", OP_PDP: "pdp", OP_CDP: "cdp", OP_RUBIK: "rubik"}
+RUBIK_CONTRACT = 0
 WEIGHT_DENSE, WEIGHT_SPARSE_2_4 = 0, 1
 DATA_FEATURE, DATA_PIXEL = 0, 1
 ALU_MAX, ALU_MIN, ALU_SUM, ALU_PROD = 0, 1, 2, 3  # PROD: EW stage only (format 1.2)
@@ -71,6 +72,7 @@ STRUCTS = {
                    "pad_left:u32 pad_right:u32 pad_top:u32 pad_bottom:u32 pad_value:i32 count_include_pad:u32 "
                    "split_num:u32"),
     "cdp": _fields("src:surface dst:surface local_size:u32 alpha:f32 beta:f32 bias:f32"),
+    "rubik": _fields("src:surface dst:surface mode:u32 stride_x:u32 stride_y:u32"),
     "segment": _fields("kind:u32 name:char128 first:u32 count:u32 boundary_bytes:u64"),
     "gpu_layer": _fields("name:char128 op_type:char32 precision:u32 in_dims:u32x4 out_dims:u32x4 macs:u64 "
                          "read_bytes:u64 write_bytes:u64"),
@@ -82,7 +84,7 @@ STRUCTS = {
     "op_common": _fields(f"kind:u32 layer:u32 batch_index:u32 fused_parent:i32 num_deps:u32 "
                          f"deps:u32x{MAX_OP_DEPS} macs:u64"),
 }
-OP_MEMBERS = {OP_CONV: "conv", OP_SDP: "sdp", OP_PDP: "pdp", OP_CDP: "cdp"}
+OP_MEMBERS = {OP_CONV: "conv", OP_SDP: "sdp", OP_PDP: "pdp", OP_CDP: "cdp", OP_RUBIK: "rubik"}
 
 
 class LoadableError(Exception):

@@ -19,7 +19,7 @@ extern "C" {
 #define DLA_LOADABLE_VERSION_MAJOR 1u
 #define DLA_LOADABLE_VERSION_MINOR                                                                                     \
     2u /* 1.1: image-input tensor formats; GPU-fallback SEGMENTS, GPU_LAYERS; 1.2: LUTS, conv batch,   \
-         per-op and per-tensor precisions that may differ from the network's */
+         per-op and per-tensor precisions that may differ from the network's, RUBIK ops */
 #define DLA_LNAME_MAX 128
 #define DLA_MAX_OP_DEPS 8
 
@@ -93,6 +93,7 @@ typedef enum dla_op_kind {
     DLA_OP_SDP = 1,
     DLA_OP_PDP = 2,
     DLA_OP_CDP = 3,
+    DLA_OP_RUBIK = 4, /* format 1.2 */
     DLA_OP_KIND_COUNT
 } dla_op_kind;
 
@@ -221,6 +222,22 @@ typedef struct dla_lcdp { /* LRN (hardware issue); descriptor reserved in format
     float alpha, beta, bias;
 } dla_lcdp;
 
+typedef enum dla_rubik_mode {
+    DLA_RUBIK_CONTRACT = 0, /* the depth-to-space step of a deconvolution (the only mode a loadable carries) */
+    DLA_RUBIK_SPLIT = 1,    /* feature cube -> planes (register-level only) */
+    DLA_RUBIK_MERGE = 2     /* planes -> feature cube (register-level only) */
+} dla_rubik_mode;
+
+/* RUBIK contract (format 1.2, docs/loadable-format.md): src is a W x H feature cube of
+ * stride_x * stride_y groups of Kp = ceil(dst.channels / cps) * cps channels; group g = j * stride_x + i
+ * holds output pixel (w * stride_x + i, h * stride_y + j): dst[c][h*sy + j][w*sx + i] =
+ * src[g * Kp + c][h][w]. dst is (W * stride_x) x (H * stride_y) x K. Both in memory. */
+typedef struct dla_lrubik {
+    dla_lsurface src, dst;
+    uint32_t mode; /* dla_rubik_mode */
+    uint32_t stride_x, stride_y;
+} dla_lrubik;
+
 typedef struct dla_lop {
     uint32_t kind;  /* dla_op_kind */
     uint32_t layer; /* index into layers[] (the report groups ops by layer) */
@@ -234,6 +251,7 @@ typedef struct dla_lop {
         dla_lsdp sdp;
         dla_lpdp pdp;
         dla_lcdp cdp;
+        dla_lrubik rubik;
     } u;
 } dla_lop;
 
@@ -349,7 +367,7 @@ dla_status dla_loadable_read_buffer(const void *data, size_t size, const char *s
 void dla_loadable_print(const dla_loadable *l, FILE *out);
 
 const char *dla_precision_name(uint32_t precision); /* "int8", "fp16", ... */
-const char *dla_op_kind_name(uint32_t kind);        /* "conv", "sdp", "pdp", "cdp" */
+const char *dla_op_kind_name(uint32_t kind);        /* "conv", "sdp", "pdp", "cdp", "rubik" */
 
 /* CRC-32 as zlib's crc32(0, data, size) (IEEE 802.3, reflected polynomial 0xEDB88320); the file
  * checksum, also used by the NVDLA trace runner for check_crc. */

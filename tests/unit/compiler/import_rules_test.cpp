@@ -414,10 +414,12 @@ TEST(DlaRulesTest, ResizeScalesNearestIntegerUpTo32LinearUpTo4)
         tb_output(m, "y");
         return save(dir, m, "resize.onnx");
     };
-    expect_rule(resize("nearest", 1, 32), cfg, "resize.unit", "TensorRT runs this Resize");
+    // Within TensorRT's limits: a target without RUBIK cannot lower nearest; dlasim lowers no linear.
+    expect_rule(resize("nearest", 1, 32), cfg, "feature.rubik", "lacks");
     expect_rule(resize("nearest", 1, 33), cfg, "resize.nearest_scale", "nearest scale 33");
     expect_rule(resize("nearest", 1, 2.5f), cfg, "resize.nearest_scale", "nearest scale 2.5");
-    expect_rule(resize("linear", 1, 4), cfg, "resize.unit", "TensorRT runs this Resize");
+    expect_rule(resize("linear", 1, 4), cfg, "resize.linear_unit", "dlasim lowers nearest Resize only");
+    expect_rule(resize("linear", 1, 2), dla1_like(), "resize.xavier_linear", "nearest only");
     expect_rule(resize("linear", 1, 4.5f), cfg, "resize.linear_scale", "linear scale 4.5");
     expect_rule(resize("cubic", 1, 2), cfg, "resize.mode", "mode 'cubic'");
     expect_rule(resize("nearest", 2, 2), cfg, "resize.scales", "only H and W may be scaled");
@@ -442,12 +444,74 @@ TEST(DlaRulesTest, DeconvolutionKernelStridePaddingGroups)
         tb_output(m, "y");
         return save(dir, m, "deconv.onnx");
     };
-    expect_rule(deconv(32, 32, 32, 0, 1), cfg, "deconv.unit", "TensorRT runs this ConvTranspose");
+    expect_rule(deconv(32, 32, 32, 0, 1), cfg, "feature.rubik", "needs a RUBIK contract");
     expect_rule(deconv(33, 1, 1, 0, 1), cfg, "deconv.kernel", "kernel 33x1");
-    expect_rule(deconv(64, 1, 1, 0, 1), cfg, "deconv.unit", "TensorRT runs this ConvTranspose");
+    dla_config rubik = cfg;
+    rubik.core.features.rubik = true;
+    expect_rule(deconv(64, 1, 1, 0, 1), rubik, "deconv.kernel_stride", "kernel 64x1, stride 1x1");
+    expect_ok(deconv(2, 2, 2, 0, 1), rubik);
     expect_rule(deconv(2, 2, 33, 0, 1), cfg, "deconv.stride", "stride 33x33");
     expect_rule(deconv(3, 3, 1, 1, 1), cfg, "deconv.pad", "padding must be 0");
     expect_rule(deconv(2, 2, 2, 0, 2), cfg, "deconv.groups", "groups 2");
+}
+
+// With RUBIK, ConvTranspose 2x2 stride 2 (C 2 -> K 3) becomes a 1x1 conv of 2 x 2 groups of Kp = 32
+// channels (K rounded up to the 32 INT8 channels of a surface) + a contract; output channel
+// (j * 2 + i) * 32 + k of the conv holds deconvolution tap (j, i) of kernel k: W'[(j*2+i)*32 + k][c] =
+// W[c][k][j][i], zero for k >= 3. A nearest Resize x2 is the same with W = identity (one-hot).
+TEST(DlaRulesTest, DeconvAndNearestResizeLowerToAOneByOneConvAndARubikContract)
+{
+    ScratchDir dir;
+    dla_config cfg = dla2_like();
+    cfg.core.features.rubik = true;
+    tb_model *m = tb_create(17);
+    const int64_t in[4] = {1, 2, 4, 4}, wd[4] = {2, 3, 2, 2}, sd[1] = {4};
+    tb_input(m, "x", 4, in);
+    std::vector<float> w(2 * 3 * 2 * 2);
+    for (size_t e = 0; e < w.size(); e++)
+        w[e] = (float)e; // W[c][k][j][i] = ((c * 3 + k) * 2 + j) * 2 + i
+    tb_init_f32(m, "w", 4, wd, w.data(), true);
+    int n = tb_node(m, "ConvTranspose", "up", "x,w", "d");
+    const int64_t st[2] = {2, 2};
+    tb_attr_ints(m, n, "strides", 2, st);
+    const float sc[4] = {1, 1, 2, 2};
+    tb_init_f32(m, "scales", 1, sd, sc, true);
+    n = tb_node(m, "Resize", "rs", "x,,scales", "r");
+    tb_attr_string(m, n, "mode", "nearest");
+    tb_attr_string(m, n, "coordinate_transformation_mode", "asymmetric");
+    tb_attr_string(m, n, "nearest_mode", "floor");
+    tb_output(m, "d");
+    tb_output(m, "r");
+    std::string p = save(dir, m, "lower.onnx");
+    dla_error err{};
+    ir_graph *g = run_passes(p, &cfg, 4, &err);
+    ASSERT_NE(g, nullptr) << err.msg;
+    const ir_node &up = g->nodes[find_node(g, "up")], &uc = g->nodes[find_node(g, "up:conv")];
+    EXPECT_EQ(up.kind, IR_OP_RUBIK);
+    EXPECT_EQ(up.rubik_sx, 2);
+    EXPECT_EQ(up.rubik_sy, 2);
+    EXPECT_EQ(up.rubik_kp, 32);
+    ASSERT_EQ(uc.kind, IR_OP_CONV);
+    EXPECT_EQ(uc.conv.k, 128);
+    EXPECT_EQ(uc.conv.kh, 1);
+    EXPECT_EQ(uc.out[0], up.in[0]);
+    const float *wf = g->tensors[uc.conv.weight].f;
+    // W'[(j*2+i)*32 + k][c] (C = 2): tap (j 1, i 0) of kernel 2 from channel 1 = W[1][2][1][0] = 22.
+    EXPECT_EQ(wf[((1 * 2 + 0) * 32 + 2) * 2 + 1], 22.0f);
+    // tap (0, 1) of kernel 0 from channel 0 = W[0][0][0][1] = 1; padding kernel 3 is zero.
+    EXPECT_EQ(wf[((0 * 2 + 1) * 32 + 0) * 2 + 0], 1.0f);
+    EXPECT_EQ(wf[((0 * 2 + 1) * 32 + 3) * 2 + 0], 0.0f);
+    const ir_node &rs = g->nodes[find_node(g, "rs")], &rc = g->nodes[find_node(g, "rs:conv")];
+    EXPECT_EQ(rs.kind, IR_OP_RUBIK);
+    const float *rw = g->tensors[rc.conv.weight].f;
+    // Group (j 1, i 1), kernel 1: one-hot on channel 1.
+    EXPECT_EQ(rw[((1 * 2 + 1) * 32 + 1) * 2 + 1], 1.0f);
+    EXPECT_EQ(rw[((1 * 2 + 1) * 32 + 1) * 2 + 0], 0.0f);
+    int contracts = 0;
+    for (int i = 0; i < g->n_layers; i++)
+        contracts += g->layers[i].kind == IR_LAYER_RUBIK;
+    EXPECT_EQ(contracts, 2);
+    ir_graph_destroy(g);
 }
 
 TEST(DlaRulesTest, LrnWindowsAndConcatAxisAndOtherVerdicts)

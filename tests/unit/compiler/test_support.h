@@ -130,7 +130,8 @@ inline float w_small(int k, int c, int r, int s)
     return 0.01f * (float)(((k * 7 + c * 3 + r * 5 + s) % 11) - 5);
 }
 
-// Runs import and the passes up to (and including) `last`: 1 fold, 2 canonicalize, 3 legality, 4 fuse.
+// Runs import and the passes up to (and including) `last`: 1 fold, 2 canonicalize (+ the deconvolution
+// lowering, INT8, on targets with RUBIK), 3 legality, 4 fuse.
 inline ir_graph *run_passes(const std::string &path, const dla_config *cfg, int last, dla_error *err,
                             dla_status *status = nullptr)
 {
@@ -140,6 +141,8 @@ inline ir_graph *run_passes(const std::string &path, const dla_config *cfg, int 
         st = ir_fold_shapes(g, err);
     if (st == DLA_OK && last >= 2)
         st = ir_canonicalize(g, err);
+    if (st == DLA_OK && last >= 2 && cfg)
+        st = ir_lower_deconv(g, cfg, DLA_PRECISION_INT8, err);
     if (st == DLA_OK && last >= 3)
         st = ir_check_legality(g, cfg, nullptr, err);
     if (st == DLA_OK && last >= 4)

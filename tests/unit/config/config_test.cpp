@@ -495,6 +495,20 @@ TEST_F(ConfigTest, SramNeedsTheSramInterface)
         << msg();
 }
 
+TEST_F(ConfigTest, RubikNeedsItsRateAndRequestSize)
+{
+    std::string no_keys = write("bad.json", mini_with("\"rubik\": false", "\"rubik\": true"));
+    EXPECT_EQ(load(no_keys), DLA_ERR_INVALID);
+    EXPECT_EQ(msg(), no_keys + ": core.rubik: core.features.rubik = true needs core.rubik.bytes_per_cycle and "
+                               "core.rubik.request_bytes");
+    std::string text = mini_with("\"rubik\": false", "\"rubik\": true");
+    text.insert(text.find("\"dma\": {"), "\"rubik\": {\"bytes_per_cycle\": 32, \"request_bytes\": 256}, ");
+    std::string ok = write("ok.json", text);
+    ASSERT_EQ(load(ok), DLA_OK) << msg();
+    EXPECT_EQ(cfg_->core.rubik_bytes_per_cycle, 32);
+    EXPECT_EQ(cfg_->core.rubik_request_bytes, 256);
+}
+
 TEST_F(ConfigTest, PartialGpuGroupIsIncomplete)
 {
     std::string path = write("bad.json", mini_with("\"memory\":", R"("gpu": {"int8_tops": 10}, "memory":)"));

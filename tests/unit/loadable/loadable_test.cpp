@@ -674,3 +674,54 @@ TEST(LoadableTest, LutsRoundTripAndBadOnesAreRejectedNamingTheLut)
     EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
     EXPECT_NE(std::string(err.msg).find("slope shift 16 outside the signed 5-bit field"), std::string::npos) << err.msg;
 }
+
+// RUBIK contract (format 1.2) after the chain: its 4x4x16 output (atom 8 B: 8 channels per surface) as
+// 2 x 1 stride groups of Kp = 8 channels -> an 8x4x8 cube (1 surface of 8 x 4 x 8 B = 256 B).
+TEST(LoadableTest, RubikContractRoundTripsAndItsShapeAndFormatVersionAreChecked)
+{
+    Chain c;
+    dla_lregion reg{};
+    reg.kind = DLA_REGION_ACTIVATIONS;
+    reg.size = 256;
+    reg.alignment = 32;
+    uint32_t idx;
+    ASSERT_EQ(dla_loadable_add_region(c.l, &reg, &idx), DLA_OK);
+    dla_lop op{};
+    op.kind = DLA_OP_RUBIK;
+    op.fused_parent = -1;
+    op.num_deps = 1;
+    op.deps[0] = 2;
+    op.u.rubik.src = mem_surface(2, 0, 4, 4, 16, 8);
+    op.u.rubik.dst = mem_surface(static_cast<int32_t>(idx), 0, 8, 4, 8, 8);
+    op.u.rubik.mode = DLA_RUBIK_CONTRACT;
+    op.u.rubik.stride_x = 2;
+    op.u.rubik.stride_y = 1;
+    ASSERT_EQ(dla_loadable_add_op(c.l, &op, &idx), DLA_OK);
+    dla_error err{};
+    ASSERT_EQ(dla_loadable_validate(c.l, &err), DLA_OK) << err.msg;
+    std::vector<uint8_t> b = serialize(c.l);
+    EXPECT_EQ(b[6] | b[7] << 8, 2); // format 1.2
+    dla_loadable *r = nullptr;
+    ASSERT_EQ(dla_loadable_read_buffer(b.data(), b.size(), "r.dlal", &r, &err), DLA_OK) << err.msg;
+    ASSERT_EQ(r->num_ops, 4u);
+    EXPECT_EQ(r->ops[3].kind, static_cast<uint32_t>(DLA_OP_RUBIK));
+    EXPECT_EQ(r->ops[3].u.rubik.stride_x, 2u);
+    EXPECT_EQ(r->ops[3].u.rubik.stride_y, 1u);
+    EXPECT_EQ(r->ops[3].u.rubik.dst.width, 8u);
+    EXPECT_EQ(r->ops[3].u.rubik.src.channels, 16u);
+    dla_loadable_destroy(r);
+    r = nullptr;
+    // A 1.1 reader does not know the kind: the same bytes labelled 1.1 are refused (header outside the CRC).
+    std::vector<uint8_t> old = b;
+    old[6] = 1;
+    EXPECT_EQ(dla_loadable_read_buffer(old.data(), old.size(), "old.dlal", &r, &err), DLA_ERR_FORMAT);
+    EXPECT_NE(std::string(err.msg).find("op 3: kind 4 (rubik) needs format 1.2"), std::string::npos) << err.msg;
+    // Stride 2 x 2 needs 4 groups of 8 channels (32), the source has 16.
+    c.l->ops[3].u.rubik.stride_y = 2;
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("contract src has 16 channels, expected 32"), std::string::npos) << err.msg;
+    c.l->ops[3].u.rubik.stride_y = 1;
+    c.l->ops[3].u.rubik.mode = DLA_RUBIK_SPLIT;
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("RUBIK mode 1"), std::string::npos) << err.msg;
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""Functional-test nets for deconvolution and nearest Resize on the DLA (docs/compiler.md "Deconvolution
+and Resize", RUBIK contract): --net deconv (ConvTranspose 2x2 stride 2, 24 output channels, bias, then
+ReLU and a 1x1 conv), resize2 (nearest x2, asymmetric + floor), resize4 (nearest x4, half_pixel +
+round_prefer_floor, as PyTorch exports), concat (a 2x2 deconvolution and a x2 Resize each concatenated with
+a lateral conv, as in the FPN / YOLO necks); and two nets the compiler refuses, naming the rule:
+deconv3s2 (ConvTranspose kernel 3 stride 2: TensorRT runs it, dlasim lowers kernel == stride only) and
+linear (Resize linear x2)."""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models"))
+import zoo_builder  # noqa: E402
+
+
+def deconv(b, x, cout, k, bias=True, stride=None):
+    n, cin, h, w = b.shapes[x]
+    s = k if stride is None else stride
+    ins = [x, b.init(f"Deconv_{b._index}.weight", b.he_normal((cin, cout, k, k), cin))]
+    if bias:
+        ins.append(b.init(f"Deconv_{b._index}.bias", b.small((cout,), 0.1)))
+    b.macs += n * cin * cout * h * w * k * k
+    return b.node("ConvTranspose", ins, (n, cout, (h - 1) * s + k, (w - 1) * s + k), kernel_shape=[k, k],
+                  strides=[s, s])
+
+
+def resize(b, x, s, half_pixel):
+    if not half_pixel:
+        return b.resize_nearest(x, s)
+    n, c, h, w = b.shapes[x]
+    scales = b.shared_init(f"resize_hp_scales_{s}", np.array([1, 1, s, s], dtype=np.float32))
+    return b.node("Resize", [x, "", scales], (n, c, h * s, w * s), mode="nearest",
+                  coordinate_transformation_mode="half_pixel", nearest_mode="round_prefer_floor")
+
+
+def build(net):
+    b = zoo_builder.GraphBuilder(f"rubik_{net}", seed=33)
+    x = b.input("input", (1, 8, 6, 6))
+    a = b.relu(b.conv(x, 16, 3, pad=1))
+    if net == "deconv":
+        y = b.conv(b.relu(deconv(b, a, 24, 2)), 13, 1)
+    elif net == "resize2":
+        y = b.conv(resize(b, a, 2, False), 13, 3, pad=1)
+    elif net == "resize4":
+        y = resize(b, b.conv(a, 16, 1), 4, True)
+    elif net == "concat":
+        lat = b.relu(b.conv(a, 32, 3, pad=1))  # 6x6, the lateral
+        low = b.relu(b.conv(a, 32, 3, stride=2, pad=1))  # 3x3, the coarser level
+        up1 = deconv(b, low, 32, 2)
+        up2 = resize(b, b.conv(low, 32, 1), 2, False)
+        y = b.conv(b.concat([up1, lat, up2]), 13, 1)
+    elif net == "deconv3s2":
+        y = deconv(b, a, 16, 3, stride=2)
+    elif net == "linear":
+        n, c, h, w = b.shapes[a]
+        scales = b.shared_init("resize_linear_scales", np.array([1, 1, 2, 2], dtype=np.float32))
+        y = b.node("Resize", [a, "", scales], (n, c, 2 * h, 2 * w), mode="linear",
+                   coordinate_transformation_mode="half_pixel")
+    else:
+        raise SystemExit(f"tiny_deconv.py: unknown --net {net}")
+    b.output(y, "output")
+    return b.model(), b.macs
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--net", required=True, choices=["deconv", "resize2", "resize4", "concat", "deconv3s2", "linear"])
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    model, macs = build(args.net)
+    zoo_builder.save(model, args.out)
+    print(f"{args.out}: {macs} MACs")
