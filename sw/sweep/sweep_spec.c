@@ -775,7 +775,12 @@ static uint64_t compile_key(const dla_config *cfg, const char *onnx, dla_precisi
                    f->pdp,
                    f->sdp_ew,
                    f->sparsity_2_4,
-                   f->image_input};
+                   f->image_input,
+                   f->sdp_lut,
+                   f->cdp,
+                   f->rubik,
+                   f->max_batch,
+                   c->cmac_point_split};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         h = hash_i64(h, v[i]);
     return h;
@@ -791,7 +796,8 @@ static uint64_t calib_key(const dla_config *cfg, const char *onnx, dla_precision
     uint64_t h = hash_str(SWEEP_FNV_OFFSET, "calibration");
     h = hash_str(h, onnx);
     h = hash_str(h, cfg->name);
-    int64_t v[] = {prec, batch, sp, f->int8, f->fp16, f->pdp, f->sdp_ew, f->sparsity_2_4, f->image_input};
+    int64_t v[] = {prec,           batch,      sp,     f->int8, f->fp16, f->pdp, f->sdp_ew, f->sparsity_2_4,
+                   f->image_input, f->sdp_lut, f->cdp, f->rubik};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         h = hash_i64(h, v[i]);
     return h;
