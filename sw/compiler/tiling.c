@@ -112,6 +112,8 @@ static void choose_batch(ir_graph *g, ir_layer *l, const dla_config *cfg, int64_
         ir_conv_tile *tl = &l->tiles[t];
         tl->data_banks = (uint32_t)cdiv((int64_t)tl->entry_per_slice * tl->in_rows * chunk, epb);
     }
+}
+
 /* A grouped conv becomes slices of ks kernels (a multiple of the output surface, at most one kernel
  * group), each a dense conv with block-diagonal weights. ks is the one whose slices take the fewest
  * MAC-array cycles per output point: the sum over slices of ceil(cn / atomic_c) channel blocks
