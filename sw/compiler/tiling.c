@@ -96,7 +96,9 @@ static void choose_batch(ir_graph *g, ir_layer *l, const dla_config *cfg, int64_
     ir_nchw(&g->tensors[l->out], yd);
     l->batch_chunk = 1;
     int64_t chunk = g->batch < cfg->core.features.max_batch ? g->batch : cfg->core.features.max_batch;
-    if (chunk < 2 || yd[2] != 1 || yd[3] != 1 || l->image || l->ew_in >= 0 || l->h_splits != 1)
+    /* FP16 layers stay unbatched: the FP16 datapath and its reference (fp16_ref.py) are checked per image. */
+    if (chunk < 2 || yd[2] != 1 || yd[3] != 1 || l->image || l->ew_in >= 0 || l->h_splits != 1 ||
+        l->prec != DLA_PRECISION_INT8)
         return;
     for (int t = 0; t < l->n_tiles; t++) {
         const ir_conv_tile *tl = &l->tiles[t];

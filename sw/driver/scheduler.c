@@ -228,12 +228,13 @@ static void program(sched *s, uint32_t i)
  * completes. Ops with equal tables overlap as in NVDLA's firmware, which reprograms the LUT per op. */
 static bool lut_busy(const sched *s, const proc *p, uint32_t i)
 {
-    const dla_llut *mine = dla_loadable_op_lut(s->d->l, i);
+    /* i and group_op hold op indices over all inferences (inference k's op v is k * n + v). */
+    const dla_llut *mine = dla_loadable_op_lut(s->d->l, i % s->n);
     if (!mine)
         return false;
     for (int g = 0; g < 2; ++g) {
         int32_t j = p->group_op[g];
-        const dla_llut *other = j >= 0 ? dla_loadable_op_lut(s->d->l, (uint32_t)j) : NULL;
+        const dla_llut *other = j >= 0 ? dla_loadable_op_lut(s->d->l, (uint32_t)j % s->n) : NULL;
         if (other &&
             (memcmp(other->le, mine->le, sizeof mine->le) != 0 || memcmp(other->lo, mine->lo, sizeof mine->lo) != 0 ||
              memcmp(&other->le_function, &mine->le_function,
@@ -296,7 +297,7 @@ static void read_perf(sched *s, uint32_t i)
     case DLA_OP_SDP:
     case DLA_OP_PDP:
     case DLA_OP_RUBIK: {
-        const uint32_t kind = s->d->l->ops[i].kind;
+        const uint32_t kind = lop(s, i)->kind;
         drv_unit u = kind == DLA_OP_SDP ? U_SDP : kind == DLA_OP_PDP ? U_PDP : U_RBK;
         f->start = rd_perf(s, u, g, DLASIM_EXT_PERF_START_CYCLE);
         f->end = rd_perf(s, u, g, DLASIM_EXT_PERF_END_CYCLE);
