@@ -95,8 +95,8 @@ void Csc::run()
                 // With a point split of n the array takes n points per cycle (conv_layer.cpp); a
                 // batched stripe issues each point once per image (n is 1 then).
                 const uint64_t atomics = static_cast<uint64_t>(s.len) * l.batch;
-                const uint64_t issue = (static_cast<uint64_t>(s.len) + l.point_split - 1) / l.point_split * l.batch *
-                                       l.cycles_per_atomic;
+                const uint64_t issue =
+                    (static_cast<uint64_t>(s.len) + l.point_split - 1) / l.point_split * l.batch * l.cycles_per_atomic;
                 const uint64_t loaded = std::max<uint64_t>(issue, p_.weight_load_cycles);
                 uint64_t cycles, loads;
                 if (steps == 1) {

@@ -16,9 +16,9 @@ namespace dlasim::hw {
 
 namespace {
 
-constexpr const char *kClientNames[kNumMcifClients] = {"cdma_dat", "cdma_wt", "sdp_m", "sdp_b",   "sdp_n",  "sdp_e",
-                                                       "sdp_w",    "pdp_r",   "pdp_w", "bdma_rd", "bdma_wr",
-                                                       "rbk_rd",   "rbk_wr"};
+constexpr const char *kClientNames[kNumMcifClients] = {"cdma_dat", "cdma_wt", "sdp_m", "sdp_b", "sdp_n",
+                                                       "sdp_e",    "sdp_w",   "pdp_r", "pdp_w", "bdma_rd",
+                                                       "bdma_wr",  "rbk_rd",  "rbk_wr"};
 
 // Where each client's weight sits in NVDLA's MCIF registers (register, field shift; 8-bit fields).
 struct WeightField {

@@ -152,7 +152,7 @@ class Dram {
 
   private:
     friend class Mcif;
-    friend class GpuDramClient; // the GPU bids for the DRAM as one more client (gpu_client.h)
+    friend class GpuDramClient;          // the GPU bids for the DRAM as one more client (gpu_client.h)
     int attach() { return attached_++; } // an MCIF joins; returns its core index for arbitration
     // Decide b (call from an SC_THREAD at b.edge_fs). Several MCIFs: waits one delta so every bid of the
     // edge is decided together, round-robin by core; one MCIF: decided at once.

@@ -41,13 +41,13 @@ struct SdpOp {
     bool to_pdp = false;       // output to PDP instead of memory
     uint32_t batch = 1;        // images (batch mode, on-the-fly only)
     uint64_t dst_batch_stride = 0;
-    FeatureCube src;           // offline input
-    FeatureCube dst;           // output in memory
-    FeatureCube ew;            // element-wise operand cube (when ew_from_mem)
-    bool ew_from_mem = false;  // the EW ALU operand is an INT8 cube read by the E-RDMA
-    bool ew_mul_mem = false;   // the EW MUL operand is a per-kernel INT8 vector read by the E-RDMA
-    bool ew_mul_elem = false;  // the EW MUL operand is the INT8 cube `ew` (E-RDMA DATA_USE MUL, PER_ELEMENT)
-    FeatureCube ew_mul;        // that vector: a 1 x 1 x C cube in the feature format
+    FeatureCube src;          // offline input
+    FeatureCube dst;          // output in memory
+    FeatureCube ew;           // element-wise operand cube (when ew_from_mem)
+    bool ew_from_mem = false; // the EW ALU operand is an INT8 cube read by the E-RDMA
+    bool ew_mul_mem = false;  // the EW MUL operand is a per-kernel INT8 vector read by the E-RDMA
+    bool ew_mul_elem = false; // the EW MUL operand is the INT8 cube `ew` (E-RDMA DATA_USE MUL, PER_ELEMENT)
+    FeatureCube ew_mul;       // that vector: a 1 x 1 x C cube in the feature format
     int32_t ew_reg_operand = 0;
     // Per-stage operands: per layer (register) or per kernel from memory.
     struct Operands {

@@ -52,11 +52,10 @@ DlaCore::DlaCore(sc_core::sc_module_name name, const dla_config &cfg, const dla_
                ? std::make_unique<Cdp>("cdp", CdpParams::from_config(cfg), functional, clock_,
                                        CdpPorts{mcif_.port(kClientPdpR), mcif_.port(kClientPdpW)}, glb_, stats, prefix_)
                : nullptr),
-      rubik_(cfg.core.features.rubik
-                 ? std::make_unique<Rubik>("rubik", RubikParams::from_config(cfg), functional, clock_,
-                                           mcif_.port(kClientRubikRead), mcif_.port(kClientRubikWrite), glb_, stats,
-                                           prefix_)
-                 : nullptr)
+      rubik_(cfg.core.features.rubik ? std::make_unique<Rubik>("rubik", RubikParams::from_config(cfg), functional,
+                                                               clock_, mcif_.port(kClientRubikRead),
+                                                               mcif_.port(kClientRubikWrite), glb_, stats, prefix_)
+                                     : nullptr)
 {
     if (!(mode.dla_clock_mhz > 0))
         throw std::invalid_argument("power mode " + std::string(mode.name) + ": dla_clock_mhz must be positive");

@@ -1,8 +1,7 @@
 // One DLA core: its clock (power mode dla_clock_mhz), GLB, CSB decoder, MCIF (+ SRAM, its registers on
-// CSB), BDMA (when core.features.bdma), the convolution core, SDP, PDP, (with core.features.cdp) CDP and (with core.features.rubik) RUBIK, wired as
-// NVDLA's pipeline: CACC -> SDP over a bounded channel of core.cacc_delivery_stripes chunks, SDP -> PDP over one of the
-// same depth. Stats are named
-// "dla<i>.<unit>...".
+// CSB), BDMA (when core.features.bdma), the convolution core, SDP, PDP, (with core.features.cdp) CDP and (with
+// core.features.rubik) RUBIK, wired as NVDLA's pipeline: CACC -> SDP over a bounded channel of
+// core.cacc_delivery_stripes chunks, SDP -> PDP over one of the same depth. Stats are named "dla<i>.<unit>...".
 #pragma once
 
 #include <memory>
@@ -43,7 +42,7 @@ class DlaCore : public sc_core::sc_module {
     Bdma *bdma() { return bdma_.get(); } // null without core.features.bdma
     Sdp &sdp() { return sdp_; }
     Pdp &pdp() { return pdp_; }
-    Cdp *cdp() { return cdp_.get(); } // null when core.features.cdp is false
+    Cdp *cdp() { return cdp_.get(); }       // null when core.features.cdp is false
     Rubik *rubik() { return rubik_.get(); } // null when core.features.rubik is false
     bool has_conv() const { return conv_ != nullptr; }
     // Every unit register file on CSB (conv stages, SDP, PDP and their RDMAs), for diagnostics.

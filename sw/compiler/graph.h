@@ -101,9 +101,9 @@ typedef enum ir_kind {
     IR_OP_VIEW,   /* Flatten / Reshape that only renames the NCHW bytes (N,C,1,1) <-> (N,C) */
     IR_OP_DEAD,   /* removed */
     IR_OP_CONCAT, /* channel Concat of 4-D activations: producers write into its output in place */
-    IR_OP_LUT,   /* y = f(x) by the SDP Y-stage lookup table (lut.c): node lut_fn says which f */
-    IR_OP_MUL,   /* element-wise product of two activations of equal shape (SDP EW MUL) */
-    IR_OP_RUBIK  /* RUBIK contract of a lowered deconvolution / nearest Resize (deconv.c) */
+    IR_OP_LUT,    /* y = f(x) by the SDP Y-stage lookup table (lut.c): node lut_fn says which f */
+    IR_OP_MUL,    /* element-wise product of two activations of equal shape (SDP EW MUL) */
+    IR_OP_RUBIK   /* RUBIK contract of a lowered deconvolution / nearest Resize (deconv.c) */
 } ir_kind;
 
 /* Functions the SDP lookup table computes (lut.c, docs/compiler.md "Lookup-table activations"). */

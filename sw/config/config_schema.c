@@ -568,7 +568,8 @@ dla_status cfg_finish(cfg_build *b, const cfg_seen *seen, const char *file, dla_
     if (!k->features.int8 && !k->features.fp16)
         return dla_error_set(err, DLA_ERR_INVALID, "%s: core.features: at least one of int8 and fp16 must be true",
                              file);
-    if (k->features.rubik && (!top_seen(seen, "core.rubik.bytes_per_cycle") || !top_seen(seen, "core.rubik.request_bytes")))
+    if (k->features.rubik &&
+        (!top_seen(seen, "core.rubik.bytes_per_cycle") || !top_seen(seen, "core.rubik.request_bytes")))
         return dla_error_set(err, DLA_ERR_INVALID,
                              "%s: core.rubik: core.features.rubik = true needs core.rubik.bytes_per_cycle and "
                              "core.rubik.request_bytes",

@@ -89,8 +89,8 @@ typedef struct dla_core_params {
     int pdp_latency_cycles;
     int cdp_throughput;
     int cdp_latency_cycles;
-    int rubik_bytes_per_cycle; /* RUBIK datapath: output bytes per cycle (required with features.rubik) */
-    int rubik_request_bytes;   /* size of one RUBIK memory request (required with features.rubik) */
+    int rubik_bytes_per_cycle;    /* RUBIK datapath: output bytes per cycle (required with features.rubik) */
+    int rubik_request_bytes;      /* size of one RUBIK memory request (required with features.rubik) */
     int dma_read_bytes_per_cycle; /* read data bus width of the core's memory interface */
     int dma_write_bytes_per_cycle;
     int dma_max_outstanding;         /* read requests in flight per core (MCIF outstanding count) */

@@ -18,7 +18,7 @@ extern "C" {
 #define DLA_LOADABLE_MAGIC 0x4C414C44u /* "DLAL" read as little-endian u32 */
 #define DLA_LOADABLE_VERSION_MAJOR 1u
 #define DLA_LOADABLE_VERSION_MINOR                                                                                     \
-    2u /* 1.1: image-input tensor formats; GPU-fallback SEGMENTS, GPU_LAYERS; 1.2: LUTS, conv batch,   \
+    2u /* 1.1: image-input tensor formats; GPU-fallback SEGMENTS, GPU_LAYERS; 1.2: LUTS, conv batch,                   \
          per-op and per-tensor precisions that may differ from the network's, RUBIK ops */
 #define DLA_LNAME_MAX 128
 #define DLA_MAX_OP_DEPS 8
