@@ -106,12 +106,29 @@ typedef enum ir_kind {
     IR_OP_RUBIK   /* RUBIK contract of a lowered deconvolution / nearest Resize (deconv.c) */
 } ir_kind;
 
+/* Steps of a lowered Softmax (softmax.c, docs/compiler.md "Softmax"): they fix the LUT shifts and
+ * the INT8 scales of the intermediate tensors (lut.c). */
+typedef enum ir_softmax_role {
+    IR_SOFTMAX_NONE = 0,
+    IR_SOFTMAX_EXP1,    /* e1 = exp(x - m1), m1 = 127 s_x (x's INT8 bound) */
+    IR_SOFTMAX_NEGLOG1, /* L1 = -log(sum e1) - m1 (n = 0 reads as half an LSB: a safe step up) */
+    IR_SOFTMAX_EXP,     /* e = exp(x + L - m2) */
+    IR_SOFTMAX_NEGLOG,  /* l = -log(sum e) - m2, a middle pass (n = 0: half an LSB) */
+    IR_SOFTMAX_NEGLOGN, /* l = -log(max(sum e, e^-m2)) - m2, the last pass (n = 0: keep L) */
+    IR_SOFTMAX_LSUM,    /* L' = L + l */
+    IR_SOFTMAX_OUT      /* y = exp(x + L) */
+} ir_softmax_role;
+
 /* Functions the SDP lookup table computes (lut.c, docs/compiler.md "Lookup-table activations"). */
 typedef enum ir_lut_fn {
     IR_LUT_NONE = 0,
     IR_LUT_SIGMOID,
     IR_LUT_TANH,
-    IR_LUT_SILU /* x * sigmoid(x), from Mul(x, Sigmoid(x)) */
+    IR_LUT_SILU, /* x * sigmoid(x), from Mul(x, Sigmoid(x)) */
+    /* Softmax over C (softmax.c): exp(x - m) with m a per-tensor bound from the input's INT8 scale (the
+     * float reference uses m = 0: softmax does not depend on m), and -log(s) of the channel sum. */
+    IR_LUT_EXP,
+    IR_LUT_NEGLOG
 } ir_lut_fn;
 
 typedef struct ir_conv {
@@ -151,6 +168,10 @@ typedef struct ir_node {
      * e.g. a free view). */
     bool gpu;
     int segment;
+    /* softmax.c: the node's step in a lowered Softmax (ir_softmax_role) and the Softmax input, whose
+     * INT8 scale sets the first pass's shift (lut.c). */
+    int softmax_role;
+    int softmax_x;
 } ir_node;
 
 typedef enum ir_layer_kind {
@@ -320,6 +341,19 @@ const char *ir_lut_name(int fn);
 double ir_lut_input_step(int fn);
 /* INT8: build l->lut for output scale s_out and set the output converter (lut.c). */
 dla_status ir_lut_quantize(ir_graph *g, ir_layer *l, float s_out, dla_error *err);
+/* INT8: the LUT input step of layer l: ir_lut_input_step for Sigmoid/Tanh/SiLU, chosen from the layer's
+ * input scale for the softmax functions (lut.c). */
+double ir_lut_layer_step(const ir_graph *g, const ir_layer *l);
+/* INT8: the output scale fixed by the layer's LUT function (softmax: e, -log(s) and y have known
+ * ranges), or 0 when calibration chooses it. */
+float ir_lut_fixed_out_scale(const ir_graph *g, const ir_layer *l);
+/* softmax.c (after ir_check_legality): every Softmax over C that legality let through becomes
+ * exp LUT -> all-ones 1x1 conv (channel sum) + -log LUT -> Add with x + exp LUT (docs/compiler.md
+ * "Softmax"). */
+dla_status ir_lower_softmax(ir_graph *g, const dla_config *cfg, dla_error *err);
+/* Whether softmax.c maps Softmax node n (the TensorRT rules softmax.target/axis/size already hold);
+ * if not, why (with its dlasim rule name) in why. */
+bool ir_softmax_mappable(const ir_graph *g, const dla_config *cfg, const ir_node *n, char *why, size_t size);
 dla_status ir_fuse(ir_graph *g, dla_error *err);
 dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool track_absmax, float **outputs,
                                 dla_error *err);

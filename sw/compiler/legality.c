@@ -290,8 +290,9 @@ static void check_softmax(const ir_graph *g, const dla_config *cfg, const ir_nod
             (long long)lim);
         return;
     }
-    add(m, "TensorRT runs this Softmax on the DLA, but dlasim does not model the DLA's softmax yet (rule "
-           "softmax.unit), ");
+    char why[512]; /* softmax.c lowers the rest */
+    if (!ir_softmax_mappable(g, cfg, n, why, sizeof why))
+        add(m, "TensorRT runs this Softmax on the DLA, but %s, ", why);
 }
 
 /* Slice / Split: constant parameters, step 1, not on the batch axis, 4-D input. */

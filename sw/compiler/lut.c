@@ -26,6 +26,8 @@ double ir_lut_eval(int fn, double x)
     case IR_LUT_SIGMOID: return 1.0 / (1.0 + exp(-x));
     case IR_LUT_TANH: return tanh(x);
     case IR_LUT_SILU: return x / (1.0 + exp(-x));
+    case IR_LUT_EXP: return exp(fmin(x, 80.0)); /* m = 0 here; the cap keeps float calibration finite */
+    case IR_LUT_NEGLOG: return -log(fmax(x, 1e-30));
     default: return x;
     }
 }
@@ -47,6 +49,8 @@ const char *ir_lut_name(int fn)
     case IR_LUT_SIGMOID: return "sigmoid";
     case IR_LUT_TANH: return "tanh";
     case IR_LUT_SILU: return "silu";
+    case IR_LUT_EXP: return "exp";
+    case IR_LUT_NEGLOG: return "neglog";
     default: return "none";
     }
 }
@@ -155,10 +159,20 @@ static bool fixed_point(double r, int max, int lo, int hi, int32_t *scale, int32
     return false;
 }
 
+static dla_status softmax_tables(ir_graph *g, ir_layer *l, float s_out, dla_llut *t, dla_error *err);
+
 dla_status ir_lut_quantize(ir_graph *g, ir_layer *l, float s_out, dla_error *err)
 {
     const int F = ir_fraction_bits();
     const int fn = l->lut_fn;
+    if (fn == IR_LUT_EXP || fn == IR_LUT_NEGLOG) {
+        dla_llut *st = calloc(1, sizeof *st);
+        if (!st)
+            return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (LUT of layer '%s')", g->base, l->name);
+        free(l->lut);
+        l->lut = st;
+        return softmax_tables(g, l, s_out, st, err);
+    }
     const double R = lut_half_range(fn), h = ir_lut_input_step(fn);
     dla_llut *t = calloc(1, sizeof *t);
     if (!t)
@@ -214,4 +228,201 @@ dla_status ir_lut_quantize(ir_graph *g, ir_layer *l, float s_out, dla_error *err
     l->sdp.out_cvt_scale = cs;
     l->sdp.out_cvt_shift = (uint32_t)csh;
     return DLA_OK;
+}
+
+/* ---- softmax tables (docs/compiler.md "Softmax") ------------------------------------------------- */
+
+/* exp(v - m): the LO table spans [m - EXP_R, m] (exp(-8) = 3.4e-4, below half an LSB of e = 1/127),
+ * the LE table [m - 4 EXP_R, m] in 16 LO steps; above m both overflow to LO's last entry exp(0) = 1. */
+#define EXP_R 8.0
+#define EXP_LE_HALF_STEPS 1024 /* 4 EXP_R / h */
+/* The later passes' shift: x + L <= log(1.5) after a pass (docs/compiler.md). */
+#define EXP2_SHIFT 0.4054651081081644 /* log(1.5) */
+/* -log(s): the LO table holds s = n * s_e for n = 0..256 exactly (n, the sum of the INT8 e values, is an
+ * integer; n = 0 reads as n = 1/2 except in the last pass); above, the LE table, linear or exponent
+ * (whichever interpolates log better over the reachable n <= 127 C). */
+#define NEGLOG_LO_UNITS 256
+#define NEGLOG_ZERO_UNITS 0.5
+/* Largest error of log interpolated linearly over an octave [a, 2a]: log(1 + t) - t log 2 at
+ * t = 1 / log 2 - 1. */
+#define LOG_OCTAVE_ERROR 0.0597
+
+static double softmax_exp_step(void)
+{
+    return EXP_R / LO_HALF_STEPS / 2; /* 256 LO steps span EXP_R */
+}
+
+/* The Softmax step of layer l: that of its last node (the LUT, or the Add summing L). */
+static int softmax_role(const ir_graph *g, const ir_layer *l, int *x)
+{
+    if (l->n_nodes < 1)
+        return IR_SOFTMAX_NONE;
+    const ir_node *n = &g->nodes[l->nodes[l->n_nodes - 1]];
+    *x = n->softmax_x;
+    return n->softmax_role;
+}
+
+/* m1 = 127 s_x, the largest x its INT8 scale represents, in whole LUT input steps h. */
+static double softmax_m1(const ir_graph *g, int x)
+{
+    const double h = softmax_exp_step();
+    return ceil(127.0 * g->tensors[x].scale / h) * h;
+}
+
+static double softmax_m2(void)
+{
+    const double h = softmax_exp_step();
+    return ceil(EXP2_SHIFT / h) * h;
+}
+
+/* The e tensor's scale and the largest channel sum in its units (a -log layer: the conv's input). */
+static void neglog_range(const ir_graph *g, const ir_layer *l, double *s_e, double *n_max)
+{
+    int64_t d[4] = {1, 1, 1, 1};
+    ir_nchw(&g->tensors[l->in], d);
+    *s_e = g->tensors[l->in].scale > 0 ? g->tensors[l->in].scale : 1.0 / 127;
+    *n_max = 127.0 * (double)d[1];
+}
+
+/* The -log table at s = n s_e. */
+static double neglog_at(const ir_graph *g, const ir_layer *l, double n)
+{
+    double s_e, n_max;
+    neglog_range(g, l, &s_e, &n_max);
+    int x = -1;
+    const int role = softmax_role(g, l, &x);
+    const double s = fmin(fmax(n, NEGLOG_ZERO_UNITS), n_max) * s_e;
+    if (role == IR_SOFTMAX_NEGLOG1)
+        return -log(s) - softmax_m1(g, x);
+    if (role == IR_SOFTMAX_NEGLOGN)
+        return -log(fmax(s, exp(-softmax_m2()))) - softmax_m2();
+    return -log(s) - softmax_m2();
+}
+
+double ir_lut_layer_step(const ir_graph *g, const ir_layer *l)
+{
+    if (l->lut_fn == IR_LUT_EXP)
+        return softmax_exp_step();
+    if (l->lut_fn == IR_LUT_NEGLOG) {
+        double s_e, n_max;
+        neglog_range(g, l, &s_e, &n_max);
+        return s_e; /* v = n * 2^F */
+    }
+    return ir_lut_input_step(l->lut_fn);
+}
+
+/* L and every l: -LSE lies in [-(m1 + log C), m1], a step l in [-(log C + m2), log 254 - m2]. */
+static double softmax_l_scale(const ir_graph *g, int x)
+{
+    int64_t d[4] = {1, 1, 1, 1};
+    ir_nchw(&g->tensors[x], d);
+    const double lc = log((double)d[1]);
+    return fmax(softmax_m1(g, x) + lc, log(127 / NEGLOG_ZERO_UNITS) + lc) / 127;
+}
+
+float ir_lut_fixed_out_scale(const ir_graph *g, const ir_layer *l)
+{
+    int x = -1;
+    switch (softmax_role(g, l, &x)) {
+    case IR_SOFTMAX_EXP1:
+    case IR_SOFTMAX_EXP:
+    case IR_SOFTMAX_OUT: return 1.0f / 127; /* e and y lie in [0, 1] */
+    case IR_SOFTMAX_NEGLOG1:
+    case IR_SOFTMAX_NEGLOG:
+    case IR_SOFTMAX_NEGLOGN:
+    case IR_SOFTMAX_LSUM: return (float)softmax_l_scale(g, x); /* one grid: L + l is exact */
+    default: return 0.0f;
+    }
+}
+
+/* Largest |error| of linear interpolation of log over [a, a + d] and up: d^2 / (8 a^2) at the start. */
+static double log_interp_error(double a, double d)
+{
+    return d * d / (8 * a * a);
+}
+
+static dla_status set_out_cvt(ir_graph *g, ir_layer *l, double s_t, float s_out, dla_error *err)
+{
+    int32_t cs = 0, csh = 0;
+    if (!fixed_point(s_t / s_out, CVT_SCALE_MAX, 0, CVT_SHIFT_MAX, &cs, &csh) || cs == 0)
+        return dla_error_set(err, DLA_ERR_INTERNAL, "%s: layer '%s': %s output scale %g out of range", g->base, l->name,
+                             ir_lut_name(l->lut_fn), (double)s_out);
+    l->sdp.out_cvt_offset = 0;
+    l->sdp.out_cvt_scale = cs;
+    l->sdp.out_cvt_shift = (uint32_t)csh;
+    return DLA_OK;
+}
+
+static dla_status softmax_tables(ir_graph *g, ir_layer *l, float s_out, dla_llut *t, dla_error *err)
+{
+    const int F = ir_fraction_bits();
+    const int64_t one = (int64_t)1 << F;
+    int x = -1;
+    if (softmax_role(g, l, &x) == IR_SOFTMAX_NONE)
+        return dla_error_set(err, DLA_ERR_INTERNAL, "%s: layer '%s': %s LUT outside a lowered Softmax", g->base,
+                             l->name, ir_lut_name(l->lut_fn));
+    t->le_function = 1;
+    if (l->lut_fn == IR_LUT_EXP) {
+        const int role = softmax_role(g, l, &x);
+        const double h = softmax_exp_step();
+        const double m = role == IR_SOFTMAX_EXP1 ? softmax_m1(g, x) : role == IR_SOFTMAX_EXP ? softmax_m2() : 0.0;
+        if (!(m / h * (double)one < (double)(INT32_MAX / 2)))
+            return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                                 "%s: layer '%s': softmax input scale %g puts exp's table beyond the LUT's 32-bit "
+                                 "input range (at most %g)",
+                                 g->base, l->name, (double)g->tensors[x].scale,
+                                 (double)(INT32_MAX / 2) / (double)one * h / 127);
+        const int32_t m_v = (int32_t)llround(m / h) * (int32_t)one;
+        for (int i = 0; i < DLA_LUT_LO_ENTRIES; i++)
+            t->lo[i] = (int16_t)llround(exp((i - 2 * LO_HALF_STEPS) * h) * TABLE_MAX);
+        for (int i = 0; i < DLA_LUT_LE_ENTRIES; i++)
+            t->le[i] = (int16_t)llround(exp((i * (1 << LE_STEP_LOG2) - EXP_LE_HALF_STEPS) * h) * TABLE_MAX);
+        t->lo_index_select = F;
+        t->lo_start = m_v - 2 * LO_HALF_STEPS * (int32_t)one;
+        t->lo_end = m_v;
+        t->le_index_select = F + LE_STEP_LOG2;
+        t->le_start = m_v - EXP_LE_HALF_STEPS * (int32_t)one;
+        t->le_end = m_v;
+        t->hybrid_priority = 1; /* LO where both hit */
+        t->uflow_priority = 0;  /* below m - 32: LE's first entry, exp(-32) = 0 */
+        t->oflow_priority = 1;  /* above m: LO's last entry, 1 */
+        /* all slopes 0: flat extrapolation */
+        return set_out_cvt(g, l, 1.0 / TABLE_MAX, s_out, err);
+    }
+    double s_e, n_max;
+    neglog_range(g, l, &s_e, &n_max);
+    /* LE linear from 0 in steps of 2^j units covering n_max, or exponent with octaves from 2^8 units. */
+    int j = 0;
+    while (64.0 * ldexp(1.0, j) < n_max)
+        j++;
+    const double d = ldexp(1.0, j);
+    const bool linear = log_interp_error(fmax(NEGLOG_LO_UNITS - d, NEGLOG_ZERO_UNITS), d) < LOG_OCTAVE_ERROR;
+    double amax = 0, le_n[DLA_LUT_LE_ENTRIES];
+    for (int i = 0; i < DLA_LUT_LO_ENTRIES; i++)
+        amax = fmax(amax, fabs(neglog_at(g, l, i)));
+    for (int i = 0; i < DLA_LUT_LE_ENTRIES; i++) {
+        le_n[i] = linear ? i * d : ldexp(NEGLOG_LO_UNITS, i);
+        amax = fmax(amax, fabs(neglog_at(g, l, le_n[i])));
+    }
+    const double s_t = amax / TABLE_MAX;
+    for (int i = 0; i < DLA_LUT_LO_ENTRIES; i++)
+        t->lo[i] = (int16_t)llround(neglog_at(g, l, i) / s_t);
+    for (int i = 0; i < DLA_LUT_LE_ENTRIES; i++)
+        t->le[i] = (int16_t)llround(neglog_at(g, l, le_n[i]) / s_t);
+    t->lo_index_select = F;
+    t->lo_start = 0;
+    t->lo_end = NEGLOG_LO_UNITS * (int32_t)one;
+    t->le_start = 0;
+    if (linear) {
+        t->le_index_select = F + j;
+        t->le_end = (int32_t)(64 * ((int64_t)1 << (F + j)));
+    } else {
+        t->le_function = 0; /* exponent: entry i at 2^(F + 8 + i) */
+        t->le_index_offset = F + 8;
+        t->le_end = INT32_MAX;
+    }
+    t->hybrid_priority = 1; /* LO below 256 units */
+    t->uflow_priority = 1;  /* n = 0: LO's first entry */
+    t->oflow_priority = 0;  /* n = 127 C at the end of a linear LE: its last entry */
+    return set_out_cvt(g, l, s_t, s_out, err);
 }

@@ -107,6 +107,8 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
     float sx = g->tensors[l->in].scale;
     ir_tensor *y = &g->tensors[l->out];
     y->scale = l->clip ? l->clip_hi / 127.0f : tensor_scale(y);
+    if (ir_lut_fixed_out_scale(g, l) > 0.0f) /* softmax steps (lut.c) */
+        y->scale = ir_lut_fixed_out_scale(g, l);
     if (y->concat_of >= 0) {
         /* Written into a concat's surface: one scale for the whole concat (TensorRT: equal ranges). */
         float sc = g->tensors[y->concat_of].scale;
@@ -121,7 +123,7 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
     /* With a LUT the stages before it produce the LUT input v = x / step * 2^F (lut.c); the output
      * converter then maps table units to y's scale. */
     const float s_out = y->scale;
-    float sy = l->lut_fn ? (float)ir_lut_input_step(l->lut_fn) : y->scale;
+    float sy = l->lut_fn ? (float)ir_lut_layer_step(g, l) : y->scale;
     dla_lsdp *sdp = &l->sdp;
     memset(sdp, 0, sizeof *sdp);
     sdp->in_precision = sdp->out_precision = DLA_PRECISION_INT8;

@@ -103,7 +103,7 @@ ONNX_TO_NUMPY = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.DOUBLE: np
                  onnx.TensorProto.BOOL: np.bool_}
 
 
-def run_node(node, ins):
+def run_node(node, ins, opset=13):
     op, a = node.op_type, _attrs(node)
     x = ins[0] if ins else None
     if op == "Conv":
@@ -126,6 +126,15 @@ def run_node(node, ins):
         return (1.0 / (1.0 + np.exp(-x.astype(np.float64)))).astype(x.dtype)
     if op == "Tanh":
         return np.tanh(x.astype(np.float64)).astype(x.dtype)
+    if op == "Softmax":  # opset >= 13: over one axis (default -1); before: x flattened to 2-D at axis (default 1)
+        axis = a.get("axis", -1 if opset >= 13 else 1)
+        axis = axis + x.ndim if axis < 0 else axis
+        v = x.astype(np.float64)
+        if opset < 13:
+            v = v.reshape(int(np.prod(x.shape[:axis])), -1)
+        v = np.exp(v - v.max(axis=axis if opset >= 13 else 1, keepdims=True))
+        v = v / v.sum(axis=axis if opset >= 13 else 1, keepdims=True)
+        return v.reshape(x.shape).astype(x.dtype)
     if op == "Clip":
         lo = ins[1] if len(ins) > 1 and ins[1] is not None else a.get("min", -np.inf)
         hi = ins[2] if len(ins) > 2 and ins[2] is not None else a.get("max", np.inf)
@@ -281,10 +290,11 @@ def execute(model, inputs):
         elif all(d > 0 for d in dims):
             raise Fp32Error(f"input '{v.name}': shape {x.shape}, model expects {dims}")
         env[v.name] = x
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13)
     for node in g.node:
         ins = [env[n] if n else None for n in node.input]
         try:
-            y = run_node(node, ins)
+            y = run_node(node, ins, opset)
         except (KeyError, ValueError, IndexError) as e:
             raise Fp32Error(f"node '{node.name}' ({node.op_type}): {e}") from e
         env[node.output[0]] = y

@@ -390,12 +390,36 @@ TEST(DlaRulesTest, SoftmaxRunsOnOrinOnlyWithinItsSizeLimits)
         return one_node(dir, "Softmax", 4, d, [](tb_model *m, int n) { tb_attr_int(m, n, "axis", 1); });
     };
     expect_rule(softmax(10, 1), dla1_like(), "softmax.target", "the target is DLA 1 (Xavier)");
-    // Other non-batch dims 1: axis up to 8192; else up to 1024. Within them the verdict is "TensorRT
-    // runs it" and the missing piece is dlasim's model of the unit.
-    expect_rule(softmax(8192, 1), dla2_like(), "softmax.unit", "TensorRT runs this Softmax");
+    // Other non-batch dims 1: axis up to 8192; else up to 1024. Within them softmax.c maps it.
+    expect_ok(softmax(8192, 1), dla2_like());
     expect_rule(softmax(8193, 1), dla2_like(), "softmax.size", "8193 elements exceeds the DLA limit 8192");
-    expect_rule(softmax(1024, 2), dla2_like(), "softmax.unit", "TensorRT runs this Softmax");
+    expect_ok(softmax(1024, 2), dla2_like());
     expect_rule(softmax(1025, 2), dla2_like(), "softmax.size", "1025 elements exceeds the DLA limit 1024");
+}
+
+TEST(DlaRulesTest, SoftmaxOverASpatialAxisOrFlattenedOrNot4DStaysRefusedWithItsDlasimRule)
+{
+    ScratchDir dir;
+    const int64_t d[4] = {1, 16, 4, 8};
+    // TensorRT runs a softmax over W; dlasim maps C only.
+    expect_rule(one_node(dir, "Softmax", 4, d, [](tb_model *m, int n) { tb_attr_int(m, n, "axis", 3); }), dla2_like(),
+                "softmax.spatial", "softmax over spatial axis 3");
+    // Opset 11, axis 1 on C x 4 x 8: one softmax over all 512 values (the input flattened from the axis).
+    expect_rule(one_node(
+                    dir, "Softmax", 4, d, [](tb_model *m, int n) { tb_attr_int(m, n, "axis", 1); }, "", 11),
+                dla2_like(), "softmax.flatten", "opset 11 Softmax with axis 1");
+    // Opset 11 with H = W = 1: the flattened softmax is the one over C.
+    const int64_t head[4] = {2, 1000, 1, 1};
+    expect_ok(one_node(
+                  dir, "Softmax", 4, head, [](tb_model *m, int n) { tb_attr_int(m, n, "axis", 1); }, "", 11),
+              dla2_like());
+    // Opset 13 default axis -1 of a 4-D tensor is W.
+    expect_rule(one_node(
+                    dir, "Softmax", 4, d, [](tb_model *, int) {}, "", 13),
+                dla2_like(), "softmax.spatial", "spatial axis 3");
+    const int64_t d3[3] = {1, 16, 8};
+    expect_rule(one_node(dir, "Softmax", 3, d3, [](tb_model *m, int n) { tb_attr_int(m, n, "axis", 1); }), dla2_like(),
+                "softmax.rank", "the input is 3-D");
 }
 
 TEST(DlaRulesTest, ResizeScalesNearestIntegerUpTo32LinearUpTo4)
