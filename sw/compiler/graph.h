@@ -113,10 +113,11 @@ typedef enum ir_softmax_role {
     IR_SOFTMAX_EXP1,    /* e1 = exp(x - m1), m1 = 127 s_x (x's INT8 bound) */
     IR_SOFTMAX_NEGLOG1, /* L1 = -log(sum e1) - m1 (n = 0 reads as half an LSB: a safe step up) */
     IR_SOFTMAX_EXP,     /* e = exp(x + L - m2) */
-    IR_SOFTMAX_NEGLOG,  /* l = -log(sum e) - m2, a middle pass (n = 0: half an LSB) */
-    IR_SOFTMAX_NEGLOGN, /* l = -log(max(sum e, e^-m2)) - m2, the last pass (n = 0: keep L) */
+    IR_SOFTMAX_NEGLOG,  /* l = -log(sum e) - m2 (n = 0: half an LSB) */
     IR_SOFTMAX_LSUM,    /* L' = L + l */
-    IR_SOFTMAX_OUT      /* y = exp(x + L) */
+    IR_SOFTMAX_OUT,     /* y = exp(x + L) */
+    IR_SOFTMAX_EXPLO,   /* the part of exp(x + L - m2) that rounds to 0 in e, on a 127x finer scale */
+    IR_SOFTMAX_SUMLO    /* its channel sum (a 1x1 conv), added to the sum of e in the -log layer */
 } ir_softmax_role;
 
 /* Functions the SDP lookup table computes (lut.c, docs/compiler.md "Lookup-table activations"). */
@@ -128,7 +129,8 @@ typedef enum ir_lut_fn {
     /* Softmax over C (softmax.c): exp(x - m) with m a per-tensor bound from the input's INT8 scale (the
      * float reference uses m = 0: softmax does not depend on m), and -log(s) of the channel sum. */
     IR_LUT_EXP,
-    IR_LUT_NEGLOG
+    IR_LUT_NEGLOG,
+    IR_LUT_EXPLO /* the part of exp(x - m) under half an LSB of e (0 in the float reference) */
 } ir_lut_fn;
 
 typedef struct ir_conv {

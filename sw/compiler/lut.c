@@ -28,6 +28,7 @@ double ir_lut_eval(int fn, double x)
     case IR_LUT_SILU: return x / (1.0 + exp(-x));
     case IR_LUT_EXP: return exp(fmin(x, 80.0)); /* m = 0 here; the cap keeps float calibration finite */
     case IR_LUT_NEGLOG: return -log(fmax(x, 1e-30));
+    case IR_LUT_EXPLO: return 0.0; /* the float exp above is exact: nothing below e's LSB to add */
     default: return x;
     }
 }
@@ -51,6 +52,7 @@ const char *ir_lut_name(int fn)
     case IR_LUT_SILU: return "silu";
     case IR_LUT_EXP: return "exp";
     case IR_LUT_NEGLOG: return "neglog";
+    case IR_LUT_EXPLO: return "explo";
     default: return "none";
     }
 }
@@ -165,7 +167,7 @@ dla_status ir_lut_quantize(ir_graph *g, ir_layer *l, float s_out, dla_error *err
 {
     const int F = ir_fraction_bits();
     const int fn = l->lut_fn;
-    if (fn == IR_LUT_EXP || fn == IR_LUT_NEGLOG) {
+    if (fn == IR_LUT_EXP || fn == IR_LUT_NEGLOG || fn == IR_LUT_EXPLO) {
         dla_llut *st = calloc(1, sizeof *st);
         if (!st)
             return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (LUT of layer '%s')", g->base, l->name);
@@ -294,14 +296,12 @@ static double neglog_at(const ir_graph *g, const ir_layer *l, double n)
     const double s = fmin(fmax(n, NEGLOG_ZERO_UNITS), n_max) * s_e;
     if (role == IR_SOFTMAX_NEGLOG1)
         return -log(s) - softmax_m1(g, x);
-    if (role == IR_SOFTMAX_NEGLOGN)
-        return -log(fmax(s, exp(-softmax_m2()))) - softmax_m2();
     return -log(s) - softmax_m2();
 }
 
 double ir_lut_layer_step(const ir_graph *g, const ir_layer *l)
 {
-    if (l->lut_fn == IR_LUT_EXP)
+    if (l->lut_fn == IR_LUT_EXP || l->lut_fn == IR_LUT_EXPLO)
         return softmax_exp_step();
     if (l->lut_fn == IR_LUT_NEGLOG) {
         double s_e, n_max;
@@ -329,8 +329,13 @@ float ir_lut_fixed_out_scale(const ir_graph *g, const ir_layer *l)
     case IR_SOFTMAX_OUT: return 1.0f / 127; /* e and y lie in [0, 1] */
     case IR_SOFTMAX_NEGLOG1:
     case IR_SOFTMAX_NEGLOG:
-    case IR_SOFTMAX_NEGLOGN:
     case IR_SOFTMAX_LSUM: return (float)softmax_l_scale(g, x); /* one grid: L + l is exact */
+    case IR_SOFTMAX_EXPLO: return 1.0f / (127 * 127);          /* below half an LSB of e */
+    case IR_SOFTMAX_SUMLO: {
+        int64_t d[4] = {1, 1, 1, 1};
+        ir_nchw(&g->tensors[x], d);
+        return (float)(d[1] * 0.5 / 127 / 127); /* at most C values under half an LSB of e */
+    }
     default: return 0.0f;
     }
 }
@@ -353,6 +358,36 @@ static dla_status set_out_cvt(ir_graph *g, ir_layer *l, double s_t, float s_out,
     return DLA_OK;
 }
 
+/* The fine part of exp(v - m): exp(v - m) where 127 exp(v - m) rounds to 0 (v < t0 = m + log(0.5 / 127)),
+ * else 0. LO: [t0 - EXP_R, t0] in steps h; LE: [t0 - 2 EXP_R, t0 + 2 EXP_R] in 16 steps, 0 from t0 on,
+ * so above t0 (LO overflows) and beyond LE's end the value is 0. */
+static dla_status explo_table(ir_graph *g, ir_layer *l, double m, float s_out, dla_llut *t, dla_error *err)
+{
+    const int F = ir_fraction_bits();
+    const int32_t one = (int32_t)1 << F;
+    const double h = softmax_exp_step();
+    const int32_t k0 = (int32_t)floor((m + log(NEGLOG_ZERO_UNITS / 127)) / h); /* t0 in steps, rounded down */
+    const double t0 = k0 * h, amax = exp(t0 - m);
+    const double s_t = amax / TABLE_MAX;
+    for (int i = 0; i < DLA_LUT_LO_ENTRIES; i++)
+        t->lo[i] = (int16_t)llround(exp(t0 + (i - 2 * LO_HALF_STEPS) * h - m) / s_t);
+    for (int i = 0; i < DLA_LUT_LE_ENTRIES; i++) {
+        int k = i * (1 << LE_STEP_LOG2) - EXP_LE_HALF_STEPS / 2; /* steps from t0 */
+        t->le[i] = k < 0 ? (int16_t)llround(exp(t0 + k * h - m) / s_t) : 0;
+    }
+    t->le_function = 1;
+    t->lo_index_select = F;
+    t->lo_start = (k0 - 2 * LO_HALF_STEPS) * one;
+    t->lo_end = k0 * one;
+    t->le_index_select = F + LE_STEP_LOG2;
+    t->le_start = (k0 - EXP_LE_HALF_STEPS / 2) * one;
+    t->le_end = (k0 + EXP_LE_HALF_STEPS / 2) * one;
+    t->hybrid_priority = 1; /* LO where both hit */
+    t->uflow_priority = 0;  /* LE's first entry, ~0 */
+    t->oflow_priority = 0;  /* LE's last entry, 0 */
+    return set_out_cvt(g, l, s_t, s_out, err);
+}
+
 static dla_status softmax_tables(ir_graph *g, ir_layer *l, float s_out, dla_llut *t, dla_error *err)
 {
     const int F = ir_fraction_bits();
@@ -362,10 +397,12 @@ static dla_status softmax_tables(ir_graph *g, ir_layer *l, float s_out, dla_llut
         return dla_error_set(err, DLA_ERR_INTERNAL, "%s: layer '%s': %s LUT outside a lowered Softmax", g->base,
                              l->name, ir_lut_name(l->lut_fn));
     t->le_function = 1;
-    if (l->lut_fn == IR_LUT_EXP) {
+    if (l->lut_fn == IR_LUT_EXP || l->lut_fn == IR_LUT_EXPLO) {
         const int role = softmax_role(g, l, &x);
         const double h = softmax_exp_step();
-        const double m = role == IR_SOFTMAX_EXP1 ? softmax_m1(g, x) : role == IR_SOFTMAX_EXP ? softmax_m2() : 0.0;
+        const double m = role == IR_SOFTMAX_EXP1 ? softmax_m1(g, x) : role == IR_SOFTMAX_OUT ? 0.0 : softmax_m2();
+        if (role == IR_SOFTMAX_EXPLO)
+            return explo_table(g, l, m, s_out, t, err);
         if (!(m / h * (double)one < (double)(INT32_MAX / 2)))
             return dla_error_set(err, DLA_ERR_UNSUPPORTED,
                                  "%s: layer '%s': softmax input scale %g puts exp's table beyond the LUT's 32-bit "

@@ -91,42 +91,84 @@ static dla_status step(ir_graph *g, int ni, const char *what, ir_kind k, int a, 
  * most that is safe, so three passes reach logits up to 2 log(254) = 11.1 below m1 and refine once. */
 #define SOFTMAX_PASSES 4
 
-/* e = exp(in) by a LUT (role er; in = x, or Add(x, L) made here), s = conv(e) with the all-ones
- * weights w, l = -log(s) (role lr); returns l. */
-static dla_status pass(ir_graph *g, int ni, int L, int w, int k, int er, int lr, int *l, dla_error *err)
+/* An all-ones 1x1 conv "<softmax>:<what>" summing e over C into s. */
+static dla_status sum_conv(ir_graph *g, int ni, int w, const char *what, int e, int s, int *cv, dla_error *err)
 {
-    const int x = g->nodes[ni].in[0];
-    char what[32];
-    int in = x, u, e, s, ad, a, cv, lg;
-    dla_status st;
-    if (L >= 0) {
-        snprintf(what, sizeof what, "shift%d", k);
-        if ((st = like(g, x, ni, what, &u, err)) != DLA_OK || (st = step(g, ni, what, IR_OP_ADD, x, L, u, &ad, err)))
-            return st;
-        in = u;
-    }
-    snprintf(what, sizeof what, "exp%d", k);
-    if ((st = like(g, x, ni, what, &e, err)) != DLA_OK || (st = step(g, ni, what, IR_OP_LUT, in, -1, e, &a, err)))
+    dla_status st = step(g, ni, what, IR_OP_CONV, e, -1, s, cv, err);
+    if (st != DLA_OK)
         return st;
-    snprintf(what, sizeof what, "sum%d", k);
-    if ((st = like(g, x, ni, what, &s, err)) != DLA_OK || (st = step(g, ni, what, IR_OP_CONV, e, -1, s, &cv, err)))
-        return st;
-    snprintf(what, sizeof what, "neglog%d", k);
-    if ((st = like(g, x, ni, what, l, err)) != DLA_OK || (st = step(g, ni, what, IR_OP_LUT, s, -1, *l, &lg, err)))
-        return st;
-    g->nodes[a].lut_fn = IR_LUT_EXP;
-    g->nodes[a].softmax_role = er;
-    g->nodes[lg].lut_fn = IR_LUT_NEGLOG;
-    g->nodes[lg].softmax_role = lr;
-    g->nodes[a].softmax_x = g->nodes[lg].softmax_x = x;
-    ir_conv *c = &g->nodes[cv].conv;
+    ir_conv *c = &g->nodes[*cv].conv;
     memset(c, 0, sizeof *c);
     c->weight = w;
     c->bias = -1;
     c->k = c->c = (int)g->tensors[w].dims[0];
     c->kh = c->kw = c->sy = c->sx = c->dy = c->dx = 1;
     c->groups = 1;
-    c->fc = g->tensors[x].rank == 2;
+    c->fc = g->tensors[g->nodes[ni].in[0]].rank == 2;
+    return DLA_OK;
+}
+
+/* A LUT node "<softmax>:<what>" (fn, role) of x + L (an Add made here; x alone when L < 0). */
+static dla_status lut_of(ir_graph *g, int ni, int L, const char *what, int fn, int role, int *out, dla_error *err)
+{
+    const int x = g->nodes[ni].in[0];
+    char nm[48];
+    int in = x, u, ad, a;
+    dla_status st;
+    if (L >= 0) {
+        snprintf(nm, sizeof nm, "%s_in", what);
+        if ((st = like(g, x, ni, nm, &u, err)) != DLA_OK || (st = step(g, ni, nm, IR_OP_ADD, x, L, u, &ad, err)))
+            return st;
+        in = u;
+    }
+    if ((st = like(g, x, ni, what, out, err)) != DLA_OK || (st = step(g, ni, what, IR_OP_LUT, in, -1, *out, &a, err)))
+        return st;
+    g->nodes[a].lut_fn = fn;
+    g->nodes[a].softmax_role = role;
+    g->nodes[a].softmax_x = x;
+    return DLA_OK;
+}
+
+/* Pass k: e = exp(x + L - m) (x - m1 in pass 1), s = conv(e) with the all-ones weights w, l = -log(s)
+ * (LUT in the conv's SDP). From pass 2 on, the part of exp that rounds to 0 in e gets its own 127x
+ * finer tensor and conv, added to s by the EW stage before the -log: many small values (a flat
+ * distribution over 1000 classes) then still count. Returns l. */
+static dla_status pass(ir_graph *g, int ni, int L, int w, int k, int *l, dla_error *err)
+{
+    const int x = g->nodes[ni].in[0];
+    char what[32];
+    int e, s, cv, lg, elo = -1, slo = -1, ad;
+    dla_status st;
+    snprintf(what, sizeof what, "exp%d", k);
+    if ((st = lut_of(g, ni, L, what, IR_LUT_EXP, L < 0 ? IR_SOFTMAX_EXP1 : IR_SOFTMAX_EXP, &e, err)) != DLA_OK)
+        return st;
+    if (L >= 0) {
+        snprintf(what, sizeof what, "explo%d", k);
+        if ((st = lut_of(g, ni, L, what, IR_LUT_EXPLO, IR_SOFTMAX_EXPLO, &elo, err)) != DLA_OK)
+            return st;
+        snprintf(what, sizeof what, "sumlo%d", k);
+        if ((st = like(g, x, ni, what, &slo, err)) != DLA_OK || (st = sum_conv(g, ni, w, what, elo, slo, &cv, err)))
+            return st;
+        g->nodes[cv].softmax_role = IR_SOFTMAX_SUMLO;
+        g->nodes[cv].softmax_x = x;
+    }
+    snprintf(what, sizeof what, "sum%d", k);
+    if ((st = like(g, x, ni, what, &s, err)) != DLA_OK || (st = sum_conv(g, ni, w, what, e, s, &cv, err)))
+        return st;
+    if (slo >= 0) {
+        int s2;
+        snprintf(what, sizeof what, "sumall%d", k);
+        if ((st = like(g, x, ni, what, &s2, err)) != DLA_OK ||
+            (st = step(g, ni, what, IR_OP_ADD, s, slo, s2, &ad, err)) != DLA_OK)
+            return st;
+        s = s2;
+    }
+    snprintf(what, sizeof what, "neglog%d", k);
+    if ((st = like(g, x, ni, what, l, err)) != DLA_OK || (st = step(g, ni, what, IR_OP_LUT, s, -1, *l, &lg, err)))
+        return st;
+    g->nodes[lg].lut_fn = IR_LUT_NEGLOG;
+    g->nodes[lg].softmax_role = L < 0 ? IR_SOFTMAX_NEGLOG1 : IR_SOFTMAX_NEGLOG;
+    g->nodes[lg].softmax_x = x;
     return DLA_OK;
 }
 
@@ -145,15 +187,13 @@ static dla_status lower(ir_graph *g, int ni, dla_error *err)
         return st;
     for (int64_t i = 0; i < C * C; i++)
         g->tensors[w].f[i] = 1.0f;
-    if ((st = pass(g, ni, -1, w, 1, IR_SOFTMAX_EXP1, IR_SOFTMAX_NEGLOG1, &L, err)) != DLA_OK)
+    if ((st = pass(g, ni, -1, w, 1, &L, err)) != DLA_OK)
         return st;
     for (int k = 2; k <= SOFTMAX_PASSES; k++) {
         int l, Ln;
         char what[32];
         snprintf(what, sizeof what, "L%d", k);
-        if ((st = pass(g, ni, L, w, k, IR_SOFTMAX_EXP, k == SOFTMAX_PASSES ? IR_SOFTMAX_NEGLOGN : IR_SOFTMAX_NEGLOG, &l,
-                       err)) != DLA_OK ||
-            (st = like(g, x, ni, what, &Ln, err)) != DLA_OK ||
+        if ((st = pass(g, ni, L, w, k, &l, err)) != DLA_OK || (st = like(g, x, ni, what, &Ln, err)) != DLA_OK ||
             (st = step(g, ni, what, IR_OP_ADD, L, l, Ln, &ad, err)) != DLA_OK)
             return st;
         g->nodes[ad].softmax_role = IR_SOFTMAX_LSUM;

@@ -64,18 +64,38 @@ TEST(SoftmaxTest, SoftmaxOverCIsFourLogSumExpPassesThenAnExpOfXPlusL)
     dla_loadable *ld = nullptr;
     dla_error err{};
     ASSERT_EQ(compile(p, cfg, &ld, &err), DLA_OK) << err.msg;
-    // conv; pass 1: exp, conv+neglog; passes 2..4: add+exp (x + L), conv+neglog, add (L + l); the
-    // output: add+exp. 1 + 2 + 3 * 3 + 1 = 13 layers, each LUT layer one op with its own table.
-    ASSERT_EQ(ld->num_layers, 13u);
-    const char *types[13] = {"conv",        "exp", "conv+neglog", "add",         "conv+neglog", "add", "add",
-                             "conv+neglog", "add", "add",         "conv+neglog", "add",         "add"};
-    for (uint32_t i = 0; i < 13; i++)
+    // conv; pass 1: exp, conv+neglog; passes 2..4: add+exp (x + L), add+explo (its fine part), conv
+    // (sum of the fine part), conv+add+neglog (sum of e, plus the fine sum, -log), add (L + l); the
+    // output: add+exp. 1 + 2 + 3 * 5 + 1 = 19 layers, each LUT layer one op with its own table.
+    ASSERT_EQ(ld->num_layers, 19u);
+    const char *types[19] = {"conv",
+                             "exp",
+                             "conv+neglog",
+                             "add",
+                             "add",
+                             "conv",
+                             "conv+add+neglog",
+                             "add",
+                             "add",
+                             "add",
+                             "conv",
+                             "conv+add+neglog",
+                             "add",
+                             "add",
+                             "add",
+                             "conv",
+                             "conv+add+neglog",
+                             "add",
+                             "add"};
+    for (uint32_t i = 0; i < 19; i++)
         EXPECT_STREQ(ld->layers[i].type, types[i]) << i << " " << ld->layers[i].name;
     EXPECT_STREQ(ld->layers[1].name, "sm:exp1");
     EXPECT_STREQ(ld->layers[2].name, "sm:sum1 + sm:neglog1");
-    EXPECT_STREQ(ld->layers[3].name, "sm:shift2 + sm:exp2");
-    EXPECT_STREQ(ld->layers[12].name, "sm:shift + sm");
-    EXPECT_EQ(ld->num_luts, 9u); // 4 exp + 4 neglog + the output exp
+    EXPECT_STREQ(ld->layers[3].name, "sm:exp2_in + sm:exp2");
+    EXPECT_STREQ(ld->layers[4].name, "sm:explo2_in + sm:explo2");
+    EXPECT_STREQ(ld->layers[6].name, "sm:sum2 + sm:sumall2 + sm:neglog2");
+    EXPECT_STREQ(ld->layers[18].name, "sm:shift + sm");
+    EXPECT_EQ(ld->num_luts, 12u); // 4 exp + 3 fine exp + 4 neglog + the output exp
     // The channel sum: a 1x1 conv with K = C = 8 outputs: 8 x 8 MACs per pixel, 36 pixels.
     EXPECT_EQ(ld->layers[2].macs, 8u * 8u * 36u);
     dla_loadable_destroy(ld);
@@ -92,7 +112,7 @@ TEST(SoftmaxTest, ExpTablesSpanEightBelowTheirShiftAndSaturateAtOneAbove)
     // Input step h = 8 / 256 = 1/32, F = 8: LO select 8, 256 steps = 65536 input units; LE 16 steps per
     // entry (select 12), 1024 steps = 262144 units. The later passes' shift m2 = ceil(32 log 1.5) / 32 =
     // 13/32 -> 13 * 256 = 3328; the output's shift is 0.
-    const dla_llut *e2 = lut_of_layer(ld, 3), *out = lut_of_layer(ld, 12);
+    const dla_llut *e2 = lut_of_layer(ld, 3), *out = lut_of_layer(ld, 18);
     ASSERT_NE(e2, nullptr);
     ASSERT_NE(out, nullptr);
     EXPECT_EQ(e2->lo_end, 3328);
@@ -116,6 +136,20 @@ TEST(SoftmaxTest, ExpTablesSpanEightBelowTheirShiftAndSaturateAtOneAbove)
         EXPECT_EQ(t->lo_oflow_scale, 0);
         EXPECT_EQ(t->le_uflow_scale, 0);
     }
+    // The fine part: exp(v - m2) where 127 exp(v - m2) < 1/2, i.e. v < t0 = m2 + log(0.5 / 127) =
+    // 0.40625 - 5.53733 = -5.13108 = -164.19 steps -> -165 steps (-42240 units); LO the 256 steps below,
+    // LE from 512 steps below to 512 above, 0 from t0 on; LO[256] (t0) is the table maximum.
+    const dla_llut *lo = lut_of_layer(ld, 4);
+    ASSERT_NE(lo, nullptr);
+    EXPECT_EQ(lo->lo_end, -42240);
+    EXPECT_EQ(lo->lo_start, -42240 - 65536);
+    EXPECT_EQ(lo->le_start, -42240 - 131072);
+    EXPECT_EQ(lo->le_end, -42240 + 131072);
+    EXPECT_EQ(lo->lo[256], 32767);
+    EXPECT_EQ(lo->le[32], 0);     // t0
+    EXPECT_EQ(lo->le[31], 19874); // t0 - 1/2: e^-0.5 * 32767 = 19874.1
+    EXPECT_EQ(lo->le[64], 0);
+    EXPECT_EQ(lo->oflow_priority, 0u); // above LE's end: its last entry, 0
     // The first pass's shift m1 = 127 s_x rounded up to a step: above any representable x.
     const dla_llut *e1 = lut_of_layer(ld, 1);
     ASSERT_NE(e1, nullptr);
@@ -125,7 +159,7 @@ TEST(SoftmaxTest, ExpTablesSpanEightBelowTheirShiftAndSaturateAtOneAbove)
     dla_loadable_destroy(ld);
 }
 
-TEST(SoftmaxTest, NeglogTablesHoldMinusLogOfEveryIntegerSumAndTheLastPassNeverRaisesL)
+TEST(SoftmaxTest, NeglogTablesHoldMinusLogOfEveryIntegerSum)
 {
     ScratchDir dir;
     std::string p = conv_softmax(dir);
@@ -133,7 +167,7 @@ TEST(SoftmaxTest, NeglogTablesHoldMinusLogOfEveryIntegerSumAndTheLastPassNeverRa
     dla_loadable *ld = nullptr;
     dla_error err{};
     ASSERT_EQ(compile(p, cfg, &ld, &err), DLA_OK) << err.msg;
-    const dla_llut *first = lut_of_layer(ld, 2), *last = lut_of_layer(ld, 10);
+    const dla_llut *first = lut_of_layer(ld, 2), *last = lut_of_layer(ld, 16);
     ASSERT_NE(first, nullptr);
     ASSERT_NE(last, nullptr);
     for (const dla_llut *t : {first, last}) {
@@ -147,21 +181,14 @@ TEST(SoftmaxTest, NeglogTablesHoldMinusLogOfEveryIntegerSumAndTheLastPassNeverRa
         EXPECT_EQ(t->le_index_select, 12);
         EXPECT_EQ(t->le_end, 262144);
         EXPECT_EQ(t->hybrid_priority, 1u);
+        // -log(n s_e) - m, n = 0 read as 1/2: equal steps of log 2 from n = 0 to 1, 1 to 2, 2 to 4 (table
+        // rounding: 1 unit), and lo[85] - lo[170] : lo[170] - lo[255] = log 2 : log 1.5.
+        EXPECT_NEAR(t->lo[0] - t->lo[1], t->lo[1] - t->lo[2], 1);
+        EXPECT_NEAR(t->lo[2] - t->lo[4], t->lo[1] - t->lo[2], 1);
+        EXPECT_GT(t->lo[1] - t->lo[2], 0);
+        EXPECT_NEAR((double)(t->lo[85] - t->lo[170]) / (t->lo[170] - t->lo[255]),
+                    std::log(170.0 / 85) / std::log(255.0 / 170), 0.01);
     }
-    // Pass 1: -log(n s_e) - m1, n = 0 read as 1/2: equal steps log 2 from n = 0 to 1, 1 to 2, 2 to 4
-    // (table rounding: 1 unit).
-    EXPECT_NEAR(first->lo[0] - first->lo[1], first->lo[1] - first->lo[2], 1);
-    EXPECT_NEAR(first->lo[2] - first->lo[4], first->lo[1] - first->lo[2], 1);
-    EXPECT_GT(first->lo[1] - first->lo[2], 0);
-    // Last pass: s = n / 127 never below e^-m2 = e^-(13/32) = 0.666 (n = 84.6): entries 0..84 equal,
-    // then decreasing.
-    EXPECT_EQ(last->lo[0], last->lo[84]);
-    EXPECT_GT(last->lo[84], last->lo[85]);
-    EXPECT_GT(last->lo[85], last->lo[86]);
-    // From n = 85 on it is -log(n / 127) - m2, so lo[170] - lo[255] = log(255/170) in table units, and
-    // lo[85] - lo[170] = log 2.
-    EXPECT_NEAR((double)(last->lo[85] - last->lo[170]) / (last->lo[170] - last->lo[255]),
-                std::log(170.0 / 85) / std::log(255.0 / 170), 0.01);
     dla_loadable_destroy(ld);
 }
 
@@ -184,7 +211,7 @@ TEST(SoftmaxTest, SoftmaxOfAGemmIsFcSumPassesOnTheNxCTensor)
     dla_loadable *ld = nullptr;
     dla_error err{};
     ASSERT_EQ(compile(p, cfg, &ld, &err), DLA_OK) << err.msg;
-    ASSERT_EQ(ld->num_layers, 13u);
+    ASSERT_EQ(ld->num_layers, 19u);
     EXPECT_STREQ(ld->layers[2].type, "fc+neglog");
     EXPECT_EQ(ld->layers[2].macs, 2u * 10u * 10u); // 2 images, K = C = 10
     dla_loadable_destroy(ld);
