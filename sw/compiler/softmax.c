@@ -1,7 +1,7 @@
 /* Softmax over C on NVDLA engines (docs/compiler.md "Softmax"): NVIDIA does not document how DLA 2
  * runs Softmax, so dlasim assumes a log-sum-exp decomposition onto the SDP LUT, the convolution core
  * and the SDP EW stage: e = exp(x + L - m) (EW add + LUT), s = sum_c e (1x1 conv with all-ones weights:
- * every output channel holds the sum), l = -log(s) (LUT in that conv's SDP), L += l (EW add), three
+ * every output channel holds the sum), l = -log(s) (LUT in that conv's SDP), L += l (EW add), four
  * times (a static m leaves too few INT8 levels where a position's logits lie far below it), then
  * y = exp(x + L) (EW add + LUT). */
 #include <stdio.h>
@@ -86,9 +86,10 @@ static dla_status step(ir_graph *g, int ni, const char *what, ir_kind k, int a, 
     return DLA_OK;
 }
 
-/* Passes of log-sum-exp (docs/compiler.md "Softmax" says why three): each moves the estimate L of
+/* Passes of log-sum-exp (docs/compiler.md "Softmax" says why four): each moves the estimate L of
  * -log sum_c exp(x_c) by one step l; a pass whose e all round to 0 steps L up by log(254) - m, the
- * most that is safe, so three passes reach logits up to 2 log(254) = 11.1 below m1 and refine once. */
+ * most that is safe, so the first three passes reach logits up to 3 log(254) = 16.6 below m1 and the
+ * last refines. */
 #define SOFTMAX_PASSES 4
 
 /* An all-ones 1x1 conv "<softmax>:<what>" summing e over C into s. */
