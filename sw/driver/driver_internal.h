@@ -21,6 +21,8 @@ typedef enum drv_unit {
     U_PDP_RDMA,
     U_PDP,
     U_RBK,
+    U_CDP_RDMA,
+    U_CDP,
     U_COUNT
 } drv_unit;
 
@@ -45,7 +47,7 @@ typedef struct drv_op {
     uint32_t next;
     drv_unit enables[5]; /* units to enable, downstream first */
     uint32_t nenables;
-    bool rdma; /* the op uses its engine's RDMA (SDP_RDMA / PDP_RDMA) */
+    bool rdma; /* the op uses its engine's RDMA (SDP_RDMA / PDP_RDMA / CDP_RDMA) */
 } drv_op;
 
 /* Register-list builder with field range checks. The first error sticks; later calls are no-ops. */
@@ -110,6 +112,7 @@ dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b,
 dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op);
 dla_status drv_program_pdp(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op);
 dla_status drv_program_rubik(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op);
+dla_status drv_program_cdp(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op);
 
 /* Host-side conversions (convert.c). */
 uint16_t drv_f32_to_f16(float f);

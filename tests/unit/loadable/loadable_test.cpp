@@ -275,7 +275,7 @@ TEST(LoadableTest, HeaderFieldsAtDocumentedOffsets)
     EXPECT_EQ(std::string(b.begin(), b.begin() + 4), "DLAL");
     EXPECT_EQ(rd32(b, 0), 0x4C414C44u);
     EXPECT_EQ(b[4] | b[5] << 8, 1); // version_major
-    EXPECT_EQ(b[6] | b[7] << 8, 2); // version_minor (1.2; a DLA-only loadable keeps 1.0's 6 sections)
+    EXPECT_EQ(b[6] | b[7] << 8, 3); // version_minor (1.3; a DLA-only loadable keeps 1.0's 6 sections)
     EXPECT_EQ(rd32(b, 8), 64u);     // header_bytes
     EXPECT_EQ(rd32(b, 12), 0u);     // flags
     EXPECT_EQ(rd64(b, 16), file_size);
@@ -700,7 +700,7 @@ TEST(LoadableTest, RubikContractRoundTripsAndItsShapeAndFormatVersionAreChecked)
     dla_error err{};
     ASSERT_EQ(dla_loadable_validate(c.l, &err), DLA_OK) << err.msg;
     std::vector<uint8_t> b = serialize(c.l);
-    EXPECT_EQ(b[6] | b[7] << 8, 2); // format 1.2
+    EXPECT_EQ(b[6] | b[7] << 8, 3); // format 1.3
     dla_loadable *r = nullptr;
     ASSERT_EQ(dla_loadable_read_buffer(b.data(), b.size(), "r.dlal", &r, &err), DLA_OK) << err.msg;
     ASSERT_EQ(r->num_ops, 4u);
