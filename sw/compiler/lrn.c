@@ -110,16 +110,18 @@ static int64_t table_linear(const int16_t *t, int n, int64_t start, int sel, int
     return y > 32767 ? 32767 : y < -32768 ? -32768 : y;
 }
 
-/* The CDP's LUT result for square sum sq with this file's settings: LO when it hits or both
- * underflow (priorities LO), else LE. */
+/* The CDP's LUT result for square sum sq with this file's priorities (lut.h selection): one hits:
+ * that one; both hit, both underflow, or one under- and one overflows: LO; both overflow: LE. */
 static int64_t lut_value(const dla_llut *t, int64_t sq)
 {
     int s_lo, s_le;
     int64_t lo = table_linear(t->lo, DLA_LUT_LO_ENTRIES, t->lo_start, t->lo_index_select, sq, &s_lo);
     int64_t le = table_linear(t->le, DLA_LUT_LE_ENTRIES, t->le_start, t->le_index_select, sq, &s_le);
-    if (s_lo == 0 || (s_lo == -1 && s_le == -1) || (s_lo != s_le && s_le != 0))
-        return lo;
-    return le;
+    if (s_le == 0 && s_lo != 0)
+        return le;
+    if (s_le == 1 && s_lo == 1)
+        return le;
+    return lo;
 }
 
 static int16_t entry(double v)
@@ -128,22 +130,26 @@ static int16_t entry(double v)
     return (int16_t)(r > TABLE_MAX ? TABLE_MAX : r < -TABLE_MAX ? -TABLE_MAX : r);
 }
 
-/* Table settings for LO select lo_sel (LE select le_sel covers every square sum). */
-static void fill_tables(dla_llut *t, const lrn_attrs *a, double k, int F, int lo_sel, int le_sel)
+/* Table settings: LO from 0 in steps of 2^lo_sel, LE from le_start in steps of 2^le_sel. */
+static void fill_tables(dla_llut *t, const lrn_attrs *a, double k, int F, int lo_sel, int32_t le_start, int le_sel)
 {
     memset(t, 0, sizeof *t);
     t->le_function = 1; /* linear */
     t->le_index_select = le_sel;
     t->lo_index_select = lo_sel;
-    t->le_start = t->lo_start = 0;
-    t->le_end = LE_INTERVALS << le_sel;
+    t->lo_start = 0;
+    t->le_start = le_start;
+    t->le_end = le_start + (LE_INTERVALS << le_sel);
     t->lo_end = LO_INTERVALS << lo_sel;
-    t->uflow_priority = t->hybrid_priority = 1; /* LO: sq == 0 is LO's exact first entry; LO is finer */
-    t->oflow_priority = 0;                      /* LE: its end is past the largest square sum */
+    /* LO when both hit (finer), both underflow (sq == 0 is LO's first entry) or LO overflows exactly
+     * where LE starts (sq == lo_end: LO's last entry); LE when both overflow (its end is past the
+     * largest square sum, so never). */
+    t->uflow_priority = t->hybrid_priority = 1;
+    t->oflow_priority = 0;
     for (int i = 0; i < DLA_LUT_LO_ENTRIES; i++)
         t->lo[i] = entry(ldexp(pow(a->bias + k * ldexp((double)i, lo_sel), -a->beta), F));
     for (int i = 0; i < DLA_LUT_LE_ENTRIES; i++)
-        t->le[i] = entry(ldexp(pow(a->bias + k * ldexp((double)i, le_sel), -a->beta), F));
+        t->le[i] = entry(ldexp(pow(a->bias + k * ((double)le_start + ldexp((double)i, le_sel)), -a->beta), F));
 }
 
 /* Worst output error in output LSBs before the final rounding: for every square sum sq the largest
@@ -191,11 +197,12 @@ dla_status ir_lrn_quantize(ir_graph *g, ir_layer *l, float s_in, float s_out, dl
                              "input scale %g (table fraction %d bits)",
                              g->base, l->name, (double)s_out, (double)s_in, F);
     const double m = ldexp((double)scale, -shift);
-    /* LE covers every square sum; LO, 4x finer or more, covers [0, 256 * 2^lo_sel). Pick lo_sel with the
-     * smallest worst-case output error (docs/compiler.md states the measured bound). */
-    int le_sel = 0;
-    while ((int64_t)LE_INTERVALS << le_sel < sq_max)
-        le_sel++;
+    /* LO covers [0, 256 * 2^lo_sel); LE covers the rest, starting at 0 or where LO ends, in the finest
+     * steps that reach sq_max. Pick the layout with the smallest worst-case output error
+     * (docs/compiler.md states the measured bound). */
+    int le_full = 0;
+    while ((int64_t)LE_INTERVALS << le_full < sq_max)
+        le_full++;
     dla_llut *best = calloc(1, sizeof *best), *cand = calloc(1, sizeof *cand);
     if (!best || !cand) {
         free(best);
@@ -203,14 +210,21 @@ dla_status ir_lrn_quantize(ir_graph *g, ir_layer *l, float s_in, float s_out, dl
         return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (LUT of layer '%s')", g->base, l->name);
     }
     double best_err = INFINITY;
-    for (int lo_sel = 0; lo_sel <= le_sel - 2; lo_sel++) {
-        fill_tables(cand, &a, k, F, lo_sel, le_sel);
-        double e = table_error(cand, &a, k, sq_max, m, ratio);
-        if (e < best_err) {
-            best_err = e;
-            *best = *cand;
+    for (int lo_sel = 0; lo_sel <= le_full - 2; lo_sel++)
+        for (int from_lo = 0; from_lo < 2; from_lo++) {
+            int32_t le_start = from_lo ? LO_INTERVALS << lo_sel : 0;
+            if (le_start >= sq_max)
+                continue; /* LO alone covers everything: the LE-from-0 layout is the same */
+            int le_sel = 0;
+            while (le_start + ((int64_t)LE_INTERVALS << le_sel) < sq_max)
+                le_sel++;
+            fill_tables(cand, &a, k, F, lo_sel, le_start, le_sel);
+            double e = table_error(cand, &a, k, sq_max, m, ratio);
+            if (e < best_err) {
+                best_err = e;
+                *best = *cand;
+            }
         }
-    }
     free(cand);
     free(l->lut);
     l->lut = best;
@@ -226,5 +240,7 @@ dla_status ir_lrn_quantize(ir_graph *g, ir_layer *l, float s_in, float s_out, dl
     c->out_cvt_offset = 0;
     c->out_cvt_scale = scale;
     c->out_cvt_shift = (uint32_t)shift;
+    c->src_scale = s_in;
+    c->dst_scale = s_out;
     return DLA_OK;
 }

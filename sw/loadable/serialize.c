@@ -288,6 +288,8 @@ static void io_cdp(codec *c, dla_lcdp *p)
     io_i32(c, &p->out_cvt_offset);
     io_i32(c, &p->out_cvt_scale);
     io_u32(c, &p->out_cvt_shift);
+    io_f32(c, &p->src_scale);
+    io_f32(c, &p->dst_scale);
 }
 
 static void io_lut(codec *c, dla_llut *t)

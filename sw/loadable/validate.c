@@ -496,7 +496,7 @@ static dla_status check_luts(vctx *v)
         const dla_llut *t = &l->luts[i];
         snprintf(v->where, sizeof v->where, "lut %u", i);
         if (t->op >= l->num_ops || (l->ops[t->op].kind != DLA_OP_SDP && l->ops[t->op].kind != DLA_OP_CDP))
-            FAIL(v, "op %u is not an SDP or CDP op of the %u ops", t->op, l->num_ops);
+            FAIL(v, "op %u is not an SDP op or a CDP op of the %u ops", t->op, l->num_ops);
         for (uint32_t k = 0; k < i; ++k)
             if (l->luts[k].op == t->op)
                 FAIL(v, "op %u already has lut %u (one LUT per SDP or CDP op)", t->op, k);

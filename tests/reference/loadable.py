@@ -72,7 +72,8 @@ STRUCTS = {
                    "pad_left:u32 pad_right:u32 pad_top:u32 pad_bottom:u32 pad_value:i32 count_include_pad:u32 "
                    "split_num:u32"),
     "cdp": _fields("src:surface dst:surface local_size:u32 alpha:f32 beta:f32 bias:f32 in_cvt_offset:i32 "
-                   "in_cvt_scale:i32 in_cvt_shift:u32 out_cvt_offset:i32 out_cvt_scale:i32 out_cvt_shift:u32"),
+                   "in_cvt_scale:i32 in_cvt_shift:u32 out_cvt_offset:i32 out_cvt_scale:i32 out_cvt_shift:u32 "
+                   "src_scale:f32 dst_scale:f32"),
     "rubik": _fields("src:surface dst:surface mode:u32 stride_x:u32 stride_y:u32"),
     "segment": _fields("kind:u32 name:char128 first:u32 count:u32 boundary_bytes:u64"),
     "gpu_layer": _fields("name:char128 op_type:char32 precision:u32 in_dims:u32x4 out_dims:u32x4 macs:u64 "

@@ -6,7 +6,8 @@ LRN across channels, conv1x1 32->16. --net picks one:
   lrn5_strong                 alpha 1, beta 0.75, bias 1 after a conv of gain 4: the square sums reach the
                               steep part of the function (every table region is used)
   lrn5_c16                    16 channels: half of a 32-channel atom (rule lrn.channels)
-  lrn4                        window 4 (rule lrn.window)
+  lrn4 / lrn11                window 4 / 11 (rule lrn.window)
+  lrn5_bias0                  bias 0: (0 + alpha / size * 0)^-beta is infinite (rule lrn.params)
 32 channels fill one memory atom on orin and nv_full, so the CDP window never reads padding lanes."""
 
 import argparse
@@ -24,6 +25,8 @@ NETS = {  # size, alpha, beta, bias, conv gain, channels
     "lrn5_strong": (5, 1.0, 0.75, 1.0, 4.0, 32),
     "lrn5_c16": (5, 1e-4, 0.75, 1.0, 2.0, 16),
     "lrn4": (4, 1e-4, 0.75, 1.0, 2.0, 32),
+    "lrn11": (11, 1e-4, 0.75, 1.0, 2.0, 32),
+    "lrn5_bias0": (5, 1e-4, 0.75, 0.0, 2.0, 32),
 }
 
 

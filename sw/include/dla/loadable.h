@@ -230,6 +230,7 @@ typedef struct dla_lcdp {
     uint32_t in_cvt_shift;                 /* DATIN_SHIFTER, 0..31 */
     int32_t out_cvt_offset, out_cvt_scale; /* DATOUT_OFFSET (signed 25-bit for INT8), DATOUT_SCALE (int16) */
     uint32_t out_cvt_shift;                /* DATOUT_SHIFTER, 0..63 */
+    float src_scale, dst_scale; /* the INT8 scales the LUT and converters were built for (informational) */
 } dla_lcdp;
 
 typedef enum dla_rubik_mode {
