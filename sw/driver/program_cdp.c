@@ -9,7 +9,8 @@
  * address auto-increments), the LO table the same way (1 + 257 writes), then S_LUT_CFG, S_LUT_INFO,
  * the eight 38-bit start/end halves (LOW, HIGH) and the four slope registers: 2 + 65 + 257 + 2 + 8 +
  * 4 = 338 CSB writes every time a CDP op is programmed. The S_LUT_* registers are single (not per
- * register group); the scheduler keeps two different tables from overlapping (scheduler.c). */
+ * register group); the scheduler keeps two different tables from overlapping (scheduler.c). Unlike the
+ * SDP's, the CDP's slope shifts are unsigned (NVDLA_CDP.rdl; the loadable validator refuses negative ones). */
 static void emit_lut(drv_builder *b, const dla_llut *t)
 {
     for (int lo = 0; lo < 2; ++lo) {
@@ -45,14 +46,14 @@ static void emit_lut(drv_builder *b, const dla_llut *t)
              SFLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SCALE, LUT_LE_SLOPE_UFLOW_SCALE, t->le_uflow_scale) |
                  SFLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SCALE, LUT_LE_SLOPE_OFLOW_SCALE, t->le_oflow_scale));
     drv_emit(b, NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT,
-             SFLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_UFLOW_SHIFT, t->le_uflow_shift) |
-                 SFLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_OFLOW_SHIFT, t->le_oflow_shift));
+             FLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_UFLOW_SHIFT, t->le_uflow_shift) |
+                 FLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_OFLOW_SHIFT, t->le_oflow_shift));
     drv_emit(b, NVDLA_CDP_S_LUT_LO_SLOPE_SCALE,
              SFLD(b, NVDLA_CDP_S_LUT_LO_SLOPE_SCALE, LUT_LO_SLOPE_UFLOW_SCALE, t->lo_uflow_scale) |
                  SFLD(b, NVDLA_CDP_S_LUT_LO_SLOPE_SCALE, LUT_LO_SLOPE_OFLOW_SCALE, t->lo_oflow_scale));
     drv_emit(b, NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT,
-             SFLD(b, NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT, LUT_LO_SLOPE_UFLOW_SHIFT, t->lo_uflow_shift) |
-                 SFLD(b, NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT, LUT_LO_SLOPE_OFLOW_SHIFT, t->lo_oflow_shift));
+             FLD(b, NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT, LUT_LO_SLOPE_UFLOW_SHIFT, t->lo_uflow_shift) |
+                 FLD(b, NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT, LUT_LO_SLOPE_OFLOW_SHIFT, t->lo_oflow_shift));
 }
 
 dla_status drv_program_cdp(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op)

@@ -517,6 +517,8 @@ static dla_status check_luts(vctx *v)
                 FAIL(v, "slope scale %d outside int16", sc[k]);
             if (sh[k] < -16 || sh[k] > 15)
                 FAIL(v, "slope shift %d outside the signed 5-bit field", sh[k]);
+            if (sh[k] < 0 && l->ops[t->op].kind == DLA_OP_CDP) /* CDP's shift fields are unsigned (1.3) */
+                FAIL(v, "slope shift %d of CDP op %u: the CDP's slope shifts are unsigned", sh[k], t->op);
         }
         if (t->le_start > t->le_end || t->lo_start > t->lo_end)
             FAIL(v, "table ranges LE [%d, %d], LO [%d, %d]: start must not exceed end", t->le_start, t->le_end,

@@ -804,4 +804,9 @@ TEST(LoadableTest, CdpLrnRoundTripsWithItsLutAndWindowLutAndFormatVersionAreChec
     c.l->ops[3].u.cdp.in_cvt_shift = 32;
     EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
     EXPECT_NE(std::string(err.msg).find("input converter"), std::string::npos) << err.msg;
+    c.l->ops[3].u.cdp.in_cvt_shift = 2;
+    // The CDP's LUT slope shifts are unsigned (the SDP's are signed 5-bit).
+    c.l->luts[c.l->num_luts - 1].lo_uflow_shift = -1;
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("the CDP's slope shifts are unsigned"), std::string::npos) << err.msg;
 }
