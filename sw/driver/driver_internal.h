@@ -107,6 +107,20 @@ uint32_t drv_precision(uint32_t loadable_precision);
 /* Emit LOW/HIGH address halves. */
 void drv_emit_addr(drv_builder *b, uint32_t low_reg, uint32_t high_reg, uint64_t addr);
 
+/* A unit's S_LUT_* registers (SDP and CDP share the field layouts). */
+typedef struct drv_lut_regs {
+    uint32_t access_cfg, access_data, cfg, info;
+    uint32_t bounds[4];      /* LE start, LE end, LO start, LO end (CDP: the LOW halves) */
+    uint32_t bounds_high[4]; /* CDP: the HIGH halves of its 38-bit fields; 0 for SDP's 32-bit ones */
+    uint32_t slope_scale[2]; /* LE, LO */
+    uint32_t slope_shift[2]; /* LE, LO */
+    bool unsigned_shifts;    /* CDP: unsigned 5-bit slope shifts (SDP: signed) */
+} drv_lut_regs;
+/* NVDLA firmware's update_lut: S_LUT_ACCESS_CFG (LE, WRITE, address 0) and 65 S_LUT_ACCESS_DATA
+ * writes (the address auto-increments), the same for LO (1 + 257), then S_LUT_CFG, S_LUT_INFO, the
+ * start/end registers (4, or 8 halves) and the four slope registers. */
+void drv_emit_lut(drv_builder *b, const drv_lut_regs *r, const dla_llut *t);
+
 /* Per-engine programming (program_conv.c, program_sdp.c, program_pdp.c): fill op's register list. */
 dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op);
 dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op);

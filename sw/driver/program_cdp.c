@@ -13,47 +13,18 @@
  * SDP's, the CDP's slope shifts are unsigned (NVDLA_CDP.rdl; the loadable validator refuses negative ones). */
 static void emit_lut(drv_builder *b, const dla_llut *t)
 {
-    for (int lo = 0; lo < 2; ++lo) {
-        drv_emit(b, NVDLA_CDP_S_LUT_ACCESS_CFG,
-                 FLD(b, NVDLA_CDP_S_LUT_ACCESS_CFG, LUT_ADDR, 0) |
-                     FLD(b, NVDLA_CDP_S_LUT_ACCESS_CFG, LUT_TABLE_ID, lo) |
-                     FLD(b, NVDLA_CDP_S_LUT_ACCESS_CFG, LUT_ACCESS_TYPE, 1));
-        const int16_t *v = lo ? t->lo : t->le;
-        int n = lo ? DLA_LUT_LO_ENTRIES : DLA_LUT_LE_ENTRIES;
-        for (int i = 0; i < n; ++i)
-            drv_emit(b, NVDLA_CDP_S_LUT_ACCESS_DATA, SFLD(b, NVDLA_CDP_S_LUT_ACCESS_DATA, LUT_DATA, v[i]));
-    }
-    drv_emit(b, NVDLA_CDP_S_LUT_CFG,
-             FLD(b, NVDLA_CDP_S_LUT_CFG, LUT_LE_FUNCTION, t->le_function) |
-                 FLD(b, NVDLA_CDP_S_LUT_CFG, LUT_UFLOW_PRIORITY, t->uflow_priority) |
-                 FLD(b, NVDLA_CDP_S_LUT_CFG, LUT_OFLOW_PRIORITY, t->oflow_priority) |
-                 FLD(b, NVDLA_CDP_S_LUT_CFG, LUT_HYBRID_PRIORITY, t->hybrid_priority));
-    drv_emit(b, NVDLA_CDP_S_LUT_INFO,
-             SFLD(b, NVDLA_CDP_S_LUT_INFO, LUT_LE_INDEX_OFFSET, t->le_function ? 0 : t->le_index_offset) |
-                 SFLD(b, NVDLA_CDP_S_LUT_INFO, LUT_LE_INDEX_SELECT, t->le_function ? t->le_index_select : 0) |
-                 SFLD(b, NVDLA_CDP_S_LUT_INFO, LUT_LO_INDEX_SELECT, t->lo_index_select));
-    /* START/END: 38-bit signed, LOW = bits 31..0, HIGH = bits 37..32 (the int32 sign extended). */
-    const uint32_t regs[4][2] = {{NVDLA_CDP_S_LUT_LE_START_LOW, NVDLA_CDP_S_LUT_LE_START_HIGH},
-                                 {NVDLA_CDP_S_LUT_LE_END_LOW, NVDLA_CDP_S_LUT_LE_END_HIGH},
-                                 {NVDLA_CDP_S_LUT_LO_START_LOW, NVDLA_CDP_S_LUT_LO_START_HIGH},
-                                 {NVDLA_CDP_S_LUT_LO_END_LOW, NVDLA_CDP_S_LUT_LO_END_HIGH}};
-    const int32_t vals[4] = {t->le_start, t->le_end, t->lo_start, t->lo_end};
-    for (int k = 0; k < 4; ++k) {
-        drv_emit(b, regs[k][0], (uint32_t)vals[k]);
-        drv_emit(b, regs[k][1], vals[k] < 0 ? NVDLA_CDP_S_LUT_LE_START_HIGH_LUT_LE_START_HIGH_MASK : 0u);
-    }
-    drv_emit(b, NVDLA_CDP_S_LUT_LE_SLOPE_SCALE,
-             SFLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SCALE, LUT_LE_SLOPE_UFLOW_SCALE, t->le_uflow_scale) |
-                 SFLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SCALE, LUT_LE_SLOPE_OFLOW_SCALE, t->le_oflow_scale));
-    drv_emit(b, NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT,
-             FLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_UFLOW_SHIFT, t->le_uflow_shift) |
-                 FLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_OFLOW_SHIFT, t->le_oflow_shift));
-    drv_emit(b, NVDLA_CDP_S_LUT_LO_SLOPE_SCALE,
-             SFLD(b, NVDLA_CDP_S_LUT_LO_SLOPE_SCALE, LUT_LO_SLOPE_UFLOW_SCALE, t->lo_uflow_scale) |
-                 SFLD(b, NVDLA_CDP_S_LUT_LO_SLOPE_SCALE, LUT_LO_SLOPE_OFLOW_SCALE, t->lo_oflow_scale));
-    drv_emit(b, NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT,
-             FLD(b, NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT, LUT_LO_SLOPE_UFLOW_SHIFT, t->lo_uflow_shift) |
-                 FLD(b, NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT, LUT_LO_SLOPE_OFLOW_SHIFT, t->lo_oflow_shift));
+    static const drv_lut_regs regs = {NVDLA_CDP_S_LUT_ACCESS_CFG,
+                                      NVDLA_CDP_S_LUT_ACCESS_DATA,
+                                      NVDLA_CDP_S_LUT_CFG,
+                                      NVDLA_CDP_S_LUT_INFO,
+                                      {NVDLA_CDP_S_LUT_LE_START_LOW, NVDLA_CDP_S_LUT_LE_END_LOW,
+                                       NVDLA_CDP_S_LUT_LO_START_LOW, NVDLA_CDP_S_LUT_LO_END_LOW},
+                                      {NVDLA_CDP_S_LUT_LE_START_HIGH, NVDLA_CDP_S_LUT_LE_END_HIGH,
+                                       NVDLA_CDP_S_LUT_LO_START_HIGH, NVDLA_CDP_S_LUT_LO_END_HIGH},
+                                      {NVDLA_CDP_S_LUT_LE_SLOPE_SCALE, NVDLA_CDP_S_LUT_LO_SLOPE_SCALE},
+                                      {NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT, NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT},
+                                      true};
+    drv_emit_lut(b, &regs, t);
 }
 
 dla_status drv_program_cdp(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op)
