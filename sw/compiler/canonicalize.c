@@ -693,6 +693,8 @@ dla_status ir_canonicalize(ir_graph *g, dla_error *err)
     free(order);
     if (st == DLA_OK) /* Sigmoid / Tanh / SiLU -> LUT ops, Mul of two activations (lut.c) */
         st = ir_lut_canonicalize(g, err);
+    if (st == DLA_OK) /* LRN -> the CDP (lrn.c) */
+        st = ir_lrn_canonicalize(g, err);
     if (st == DLA_OK)
         remove_dead(g);
     return st;

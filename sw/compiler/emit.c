@@ -290,6 +290,11 @@ static dla_status emit_other_layer(emitter *e, ir_layer *l, uint32_t li, dla_err
             /* The PDP splits a line wider than its line buffer by itself (hw/pdp/pdp.h); loadable
              * format 1.0 carries no partial widths, so software never splits. */
             pd->split_num = 1;
+        } else if (l->kind == IR_LAYER_CDP) { /* LRN (lrn.c): the LUT follows in LUTS */
+            op.kind = DLA_OP_CDP;
+            op.u.cdp = l->cdp;
+            op.u.cdp.src = surface(e, l->in, n, 0, -1, 0, -1);
+            op.u.cdp.dst = surface(e, l->out, n, 0, -1, 0, -1);
         } else if (l->kind == IR_LAYER_RUBIK) {
             const ir_node *r = &g->nodes[l->nodes[0]];
             op.kind = DLA_OP_RUBIK;
@@ -310,7 +315,7 @@ static dla_status emit_other_layer(emitter *e, ir_layer *l, uint32_t li, dla_err
         }
         uint32_t idx;
         dla_status st = push_op(e, &op, latest, &idx, err);
-        if (st == DLA_OK && op.kind == DLA_OP_SDP)
+        if (st == DLA_OK && (op.kind == DLA_OP_SDP || op.kind == DLA_OP_CDP))
             st = attach_lut(e, l, idx, err);
         if (st != DLA_OK)
             return st;

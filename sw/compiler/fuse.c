@@ -235,12 +235,13 @@ dla_status ir_fuse(ir_graph *g, dla_error *err)
             l->clip_hi = n->clip_hi;
             break;
         case IR_OP_RUBIK: l->kind = IR_LAYER_RUBIK; break;
+        case IR_OP_LRN: l->kind = IR_LAYER_CDP; break;
         default:
             st = dla_error_set(err, DLA_ERR_INTERNAL, "%s: node '%s': unexpected kind %d in fusion", g->base, n->name,
                                (int)n->kind);
             goto done;
         }
-        if (l->kind != IR_LAYER_POOL && l->kind != IR_LAYER_RUBIK && !l->clip && !l->lut_fn)
+        if (l->kind != IR_LAYER_POOL && l->kind != IR_LAYER_RUBIK && l->kind != IR_LAYER_CDP && !l->clip && !l->lut_fn)
             if ((st = absorb_sdp_chain(g, l, absorbed, available, err)) != DLA_OK)
                 goto done;
         available[l->out] = true;
@@ -260,6 +261,8 @@ dla_status ir_fuse(ir_graph *g, dla_error *err)
             snprintf(l->type, sizeof l->type, "pool");
         } else if (l->kind == IR_LAYER_RUBIK) {
             snprintf(l->type, sizeof l->type, "contract");
+        } else if (l->kind == IR_LAYER_CDP) {
+            snprintf(l->type, sizeof l->type, "lrn");
         } else {
             snprintf(l->type, sizeof l->type, "%s",
                      l->ew_in >= 0                            ? (l->ew_mul ? "mul" : "add")

@@ -103,7 +103,8 @@ typedef enum ir_kind {
     IR_OP_CONCAT, /* channel Concat of 4-D activations: producers write into its output in place */
     IR_OP_LUT,    /* y = f(x) by the SDP Y-stage lookup table (lut.c): node lut_fn says which f */
     IR_OP_MUL,    /* element-wise product of two activations of equal shape (SDP EW MUL) */
-    IR_OP_RUBIK   /* RUBIK contract of a lowered deconvolution / nearest Resize (deconv.c) */
+    IR_OP_RUBIK,  /* RUBIK contract of a lowered deconvolution / nearest Resize (deconv.c) */
+    IR_OP_LRN     /* LRN across channels on the CDP (lrn.c); attributes size, alpha, beta, bias as in ONNX */
 } ir_kind;
 
 /* Steps of a lowered Softmax (softmax.c, docs/compiler.md "Softmax"): they fix the LUT shifts and
@@ -180,8 +181,9 @@ typedef enum ir_layer_kind {
     IR_LAYER_CONV,
     IR_LAYER_SDP,
     IR_LAYER_POOL,
-    IR_LAYER_GPU,  /* one GPU-fallback node (partition.c): no DLA ops, a GPU layer of the loadable */
-    IR_LAYER_RUBIK /* a RUBIK contract (deconv.c) */
+    IR_LAYER_GPU,   /* one GPU-fallback node (partition.c): no DLA ops, a GPU layer of the loadable */
+    IR_LAYER_RUBIK, /* a RUBIK contract (deconv.c) */
+    IR_LAYER_CDP    /* an LRN on the CDP, memory to memory (lrn.c) */
 } ir_layer_kind;
 
 /* One hardware convolution op of a layer (tiling.c): a channel slice (grouped conv) x a row split. */
@@ -235,6 +237,7 @@ typedef struct ir_layer {
     bool sparse;     /* sparsity.c: 2:4 compressed weights */
     bool image;      /* tiling.c: image-input conv (its input tensor is pixel; weights channel-extended) */
     int gpu_node;    /* IR_LAYER_GPU: the node */
+    dla_lcdp cdp;    /* IR_LAYER_CDP: window, attributes, converters (lrn.c); surfaces filled at emission */
 } ir_layer;
 
 /* A maximal run of nodes on one device in topological order (partition.c): a DLA subgraph
@@ -356,6 +359,13 @@ dla_status ir_lower_softmax(ir_graph *g, const dla_config *cfg, dla_error *err);
 /* Whether softmax.c maps Softmax node n (the TensorRT rules softmax.target/axis/size already hold);
  * if not, why (with its dlasim rule name) in why. */
 bool ir_softmax_mappable(const ir_graph *g, const dla_config *cfg, const ir_node *n, char *why, size_t size);
+/* lrn.c: LRN of a 4-D activation -> IR_OP_LRN (after ir_canonicalize); its float forward (reference
+ * executor); INT8: the CDP converters and LUT of layer l for input scale s_in and output scale s_out;
+ * the rules its legality checks (NULL: legal). */
+dla_status ir_lrn_canonicalize(ir_graph *g, dla_error *err);
+void ir_lrn_forward(const ir_node *n, const float *x, const int64_t d[4], float *y);
+dla_status ir_lrn_quantize(ir_graph *g, ir_layer *l, float s_in, float s_out, dla_error *err);
+const char *ir_lrn_illegal(const ir_graph *g, const ir_node *n, const dla_config *cfg, char *buf, size_t size);
 dla_status ir_fuse(ir_graph *g, dla_error *err);
 dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool track_absmax, float **outputs,
                                 dla_error *err);

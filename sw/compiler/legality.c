@@ -452,8 +452,8 @@ static void explain_onnx(const ir_graph *g, const dla_config *cfg, const ir_node
             add(m, "LRN window %lld: the DLA allows 3, 5, 7 or 9 (rule lrn.window), ", (long long)size);
         else if (!f->cdp)
             add(m, "LRN needs the CDP, which the target lacks (rule feature.cdp), ");
-        else
-            add(m, "TensorRT runs LRN on the DLA (CDP, FP16), but dlasim does not model the CDP yet (rule lrn.unit), ");
+        else /* lrn.c maps LRN of every 4-D activation */
+            add(m, "the input is not an N x C x H x W activation (rule act.rank), ");
     } else if (!strcmp(op, "Transpose") || !strcmp(op, "Reshape") || !strcmp(op, "Flatten") || !strcmp(op, "Squeeze") ||
                !strcmp(op, "Unsqueeze"))
         add(m, "a layout change of an activation (TensorRT shuffle) is not modelled by dlasim (RUBIK) (rule "
@@ -561,6 +561,12 @@ dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, d
                 add(one, "TensorRT runs SiLU as Sigmoid + ElementWise PROD, and the target's SDP has no "
                          "element-wise stage (rule feature.sdp_ew), ");
             break;
+        case IR_OP_LRN: { /* TensorRT LRN: the CDP (lrn.c) */
+            char why[256];
+            if (ir_lrn_illegal(g, n, cfg, why, sizeof why))
+                add(one, "%s, ", why);
+            break;
+        }
         default: break;
         }
         for (int o = 0; o < n->n_out; o++) {

@@ -120,6 +120,8 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
                                  l->clip ? "clip max / 127" : "pooling keeps its input's", (double)sc);
         y->scale = sc;
     }
+    if (l->kind == IR_LAYER_CDP) /* LRN: the CDP's converters and table (lrn.c) */
+        return ir_lrn_quantize(g, l, sx, y->scale, err);
     /* With a LUT the stages before it produce the LUT input v = x / step * 2^F (lut.c); the output
      * converter then maps table units to y's scale. */
     const float s_out = y->scale;
@@ -266,6 +268,11 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
 
 static dla_status quantize_fp16(ir_graph *g, ir_layer *l, dla_error *err)
 {
+    if (l->kind == IR_LAYER_CDP)
+        return dla_error_set(err, DLA_ERR_UNSUPPORTED,
+                             "%s: layer '%s': LRN in FP16: TensorRT runs it on the CDP in FP16, but dlasim's CDP model "
+                             "computes INT8 only (compile the layer in INT8, rule lrn.precision)",
+                             g->base, l->name);
     if (read_prec(g, l->in) != DLA_PRECISION_FP16 || (l->ew_in >= 0 && read_prec(g, l->ew_in) != DLA_PRECISION_FP16))
         return dla_error_set(err, DLA_ERR_INTERNAL, "%s: layer '%s': FP16 layer reads an INT8 tensor", g->base,
                              l->name);

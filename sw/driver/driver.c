@@ -80,7 +80,14 @@ static dla_status check_features(const dla_config *cfg, const dla_loadable *l, d
             if (!ft->rubik)
                 why = "a RUBIK contract (core.features.rubik is off)";
             break;
-        default: why = "a CDP (LRN) op, which this driver does not program"; break;
+        case DLA_OP_CDP:
+            prec = op->u.cdp.src.precision;
+            if (!ft->cdp)
+                why = "an LRN on the CDP (core.features.cdp is off)";
+            else if (prec != DLA_PRECISION_INT8)
+                why = "a CDP op on non-INT8 data, which this driver does not program";
+            break;
+        default: why = "an op of unknown kind"; break;
         }
         if (!why && prec == DLA_PRECISION_INT16)
             why = "INT16 data, which this driver does not program";
@@ -188,6 +195,10 @@ static void op_spans(const dla_driver *d, const dla_lop *op, span rd[2], span *w
         rd[0] = surface_span(d, &op->u.pdp.src);
         *wr = surface_span(d, &op->u.pdp.dst);
         break;
+    case DLA_OP_CDP:
+        rd[0] = surface_span(d, &op->u.cdp.src);
+        *wr = surface_span(d, &op->u.cdp.dst);
+        break;
     default: break;
     }
 }
@@ -240,6 +251,7 @@ static dla_status build_programs(dla_driver *d, dla_error *err)
         case DLA_OP_SDP: st = drv_program_sdp(d, i, &b, &ext, op); break;
         case DLA_OP_PDP: st = drv_program_pdp(d, i, &b, &ext, op); break;
         case DLA_OP_RUBIK: st = drv_program_rubik(d, i, &b, &ext, op); break;
+        case DLA_OP_CDP: st = drv_program_cdp(d, i, &b, &ext, op); break;
         default:
             st = DLA_ERR_UNSUPPORTED;
             snprintf(b.msg, sizeof b.msg, "op kind not programmable");

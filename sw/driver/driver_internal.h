@@ -21,6 +21,8 @@ typedef enum drv_unit {
     U_PDP_RDMA,
     U_PDP,
     U_RBK,
+    U_CDP_RDMA,
+    U_CDP,
     U_COUNT
 } drv_unit;
 
@@ -45,7 +47,7 @@ typedef struct drv_op {
     uint32_t next;
     drv_unit enables[5]; /* units to enable, downstream first */
     uint32_t nenables;
-    bool rdma; /* the op uses its engine's RDMA (SDP_RDMA / PDP_RDMA) */
+    bool rdma; /* the op uses its engine's RDMA (SDP_RDMA / PDP_RDMA / CDP_RDMA) */
 } drv_op;
 
 /* Register-list builder with field range checks. The first error sticks; later calls are no-ops. */
@@ -105,11 +107,26 @@ uint32_t drv_precision(uint32_t loadable_precision);
 /* Emit LOW/HIGH address halves. */
 void drv_emit_addr(drv_builder *b, uint32_t low_reg, uint32_t high_reg, uint64_t addr);
 
+/* A unit's S_LUT_* registers (SDP and CDP share the field layouts). */
+typedef struct drv_lut_regs {
+    uint32_t access_cfg, access_data, cfg, info;
+    uint32_t bounds[4];      /* LE start, LE end, LO start, LO end (CDP: the LOW halves) */
+    uint32_t bounds_high[4]; /* CDP: the HIGH halves of its 38-bit fields; 0 for SDP's 32-bit ones */
+    uint32_t slope_scale[2]; /* LE, LO */
+    uint32_t slope_shift[2]; /* LE, LO */
+    bool unsigned_shifts;    /* CDP: unsigned 5-bit slope shifts (SDP: signed) */
+} drv_lut_regs;
+/* NVDLA firmware's update_lut: S_LUT_ACCESS_CFG (LE, WRITE, address 0) and 65 S_LUT_ACCESS_DATA
+ * writes (the address auto-increments), the same for LO (1 + 257), then S_LUT_CFG, S_LUT_INFO, the
+ * start/end registers (4, or 8 halves) and the four slope registers. */
+void drv_emit_lut(drv_builder *b, const drv_lut_regs *r, const dla_llut *t);
+
 /* Per-engine programming (program_conv.c, program_sdp.c, program_pdp.c): fill op's register list. */
 dla_status drv_program_conv(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op);
 dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op);
 dla_status drv_program_pdp(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op);
 dla_status drv_program_rubik(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op);
+dla_status drv_program_cdp(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op);
 
 /* Host-side conversions (convert.c). */
 uint16_t drv_f32_to_f16(float f);

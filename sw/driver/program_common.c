@@ -17,6 +17,8 @@ const drv_unit_info drv_units[U_COUNT] = {
     [U_PDP_RDMA] = {"PDP_RDMA", NVDLA_PDP_RDMA_BASE, NVDLA_PDP_RDMA_S_POINTER, NVDLA_PDP_RDMA_D_OP_ENABLE},
     [U_PDP] = {"PDP", NVDLA_PDP_BASE, NVDLA_PDP_S_POINTER, NVDLA_PDP_D_OP_ENABLE},
     [U_RBK] = {"RBK", NVDLA_RBK_BASE, NVDLA_RBK_S_POINTER, NVDLA_RBK_D_OP_ENABLE},
+    [U_CDP_RDMA] = {"CDP_RDMA", NVDLA_CDP_RDMA_BASE, NVDLA_CDP_RDMA_S_POINTER, NVDLA_CDP_RDMA_D_OP_ENABLE},
+    [U_CDP] = {"CDP", NVDLA_CDP_BASE, NVDLA_CDP_S_POINTER, NVDLA_CDP_D_OP_ENABLE},
 };
 
 drv_unit drv_unit_of(uint32_t addr)
@@ -106,4 +108,69 @@ void drv_emit_addr(drv_builder *b, uint32_t low_reg, uint32_t high_reg, uint64_t
 {
     drv_emit(b, low_reg, (uint32_t)addr);
     drv_emit(b, high_reg, (uint32_t)(addr >> 32));
+}
+
+/* SDP and CDP lay out their S_LUT_* fields alike (NVDLA_SDP.rdl, NVDLA_CDP.rdl): one encoder serves
+ * both, with CDP's field names. */
+#define SAME_FIELD(reg, field)                                                                                         \
+    _Static_assert(NVDLA_SDP_##reg##_##field##_SHIFT == NVDLA_CDP_##reg##_##field##_SHIFT &&                           \
+                       NVDLA_SDP_##reg##_##field##_MASK == NVDLA_CDP_##reg##_##field##_MASK,                           \
+                   "SDP and CDP " #reg "." #field " differ")
+SAME_FIELD(S_LUT_ACCESS_CFG, LUT_ADDR);
+SAME_FIELD(S_LUT_ACCESS_CFG, LUT_TABLE_ID);
+SAME_FIELD(S_LUT_ACCESS_CFG, LUT_ACCESS_TYPE);
+SAME_FIELD(S_LUT_ACCESS_DATA, LUT_DATA);
+SAME_FIELD(S_LUT_CFG, LUT_LE_FUNCTION);
+SAME_FIELD(S_LUT_CFG, LUT_UFLOW_PRIORITY);
+SAME_FIELD(S_LUT_CFG, LUT_OFLOW_PRIORITY);
+SAME_FIELD(S_LUT_CFG, LUT_HYBRID_PRIORITY);
+SAME_FIELD(S_LUT_INFO, LUT_LE_INDEX_OFFSET);
+SAME_FIELD(S_LUT_INFO, LUT_LE_INDEX_SELECT);
+SAME_FIELD(S_LUT_INFO, LUT_LO_INDEX_SELECT);
+SAME_FIELD(S_LUT_LE_SLOPE_SCALE, LUT_LE_SLOPE_UFLOW_SCALE);
+SAME_FIELD(S_LUT_LE_SLOPE_SCALE, LUT_LE_SLOPE_OFLOW_SCALE);
+SAME_FIELD(S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_UFLOW_SHIFT);
+SAME_FIELD(S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_OFLOW_SHIFT);
+#undef SAME_FIELD
+
+void drv_emit_lut(drv_builder *b, const drv_lut_regs *r, const dla_llut *t)
+{
+    for (int lo = 0; lo < 2; ++lo) {
+        drv_emit(b, r->access_cfg,
+                 FLD(b, NVDLA_CDP_S_LUT_ACCESS_CFG, LUT_ADDR, 0) |
+                     FLD(b, NVDLA_CDP_S_LUT_ACCESS_CFG, LUT_TABLE_ID, lo) |
+                     FLD(b, NVDLA_CDP_S_LUT_ACCESS_CFG, LUT_ACCESS_TYPE, 1));
+        const int16_t *v = lo ? t->lo : t->le;
+        int n = lo ? DLA_LUT_LO_ENTRIES : DLA_LUT_LE_ENTRIES;
+        for (int i = 0; i < n; ++i)
+            drv_emit(b, r->access_data, SFLD(b, NVDLA_CDP_S_LUT_ACCESS_DATA, LUT_DATA, v[i]));
+    }
+    drv_emit(b, r->cfg,
+             FLD(b, NVDLA_CDP_S_LUT_CFG, LUT_LE_FUNCTION, t->le_function) |
+                 FLD(b, NVDLA_CDP_S_LUT_CFG, LUT_UFLOW_PRIORITY, t->uflow_priority) |
+                 FLD(b, NVDLA_CDP_S_LUT_CFG, LUT_OFLOW_PRIORITY, t->oflow_priority) |
+                 FLD(b, NVDLA_CDP_S_LUT_CFG, LUT_HYBRID_PRIORITY, t->hybrid_priority));
+    drv_emit(b, r->info,
+             SFLD(b, NVDLA_CDP_S_LUT_INFO, LUT_LE_INDEX_OFFSET, t->le_function ? 0 : t->le_index_offset) |
+                 SFLD(b, NVDLA_CDP_S_LUT_INFO, LUT_LE_INDEX_SELECT, t->le_function ? t->le_index_select : 0) |
+                 SFLD(b, NVDLA_CDP_S_LUT_INFO, LUT_LO_INDEX_SELECT, t->lo_index_select));
+    const int32_t bounds[4] = {t->le_start, t->le_end, t->lo_start, t->lo_end};
+    for (int k = 0; k < 4; ++k) {
+        drv_emit(b, r->bounds[k], (uint32_t)bounds[k]);
+        if (r->bounds_high[k]) /* the int32 sign-extended into the 6 HIGH bits of a 38-bit field */
+            drv_emit(b, r->bounds_high[k], bounds[k] < 0 ? NVDLA_CDP_S_LUT_LE_START_HIGH_LUT_LE_START_HIGH_MASK : 0u);
+    }
+    const int32_t scales[2][2] = {{t->le_uflow_scale, t->le_oflow_scale}, {t->lo_uflow_scale, t->lo_oflow_scale}};
+    const int32_t shifts[2][2] = {{t->le_uflow_shift, t->le_oflow_shift}, {t->lo_uflow_shift, t->lo_oflow_shift}};
+    for (int lo = 0; lo < 2; ++lo) {
+        drv_emit(b, r->slope_scale[lo],
+                 SFLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SCALE, LUT_LE_SLOPE_UFLOW_SCALE, scales[lo][0]) |
+                     SFLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SCALE, LUT_LE_SLOPE_OFLOW_SCALE, scales[lo][1]));
+        drv_emit(b, r->slope_shift[lo],
+                 r->unsigned_shifts
+                     ? FLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_UFLOW_SHIFT, shifts[lo][0]) |
+                           FLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_OFLOW_SHIFT, shifts[lo][1])
+                     : SFLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_UFLOW_SHIFT, shifts[lo][0]) |
+                           SFLD(b, NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_OFLOW_SHIFT, shifts[lo][1]));
+    }
 }

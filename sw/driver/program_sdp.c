@@ -69,41 +69,17 @@ static void emit_operand_rdma(const dla_driver *d, drv_builder *b, uint32_t delt
  * overlapping (scheduler.c). */
 static void emit_lut(drv_builder *b, const dla_llut *t)
 {
-    for (int lo = 0; lo < 2; ++lo) {
-        drv_emit(b, NVDLA_SDP_S_LUT_ACCESS_CFG,
-                 FLD(b, NVDLA_SDP_S_LUT_ACCESS_CFG, LUT_ADDR, 0) |
-                     FLD(b, NVDLA_SDP_S_LUT_ACCESS_CFG, LUT_TABLE_ID, lo) |
-                     FLD(b, NVDLA_SDP_S_LUT_ACCESS_CFG, LUT_ACCESS_TYPE, 1));
-        const int16_t *v = lo ? t->lo : t->le;
-        int n = lo ? DLA_LUT_LO_ENTRIES : DLA_LUT_LE_ENTRIES;
-        for (int i = 0; i < n; ++i)
-            drv_emit(b, NVDLA_SDP_S_LUT_ACCESS_DATA, SFLD(b, NVDLA_SDP_S_LUT_ACCESS_DATA, LUT_DATA, v[i]));
-    }
-    drv_emit(b, NVDLA_SDP_S_LUT_CFG,
-             FLD(b, NVDLA_SDP_S_LUT_CFG, LUT_LE_FUNCTION, t->le_function) |
-                 FLD(b, NVDLA_SDP_S_LUT_CFG, LUT_UFLOW_PRIORITY, t->uflow_priority) |
-                 FLD(b, NVDLA_SDP_S_LUT_CFG, LUT_OFLOW_PRIORITY, t->oflow_priority) |
-                 FLD(b, NVDLA_SDP_S_LUT_CFG, LUT_HYBRID_PRIORITY, t->hybrid_priority));
-    drv_emit(b, NVDLA_SDP_S_LUT_INFO,
-             SFLD(b, NVDLA_SDP_S_LUT_INFO, LUT_LE_INDEX_OFFSET, t->le_function ? 0 : t->le_index_offset) |
-                 SFLD(b, NVDLA_SDP_S_LUT_INFO, LUT_LE_INDEX_SELECT, t->le_function ? t->le_index_select : 0) |
-                 SFLD(b, NVDLA_SDP_S_LUT_INFO, LUT_LO_INDEX_SELECT, t->lo_index_select));
-    drv_emit(b, NVDLA_SDP_S_LUT_LE_START, (uint32_t)t->le_start);
-    drv_emit(b, NVDLA_SDP_S_LUT_LE_END, (uint32_t)t->le_end);
-    drv_emit(b, NVDLA_SDP_S_LUT_LO_START, (uint32_t)t->lo_start);
-    drv_emit(b, NVDLA_SDP_S_LUT_LO_END, (uint32_t)t->lo_end);
-    drv_emit(b, NVDLA_SDP_S_LUT_LE_SLOPE_SCALE,
-             SFLD(b, NVDLA_SDP_S_LUT_LE_SLOPE_SCALE, LUT_LE_SLOPE_UFLOW_SCALE, t->le_uflow_scale) |
-                 SFLD(b, NVDLA_SDP_S_LUT_LE_SLOPE_SCALE, LUT_LE_SLOPE_OFLOW_SCALE, t->le_oflow_scale));
-    drv_emit(b, NVDLA_SDP_S_LUT_LE_SLOPE_SHIFT,
-             SFLD(b, NVDLA_SDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_UFLOW_SHIFT, t->le_uflow_shift) |
-                 SFLD(b, NVDLA_SDP_S_LUT_LE_SLOPE_SHIFT, LUT_LE_SLOPE_OFLOW_SHIFT, t->le_oflow_shift));
-    drv_emit(b, NVDLA_SDP_S_LUT_LO_SLOPE_SCALE,
-             SFLD(b, NVDLA_SDP_S_LUT_LO_SLOPE_SCALE, LUT_LO_SLOPE_UFLOW_SCALE, t->lo_uflow_scale) |
-                 SFLD(b, NVDLA_SDP_S_LUT_LO_SLOPE_SCALE, LUT_LO_SLOPE_OFLOW_SCALE, t->lo_oflow_scale));
-    drv_emit(b, NVDLA_SDP_S_LUT_LO_SLOPE_SHIFT,
-             SFLD(b, NVDLA_SDP_S_LUT_LO_SLOPE_SHIFT, LUT_LO_SLOPE_UFLOW_SHIFT, t->lo_uflow_shift) |
-                 SFLD(b, NVDLA_SDP_S_LUT_LO_SLOPE_SHIFT, LUT_LO_SLOPE_OFLOW_SHIFT, t->lo_oflow_shift));
+    static const drv_lut_regs regs = {
+        NVDLA_SDP_S_LUT_ACCESS_CFG,
+        NVDLA_SDP_S_LUT_ACCESS_DATA,
+        NVDLA_SDP_S_LUT_CFG,
+        NVDLA_SDP_S_LUT_INFO,
+        {NVDLA_SDP_S_LUT_LE_START, NVDLA_SDP_S_LUT_LE_END, NVDLA_SDP_S_LUT_LO_START, NVDLA_SDP_S_LUT_LO_END},
+        {0, 0, 0, 0},
+        {NVDLA_SDP_S_LUT_LE_SLOPE_SCALE, NVDLA_SDP_S_LUT_LO_SLOPE_SCALE},
+        {NVDLA_SDP_S_LUT_LE_SLOPE_SHIFT, NVDLA_SDP_S_LUT_LO_SLOPE_SHIFT},
+        false};
+    drv_emit_lut(b, &regs, t);
 }
 
 dla_status drv_program_sdp(const dla_driver *d, uint32_t index, drv_builder *b, drv_builder *ext, drv_op *op)

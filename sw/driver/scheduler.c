@@ -19,16 +19,18 @@ enum {
     P_SDP,
     P_PDP,
     P_RUBIK,
+    P_CDP, /* offline like an offline PDP: CDP_RDMA reads, CDP writes */
     P_COUNT
 };
-static const char *const proc_name[P_COUNT] = {"conv", "sdp", "pdp", "rubik"};
-/* GLB done bit of group 0 (group 1 is +1): CACC for a conv, SDP, PDP, RUBIK. */
+static const char *const proc_name[P_COUNT] = {"conv", "sdp", "pdp", "rubik", "cdp"};
+/* GLB done bit of group 0 (group 1 is +1): CACC for a conv, SDP, PDP, RUBIK, CDP. */
 static const uint32_t proc_irq[P_COUNT] = {
     NVDLA_GLB_S_INTR_STATUS_CACC_DONE_STATUS0_SHIFT, NVDLA_GLB_S_INTR_STATUS_SDP_DONE_STATUS0_SHIFT,
-    NVDLA_GLB_S_INTR_STATUS_PDP_DONE_STATUS0_SHIFT, NVDLA_GLB_S_INTR_STATUS_RUBIK_DONE_STATUS0_SHIFT};
+    NVDLA_GLB_S_INTR_STATUS_PDP_DONE_STATUS0_SHIFT, NVDLA_GLB_S_INTR_STATUS_RUBIK_DONE_STATUS0_SHIFT,
+    NVDLA_GLB_S_INTR_STATUS_CDP_DONE_STATUS0_SHIFT};
 /* Unit whose S_POINTER.CONSUMER tells the group of the processor's next op, and its RDMA. */
-static const drv_unit proc_unit[P_COUNT] = {U_CACC, U_SDP, U_PDP, U_RBK};
-static const drv_unit proc_rdma[P_COUNT] = {U_COUNT, U_SDP_RDMA, U_PDP_RDMA, U_COUNT};
+static const drv_unit proc_unit[P_COUNT] = {U_CACC, U_SDP, U_PDP, U_RBK, U_CDP};
+static const drv_unit proc_rdma[P_COUNT] = {U_COUNT, U_SDP_RDMA, U_PDP_RDMA, U_COUNT, U_CDP_RDMA};
 
 enum op_state {
     S_QUEUED,
@@ -103,11 +105,15 @@ static void mark_submitted(sched *s, uint32_t k)
 
 static int proc_of(uint32_t kind)
 {
-    return kind == DLA_OP_CONV ? P_CONV : kind == DLA_OP_SDP ? P_SDP : kind == DLA_OP_RUBIK ? P_RUBIK : P_PDP;
+    return kind == DLA_OP_CONV    ? P_CONV
+           : kind == DLA_OP_SDP   ? P_SDP
+           : kind == DLA_OP_RUBIK ? P_RUBIK
+           : kind == DLA_OP_CDP   ? P_CDP
+                                  : P_PDP;
 }
 static bool is_rdma(drv_unit u)
 {
-    return u == U_SDP_RDMA || u == U_PDP_RDMA;
+    return u == U_SDP_RDMA || u == U_PDP_RDMA || u == U_CDP_RDMA;
 }
 
 static void fail(sched *s, dla_status st, const char *fmt, ...)
@@ -223,7 +229,7 @@ static void program(sched *s, uint32_t i)
     try_enable(s, i);
 }
 
-/* Whether programming SDP op i now would rewrite the single LUT RAM and S_LUT_* registers (program_sdp.c)
+/* Whether programming SDP (or CDP) op i now would rewrite the single LUT RAM and S_LUT_* registers (program_sdp.c)
  * under an op of the other register group that uses different tables: it then waits until that op
  * completes. Ops with equal tables overlap as in NVDLA's firmware, which reprograms the LUT per op. */
 static bool lut_busy(const sched *s, const proc *p, uint32_t i)
@@ -248,7 +254,7 @@ static bool lut_busy(const sched *s, const proc *p, uint32_t i)
  * fused pipeline's consumers are programmed (and enabled) before its producer. */
 static void schedule(sched *s)
 {
-    static const int order[P_COUNT] = {P_RUBIK, P_PDP, P_SDP, P_CONV};
+    static const int order[P_COUNT] = {P_CDP, P_RUBIK, P_PDP, P_SDP, P_CONV};
     bool progress = true;
     while (progress && s->st == DLA_OK) {
         progress = false;
@@ -262,7 +268,7 @@ static void schedule(sched *s)
             bool rdma = dop(s, i)->rdma;
             if (rdma && p->rdma_op[p->next_rdma] >= 0)
                 continue;
-            if (order[k] == P_SDP && lut_busy(s, p, i))
+            if ((order[k] == P_SDP || order[k] == P_CDP) && lut_busy(s, p, i))
                 continue;
             s->ops[i].group = p->next_group;
             p->group_op[p->next_group] = (int32_t)i;
@@ -296,9 +302,10 @@ static void read_perf(sched *s, uint32_t i)
         break;
     case DLA_OP_SDP:
     case DLA_OP_PDP:
-    case DLA_OP_RUBIK: {
+    case DLA_OP_RUBIK:
+    case DLA_OP_CDP: {
         const uint32_t kind = lop(s, i)->kind;
-        drv_unit u = kind == DLA_OP_SDP ? U_SDP : kind == DLA_OP_PDP ? U_PDP : U_RBK;
+        drv_unit u = kind == DLA_OP_SDP ? U_SDP : kind == DLA_OP_PDP ? U_PDP : kind == DLA_OP_CDP ? U_CDP : U_RBK;
         f->start = rd_perf(s, u, g, DLASIM_EXT_PERF_START_CYCLE);
         f->end = rd_perf(s, u, g, DLASIM_EXT_PERF_END_CYCLE);
         f->read = rd_perf(s, u, g, DLASIM_EXT_PERF_DRAM_READ); /* includes its RDMA's reads */
@@ -470,8 +477,8 @@ static dla_status setup(sched *s)
 static void sync_groups(sched *s)
 {
     for (int p = 0; p < P_COUNT; ++p) {
-        if (p == P_RUBIK && !s->procs[p].n)
-            continue; /* a core may have no RUBIK (its window unmapped); without RUBIK ops it is never used */
+        if ((p == P_RUBIK || p == P_CDP) && !s->procs[p].n)
+            continue; /* a core may have no RUBIK / CDP (its window unmapped); without their ops never used */
         uint32_t v = rd(s, drv_units[proc_unit[p]].s_pointer);
         s->procs[p].next_group = (int)NVDLA_GET(NVDLA_CDMA_S_POINTER, CONSUMER, v);
         if (proc_rdma[p] != U_COUNT) {
@@ -708,6 +715,8 @@ dla_status dla_driver_controller(dla_controller *ctl, void *user)
     uint32_t used = 3u << proc_irq[P_CONV] | 3u << proc_irq[P_SDP] | 3u << proc_irq[P_PDP];
     if (s.procs[P_RUBIK].n) /* a core without RUBIK never raises its bits: left masked without RUBIK ops */
         used |= 3u << proc_irq[P_RUBIK];
+    if (s.procs[P_CDP].n) /* likewise CDP: masked without CDP ops */
+        used |= 3u << proc_irq[P_CDP];
     const uint32_t all = 0x3ffu | 0x3fu << NVDLA_GLB_S_INTR_MASK_CDMA_DAT_DONE_MASK0_SHIFT;
     /* INTR_MASK: 1 masks a source. Only the done interrupts the scheduler consumes are left unmasked. */
     wr(&s, NVDLA_GLB_S_INTR_MASK, all & ~used);

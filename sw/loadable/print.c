@@ -64,6 +64,16 @@ static void print_stage(FILE *out, const char *name, const dla_lsdp_stage *s)
     fprintf(out, "]");
 }
 
+/* The S_LUT_* settings of an SDP or CDP op's table (the entries are not printed). */
+static void print_lut(FILE *out, const dla_llut *t)
+{
+    if (t)
+        fprintf(out,
+                " lut[le %s start=%d end=%d sel=%d off=%d lo start=%d end=%d sel=%d prio u%u o%u h%u (0 le, 1 lo)]",
+                t->le_function ? "linear" : "exponent", t->le_start, t->le_end, t->le_index_select, t->le_index_offset,
+                t->lo_start, t->lo_end, t->lo_index_select, t->uflow_priority, t->oflow_priority, t->hybrid_priority);
+}
+
 static void print_op(FILE *out, const dla_loadable *l, uint32_t i)
 {
     const dla_lop *op = &l->ops[i];
@@ -114,13 +124,7 @@ static void print_op(FILE *out, const dla_loadable *l, uint32_t i)
                 fprintf(out, " mul=%d>>%u", s->ew.mul_operand, s->ew.mul_shift);
             fprintf(out, "%s]", s->ew.relu ? " relu" : "");
         }
-        const dla_llut *t = dla_loadable_op_lut(l, i);
-        if (t)
-            fprintf(out,
-                    " lut[le %s start=%d end=%d sel=%d off=%d lo start=%d end=%d sel=%d prio u%u o%u h%u (0 le, 1 lo)]",
-                    t->le_function ? "linear" : "exponent", t->le_start, t->le_end, t->le_index_select,
-                    t->le_index_offset, t->lo_start, t->lo_end, t->lo_index_select, t->uflow_priority,
-                    t->oflow_priority, t->hybrid_priority);
+        print_lut(out, dla_loadable_op_lut(l, i));
         fprintf(out, " out=(v-%d)*%d>>%u", s->out_cvt_offset, s->out_cvt_scale, s->out_cvt_shift);
         break;
     }
@@ -145,8 +149,10 @@ static void print_op(FILE *out, const dla_loadable *l, uint32_t i)
         const dla_lcdp *c = &op->u.cdp;
         print_surface(out, "src", &c->src);
         print_surface(out, "dst", &c->dst);
-        fprintf(out, " lrn size=%u alpha=%g beta=%g bias=%g", c->local_size, (double)c->alpha, (double)c->beta,
-                (double)c->bias);
+        fprintf(out, " lrn size=%u alpha=%g beta=%g bias=%g in=(v-%d)*%d>>%u", c->local_size, (double)c->alpha,
+                (double)c->beta, (double)c->bias, c->in_cvt_offset, c->in_cvt_scale, c->in_cvt_shift);
+        print_lut(out, dla_loadable_op_lut(l, i));
+        fprintf(out, " out=(v*lut-%d)*%d>>%u", c->out_cvt_offset, c->out_cvt_scale, c->out_cvt_shift);
         break;
     }
     default: break;

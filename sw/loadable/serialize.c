@@ -281,6 +281,15 @@ static void io_cdp(codec *c, dla_lcdp *p)
     io_f32(c, &p->alpha);
     io_f32(c, &p->beta);
     io_f32(c, &p->bias);
+    /* format 1.3: the converters (the LUT is in LUTS) */
+    io_i32(c, &p->in_cvt_offset);
+    io_i32(c, &p->in_cvt_scale);
+    io_u32(c, &p->in_cvt_shift);
+    io_i32(c, &p->out_cvt_offset);
+    io_i32(c, &p->out_cvt_scale);
+    io_u32(c, &p->out_cvt_shift);
+    io_f32(c, &p->src_scale);
+    io_f32(c, &p->dst_scale);
 }
 
 static void io_lut(codec *c, dla_llut *t)
@@ -712,6 +721,9 @@ static dla_status decode(const uint8_t *data, size_t size, const char *src, unsi
                                  l->ops[i].kind, DLA_OP_KIND_COUNT - 1);
         if (l->ops[i].kind == DLA_OP_RUBIK && minor < 2)
             return dla_error_set(err, DLA_ERR_FORMAT, "%s: op %u: kind %u (rubik) needs format 1.2, the file is 1.%u",
+                                 src, i, l->ops[i].kind, minor);
+        if (l->ops[i].kind == DLA_OP_CDP && minor < 3)
+            return dla_error_set(err, DLA_ERR_FORMAT, "%s: op %u: kind %u (cdp) needs format 1.3, the file is 1.%u",
                                  src, i, l->ops[i].kind, minor);
     }
     if (l->blob_size)

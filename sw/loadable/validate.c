@@ -441,6 +441,38 @@ static dla_status check_op_links(vctx *v, uint32_t i)
     return DLA_OK;
 }
 
+/* CDP LRN (format 1.3): INT8 memory to memory, equal cubes, NVDLA's window sizes and converter field
+ * widths; its LUT is checked with the others (check_luts). */
+static dla_status check_cdp(vctx *v, uint32_t i, const dla_lop *op)
+{
+    const dla_lcdp *c = &op->u.cdp;
+    dla_status st;
+    if ((st = check_surface(v, "src", &c->src)) != DLA_OK || (st = check_surface(v, "dst", &c->dst)) != DLA_OK)
+        return st;
+    if (c->src.region < 0 || c->dst.region < 0 || op->fused_parent >= 0)
+        FAIL(v, "the CDP reads and writes memory (src.region %d, dst.region %d, fused_parent %d)", c->src.region,
+             c->dst.region, op->fused_parent);
+    if (c->src.precision != DLA_PRECISION_INT8 || c->dst.precision != DLA_PRECISION_INT8)
+        FAIL(v, "src/dst precision %s/%s: CDP ops are INT8", dla_precision_name(c->src.precision),
+             dla_precision_name(c->dst.precision));
+    if (c->src.width != c->dst.width || c->src.height != c->dst.height || c->src.channels != c->dst.channels)
+        FAIL(v, "src %ux%ux%u and dst %ux%ux%u differ: LRN keeps the cube", c->src.width, c->src.height,
+             c->src.channels, c->dst.width, c->dst.height, c->dst.channels);
+    if (c->local_size != 3 && c->local_size != 5 && c->local_size != 7 && c->local_size != 9)
+        FAIL(v, "local_size %u: the CDP window is 3, 5, 7 or 9 channels", c->local_size);
+    if (c->in_cvt_offset < -128 || c->in_cvt_offset > 127 || c->in_cvt_scale < INT16_MIN ||
+        c->in_cvt_scale > INT16_MAX || c->in_cvt_shift > 31)
+        FAIL(v, "input converter offset %d / scale %d / shift %u outside int8 / int16 / 5 bits", c->in_cvt_offset,
+             c->in_cvt_scale, c->in_cvt_shift);
+    if (c->out_cvt_offset < -(1 << 24) || c->out_cvt_offset >= (1 << 24) || c->out_cvt_scale < INT16_MIN ||
+        c->out_cvt_scale > INT16_MAX || c->out_cvt_shift > 63)
+        FAIL(v, "output converter offset %d / scale %d / shift %u outside 25 bits / int16 / 6 bits", c->out_cvt_offset,
+             c->out_cvt_scale, c->out_cvt_shift);
+    if (!dla_loadable_op_lut(v->l, i))
+        FAIL(v, "CDP op %u has no LUT (the LRN table is required)", i);
+    return DLA_OK;
+}
+
 static dla_status check_op(vctx *v, uint32_t i)
 {
     const dla_lop *op = &v->l->ops[i];
@@ -451,10 +483,7 @@ static dla_status check_op(vctx *v, uint32_t i)
     case DLA_OP_SDP: st = check_sdp(v, i, op); break;
     case DLA_OP_PDP: st = check_pdp(v, op); break;
     case DLA_OP_RUBIK: st = check_rubik(v, op); break;
-    case DLA_OP_CDP:
-        if ((st = check_surface(v, "src", &op->u.cdp.src)) == DLA_OK)
-            st = check_surface(v, "dst", &op->u.cdp.dst);
-        break;
+    case DLA_OP_CDP: st = check_cdp(v, i, op); break;
     }
     return st;
 }
@@ -466,12 +495,12 @@ static dla_status check_luts(vctx *v)
     for (uint32_t i = 0; i < l->num_luts; ++i) {
         const dla_llut *t = &l->luts[i];
         snprintf(v->where, sizeof v->where, "lut %u", i);
-        if (t->op >= l->num_ops || l->ops[t->op].kind != DLA_OP_SDP)
-            FAIL(v, "op %u is not an SDP op of the %u ops", t->op, l->num_ops);
+        if (t->op >= l->num_ops || (l->ops[t->op].kind != DLA_OP_SDP && l->ops[t->op].kind != DLA_OP_CDP))
+            FAIL(v, "op %u is not an SDP op or a CDP op of the %u ops", t->op, l->num_ops);
         for (uint32_t k = 0; k < i; ++k)
             if (l->luts[k].op == t->op)
-                FAIL(v, "op %u already has lut %u (one LUT per SDP op)", t->op, k);
-        if (l->ops[t->op].u.sdp.in_precision != DLA_PRECISION_INT8)
+                FAIL(v, "op %u already has lut %u (one LUT per SDP or CDP op)", t->op, k);
+        if (l->ops[t->op].kind == DLA_OP_SDP && l->ops[t->op].u.sdp.in_precision != DLA_PRECISION_INT8)
             FAIL(v, "op %u computes in %s; LUTs are supported on INT8 SDP ops only", t->op,
                  dla_precision_name(l->ops[t->op].u.sdp.in_precision));
         if (t->le_function > 1 || t->uflow_priority > 1 || t->oflow_priority > 1 || t->hybrid_priority > 1)
@@ -488,6 +517,8 @@ static dla_status check_luts(vctx *v)
                 FAIL(v, "slope scale %d outside int16", sc[k]);
             if (sh[k] < -16 || sh[k] > 15)
                 FAIL(v, "slope shift %d outside the signed 5-bit field", sh[k]);
+            if (sh[k] < 0 && l->ops[t->op].kind == DLA_OP_CDP) /* CDP's shift fields are unsigned (1.3) */
+                FAIL(v, "slope shift %d of CDP op %u: the CDP's slope shifts are unsigned", sh[k], t->op);
         }
         if (t->le_start > t->le_end || t->lo_start > t->lo_end)
             FAIL(v, "table ranges LE [%d, %d], LO [%d, %d]: start must not exceed end", t->le_start, t->le_end,

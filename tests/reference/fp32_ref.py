@@ -135,6 +135,14 @@ def run_node(node, ins, opset=13):
         v = np.exp(v - v.max(axis=axis if opset >= 13 else 1, keepdims=True))
         v = v / v.sum(axis=axis if opset >= 13 else 1, keepdims=True)
         return v.reshape(x.shape).astype(x.dtype)
+    if op == "LRN":  # ONNX: x / (bias + alpha / size * sum of x^2 over channels c-(size-1)//2 .. c+ceil), float64
+        size = int(a["size"])
+        lo_n, hi_n = (size - 1) // 2, size - 1 - (size - 1) // 2
+        x2 = x.astype(np.float64) ** 2
+        pad = np.pad(x2, [(0, 0), (lo_n, hi_n)] + [(0, 0)] * (x.ndim - 2))
+        sq = sum(pad[:, k:k + x.shape[1]] for k in range(size))
+        d = (a.get("bias", 1.0) + a.get("alpha", 1e-4) / size * sq) ** a.get("beta", 0.75)
+        return (x.astype(np.float64) / d).astype(x.dtype)
     if op == "Clip":
         lo = ins[1] if len(ins) > 1 and ins[1] is not None else a.get("min", -np.inf)
         hi = ins[2] if len(ins) > 2 and ins[2] is not None else a.get("max", np.inf)

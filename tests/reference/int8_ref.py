@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Independent INT8 executor of a loadable: the exact integer arithmetic of docs/datapath.md (conv ->
-fused SDP -> optional fused PDP, offline SDP, PDP) on regions held as numpy byte buffers, with feature
+fused SDP -> optional fused PDP, offline SDP, PDP, RUBIK contract, CDP LRN) on regions held as numpy
+byte buffers, with feature
 data in the NVDLA feature format and weights in the DC format.
 Usage: int8_ref.py MODEL.dlal --input NAME=in.npy ... --out-dir DIR"""
 
@@ -232,6 +233,88 @@ def sdp_lut(x, t, what="sdp LUT"):
                 c = _rnd_sat32(checked_mul(np.where(m, x - base, 0), scale, what), shift, what)
                 out = np.where(m, sat(y0 + c, 32), out)
     return out
+
+
+CDP_FRAC_BITS = 16  # the CDP LUT keeps the interpolation fraction to 16 bits (NVDLA cmod)
+
+
+def _rnd_away_sat56(v, s):
+    """v / 2^s with halves away from zero (s >= 0), saturated to the CDP LUT's 56-bit intermediate."""
+    v = np.asarray(v, dtype=np.int64)
+    if s > 0:
+        h = np.int64(1) << np.int64(s - 1)
+        v = np.where(v >= 0, (v + h) >> np.int64(s), -((-v + h) >> np.int64(s)))
+    return np.clip(v, -(1 << 55), (1 << 55) - 1)
+
+
+def _cdp_table(x, tab, n, start, end, exponent, sel, offset, uscale, ushift, oscale, oshift, what):
+    """One CDP LUT table on x >= 0 values (NVDLA cmod lookup_lut_int8, docs/datapath.md step 7): status
+    -1 underflow, 0 hit, 1 overflow, and the table's value. A hit interpolates T[i] + rnd((T[i+1] - T[i]) *
+    f16, 16) with the fraction kept to 16 bits; under/overflow extrapolate from T[0] / T[n-1] with their
+    slope (an exponent table's underflow distance is x - start - 2^offset when offset >= 0)."""
+    if ushift < 0 or oshift < 0:
+        raise RefError(f"{what}: negative slope shift (the CDP's are unsigned)")
+    d = x - start
+    uf = d <= 0
+    dpos = np.maximum(d, 1)
+    if exponent:
+        e = np.zeros_like(dpos)
+        for b in range(63):  # floor(log2 d), exact in integers
+            e = np.where(dpos >> b >= 1, b, e)
+        idx = e - offset
+        rest = dpos - (np.int64(1) << e)
+        frac = np.where(e > CDP_FRAC_BITS, rest >> np.maximum(e - CDP_FRAC_BITS, 0),
+                        rest << np.maximum(CDP_FRAC_BITS - e, 0))
+        uf = uf | (idx < 0)
+        udx = d - ((1 << offset) if offset >= 0 else 0)
+    elif sel >= 0:
+        idx = dpos >> sel
+        f = dpos & ((1 << sel) - 1)
+        frac = f << (CDP_FRAC_BITS - sel) if sel <= CDP_FRAC_BITS else f >> (sel - CDP_FRAC_BITS)
+        udx = d
+    else:
+        idx = dpos << min(-sel, 40)
+        frac = np.zeros_like(dpos)
+        udx = d
+    of = ~uf & (idx >= n - 1)
+    i = np.clip(idx, 0, n - 2)
+    hit = tab[i] + _rnd_away_sat56(checked_mul(tab[i + 1] - tab[i], frac, what), CDP_FRAC_BITS)
+    y = np.where(uf, tab[0] + _rnd_away_sat56(checked_mul(udx, uscale, what), ushift),
+                 np.where(of, tab[n - 1] + _rnd_away_sat56(checked_mul(x - end, oscale, what), oshift), hit))
+    return np.where(uf, -1, np.where(of, 1, 0)), np.clip(y, -32768, 32767)
+
+
+def cdp_lut(x, t, what="cdp LUT"):
+    """NVDLA's CDP LUT: both tables, one chosen (one hits: it; both hit: HYBRID; both underflow: UFLOW;
+    both overflow: OFLOW; one under-, one overflows: HYBRID priority; 1 = LO), result int16."""
+    x = np.asarray(x, dtype=np.int64)
+    s_le, y_le = _cdp_table(x, np.asarray(t.le, dtype=np.int64), L.LUT_LE_ENTRIES, t.le_start, t.le_end,
+                            t.le_function == 0, t.le_index_select, t.le_index_offset, t.le_uflow_scale,
+                            t.le_uflow_shift, t.le_oflow_scale, t.le_oflow_shift, f"{what} LE")
+    s_lo, y_lo = _cdp_table(x, np.asarray(t.lo, dtype=np.int64), L.LUT_LO_ENTRIES, t.lo_start, t.lo_end, False,
+                            t.lo_index_select, 0, t.lo_uflow_scale, t.lo_uflow_shift, t.lo_oflow_scale,
+                            t.lo_oflow_shift, f"{what} LO")
+    use_lo = np.where((s_le == 0) & (s_lo == 0), bool(t.hybrid_priority),
+                      np.where((s_le == 0) | (s_lo == 0), s_lo == 0,
+                               np.where((s_le == -1) & (s_lo == -1), bool(t.uflow_priority),
+                                        np.where((s_le == 1) & (s_lo == 1), bool(t.oflow_priority),
+                                                 bool(t.hybrid_priority)))))
+    return np.where(use_lo, y_lo, y_le)
+
+
+def cdp_int8(x, c, lut, what="cdp"):
+    """CDP LRN on x (C, H, W) INT8 (docs/datapath.md step 7): cin = sat_9(rshr((x - offset) * scale,
+    shift)); sq = sum of cin^2 over the local_size channels centred on c (channels outside the cube count
+    0); out = sat_8(rshr((cin * LUT(sq) - offset) * scale, shift))."""
+    cin = sat(rshr(checked_mul(np.asarray(x, dtype=np.int64) - c.in_cvt_offset, c.in_cvt_scale,
+                               f"{what} input converter"), c.in_cvt_shift), 9)
+    half = c.local_size // 2
+    C = cin.shape[0]
+    padded = np.concatenate([np.zeros((half,) + cin.shape[1:], np.int64), cin * cin,
+                             np.zeros((half,) + cin.shape[1:], np.int64)])
+    sq = sum(padded[k:k + C] for k in range(c.local_size))
+    r = checked_mul(cin, cdp_lut(sq, lut, f"{what} LUT"), f"{what} multiply")
+    return out_cvt(r, c.out_cvt_offset, c.out_cvt_scale, c.out_cvt_shift, what)
 
 
 def out_cvt(v, offset, scale, shift, what="sdp"):
@@ -492,6 +575,16 @@ class Int8Executor:
             elif op.kind == L.OP_RUBIK:
                 r = op.u.rubik
                 self.write_surface(r.dst, self._rubik(r, self.read_surface(r.src, f"{what} src"), what),
+                                   f"{what} dst")
+            elif op.kind == L.OP_CDP:
+                c = op.u.cdp
+                if c.src.precision != L.PREC_INT8 or c.local_size not in (3, 5, 7, 9):
+                    raise RefError(f"{self.source}: {what}: CDP precision {c.src.precision} / local_size "
+                                   f"{c.local_size} (INT8, 3/5/7/9 only)")
+                luts = [t for t in self.lod.get("luts", []) if t.op == i]
+                if len(luts) != 1:
+                    raise RefError(f"{self.source}: {what}: {len(luts)} LUTs for a CDP op (expected 1)")
+                self.write_surface(c.dst, cdp_int8(self.read_surface(c.src, f"{what} src"), c, luts[0], what),
                                    f"{what} dst")
             else:
                 raise RefError(f"{self.source}: {what}: op kind not supported by the reference")

@@ -9,7 +9,7 @@ import zlib
 
 MAGIC = 0x4C414C44
 VERSION_MAJOR = 1
-VERSION_MINOR = 2  # 1.1: optional SEGMENTS and GPU_LAYERS (GPU fallback); 1.2: optional LUTS, conv batch fields, mixed INT8/FP16 precisions, RUBIK ops
+VERSION_MINOR = 3  # 1.1: optional SEGMENTS and GPU_LAYERS (GPU fallback); 1.2: optional LUTS, conv batch fields, mixed INT8/FP16 precisions, RUBIK ops; 1.3: CDP ops (converters, LUT in LUTS)
 HEADER_BYTES = 64
 SECTION_ENTRY_BYTES = 24
 LNAME_MAX = 128
@@ -71,7 +71,9 @@ STRUCTS = {
     "pdp": _fields("src:surface dst:surface method:u32 kernel_w:u32 kernel_h:u32 stride_x:u32 stride_y:u32 "
                    "pad_left:u32 pad_right:u32 pad_top:u32 pad_bottom:u32 pad_value:i32 count_include_pad:u32 "
                    "split_num:u32"),
-    "cdp": _fields("src:surface dst:surface local_size:u32 alpha:f32 beta:f32 bias:f32"),
+    "cdp": _fields("src:surface dst:surface local_size:u32 alpha:f32 beta:f32 bias:f32 in_cvt_offset:i32 "
+                   "in_cvt_scale:i32 in_cvt_shift:u32 out_cvt_offset:i32 out_cvt_scale:i32 out_cvt_shift:u32 "
+                   "src_scale:f32 dst_scale:f32"),
     "rubik": _fields("src:surface dst:surface mode:u32 stride_x:u32 stride_y:u32"),
     "segment": _fields("kind:u32 name:char128 first:u32 count:u32 boundary_bytes:u64"),
     "gpu_layer": _fields("name:char128 op_type:char32 precision:u32 in_dims:u32x4 out_dims:u32x4 macs:u64 "

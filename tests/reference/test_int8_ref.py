@@ -133,6 +133,55 @@ def random_stage(rng, K):
     return st
 
 
+def cdp_lut_record(lo, lo_sel=0, le=None):
+    """A CDP LUT with a linear LO table from 0 in steps of 2^lo_sel and a constant-zero linear LE table
+    that never hits before LO (start past every test input); priorities LO."""
+    t = L.zero_record("lut")
+    t.le_function = 1
+    t.lo_index_select = lo_sel
+    t.lo_end = 256 << lo_sel
+    t.le_start, t.le_end = 1 << 30, (1 << 30) + 64
+    t.uflow_priority = t.hybrid_priority = 1
+    t.lo = list(lo) + [lo[-1]] * (L.LUT_LO_ENTRIES - len(lo))
+    t.le = le if le is not None else [0] * L.LUT_LE_ENTRIES
+    return t
+
+
+class CdpTest(unittest.TestCase):
+    def test_lut_interpolation_rounds_the_difference_term_away_from_zero(self):
+        # T[0] = 10, T[1] = 20, select 4: x = 8 -> fraction 8/16 -> 10 + rnd(10 * 0.5) = 15; x = 1 ->
+        # 10 + rnd(10 / 16 = 0.625) = 11. T[0] = -1, T[1] = 0: x = 8 -> -1 + rnd(+0.5) = 0 (rounding the
+        # whole -0.5 away from zero would give -1).
+        self.assertEqual(R.cdp_lut(np.array([8, 1]), cdp_lut_record([10, 20], 4)).tolist(), [15, 11])
+        self.assertEqual(R.cdp_lut(np.array([8]), cdp_lut_record([-1, 0], 4)).tolist(), [0])
+
+    def test_lut_zero_input_underflows_to_the_first_entry_and_past_the_end_overflows_to_the_last(self):
+        # x == start underflows (slope 0: T[0]); LO index 256 overflows (slope 0: T[256] = 7, the LE table
+        # underflows too: one under-, one overflow -> HYBRID priority LO).
+        t = cdp_lut_record([3] + [5] * 255 + [7])
+        self.assertEqual(R.cdp_lut(np.array([0, 256, 1000]), t).tolist(), [3, 7, 7])
+
+    def test_lrn_sums_squares_over_the_window_with_zeros_outside_the_cube(self):
+        # C = 3, window 3, identity converters, LUT(sq) = sq (LO entries i, select 0): sq = 1+4, 1+4+9,
+        # 4+9 = 5, 14, 13 and out = cin * sq = 5, 28, 39.
+        c = L.zero_record("cdp")
+        c.local_size = 3
+        c.in_cvt_scale = c.out_cvt_scale = 1
+        x = np.array([1, 2, 3]).reshape(3, 1, 1)
+        out = R.cdp_int8(x, c, cdp_lut_record(list(range(L.LUT_LO_ENTRIES))))
+        self.assertEqual(out.reshape(-1).tolist(), [5, 28, 39])
+
+    def test_lrn_input_converter_saturates_to_nine_bits(self):
+        # cin = sat_9((100 - (-100)) * 2) = 255 (not 400); sq = 255^2 = 65025 -> LO index 65025 >> 8 = 254,
+        # fraction 1/256: 1 + rnd(0 * ...) = 1 (entries all 1); out = rshr(255 * 1, 1) = 128 -> sat_8 127.
+        c = L.zero_record("cdp")
+        c.local_size = 3
+        c.in_cvt_offset, c.in_cvt_scale = -100, 2
+        c.out_cvt_scale, c.out_cvt_shift = 1, 1
+        out = R.cdp_int8(np.array([100]).reshape(1, 1, 1), c, cdp_lut_record([1], 8))
+        self.assertEqual(out.reshape(-1).tolist(), [127])
+
+
 class PrimitiveTest(unittest.TestCase):
     def test_rshr_rounds_halves_away_from_zero_on_hand_values(self):
         # NVDLA (ac_fixed AC_RND_INF): 5/2 = 2.5 -> 3; -5/2 = -2.5 -> -3; 7/2 = 3.5 -> 4;
@@ -273,10 +322,12 @@ class LoadableReaderTest(unittest.TestCase):
         # sdp = 2*36 + 8 + 2*56 + ew(4+36+8*4 = 72) + 12 = 276 (the largest member: conv is 180, pdp 120,
         # cdp 88); op = common (5*4 + 8*4 + 8 = 60) + 276 = 336.
         # loadable 1.1 appends data_format and pixel_format (4 + 4) to tensor and conv; 1.2 appends
-        # batch, src_batch_stride, dst_batch_stride (4 + 8 + 8) to conv, still smaller than sdp.
+        # batch, src_batch_stride, dst_batch_stride (4 + 8 + 8) to conv, still smaller than sdp; 1.3
+        # appends the CDP's six converter fields and two scales (8 * 4) to cdp: 120, the op record unchanged.
         self.assertEqual([L.struct_size(n) for n in ("region", "surface", "tensor", "layer", "target")],
                          [36, 36, 184 + 8, 168, 224])
-        self.assertEqual([L.struct_size(n) for n in ("conv", "sdp", "pdp", "cdp")], [180 + 8 + 20, 276, 120, 88])
+        self.assertEqual([L.struct_size(n) for n in ("conv", "sdp", "pdp", "cdp")],
+                         [180 + 8 + 20, 276, 120, 88 + 32])
         self.assertEqual(L.OP_RECORD_BYTES, 336)
 
     def test_malformed_files_are_refused_with_the_reason(self):

@@ -18,8 +18,8 @@ extern "C" {
 #define DLA_LOADABLE_MAGIC 0x4C414C44u /* "DLAL" read as little-endian u32 */
 #define DLA_LOADABLE_VERSION_MAJOR 1u
 #define DLA_LOADABLE_VERSION_MINOR                                                                                     \
-    2u /* 1.1: image-input tensor formats; GPU-fallback SEGMENTS, GPU_LAYERS; 1.2: LUTS, conv batch,                   \
-         per-op and per-tensor precisions that may differ from the network's, RUBIK ops */
+    3u /* 1.1: image-input tensor formats; GPU-fallback SEGMENTS, GPU_LAYERS; 1.2: LUTS, conv batch,                   \
+         per-op and per-tensor precisions that may differ from the network's, RUBIK ops; 1.3: CDP (LRN) ops */
 #define DLA_LNAME_MAX 128
 #define DLA_MAX_OP_DEPS 8
 
@@ -216,10 +216,21 @@ typedef struct dla_lpdp {
     uint32_t split_num;         /* width splits when the line buffer is too small (1 = none) */
 } dla_lpdp;
 
-typedef struct dla_lcdp { /* LRN (hardware issue); descriptor reserved in format v1 */
+/* CDP: LRN across channels, memory to memory (format 1.3, docs/loadable-format.md). INT8 only:
+ * cin = sat_9(rshr((v - in_cvt_offset) * in_cvt_scale, in_cvt_shift)), sq = sum of cin^2 over the
+ * local_size channels centred on c, out = sat_8(rshr((cin * LUT(sq) - out_cvt_offset) * out_cvt_scale,
+ * out_cvt_shift)) with the op's LUT (LUTS section, keyed by the op index; docs/datapath.md step 7).
+ * alpha, beta, bias: the ONNX attributes the LUT was built from (informational). */
+typedef struct dla_lcdp {
     dla_lsurface src, dst;
-    uint32_t local_size;
+    uint32_t local_size; /* 3, 5, 7 or 9 channels */
     float alpha, beta, bias;
+    /* format 1.3 */
+    int32_t in_cvt_offset, in_cvt_scale;   /* DATIN_OFFSET (INT8: signed 8-bit), DATIN_SCALE (int16) */
+    uint32_t in_cvt_shift;                 /* DATIN_SHIFTER, 0..31 */
+    int32_t out_cvt_offset, out_cvt_scale; /* DATOUT_OFFSET (signed 25-bit for INT8), DATOUT_SCALE (int16) */
+    uint32_t out_cvt_shift;                /* DATOUT_SHIFTER, 0..63 */
+    float src_scale, dst_scale; /* the INT8 scales the LUT and converters were built for (informational) */
 } dla_lcdp;
 
 typedef enum dla_rubik_mode {
@@ -293,11 +304,12 @@ typedef struct dla_lgpu_layer {
 
 /* SDP Y-stage lookup table (format 1.2, docs/loadable-format.md "LUTS"): NVDLA's LE (65 entries) and LO
  * (257 entries) int16 tables and their S_LUT_* settings, as NVDLA's dla_lut_param, for the SDP op `op`
- * (at most one per op). The driver writes them through S_LUT_ACCESS_CFG / S_LUT_ACCESS_DATA. */
+ * (at most one per op); format 1.3: or for the CDP op `op` (its LRN table, required). The driver writes them through
+ * S_LUT_ACCESS_CFG / S_LUT_ACCESS_DATA. */
 #define DLA_LUT_LE_ENTRIES 65
 #define DLA_LUT_LO_ENTRIES 257
 typedef struct dla_llut {
-    uint32_t op;                                /* index of the SDP op that applies it */
+    uint32_t op;                                /* index of the SDP (or, 1.3, CDP) op that applies it */
     uint32_t le_function;                       /* S_LUT_CFG.LUT_LE_FUNCTION: 0 exponent, 1 linear */
     int32_t le_index_offset;                    /* exponent LE: signed 8-bit */
     int32_t le_index_select, lo_index_select;   /* linear tables: signed 8-bit */

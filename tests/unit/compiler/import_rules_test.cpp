@@ -543,11 +543,26 @@ TEST(DlaRulesTest, LrnWindowsAndConcatAxisAndOtherVerdicts)
     ScratchDir dir;
     dla_config cfg = dla2_like();
     const int64_t in[4] = {1, 4, 4, 4};
+    // LRN runs on the CDP (lrn.c): windows 3 and 9 over a whole 32-channel atom are legal; 11 is not,
+    // and 4 channels leave padding lanes in the window's atom (lrn.channels); no CDP: feature.cdp.
+    const int64_t in32[4] = {1, 32, 4, 4}, in33[4] = {1, 33, 4, 4};
     for (int size : {3, 9})
-        expect_rule(one_node(dir, "LRN", 4, in, [=](tb_model *m, int n) { tb_attr_int(m, n, "size", size); }), cfg,
-                    "lrn.unit", "does not model the CDP");
-    expect_rule(one_node(dir, "LRN", 4, in, [](tb_model *m, int n) { tb_attr_int(m, n, "size", 11); }), cfg,
+        expect_ok(one_node(dir, "LRN", 4, in32, [=](tb_model *m, int n) { tb_attr_int(m, n, "size", size); }), cfg);
+    expect_rule(one_node(dir, "LRN", 4, in32, [](tb_model *m, int n) { tb_attr_int(m, n, "size", 11); }), cfg,
                 "lrn.window", "LRN window 11");
+    for (const int64_t *d : {in, in33})
+        expect_rule(one_node(dir, "LRN", 4, d, [](tb_model *m, int n) { tb_attr_int(m, n, "size", 5); }), cfg,
+                    "lrn.channels", "channels");
+    dla_config no_cdp = cfg;
+    no_cdp.core.features.cdp = false;
+    expect_rule(one_node(dir, "LRN", 4, in32, [](tb_model *m, int n) { tb_attr_int(m, n, "size", 5); }), no_cdp,
+                "feature.cdp", "LRN needs the CDP");
+    expect_rule(one_node(dir, "LRN", 4, in32,
+                         [](tb_model *m, int n) {
+                             tb_attr_int(m, n, "size", 5);
+                             tb_attr_float(m, n, "alpha", -1.0f);
+                         }),
+                cfg, "lrn.params", "alpha -1");
     expect_rule(one_node(
                     dir, "Concat", 4, in, [](tb_model *m, int n) { tb_attr_int(m, n, "axis", 1); }, ",x"),
                 cfg, "concat.producer", "input 'x' is a network input"); // in place: DLA-computed inputs only

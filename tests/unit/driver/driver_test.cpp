@@ -1382,3 +1382,136 @@ TEST(DriverTest, BatchAboveTheConfigsHardwareBatchIsRefused)
     EXPECT_NE(dla_driver_create(&r.cfg, n.l, r.p, nullptr, &r.d, &err), DLA_OK);
     EXPECT_NE(std::string(err.msg).find("features.max_batch = 1"), std::string::npos) << err.msg;
 }
+
+namespace {
+
+// A CDP LRN (window 5) on a 4x6x16 INT8 cube (two 8-channel surfaces of 8-B atoms) from the input to
+// the output region, with converters (in (v-3)*5>>1, out (v+7)*-9>>40) and its LUT: LE[i] = 100 + i,
+// LO[i] = -i (recognisable values), LE start -2 (negative: HIGH half all ones), LO end 2^20.
+// lut_seed changes the tables (two ops with different tables).
+uint32_t cdp_net(Net &n, uint32_t in_region, uint32_t out_region, int lut_seed = 0)
+{
+    dla_lop op{};
+    op.kind = DLA_OP_CDP;
+    op.layer = n.layer("LRN_0");
+    op.fused_parent = -1;
+    dla_lcdp &c = op.u.cdp;
+    c.src = mem(int32_t(in_region), 0, 4, 6, 16, 32, 192);
+    c.dst = mem(int32_t(out_region), 0, 4, 6, 16, 32, 192);
+    c.local_size = 5;
+    c.in_cvt_offset = 3;
+    c.in_cvt_scale = 5;
+    c.in_cvt_shift = 1;
+    c.out_cvt_offset = -7;
+    c.out_cvt_scale = -9;
+    c.out_cvt_shift = 40;
+    uint32_t idx = n.op(op);
+    dla_llut t{};
+    t.op = idx;
+    t.le_function = 1;
+    t.le_index_select = 14;
+    t.lo_index_select = 12;
+    t.le_start = -2;
+    t.le_end = 1 << 20;
+    t.lo_start = 0;
+    t.lo_end = 1 << 20;
+    t.uflow_priority = t.hybrid_priority = 1;
+    for (int i = 0; i < DLA_LUT_LE_ENTRIES; ++i)
+        t.le[i] = int16_t(100 + i + lut_seed);
+    for (int i = 0; i < DLA_LUT_LO_ENTRIES; ++i)
+        t.lo[i] = int16_t(-i - lut_seed);
+    EXPECT_EQ(dla_loadable_add_lut(n.l, &t, nullptr), DLA_OK);
+    return idx;
+}
+
+dla_config cdp_config()
+{
+    dla_config c = small_config();
+    c.core.features.cdp = true;
+    c.core.falcon_cycles_per_reg_write = 7;
+    return c;
+}
+
+size_t cdp_lut_writes(const std::vector<FakeAccess> &log, size_t from = 0, size_t to = SIZE_MAX)
+{
+    size_t w = 0;
+    for (size_t i = from; i < log.size() && i < to; ++i)
+        w += log[i].kind == 'W' && log[i].addr >= NVDLA_CDP_S_LUT_ACCESS_CFG &&
+             log[i].addr <= NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT;
+    return w;
+}
+
+} // namespace
+
+// NVDLA firmware's update_lut for the CDP: ACCESS_CFG (LE, WRITE, addr 0) + 65 DATA, ACCESS_CFG (LO,
+// WRITE) + 257 DATA, then CFG, INFO, the eight LE/LO START/END LOW/HIGH halves (38-bit fields) and
+// the four slope registers: 2 + 65 + 257 + 2 + 8 + 4 = 338 writes to S_LUT_*, each costing
+// falcon_cycles_per_reg_write like every other register write.
+TEST(DriverTest, CdpLutIsProgrammedIn338WritesThroughAccessCfgAndData)
+{
+    Net n;
+    uint32_t in = n.region(DLA_REGION_INPUT, 384), out = n.region(DLA_REGION_OUTPUT, 384);
+    cdp_net(n, in, out);
+    ASSERT_EQ(dla_loadable_validate(n.l, nullptr), DLA_OK);
+    Rig r;
+    r.cfg = cdp_config();
+    r.load(n.l);
+    r.run();
+    EXPECT_EQ(cdp_lut_writes(r.log()), 338u);
+    long le = r.find('W', NVDLA_CDP_S_LUT_ACCESS_CFG, 1u << 17); // LE, WRITE, address 0
+    ASSERT_GE(le, 0);
+    for (int i = 0; i < DLA_LUT_LE_ENTRIES; ++i) {
+        EXPECT_EQ(r.log()[size_t(le + 1 + i)].addr, NVDLA_CDP_S_LUT_ACCESS_DATA);
+        EXPECT_EQ(r.log()[size_t(le + 1 + i)].value, uint32_t(100 + i));
+    }
+    long lo = r.find('W', NVDLA_CDP_S_LUT_ACCESS_CFG, 1u << 17 | 1u << 16); // LO, WRITE, address 0
+    ASSERT_EQ(lo, le + 1 + DLA_LUT_LE_ENTRIES);
+    EXPECT_EQ(r.log()[size_t(lo + 1 + 256)].value, uint32_t(uint16_t(-256))); // int16 in the low 16 bits
+    // LE_FUNCTION linear (bit 0), UFLOW (bit 4) and HYBRID (bit 6) priority LO.
+    EXPECT_EQ(r.written(NVDLA_CDP_S_LUT_CFG), 0x51);
+    // INFO: LE select 14 in bits 15:8, LO select 12 in bits 23:16.
+    EXPECT_EQ(r.written(NVDLA_CDP_S_LUT_INFO), 14 << 8 | 12 << 16);
+    EXPECT_EQ(r.written(NVDLA_CDP_S_LUT_LE_START_LOW), 0xfffffffe);
+    EXPECT_EQ(r.written(NVDLA_CDP_S_LUT_LE_START_HIGH), 0x3f);
+    EXPECT_EQ(r.written(NVDLA_CDP_S_LUT_LO_END_LOW), 1 << 20);
+    EXPECT_EQ(r.written(NVDLA_CDP_S_LUT_LO_END_HIGH), 0);
+    // LRN window 5 -> NORMALZ_LEN 1; SQSUM and MUL on; converters as two's complement fields.
+    EXPECT_EQ(r.written(NVDLA_CDP_D_LRN_CFG), 1);
+    EXPECT_EQ(r.written(NVDLA_CDP_D_FUNC_BYPASS), 0);
+    EXPECT_EQ(r.written(NVDLA_CDP_D_DATIN_OFFSET), 3);
+    EXPECT_EQ(r.written(NVDLA_CDP_D_DATIN_SCALE), 5);
+    EXPECT_EQ(r.written(NVDLA_CDP_D_DATIN_SHIFTER), 1);
+    EXPECT_EQ(r.written(NVDLA_CDP_D_DATOUT_OFFSET), 0xfffffff9);
+    EXPECT_EQ(r.written(NVDLA_CDP_D_DATOUT_SCALE), 0xfff7);
+    EXPECT_EQ(r.written(NVDLA_CDP_D_DATOUT_SHIFTER), 40);
+    EXPECT_EQ(r.written(NVDLA_CDP_RDMA_D_DATA_CUBE_CHANNEL), 15);
+    // Enabled downstream first: CDP, then CDP_RDMA; the CDP done bits (GLB 2/3) are unmasked.
+    long e_cdp = r.find('W', NVDLA_CDP_D_OP_ENABLE, 1), e_rdma = r.find('W', NVDLA_CDP_RDMA_D_OP_ENABLE, 1);
+    ASSERT_GE(e_cdp, 0);
+    EXPECT_GT(e_rdma, e_cdp);
+    EXPECT_EQ(r.written(NVDLA_GLB_S_INTR_MASK) & (3u << 2), 0u);
+}
+
+// The S_LUT_* registers are single: a second CDP op with a different table is programmed only after
+// the first completes (its interrupt), one with the same table while the first runs (both groups).
+TEST(DriverTest, CdpOpWithADifferentLutWaitsForTheRunningOneToComplete)
+{
+    for (int seed : {0, 1}) {
+        Net n;
+        uint32_t in = n.region(DLA_REGION_INPUT, 384), a = n.region(DLA_REGION_ACTIVATIONS, 384),
+                 out = n.region(DLA_REGION_OUTPUT, 384);
+        cdp_net(n, in, a);
+        cdp_net(n, in, out, seed);
+        ASSERT_EQ(dla_loadable_validate(n.l, nullptr), DLA_OK);
+        Rig r;
+        r.cfg = cdp_config();
+        r.load(n.l);
+        r.run();
+        const auto &lg = r.log();
+        long first_irq = r.find('I', 0, 0, 0, true);
+        ASSERT_GE(first_irq, 0);
+        EXPECT_EQ(cdp_lut_writes(lg), 2u * 338u) << "seed " << seed;
+        // seed 0: both LUT loads before the first interrupt; seed 1: the second one after it.
+        EXPECT_EQ(cdp_lut_writes(lg, 0, size_t(first_irq)), seed ? 338u : 676u) << "seed " << seed;
+    }
+}

@@ -34,15 +34,17 @@ int done_bit(uint32_t base)
     case NVDLA_CACC_BASE: return 20;
     case NVDLA_SDP_BASE: return 0;
     case NVDLA_PDP_BASE: return 4;
+    case NVDLA_CDP_BASE: return 2;
     default: return -1;
     }
 }
 
 bool is_op_enable(uint32_t addr)
 {
-    const uint32_t regs[] = {NVDLA_CDMA_D_OP_ENABLE,   NVDLA_CSC_D_OP_ENABLE,      NVDLA_CMAC_A_D_OP_ENABLE,
-                             NVDLA_CMAC_B_D_OP_ENABLE, NVDLA_CACC_D_OP_ENABLE,     NVDLA_SDP_RDMA_D_OP_ENABLE,
-                             NVDLA_SDP_D_OP_ENABLE,    NVDLA_PDP_RDMA_D_OP_ENABLE, NVDLA_PDP_D_OP_ENABLE};
+    const uint32_t regs[] = {NVDLA_CDMA_D_OP_ENABLE,     NVDLA_CSC_D_OP_ENABLE,      NVDLA_CMAC_A_D_OP_ENABLE,
+                             NVDLA_CMAC_B_D_OP_ENABLE,   NVDLA_CACC_D_OP_ENABLE,     NVDLA_SDP_RDMA_D_OP_ENABLE,
+                             NVDLA_SDP_D_OP_ENABLE,      NVDLA_PDP_RDMA_D_OP_ENABLE, NVDLA_PDP_D_OP_ENABLE,
+                             NVDLA_CDP_RDMA_D_OP_ENABLE, NVDLA_CDP_D_OP_ENABLE};
     for (uint32_t r : regs)
         if (r == addr)
             return true;

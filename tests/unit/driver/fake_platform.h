@@ -1,5 +1,5 @@
 // A fake of the platform boundary (dla/platform.h) for driver unit tests: records every CSB access,
-// keeps sparse memory, and completes an op the moment CACC, SDP or PDP is enabled (raising that
+// keeps sparse memory, and completes an op the moment CACC, SDP, PDP or CDP is enabled (raising that
 // unit's GLB done bit for the producer group). No SystemC.
 #pragma once
 

@@ -275,7 +275,7 @@ TEST(LoadableTest, HeaderFieldsAtDocumentedOffsets)
     EXPECT_EQ(std::string(b.begin(), b.begin() + 4), "DLAL");
     EXPECT_EQ(rd32(b, 0), 0x4C414C44u);
     EXPECT_EQ(b[4] | b[5] << 8, 1); // version_major
-    EXPECT_EQ(b[6] | b[7] << 8, 2); // version_minor (1.2; a DLA-only loadable keeps 1.0's 6 sections)
+    EXPECT_EQ(b[6] | b[7] << 8, 3); // version_minor (1.3; a DLA-only loadable keeps 1.0's 6 sections)
     EXPECT_EQ(rd32(b, 8), 64u);     // header_bytes
     EXPECT_EQ(rd32(b, 12), 0u);     // flags
     EXPECT_EQ(rd64(b, 16), file_size);
@@ -700,7 +700,7 @@ TEST(LoadableTest, RubikContractRoundTripsAndItsShapeAndFormatVersionAreChecked)
     dla_error err{};
     ASSERT_EQ(dla_loadable_validate(c.l, &err), DLA_OK) << err.msg;
     std::vector<uint8_t> b = serialize(c.l);
-    EXPECT_EQ(b[6] | b[7] << 8, 2); // format 1.2
+    EXPECT_EQ(b[6] | b[7] << 8, 3); // format 1.3
     dla_loadable *r = nullptr;
     ASSERT_EQ(dla_loadable_read_buffer(b.data(), b.size(), "r.dlal", &r, &err), DLA_OK) << err.msg;
     ASSERT_EQ(r->num_ops, 4u);
@@ -724,4 +724,89 @@ TEST(LoadableTest, RubikContractRoundTripsAndItsShapeAndFormatVersionAreChecked)
     c.l->ops[3].u.rubik.mode = DLA_RUBIK_SPLIT;
     EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
     EXPECT_NE(std::string(err.msg).find("RUBIK mode 1"), std::string::npos) << err.msg;
+}
+
+// CDP LRN (format 1.3) after the chain: its 4x4x16 output (2 surfaces of 8-B atoms: 2 x 4 x 4 x 8 =
+// 256 B) normalised into a new region, with converters and its LUT (LUTS, keyed by the op index).
+TEST(LoadableTest, CdpLrnRoundTripsWithItsLutAndWindowLutAndFormatVersionAreChecked)
+{
+    Chain c;
+    dla_lregion reg{};
+    reg.kind = DLA_REGION_ACTIVATIONS;
+    reg.size = 256;
+    reg.alignment = 32;
+    uint32_t idx;
+    ASSERT_EQ(dla_loadable_add_region(c.l, &reg, &idx), DLA_OK);
+    dla_lop op{};
+    op.kind = DLA_OP_CDP;
+    op.fused_parent = -1;
+    op.num_deps = 1;
+    op.deps[0] = 2;
+    op.u.cdp.src = mem_surface(2, 0, 4, 4, 16, 8);
+    op.u.cdp.dst = mem_surface(static_cast<int32_t>(idx), 0, 4, 4, 16, 8);
+    op.u.cdp.local_size = 7;
+    op.u.cdp.in_cvt_offset = -5;
+    op.u.cdp.in_cvt_scale = 3;
+    op.u.cdp.in_cvt_shift = 2;
+    op.u.cdp.out_cvt_offset = 11;
+    op.u.cdp.out_cvt_scale = -300;
+    op.u.cdp.out_cvt_shift = 45;
+    op.u.cdp.src_scale = 0.25f;
+    op.u.cdp.dst_scale = 0.125f;
+    ASSERT_EQ(dla_loadable_add_op(c.l, &op, &idx), DLA_OK);
+    dla_error err{};
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("CDP op 3 has no LUT"), std::string::npos) << err.msg;
+    dla_llut t{};
+    t.op = idx;
+    t.le_function = 1;
+    t.lo_end = t.le_end = 1 << 16;
+    t.lo[5] = -77;
+    ASSERT_EQ(dla_loadable_add_lut(c.l, &t, nullptr), DLA_OK);
+    ASSERT_EQ(dla_loadable_validate(c.l, &err), DLA_OK) << err.msg;
+    std::vector<uint8_t> b = serialize(c.l);
+    EXPECT_EQ(b[6] | b[7] << 8, 3); // format 1.3
+    dla_loadable *r = nullptr;
+    ASSERT_EQ(dla_loadable_read_buffer(b.data(), b.size(), "r.dlal", &r, &err), DLA_OK) << err.msg;
+    ASSERT_EQ(r->num_ops, 4u);
+    const dla_lcdp &k = r->ops[3].u.cdp;
+    EXPECT_EQ(k.local_size, 7u);
+    EXPECT_EQ(k.in_cvt_offset, -5);
+    EXPECT_EQ(k.in_cvt_scale, 3);
+    EXPECT_EQ(k.in_cvt_shift, 2u);
+    EXPECT_EQ(k.out_cvt_offset, 11);
+    EXPECT_EQ(k.out_cvt_scale, -300);
+    EXPECT_EQ(k.out_cvt_shift, 45u);
+    EXPECT_EQ(k.src_scale, 0.25f);
+    EXPECT_EQ(k.dst_scale, 0.125f);
+    const dla_llut *rl = dla_loadable_op_lut(r, 3);
+    ASSERT_NE(rl, nullptr);
+    EXPECT_EQ(rl->lo[5], -77);
+    dla_loadable_destroy(r);
+    r = nullptr;
+    // A 1.2 reader does not know CDP ops: the same bytes labelled 1.2 are refused.
+    std::vector<uint8_t> old = b;
+    old[6] = 2;
+    EXPECT_EQ(dla_loadable_read_buffer(old.data(), old.size(), "old.dlal", &r, &err), DLA_ERR_FORMAT);
+    EXPECT_NE(std::string(err.msg).find("op 3: kind 3 (cdp) needs format 1.3"), std::string::npos) << err.msg;
+    // NVDLA's window is 3, 5, 7 or 9 (NORMALZ_LEN 0..3): 9 is accepted, 11 and 4 are not.
+    c.l->ops[3].u.cdp.local_size = 9;
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_OK) << err.msg;
+    for (uint32_t bad : {11u, 4u}) {
+        c.l->ops[3].u.cdp.local_size = bad;
+        EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+        EXPECT_NE(std::string(err.msg).find("local_size " + std::to_string(bad)), std::string::npos) << err.msg;
+    }
+    c.l->ops[3].u.cdp.local_size = 7;
+    // DATIN_SHIFTER has 5 bits: 31 fits, 32 does not.
+    c.l->ops[3].u.cdp.in_cvt_shift = 31;
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_OK) << err.msg;
+    c.l->ops[3].u.cdp.in_cvt_shift = 32;
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("input converter"), std::string::npos) << err.msg;
+    c.l->ops[3].u.cdp.in_cvt_shift = 2;
+    // The CDP's LUT slope shifts are unsigned (the SDP's are signed 5-bit).
+    c.l->luts[c.l->num_luts - 1].lo_uflow_shift = -1;
+    EXPECT_EQ(dla_loadable_validate(c.l, &err), DLA_ERR_INVALID);
+    EXPECT_NE(std::string(err.msg).find("the CDP's slope shifts are unsigned"), std::string::npos) << err.msg;
 }
