@@ -197,16 +197,17 @@ def run_node(node, ins):
 
 
 def conv_transpose(x, w, b, a, name):
-    """ONNX ConvTranspose (groups 1, no dilation, no output_padding) by scattering every kernel tap:
-    full[n, k, h*sy + r, w*sx + q] += x[n, c, h, w] * w[c, k, r, q], then the pads cropped."""
-    if a.get("group", 1) != 1 or any(d != 1 for d in a.get("dilations", [1, 1])) or any(
-            a.get("output_padding", [0, 0])):
-        raise Fp32Error(f"ConvTranspose '{name}': groups, dilation and output_padding are not supported by fp32_ref")
+    """ONNX ConvTranspose (groups 1, no dilation, explicit pads) by scattering every kernel tap:
+    full[n, k, h*sy + r, w*sx + q] += x[n, c, h, w] * w[c, k, r, q] over (H-1)*sy + R + output_padding rows
+    (the output_padding rows get no tap), then the pads cropped."""
+    if a.get("group", 1) != 1 or any(d != 1 for d in a.get("dilations", [1, 1])) or "output_shape" in a:
+        raise Fp32Error(f"ConvTranspose '{name}': groups, dilation and output_shape are not supported by fp32_ref")
     sy, sx = a.get("strides", [1, 1])
     pt, pl, pb, pr = a.get("pads", [0, 0, 0, 0])
+    oy, ox = a.get("output_padding", [0, 0])
     N, C, H, W = x.shape
     _, K, R, S = w.shape
-    full = np.zeros((N, K, (H - 1) * sy + R, (W - 1) * sx + S), dtype=np.float64)
+    full = np.zeros((N, K, (H - 1) * sy + R + oy, (W - 1) * sx + S + ox), dtype=np.float64)
     x64, w64 = x.astype(np.float64), w.astype(np.float64)
     for r in range(R):
         for q in range(S):
