@@ -309,8 +309,18 @@ dla_status ir_lower_deconv(ir_graph *g, const dla_config *cfg, dla_precision pre
         bool ok = false;
         if (!strcmp(n->op_type, "ConvTranspose"))
             ok = deconv_plan(g, n, &ay, &ax, why, sizeof why);
-        else if (!strcmp(n->op_type, "Resize") || !strcmp(n->op_type, "Upsample"))
+        else if (!strcmp(n->op_type, "Resize") || !strcmp(n->op_type, "Upsample")) {
+            const ir_attr *ma = ir_attr_get(n, "mode");
+            const char *mode = ma && ma->type == IR_ATTR_STRING ? ma->s : "nearest";
+            if (cps >= 1 && (!strcmp(mode, "linear") || !strcmp(mode, "bilinear"))) {
+                bool lowered;
+                dla_status st = ir_lower_resize_linear(g, ni, cfg, cps, &lowered, err); /* resize_linear.c */
+                if (st != DLA_OK)
+                    return st;
+                continue;
+            }
             ok = resize_plan(g, n, &ay, &ax);
+        }
         if (!ok || cps < 1)
             continue;
         dla_status st = lower(g, ni, &ay, &ax, cps, err);

@@ -303,6 +303,11 @@ dla_status ir_canonicalize(ir_graph *g, dla_error *err);
 dla_status ir_lower_deconv(ir_graph *g, const dla_config *cfg, dla_precision prec, dla_error *err);
 /* Why deconv.c does not lower ConvTranspose n (a sentence naming its rule); false when it does. */
 bool ir_deconv_refusal(const ir_graph *g, const ir_node *n, char *why, size_t wlen);
+/* resize_linear.c (called by ir_lower_deconv): linear Resize / Upsample node ni by integer scales ->
+ * exclusive-mean pools + phase convs summed by the SDP + RUBIK contract, on DLA 2 targets; *lowered
+ * says whether it did. ir_resize_linear_refusal: why it would not (a sentence naming its rule). */
+dla_status ir_lower_resize_linear(ir_graph *g, int ni, const dla_config *cfg, int cps, bool *lowered, dla_error *err);
+bool ir_resize_linear_refusal(const ir_graph *g, const ir_node *n, char *why, size_t wlen);
 /* Reference (float) of an IR_OP_RUBIK node on NCHW buffers. */
 void ir_rubik_forward(const ir_node *n, const float *x, const int64_t id[4], float *y, const int64_t od[4]);
 dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, dla_error *err);

@@ -169,8 +169,14 @@ static void check_resize(const ir_graph *g, const dla_config *cfg, const ir_node
                 add(m, "linear scale %g must be in [1, 4] (rule resize.linear_scale), ", sc[i]);
                 return;
             }
-        add(m, "TensorRT runs this linear Resize on the DLA, but dlasim lowers nearest Resize only (rule "
-               "resize.linear_unit), ");
+        char why[320];
+        if (ir_resize_linear_refusal(g, n, why, sizeof why)) /* resize_linear.c */
+            add(m, "%s, ", why);
+        else if (!cfg->core.features.rubik || !cfg->core.features.pdp || !cfg->core.features.sdp_ew)
+            add(m,
+                "linear Resize runs as exclusive-mean pools, phase convolutions summed by the SDP and a RUBIK "
+                "contract; target '%s' lacks one of them (rule feature.rubik), ",
+                cfg->name);
         return;
     } else {
         add(m, "mode '%s': the DLA resizes nearest or linear only (rule resize.mode), ", mode);

@@ -403,7 +403,7 @@ TEST(DlaRulesTest, ResizeScalesNearestIntegerUpTo32LinearUpTo4)
     ScratchDir dir;
     dla_config cfg = dla2_like();
     const int64_t in[4] = {1, 2, 4, 4};
-    auto resize = [&](const char *mode, float sn, float sh) {
+    auto resize = [&](const char *mode, float sn, float sh, const char *ctm = nullptr) {
         tb_model *m = tb_create(17);
         tb_input(m, "x", 4, in);
         const float sc[4] = {sn, 1, sh, sh};
@@ -411,6 +411,8 @@ TEST(DlaRulesTest, ResizeScalesNearestIntegerUpTo32LinearUpTo4)
         tb_init_f32(m, "scales", 1, d, sc, true);
         int n = tb_node(m, "Resize", "up", "x,,scales", "y");
         tb_attr_string(m, n, "mode", mode);
+        if (ctm)
+            tb_attr_string(m, n, "coordinate_transformation_mode", ctm);
         tb_output(m, "y");
         return save(dir, m, "resize.onnx");
     };
@@ -418,7 +420,16 @@ TEST(DlaRulesTest, ResizeScalesNearestIntegerUpTo32LinearUpTo4)
     expect_rule(resize("nearest", 1, 32), cfg, "feature.rubik", "lacks");
     expect_rule(resize("nearest", 1, 33), cfg, "resize.nearest_scale", "nearest scale 33");
     expect_rule(resize("nearest", 1, 2.5f), cfg, "resize.nearest_scale", "nearest scale 2.5");
-    expect_rule(resize("linear", 1, 4), cfg, "resize.linear_unit", "dlasim lowers nearest Resize only");
+    // Linear: integer scales 1..4 lower (exclusive means + phase convs + contract) where RUBIK exists;
+    // non-integer scales within TensorRT's limit and align_corners stay dlasim gaps.
+    expect_rule(resize("linear", 1, 4), cfg, "feature.rubik", "lacks one of them");
+    dla_config rubik = cfg;
+    rubik.core.features.rubik = true;
+    expect_ok(resize("linear", 1, 4), rubik);
+    expect_ok(resize("linear", 1, 4, "asymmetric"), rubik);
+    expect_rule(resize("linear", 1, 2.5f), rubik, "resize.linear_unit", "integer H/W scales only");
+    expect_rule(resize("linear", 1, 2, "align_corners"), rubik, "resize.linear_coordinates",
+                "coordinate mode 'align_corners'");
     expect_rule(resize("linear", 1, 2), dla1_like(), "resize.xavier_linear", "nearest only");
     expect_rule(resize("linear", 1, 4.5f), cfg, "resize.linear_scale", "linear scale 4.5");
     expect_rule(resize("cubic", 1, 2), cfg, "resize.mode", "mode 'cubic'");
