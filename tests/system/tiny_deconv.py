@@ -7,8 +7,10 @@ a lateral conv, as in the FPN / YOLO necks); general ConvTranspose (phase decomp
 deconv3s2 (kernel 3 stride 2, output 13x13 cropped from 14x14), deconv4s2p1 (the DCGAN / FPN form),
 deconv3s1 (stride 1, pads 1), deconv2s2op (output_padding 1), deconv3s2op (3x5 kernel, asymmetric pads,
 output_padding on one axis); and nets the compiler refuses, naming the rule: deconv_crop_concat (a
-cropped output feeding a Concat), deconv64 (kernel 64x1 stride 1: its phase kernel exceeds 32) and linear
-(Resize linear x2)."""
+cropped output feeding a Concat), deconv64 (kernel 64x1 stride 1: its phase kernel exceeds 32); linear
+Resize (exclusive means + phase convs + contract, DLA 2 only): linear (x2 half_pixel), linear_asym (x2
+asymmetric), linear4 (x4 half_pixel between convs), linear3x1 (x3 on H, pytorch_half_pixel), and
+linear_align (align_corners, refused)."""
 
 import argparse
 import os
@@ -79,11 +81,20 @@ def build(net):
         y = b.concat([deconv(b, a, 16, 3, stride=2), deconv(b, a, 16, 3, stride=2)])
     elif net == "deconv64":  # kernel 64 x 1 stride 1 (within TensorRT's limits): a phase kernel past 32
         y = deconv(b, a, 8, (64, 1), stride=1, pads=(63, 0, 0, 0))
-    elif net == "linear":
+    elif net.startswith("linear"):
+        # linear: x2 half_pixel; linear_asym: x2 asymmetric; linear4: x4 half_pixel after a 1x1 conv, then a
+        # 3x3 conv; linear3x1: x3 on H only, pytorch_half_pixel; linear_align: align_corners (refused)
+        sy, sx, ctm = {"linear": (2, 2, "half_pixel"), "linear_asym": (2, 2, "asymmetric"),
+                       "linear4": (4, 4, "half_pixel"), "linear3x1": (3, 1, "pytorch_half_pixel"),
+                       "linear_align": (2, 2, "align_corners")}[net]
+        if net == "linear4":
+            a = b.conv(a, 16, 1)
         n, c, h, w = b.shapes[a]
-        scales = b.shared_init("resize_linear_scales", np.array([1, 1, 2, 2], dtype=np.float32))
-        y = b.node("Resize", [a, "", scales], (n, c, 2 * h, 2 * w), mode="linear",
-                   coordinate_transformation_mode="half_pixel")
+        scales = b.shared_init(f"resize_linear_scales_{sy}_{sx}", np.array([1, 1, sy, sx], dtype=np.float32))
+        y = b.node("Resize", [a, "", scales], (n, c, sy * h, sx * w), mode="linear",
+                   coordinate_transformation_mode=ctm)
+        if net == "linear4":
+            y = b.conv(y, 13, 3, pad=1)
     else:
         raise SystemExit(f"tiny_deconv.py: unknown --net {net}")
     b.output(y, "output")
@@ -91,7 +102,7 @@ def build(net):
 
 
 NETS = ["deconv", "resize2", "resize4", "concat", "deconv3s2", "deconv4s2p1", "deconv3s1", "deconv2s2op",
-        "deconv3s2op", "deconv_crop_concat", "deconv64", "linear"]
+        "deconv3s2op", "deconv_crop_concat", "deconv64", "linear", "linear_asym", "linear4", "linear3x1", "linear_align"]
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
