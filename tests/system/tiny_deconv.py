@@ -73,8 +73,9 @@ def build(net):
         y = b.conv(b.relu(deconv(b, a, 24, 4, stride=2, pads=(1, 1, 1, 1))), 13, 3, pad=1)
     elif net == "deconv3s1":  # stride 1, pads 1: a 3x3 "same" transposed conv
         y = deconv(b, a, 20, 3, stride=1, pads=(1, 1, 1, 1))
-    elif net == "deconv2s2op":  # output_padding 1: 6x6 -> 13x13, the last row/column bias only
-        y = b.relu(deconv(b, a, 16, 2, stride=2, out_pad=(1, 1)))
+    elif net == "deconv2s2op":  # output_padding 1: 6x6 -> 13x13 (the last row/column bias only), cropped
+        # view read by a 3x3 conv
+        y = b.conv(b.relu(deconv(b, a, 16, 2, stride=2, out_pad=(1, 1))), 13, 3, pad=1)
     elif net == "deconv3s2op":  # k3 s2 p1 output_padding 1 (PyTorch's exact 2x), here 3x5, asymmetric pads
         y = deconv(b, a, 16, (3, 5), stride=2, pads=(1, 2, 1, 1), out_pad=(1, 0))
     elif net == "deconv_crop_concat":  # a cropped output cannot be written into a Concat in place
