@@ -496,6 +496,23 @@ TEST(DlaRulesTest, DeconvolutionKernelStridePaddingGroups)
     expect_ok(deconv(32, 32, 1, 0, 1), rubik);
     expect_rule(deconv(64, 1, 1, 0, 1), rubik, "deconv.phase_kernel", "phase convolution would need kernel 64");
     expect_rule(deconv(2, 2, 2, 0, 2), cfg, "deconv.groups", "groups 2");
+    // output_shape: 4x4 at kernel 2 stride 2 gives 8x8; asking for 8x8 passes, 9x9 (implicit pads) fails.
+    for (int64_t os : {8, 9}) {
+        tb_model *m = tb_create(17);
+        tb_input(m, "x", 4, in);
+        const int64_t wd[4] = {2, 2, 2, 2}, st[2] = {2, 2}, osh[2] = {os, os};
+        std::vector<float> w(16, 0.25f);
+        tb_init_f32(m, "w", 4, wd, w.data(), true);
+        int n = tb_node(m, "ConvTranspose", "up", "x,w", "y");
+        tb_attr_ints(m, n, "strides", 2, st);
+        tb_attr_ints(m, n, "output_shape", 2, osh);
+        tb_output(m, "y");
+        std::string p = save(dir, m, "deconv_os.onnx");
+        if (os == 8)
+            expect_ok(p, rubik);
+        else
+            expect_rule(p, rubik, "deconv.output_shape", "output extent 9 differs");
+    }
 }
 
 // With RUBIK, ConvTranspose 2x2 stride 2 (C 2 -> K 3) becomes a 1x1 conv of 2 x 2 groups of Kp = 32
