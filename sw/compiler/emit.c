@@ -300,6 +300,8 @@ static dla_status emit_other_layer(emitter *e, ir_layer *l, uint32_t li, dla_err
             op.kind = DLA_OP_RUBIK;
             op.u.rubik.src = surface(e, l->in, n, 0, -1, 0, -1);
             op.u.rubik.dst = surface(e, l->out, n, 0, -1, 0, -1);
+            op.u.rubik.dst.width += (uint32_t)g->tensors[l->out].pad_w; /* the whole stride groups (deconv.c) */
+            op.u.rubik.dst.height += (uint32_t)g->tensors[l->out].pad_h;
             op.u.rubik.mode = DLA_RUBIK_CONTRACT;
             op.u.rubik.stride_x = (uint32_t)r->rubik_sx;
             op.u.rubik.stride_y = (uint32_t)r->rubik_sy;

@@ -65,6 +65,9 @@ typedef struct ir_tensor {
     dla_precision prec;          /* quantize.c: storage precision of an activation (INT8 or FP16) */
     bool pixel;                  /* tiling.c: network input read by an image-input conv, stored as pixels */
     uint32_t pixel_format;       /* when pixel: NVDLA PIXEL_FORMAT code (dla/nvdla_pixel.h) */
+    /* deconv.c: rows / columns allocated past dims[2] / dims[3]. A RUBIK contract writes whole stride
+     * groups; when the ONNX output is not a whole number of them, consumers read the cropped view. */
+    int64_t pad_h, pad_w;
 } ir_tensor;
 
 typedef enum ir_attr_type {
@@ -324,6 +327,13 @@ dla_status ir_canonicalize(ir_graph *g, dla_error *err);
 /* deconv.c (after ir_canonicalize): ConvTranspose with kernel == stride and nearest Resize/Upsample by
  * integer scales -> 1x1 conv + IR_OP_RUBIK contract, on targets with core.features.rubik. */
 dla_status ir_lower_deconv(ir_graph *g, const dla_config *cfg, dla_precision prec, dla_error *err);
+/* Why deconv.c does not lower ConvTranspose n (a sentence naming its rule); false when it does. */
+bool ir_deconv_refusal(const ir_graph *g, const ir_node *n, char *why, size_t wlen);
+/* resize_linear.c (called by ir_lower_deconv): linear Resize / Upsample node ni by integer scales ->
+ * exclusive-mean pools + phase convs summed by the SDP + RUBIK contract, on DLA 2 targets; *lowered
+ * says whether it did. ir_resize_linear_refusal: why it would not (a sentence naming its rule). */
+dla_status ir_lower_resize_linear(ir_graph *g, int ni, const dla_config *cfg, int cps, bool *lowered, dla_error *err);
+bool ir_resize_linear_refusal(const ir_graph *g, const ir_node *n, char *why, size_t wlen);
 /* Reference (float) of an IR_OP_RUBIK node on NCHW buffers. */
 void ir_rubik_forward(const ir_node *n, const float *x, const int64_t id[4], float *y, const int64_t od[4]);
 dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, dla_error *err);

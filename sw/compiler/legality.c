@@ -169,8 +169,14 @@ static void check_resize(const ir_graph *g, const dla_config *cfg, const ir_node
                 add(m, "linear scale %g must be in [1, 4] (rule resize.linear_scale), ", sc[i]);
                 return;
             }
-        add(m, "TensorRT runs this linear Resize on the DLA, but dlasim lowers nearest Resize only (rule "
-               "resize.linear_unit), ");
+        char why[320];
+        if (ir_resize_linear_refusal(g, n, why, sizeof why)) /* resize_linear.c */
+            add(m, "%s, ", why);
+        else if (!cfg->core.features.rubik || !cfg->core.features.pdp || !cfg->core.features.sdp_ew)
+            add(m,
+                "linear Resize runs as exclusive-mean pools, phase convolutions summed by the SDP and a RUBIK "
+                "contract; target '%s' lacks one of them (rule feature.rubik), ",
+                cfg->name);
         return;
     } else {
         add(m, "mode '%s': the DLA resizes nearest or linear only (rule resize.mode), ", mode);
@@ -208,12 +214,6 @@ static void check_deconv(const ir_graph *g, const dla_config *cfg, const ir_node
     if (!s_ok)
         add(m, "stride %lldx%lld: the DLA allows [1,32] each, or 64/96/128 x 1 (rule deconv.stride), ", (long long)sy,
             (long long)sx);
-    const ir_attr *pd = ir_attr_get(n, "pads");
-    for (int i = 0; pd && i < pd->n; i++)
-        if (pd->ints[i] != 0) {
-            add(m, "padding must be 0 (rule deconv.pad), ");
-            break;
-        }
     if (ir_attr_int(n, "group", 1) != 1)
         add(m, "groups %lld: deconvolution needs groups 1 (rule deconv.groups), ",
             (long long)ir_attr_int(n, "group", 1));
@@ -228,11 +228,11 @@ static void check_deconv(const ir_graph *g, const dla_config *cfg, const ir_node
         add(m, "%lld output maps, DLA allows 1..%d (rule deconv.output_maps), ", (long long)k, RULE_CONV_MAPS_MAX);
     if (m->len == 0 && !cfg->core.features.rubik)
         add(m, "deconvolution needs a RUBIK contract, which target '%s' lacks (rule feature.rubik), ", cfg->name);
-    else if (m->len == 0)
-        add(m,
-            "TensorRT runs this ConvTranspose on the DLA, but dlasim lowers kernel == stride only (kernel %lldx%lld, "
-            "stride %lldx%lld) (rule deconv.kernel_stride), ",
-            (long long)kh, (long long)kw, (long long)sy, (long long)sx);
+    else if (m->len == 0) { /* pads, output_padding, the phase convolution's limits: deconv.c says */
+        char why[320];
+        if (ir_deconv_refusal(g, n, why, sizeof why))
+            add(m, "%s, ", why);
+    }
 }
 
 /* Concat: channel axis only, >= 2 inputs, equal spatial dims. */

@@ -19,8 +19,8 @@ static void feature_layout(ir_tensor *t, int atom, int bpe)
     int64_t d[4];
     ir_nchw(t, d);
     int64_t cps = atom / bpe;
-    t->line_stride = (uint32_t)(d[3] * atom);
-    t->surface_stride = (uint32_t)(d[2] * (int64_t)t->line_stride);
+    t->line_stride = (uint32_t)((d[3] + t->pad_w) * atom); /* pad: a cropped deconvolution (deconv.c) */
+    t->surface_stride = (uint32_t)((d[2] + t->pad_h) * (int64_t)t->line_stride);
     t->batch_stride = (uint64_t)((d[1] + cps - 1) / cps) * t->surface_stride;
     t->bytes = (int64_t)(d[0] * (int64_t)t->batch_stride);
 }

@@ -209,21 +209,25 @@ def run_node(node, ins, opset=13):
     if op == "ConvTranspose":
         return conv_transpose(x, ins[1], ins[2] if len(ins) > 2 else None, a, node.name)
     if op in ("Resize", "Upsample"):
+        mode = a.get("mode", b"nearest")
+        if (mode.decode() if isinstance(mode, bytes) else mode) in ("linear", "bilinear"):
+            return resize_linear(node, x, ins, a)
         return resize_nearest(node, x, ins, a)
     raise Fp32Error(f"node '{node.name}': op {op} not supported by fp32_ref")
 
 
 def conv_transpose(x, w, b, a, name):
-    """ONNX ConvTranspose (groups 1, no dilation, no output_padding) by scattering every kernel tap:
-    full[n, k, h*sy + r, w*sx + q] += x[n, c, h, w] * w[c, k, r, q], then the pads cropped."""
-    if a.get("group", 1) != 1 or any(d != 1 for d in a.get("dilations", [1, 1])) or any(
-            a.get("output_padding", [0, 0])):
-        raise Fp32Error(f"ConvTranspose '{name}': groups, dilation and output_padding are not supported by fp32_ref")
+    """ONNX ConvTranspose (groups 1, no dilation, explicit pads) by scattering every kernel tap:
+    full[n, k, h*sy + r, w*sx + q] += x[n, c, h, w] * w[c, k, r, q] over (H-1)*sy + R + output_padding rows
+    (the output_padding rows get no tap), then the pads cropped."""
+    if a.get("group", 1) != 1 or any(d != 1 for d in a.get("dilations", [1, 1])) or "output_shape" in a:
+        raise Fp32Error(f"ConvTranspose '{name}': groups, dilation and output_shape are not supported by fp32_ref")
     sy, sx = a.get("strides", [1, 1])
     pt, pl, pb, pr = a.get("pads", [0, 0, 0, 0])
+    oy, ox = a.get("output_padding", [0, 0])
     N, C, H, W = x.shape
     _, K, R, S = w.shape
-    full = np.zeros((N, K, (H - 1) * sy + R, (W - 1) * sx + S), dtype=np.float64)
+    full = np.zeros((N, K, (H - 1) * sy + R + oy, (W - 1) * sx + S + ox), dtype=np.float64)
     x64, w64 = x.astype(np.float64), w.astype(np.float64)
     for r in range(R):
         for q in range(S):
@@ -232,6 +236,49 @@ def conv_transpose(x, w, b, a, name):
     y = full[:, :, pt:full.shape[2] - pb, pl:full.shape[3] - pr]
     if b is not None:
         y = y + b.astype(np.float64).reshape(1, -1, 1, 1)
+    return y.astype(np.float32)
+
+
+def resize_scales(node, x, ins, a):
+    """Scales of a Resize / Upsample: the Upsample-7 attribute, the scales input, or sizes / input shape."""
+    if "scales" in a:
+        return np.array(a["scales"], dtype=np.float64)
+    idx = 1 if node.op_type == "Upsample" or len(ins) == 2 else 2
+    if len(ins) > idx and ins[idx] is not None and np.asarray(ins[idx]).size:
+        return np.asarray(ins[idx], dtype=np.float64)
+    return np.asarray(ins[3], dtype=np.float64) / np.array(x.shape, dtype=np.float64)
+
+
+def resize_linear(node, x, ins, a):
+    """ONNX Resize / Upsample, mode linear, one axis at a time (separable): output o maps to input
+    coordinate c by the coordinate_transformation_mode (Upsample and opset-10 Resize: asymmetric), clamped
+    to [0, n_in - 1] (ONNX's edge padding), then interpolated between floor(c) and floor(c) + 1."""
+    scales = resize_scales(node, x, ins, a)
+    dec = lambda v: v.decode() if isinstance(v, bytes) else v  # noqa: E731
+    opset11 = node.op_type == "Resize" and len(ins) > 2
+    ctm = dec(a.get("coordinate_transformation_mode", "half_pixel" if opset11 else "asymmetric"))
+    y = x.astype(np.float64)
+    for axis in range(x.ndim):
+        n_in = x.shape[axis]
+        n_out = int(np.floor(n_in * scales[axis] + 1e-9))
+        if n_out == n_in and scales[axis] == 1:
+            continue
+        o = np.arange(n_out, dtype=np.float64)
+        if ctm == "asymmetric":
+            c = o / scales[axis]
+        elif ctm == "half_pixel":
+            c = (o + 0.5) / scales[axis] - 0.5
+        elif ctm == "pytorch_half_pixel":
+            c = (o + 0.5) / scales[axis] - 0.5 if n_out > 1 else np.zeros_like(o)
+        elif ctm == "align_corners":
+            c = o * (n_in - 1) / (n_out - 1) if n_out > 1 else np.zeros_like(o)
+        else:
+            raise Fp32Error(f"Resize '{node.name}': coordinate_transformation_mode {ctm} not supported by fp32_ref")
+        c = np.clip(c, 0, n_in - 1)
+        i0 = np.floor(c).astype(np.int64)
+        i1 = np.minimum(i0 + 1, n_in - 1)
+        f = (c - i0).reshape([-1 if k == axis else 1 for k in range(x.ndim)])
+        y = np.take(y, i0, axis=axis) * (1 - f) + np.take(y, i1, axis=axis) * f
     return y.astype(np.float32)
 
 

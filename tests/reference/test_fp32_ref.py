@@ -150,6 +150,35 @@ class OpTest(unittest.TestCase):
         x = self.rng.uniform(-1, 1, (3, 2, 4)).astype(np.float32)
         np.testing.assert_allclose(self.run_model(model, x=x), x.reshape(3, 8).mean(axis=1), rtol=1e-6)
 
+    def test_conv_transpose_output_padding_adds_bias_only_rows(self):
+        # x 1x1x2x2 = [[1, 2], [3, 4]], w 1x1x2x2 all 1, stride 2, output_padding 1, bias 0.5: every input
+        # pixel fills its own 2x2 block (kernel == stride), the 5th row / column gets no tap: bias only.
+        x = np.array([[[[1, 2], [3, 4]]]], np.float32)
+        m = one_node_model("ConvTranspose", [("x", x.shape)], [1, 1, 5, 5],
+                           [("w", np.ones((1, 1, 2, 2), np.float32)), ("b", np.array([0.5], np.float32))],
+                           strides=[2, 2], output_padding=[1, 1])
+        want = np.full((5, 5), 0.5)
+        want[:4, :4] += np.kron(x[0, 0], np.ones((2, 2)))
+        np.testing.assert_allclose(self.run_model(m, x=x)[0, 0], want)
+
+    def test_conv_transpose_pads_crop_the_full_output(self):
+        # x [1, 2] (1x1x1x2), w [1, 10, 100] (1x3), stride 2: full row = [1, 10, 100 + 2, 20, 200]; pads 1 / 1
+        # (left / right) crop it to [10, 102, 20].
+        x = np.array([[[[1, 2]]]], np.float32)
+        m = one_node_model("ConvTranspose", [("x", x.shape)], [1, 1, 1, 3],
+                           [("w", np.array([[[[1, 10, 100]]]], np.float32))], strides=[1, 2], pads=[0, 1, 0, 1])
+        np.testing.assert_allclose(self.run_model(m, x=x)[0, 0, 0], [10, 102, 20])
+
+    def test_linear_resize_clamps_to_the_border(self):
+        # x = [0, 4] (one row), x2 on W. half_pixel: coordinates -0.25, 0.25, 0.75, 1.25 -> clamped
+        # 0, 0.25, 0.75, 1 -> [0, 1, 3, 4]; asymmetric: 0, 0.5, 1, 1.5 -> clamped 1 -> [0, 2, 4, 4].
+        x = np.array([[[[0, 4]]]], np.float32)
+        for ctm, want in (("half_pixel", [0, 1, 3, 4]), ("asymmetric", [0, 2, 4, 4])):
+            m = one_node_model("Resize", [("x", x.shape)], [1, 1, 1, 4],
+                               [("roi", np.zeros(0, np.float32)), ("scales", np.array([1, 1, 1, 2], np.float32))],
+                               mode="linear", coordinate_transformation_mode=ctm)
+            np.testing.assert_allclose(self.run_model(m, x=x)[0, 0, 0], want, err_msg=ctm)
+
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and not sys.argv[1].startswith("-"):

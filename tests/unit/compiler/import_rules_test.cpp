@@ -427,7 +427,7 @@ TEST(DlaRulesTest, ResizeScalesNearestIntegerUpTo32LinearUpTo4)
     ScratchDir dir;
     dla_config cfg = dla2_like();
     const int64_t in[4] = {1, 2, 4, 4};
-    auto resize = [&](const char *mode, float sn, float sh) {
+    auto resize = [&](const char *mode, float sn, float sh, const char *ctm = nullptr) {
         tb_model *m = tb_create(17);
         tb_input(m, "x", 4, in);
         const float sc[4] = {sn, 1, sh, sh};
@@ -435,6 +435,8 @@ TEST(DlaRulesTest, ResizeScalesNearestIntegerUpTo32LinearUpTo4)
         tb_init_f32(m, "scales", 1, d, sc, true);
         int n = tb_node(m, "Resize", "up", "x,,scales", "y");
         tb_attr_string(m, n, "mode", mode);
+        if (ctm)
+            tb_attr_string(m, n, "coordinate_transformation_mode", ctm);
         tb_output(m, "y");
         return save(dir, m, "resize.onnx");
     };
@@ -442,7 +444,16 @@ TEST(DlaRulesTest, ResizeScalesNearestIntegerUpTo32LinearUpTo4)
     expect_rule(resize("nearest", 1, 32), cfg, "feature.rubik", "lacks");
     expect_rule(resize("nearest", 1, 33), cfg, "resize.nearest_scale", "nearest scale 33");
     expect_rule(resize("nearest", 1, 2.5f), cfg, "resize.nearest_scale", "nearest scale 2.5");
-    expect_rule(resize("linear", 1, 4), cfg, "resize.linear_unit", "dlasim lowers nearest Resize only");
+    // Linear: integer scales 1..4 lower (exclusive means + phase convs + contract) where RUBIK exists;
+    // non-integer scales within TensorRT's limit and align_corners stay dlasim gaps.
+    expect_rule(resize("linear", 1, 4), cfg, "feature.rubik", "lacks one of them");
+    dla_config rubik = cfg;
+    rubik.core.features.rubik = true;
+    expect_ok(resize("linear", 1, 4), rubik);
+    expect_ok(resize("linear", 1, 4, "asymmetric"), rubik);
+    expect_rule(resize("linear", 1, 2.5f), rubik, "resize.linear_unit", "integer H/W scales only");
+    expect_rule(resize("linear", 1, 2, "align_corners"), rubik, "resize.linear_coordinates",
+                "coordinate mode 'align_corners'");
     expect_rule(resize("linear", 1, 2), dla1_like(), "resize.xavier_linear", "nearest only");
     expect_rule(resize("linear", 1, 4.5f), cfg, "resize.linear_scale", "linear scale 4.5");
     expect_rule(resize("cubic", 1, 2), cfg, "resize.mode", "mode 'cubic'");
@@ -454,16 +465,20 @@ TEST(DlaRulesTest, DeconvolutionKernelStridePaddingGroups)
     ScratchDir dir;
     dla_config cfg = dla2_like();
     const int64_t in[4] = {1, 2, 4, 4};
-    auto deconv = [&](int kh, int kw, int stride, int pad, int groups) {
+    // pads {top, left, bottom, right} = {pad, pad, pad_end, pad_end}; output_padding op on both axes.
+    auto deconv = [&](int kh, int kw, int stride, int pad, int groups, int op = 0, int pad_end = -1) {
         tb_model *m = tb_create(17);
         tb_input(m, "x", 4, in);
         const int64_t wd[4] = {2, 2 / groups, kh, kw};
         std::vector<float> w((size_t)(2 * (2 / groups) * kh * kw), 0.25f);
         tb_init_f32(m, "w", 4, wd, w.data(), true);
         int n = tb_node(m, "ConvTranspose", "up", "x,w", "y");
-        const int64_t st[2] = {stride, stride}, pd[4] = {pad, pad, pad, pad};
+        const int pe = pad_end < 0 ? pad : pad_end;
+        const int64_t st[2] = {stride, stride}, pd[4] = {pad, pad, pe, pe}, opd[2] = {op, op};
         tb_attr_ints(m, n, "strides", 2, st);
         tb_attr_ints(m, n, "pads", 4, pd);
+        if (op)
+            tb_attr_ints(m, n, "output_padding", 2, opd);
         tb_attr_int(m, n, "group", groups);
         tb_output(m, "y");
         return save(dir, m, "deconv.onnx");
@@ -472,11 +487,56 @@ TEST(DlaRulesTest, DeconvolutionKernelStridePaddingGroups)
     expect_rule(deconv(33, 1, 1, 0, 1), cfg, "deconv.kernel", "kernel 33x1");
     dla_config rubik = cfg;
     rubik.core.features.rubik = true;
-    expect_rule(deconv(64, 1, 1, 0, 1), rubik, "deconv.kernel_stride", "kernel 64x1, stride 1x1");
     expect_ok(deconv(2, 2, 2, 0, 1), rubik);
+    // The phase conv has Kp * sx * sy output maps (Kp = 32: K rounded up to a surface): stride 16 gives
+    // 32 * 256 = 8192, the conv.output_maps limit; stride 32 gives 32768.
+    expect_ok(deconv(16, 16, 16, 0, 1), rubik);
+    expect_rule(deconv(32, 32, 32, 0, 1), rubik, "conv.output_maps", "32768 output maps");
     expect_rule(deconv(2, 2, 33, 0, 1), cfg, "deconv.stride", "stride 33x33");
-    expect_rule(deconv(3, 3, 1, 1, 1), cfg, "deconv.pad", "padding must be 0");
+    // Stride 64 x 1 is within TensorRT's limits; the contract takes strides up to 32.
+    {
+        tb_model *m = tb_create(17);
+        tb_input(m, "x", 4, in);
+        const int64_t wd[4] = {2, 2, 64, 1};
+        std::vector<float> w(2 * 2 * 64, 0.25f);
+        tb_init_f32(m, "w", 4, wd, w.data(), true);
+        int n = tb_node(m, "ConvTranspose", "up", "x,w", "y");
+        const int64_t st[2] = {64, 1};
+        tb_attr_ints(m, n, "strides", 2, st);
+        tb_output(m, "y");
+        expect_rule(save(dir, m, "deconv64s.onnx"), rubik, "deconv.phase_kernel", "stride 64");
+    }
+    // Any kernel: k 3 stride 2 (not a multiple) and k 4 stride 2 pad 1 (the DCGAN form) lower.
+    expect_ok(deconv(3, 3, 2, 0, 1), rubik);
+    expect_ok(deconv(4, 4, 2, 1, 1), rubik);
+    // Pads up to kernel - 1 (kernel 3: 2 passes, 3 fails).
+    expect_ok(deconv(3, 3, 1, 2, 1, 0, 0), rubik);
+    expect_rule(deconv(3, 3, 1, 3, 1, 0, 0), rubik, "deconv.pad", "pads 3/0 with kernel 3");
+    // output_padding up to stride - 1 (stride 2: 1 passes, 2 fails).
+    expect_ok(deconv(2, 2, 2, 0, 1, 1), rubik);
+    expect_rule(deconv(2, 2, 2, 0, 1, 2), rubik, "deconv.output_padding", "output_padding 2 with stride 2");
+    // The phase convolution's kernel ceil(k / s) + shift stays <= 32: kernel 32 stride 1 (phase kernel 32,
+    // padding 31) passes; kernel 64 x 1 stride 1 (TensorRT's 64 x 1 form) needs 64 and fails.
+    expect_ok(deconv(32, 32, 1, 0, 1), rubik);
+    expect_rule(deconv(64, 1, 1, 0, 1), rubik, "deconv.phase_kernel", "phase convolution would need kernel 64");
     expect_rule(deconv(2, 2, 2, 0, 2), cfg, "deconv.groups", "groups 2");
+    // output_shape: 4x4 at kernel 2 stride 2 gives 8x8; asking for 8x8 passes, 9x9 (implicit pads) fails.
+    for (int64_t os : {8, 9}) {
+        tb_model *m = tb_create(17);
+        tb_input(m, "x", 4, in);
+        const int64_t wd[4] = {2, 2, 2, 2}, st[2] = {2, 2}, osh[2] = {os, os};
+        std::vector<float> w(16, 0.25f);
+        tb_init_f32(m, "w", 4, wd, w.data(), true);
+        int n = tb_node(m, "ConvTranspose", "up", "x,w", "y");
+        tb_attr_ints(m, n, "strides", 2, st);
+        tb_attr_ints(m, n, "output_shape", 2, osh);
+        tb_output(m, "y");
+        std::string p = save(dir, m, "deconv_os.onnx");
+        if (os == 8)
+            expect_ok(p, rubik);
+        else
+            expect_rule(p, rubik, "deconv.output_shape", "output extent 9 differs");
+    }
 }
 
 // With RUBIK, ConvTranspose 2x2 stride 2 (C 2 -> K 3) becomes a 1x1 conv of 2 x 2 groups of Kp = 32
