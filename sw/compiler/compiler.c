@@ -145,7 +145,8 @@ dla_status dla_compile_onnx(const char *onnx_path, const dla_compile_opts *opts,
     }
     if ((st = ir_fold_shapes(g, err)) != DLA_OK || (st = ir_canonicalize(g, err)) != DLA_OK ||
         (st = ir_lower_deconv(g, cfg, opts->precision, err)) != DLA_OK ||
-        (st = ir_check_legality(g, cfg, opts->report, err)) != DLA_OK || (st = ir_partition(g, opts, err)) != DLA_OK ||
+        (st = ir_check_legality(g, cfg, opts->report, err)) != DLA_OK ||
+        (st = ir_lower_slices(g, cfg, opts->precision, err)) != DLA_OK || (st = ir_partition(g, opts, err)) != DLA_OK ||
         (st = ir_fuse(g, err)) != DLA_OK || (st = ir_check_layer_precision(g, opts, err)) != DLA_OK ||
         (st = ir_sparsity_select(g, opts, err)) != DLA_OK ||
         (opts->precision == DLA_PRECISION_INT8 && (st = ir_calibration(g, opts, err)) != DLA_OK) ||
