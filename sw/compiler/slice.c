@@ -404,7 +404,16 @@ dla_status ir_lower_slices(ir_graph *g, const dla_config *cfg, dla_precision pre
             int64_t end = (abs[1] + yc + cps - 1) / cps * cps;
             vc = (end < rc ? end : rc) - vc0;
         }
-        st = add_copy(g, ni, root, abs, vc0, vc, err);
+        if ((st = add_copy(g, ni, root, abs, vc0, vc, err)) != DLA_OK || !aligned)
+            continue;
+        /* The readers that take a view read the window in place, not the copy (no wait for it). */
+        int v = g->nodes[ni].out[0];
+        for (int r = 0; r < nr; r++) {
+            ir_node *rn = &g->nodes[readers[r]];
+            for (int k = 0; k < rn->n_in && reads_views(rn); k++)
+                if (rn->in[k] == y)
+                    rn->in[k] = v;
+        }
     }
     free(readers);
     free(order);
