@@ -10,8 +10,9 @@ FP16 surfaces on nv_full). --net
   output   Slice channels [0, 32) rows [0, 6) -> a network output (a copy) and a conv (a view)
   split11  opset 11: Split with the split attribute, equal parts without it; a slice of a slice
   concat   a channel slice concatenated with a conv (the concat is written in place: a copy)
-and the refused ones, each naming its rule: step2 (slice.step), batch (slice.axis), empty (slice.empty),
-dynamic (slice.params), rank3 (slice.rank)."""
+and the refused ones, each naming its rule: step2 (slice.step), batch (rows of image 0 of a batch of 2:
+slice.axis), empty (slice.empty), dynamic (ends computed from the activation: slice.params), rank3
+(slice.rank)."""
 
 import argparse
 import os
@@ -62,7 +63,7 @@ def split(b, x, axis, sizes, attr=False, equal=0):
 
 def build(net):
     b = zoo_builder.GraphBuilder(f"slice_{net}", seed=41)
-    x = b.input("input", (1, 8, 12, 12))
+    x = b.input("input", (2 if net == "batch" else 1, 8, 12, 12))
     a = b.relu(b.conv(x, 64, 3, pad=1))
     opset = None
     if net == "h":
@@ -97,11 +98,11 @@ def build(net):
         y = b.conv(slice_(b, a, [0], [1], [0]), 13, 1)
     elif net == "empty":
         y = b.conv(slice_(b, a, [5], [5], [3]), 13, 1)
-    elif net == "dynamic":
+    elif net == "dynamic":  # ends computed from the activation: int64(max(x))
         n, c, h, w = b.shapes[a]
-        shape = b.node("Shape", [a], (4,))
-        end = b.node("Gather", [shape, b.init("idx3", np.array([3], dtype=np.int64))], (1,), axis=0)
-        y = b.conv(b.node("Slice", [a, ints(b, [1]), end, ints(b, [3])], (n, c, h, w - 1)), 13, 1)
+        mx = b.node("ReduceMax", [x], (), keepdims=0)
+        end = b.node("Cast", [b.node("Reshape", [mx, ints(b, [1])], (1,))], (1,), to=onnx.TensorProto.INT64)
+        y = b.conv(b.node("Slice", [a, ints(b, [0]), end, ints(b, [3])], (n, c, h, w)), 13, 1)
     elif net == "rank3":
         n, c, h, w = b.shapes[a]
         r = b.node("Reshape", [a, b.init("r3", np.array([n, c, h * w], dtype=np.int64))], (n, c, h * w))
