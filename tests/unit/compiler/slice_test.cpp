@@ -52,12 +52,14 @@ void add_slice(tb_model *m, const char *name, const char *in, const char *out, s
     tb_node(m, "Slice", name, ins.c_str(), out);
 }
 
-dla_status compile(ScratchDir &dir, tb_model *m, Loadable *out, dla_error *err, const dla_config *cfg)
+dla_status compile(ScratchDir &dir, tb_model *m, Loadable *out, dla_error *err, const dla_config *cfg,
+                   bool gpu_fallback = false)
 {
     std::string p = dir.file("model.onnx");
     EXPECT_EQ(tb_save(m, p.c_str()), 0);
     tb_destroy(m);
     dla_compile_opts o = opts_for(cfg);
+    o.allow_gpu_fallback = gpu_fallback;
     return dla_compile_onnx(p.c_str(), &o, &out->ld, err);
 }
 
@@ -261,6 +263,30 @@ TEST(SliceTest, WindowThatIsANetworkOutputIsAnExactSdpCopy)
     const dla_lop *b = op_of(L.ld, layer_named(L.ld, "conv_b"), DLA_OP_CONV);
     ASSERT_TRUE(b);
     EXPECT_EQ(b->u.conv.src.offset, s.src.offset); // the conv reads the holder, not the copy
+}
+
+// A GPU layer (GPU fallback) reads dense bytes: an aligned window feeding one gets an SDP copy; the
+// DLA conv reading the same window reads it in place.
+TEST(SliceTest, WindowReadByAGpuLayerIsAnSdpCopy)
+{
+    tb_model *m = base();
+    add_slice(m, "win", "a", "s", {32}, {64}, {1});
+    tb_node(m, "Abs", "abs", "s", "g"); // rule unary.abs: a GPU layer under fallback
+    add_conv(m, "conv_b", "s", "y", 16, 32, 1, 1, 1, 0, w_small);
+    tb_output(m, "g");
+    tb_output(m, "y");
+    ScratchDir dir;
+    Loadable L;
+    dla_error err{};
+    dla_config cfg = orin_like();
+    ASSERT_EQ(compile(dir, m, &L, &err, &cfg, true), DLA_OK) << err.msg;
+    int copy = layer_named(L.ld, "win:copy");
+    ASSERT_GE(copy, 0);
+    EXPECT_NE(op_of(L.ld, copy, DLA_OP_SDP), nullptr);
+    EXPECT_EQ(op_of(L.ld, copy, DLA_OP_CONV), nullptr);
+    const dla_lop *b = op_of(L.ld, layer_named(L.ld, "conv_b"), DLA_OP_CONV);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->u.conv.src.offset, L.ld->ops[1].u.sdp.dst.offset + 4608); // surface 1 of a, in place
 }
 
 // View or copy at the surface boundary (32 channels per INT8 surface): [32, 64) ends at the holder's
