@@ -459,18 +459,19 @@ dla_status ir_slice_place_views(ir_graph *g, int atom, dla_error *err)
         const int cps = atom / ir_bpe(r->prec);
         if (r->region < 0)
             continue; /* nothing reads it on the DLA (e.g. dead after fusion) */
+        /* Both hold by construction: tiling.c gives no image-input conv an input that a view reads, and
+         * views are chosen on the network precision's surfaces, the widest (an INT8 network's FP16
+         * fallback layers have half as many channels per surface; an FP16 network has no INT8 layer). */
         if (r->pixel)
-            return dla_error_set(err, DLA_ERR_UNSUPPORTED,
-                                 "%s: slice '%s' of network input '%s', which an image-input convolution reads as "
-                                 "pixels: a view needs the feature format (rule slice.pixel)",
-                                 g->base, v->name, r->name);
+            return dla_error_set(err, DLA_ERR_INTERNAL,
+                                 "%s: slice '%s' reads network input '%s' in place, which is stored as pixels", g->base,
+                                 v->name, r->name);
         if (v->view_c0 % cps != 0 || (v->dims[1] % cps != 0 && v->view_c0 + v->dims[1] != r->dims[1]))
-            return dla_error_set(err, DLA_ERR_UNSUPPORTED,
-                                 "%s: slice '%s' reads channels [%d, %lld) of '%s' in place, but in %s a surface holds "
-                                 "%d channels: the window must start on a surface and end on one or at the end "
-                                 "(rule slice.align)",
-                                 g->base, v->name, v->view_c0, (long long)(v->view_c0 + v->dims[1]), r->name,
-                                 dla_precision_name((uint32_t)r->prec), cps);
+            return dla_error_set(err, DLA_ERR_INTERNAL,
+                                 "%s: slice '%s' reads channels [%d, %lld) of '%s' in place, off the %d-channel "
+                                 "surfaces of %s",
+                                 g->base, v->name, v->view_c0, (long long)(v->view_c0 + v->dims[1]), r->name, cps,
+                                 dla_precision_name((uint32_t)r->prec));
         v->region = r->region;
         v->offset = r->offset + (uint64_t)(v->view_c0 / cps) * r->surface_stride +
                     (uint64_t)v->view_h0 * r->line_stride + (uint64_t)v->view_w0 * (uint64_t)atom;

@@ -289,6 +289,31 @@ TEST(SliceTest, WindowReadByAGpuLayerIsAnSdpCopy)
     EXPECT_EQ(b->u.conv.src.offset, L.ld->ops[1].u.sdp.dst.offset + 4608); // surface 1 of a, in place
 }
 
+// A network input that a view reads stays in the feature format: its direct conv reader does not run
+// in image-input mode (which would store the input as pixels under the view).
+TEST(SliceTest, InputReadThroughAViewIsNotStoredAsPixels)
+{
+    const int64_t in3[4] = {1, 3, 12, 12};
+    tb_model *m = tb_create(13);
+    tb_input(m, "x", 4, in3);
+    add_conv(m, "conv_a", "x", "a", 16, 3, 3, 3, 1, 1, w_small);
+    add_slice(m, "rows", "x", "s", {4}, {12}, {2});
+    add_conv(m, "conv_b", "s", "b", 16, 3, 1, 1, 1, 0, w_small);
+    tb_output(m, "a");
+    tb_output(m, "b");
+    ScratchDir dir;
+    Loadable L;
+    dla_error err{};
+    dla_config cfg = orin_like();
+    cfg.core.features.image_input = true;
+    ASSERT_EQ(compile(dir, m, &L, &err, &cfg), DLA_OK) << err.msg;
+    const dla_lop *a = op_of(L.ld, layer_named(L.ld, "conv_a"), DLA_OP_CONV);
+    const dla_lop *b = op_of(L.ld, layer_named(L.ld, "conv_b"), DLA_OP_CONV);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->u.conv.src.line_stride, 12u * 32u); // feature format: W x atom, not packed pixels
+    EXPECT_EQ(b->u.conv.src.offset, a->u.conv.src.offset + 4 * 384);
+}
+
 // View or copy at the surface boundary (32 channels per INT8 surface): [32, 64) ends at the holder's
 // end and [32, 63) ends inside a surface; [31, 63) starts inside one.
 TEST(SliceTest, ChannelWindowIsAViewOnlyOnSurfaceBoundaries)
