@@ -44,3 +44,9 @@ foreach(case "step2;slice.step" "batch;slice.axis" "empty;slice.empty" "dynamic;
     --stderr "slice_${net}.onnx" --stderr "rule ${rule}" --absent ${WORK}/never_slice_${net}.dlal
     -- ${DLASIM_BIN} compile ${WORK}/slice_${net}.onnx -o ${WORK}/never_slice_${net}.dlal)
 endforeach()
+
+# The compile report names each window read in place and where it starts.
+dlasim_cli_test(NAME slice_view_in_report REQUIRES slice_unequal ARGS --exit 0
+  --stdout "Conv_9 | .*reads a view of Relu_1_out at c 0, h 0, w 0"
+  --stdout "Split_4:copy | .*reads a view of Relu_1_out at c 0, h 3, w 0"
+  -- ${DLASIM_BIN} compile ${WORK}/slice_unequal.onnx -v -o ${WORK}/slice_unequal_report.dlal)
