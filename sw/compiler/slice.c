@@ -392,6 +392,7 @@ dla_status ir_lower_slices(ir_graph *g, const dla_config *cfg, dla_precision pre
         bool aligned = abs[1] % cps == 0 && (yc % cps == 0 || abs[1] + yc == rc);
         bool dense_needed = g->tensors[y].is_output;
         int nr = ir_consumers(g, y, readers, max_readers);
+        nr = nr < max_readers ? nr : max_readers;
         for (int r = 0; r < nr && !dense_needed; r++)
             dense_needed = !reads_views(&g->nodes[readers[r]]);
         if (aligned && !dense_needed) {
