@@ -675,6 +675,8 @@ dla_status ir_canonicalize(ir_graph *g, dla_error *err)
             st = canon_pool(g, ni, err);
         else if (!strcmp(op, "Concat"))
             canon_concat(g, ni);
+        else if (!strcmp(op, "Slice") || !strcmp(op, "Split")) /* slice.c: one IR_OP_SLICE per window */
+            st = ir_slice_canonicalize(g, ni, err);
         else if (!strcmp(op, "Relu") || !strcmp(op, "Clip"))
             st = canon_act(g, ni, err);
         else if (!strcmp(op, "Add") || !strcmp(op, "Sub") || !strcmp(op, "Mul") || !strcmp(op, "Div") ||

@@ -80,6 +80,9 @@ static void write_report(const ir_graph *g, const dla_compile_opts *opts, const 
         if (g->tensors[l->out].concat_of >= 0)
             fprintf(f, " | into concat %s at channel %d", g->tensors[g->tensors[l->out].concat_of].name,
                     g->tensors[l->out].concat_c0);
+        if (l->in >= 0 && g->tensors[l->in].view_of >= 0) /* slice.c: a window read in place */
+            fprintf(f, " | reads a view of %s at c %d, h %d, w %d", g->tensors[ir_slice_root(g, l->in)].name,
+                    g->tensors[l->in].view_c0, g->tensors[l->in].view_h0, g->tensors[l->in].view_w0);
         if (g->tensors[l->out].prec == DLA_PRECISION_INT8 && l->kind != IR_LAYER_GPU)
             fprintf(f, " | out scale %.6g", g->tensors[l->out].scale);
         fprintf(f, "\n");
@@ -146,7 +149,8 @@ dla_status dla_compile_onnx(const char *onnx_path, const dla_compile_opts *opts,
     if ((st = ir_fold_shapes(g, err)) != DLA_OK || (st = ir_canonicalize(g, err)) != DLA_OK ||
         (st = ir_lower_deconv(g, cfg, opts->precision, err)) != DLA_OK ||
         (st = ir_check_legality(g, cfg, opts->report, err)) != DLA_OK ||
-        (st = ir_lower_softmax(g, cfg, err)) != DLA_OK || (st = ir_partition(g, opts, err)) != DLA_OK ||
+        (st = ir_lower_softmax(g, cfg, err)) != DLA_OK ||
+        (st = ir_lower_slices(g, cfg, opts->precision, err)) != DLA_OK || (st = ir_partition(g, opts, err)) != DLA_OK ||
         (st = ir_fuse(g, err)) != DLA_OK || (st = ir_check_layer_precision(g, opts, err)) != DLA_OK ||
         (st = ir_sparsity_select(g, opts, err)) != DLA_OK ||
         (opts->precision == DLA_PRECISION_INT8 && (st = ir_calibration(g, opts, err)) != DLA_OK) ||

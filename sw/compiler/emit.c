@@ -66,6 +66,7 @@ static void dep_take(int *latest, const int *slots)
 
 static void deps_raw(const emitter *e, int *latest, int t, int n)
 {
+    t = ir_slice_root(e->g, t); /* a slice view waits for its holder's writers */
     if (t >= 0)
         dep_take(latest, &e->wr[SLOT(e, t, n, 0)]);
 }
@@ -117,6 +118,9 @@ static void note(emitter *e, int *table, int t, int n, uint32_t kind, uint32_t o
     /* Writing a concat input writes the concat: its readers wait for every producer. */
     if (t >= 0 && table == e->wr && e->g->tensors[t].concat_of >= 0)
         table[SLOT(e, e->g->tensors[t].concat_of, n, kind)] = (int)op;
+    /* Reading a slice view reads its holder: whoever overwrites the holder waits for this op. */
+    if (t >= 0 && table == e->rd && e->g->tensors[t].view_of >= 0)
+        table[SLOT(e, ir_slice_root(e->g, t), n, kind)] = (int)op;
 }
 
 static void init_latest(int *latest)

@@ -1023,6 +1023,8 @@ static dla_status infer(ir_graph *g, ir_node *n, dla_error *err)
             dims[d] = x->dims[d] + pads[d] + pads[d + x->rank];
         return set_shape(g, n, n->out[0], x->rank, dims, err);
     }
+    if (!strcmp(op, "Slice") || !strcmp(op, "Split")) /* activations; constants were folded above */
+        return ir_slice_infer(g, n, err);
     return DLA_OK; /* unknown operator: shape stays unknown; legality will name it */
 }
 

@@ -178,6 +178,11 @@ dla_status ir_fuse(ir_graph *g, dla_error *err)
             absorbed[ni] = true;
             continue;
         }
+        if (n->kind == IR_OP_SLICE) { /* a view (slice.c): no layer, its readers address the window */
+            available[n->out[0]] = true;
+            absorbed[ni] = true;
+            continue;
+        }
         if (n->kind == IR_OP_ONNX) {
             st = dla_error_set(err, DLA_ERR_INTERNAL, "%s: node '%s' (%s) reached fusion unconverted", g->base, n->name,
                                n->op_type);

@@ -159,6 +159,8 @@ dla_status ir_tensor_add(ir_graph *g, const char *name, int *index, dla_error *e
     t->producer = -1;
     t->alias_of = -1;
     t->concat_of = -1;
+    t->view_of = -1;
+    t->copy_of = -1;
     t->region = -1;
     t->loadable_tensor = -1;
     t->first_layer = t->last_layer = -1;

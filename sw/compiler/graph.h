@@ -68,6 +68,14 @@ typedef struct ir_tensor {
     /* deconv.c: rows / columns allocated past dims[2] / dims[3]. A RUBIK contract writes whole stride
      * groups; when the ONNX output is not a whole number of them, consumers read the cropped view. */
     int64_t pad_h, pad_w;
+    /* slice.c: a Slice/Split output read in place (a READER view, docs/compiler.md "Slice and Split"):
+     * the tensor holding the bytes (never itself a view) and this window's first channel, row and
+     * column in it; -1 if none. Readers use its offset and the holder's strides. */
+    int view_of;
+    int view_c0, view_h0, view_w0;
+    /* slice.c: a slice copied to dense bytes (SDP pass-through or one-hot 1x1 conv) from the view
+     * copy_of: it keeps that view's INT8 scale so the copy is exact; -1 if none. */
+    int copy_of;
 } ir_tensor;
 
 typedef enum ir_attr_type {
@@ -107,7 +115,8 @@ typedef enum ir_kind {
     IR_OP_LUT,    /* y = f(x) by the SDP Y-stage lookup table (lut.c): node lut_fn says which f */
     IR_OP_MUL,    /* element-wise product of two activations of equal shape (SDP EW MUL) */
     IR_OP_RUBIK,  /* RUBIK contract of a lowered deconvolution / nearest Resize (deconv.c) */
-    IR_OP_LRN     /* LRN across channels on the CDP (lrn.c); attributes size, alpha, beta, bias as in ONNX */
+    IR_OP_LRN,    /* LRN across channels on the CDP (lrn.c); attributes size, alpha, beta, bias as in ONNX */
+    IR_OP_SLICE   /* one window of Slice / Split (slice.c): a view of its input, no op, no bytes */
 } ir_kind;
 
 /* Steps of a lowered Softmax (softmax.c, docs/compiler.md "Softmax"): they fix the LUT shifts and
@@ -178,6 +187,7 @@ typedef struct ir_node {
      * INT8 scale sets the first pass's shift (lut.c). */
     int softmax_role;
     int softmax_x;
+    int64_t slice_start[4]; /* IR_OP_SLICE: first N, C, H, W index of the window in its input (slice.c) */
 } ir_node;
 
 typedef enum ir_layer_kind {
@@ -423,6 +433,29 @@ typedef struct ir_window {
 } ir_window;
 dla_status ir_window_geometry(const ir_graph *g, const ir_node *n, int64_t h, int64_t w, int64_t kh, int64_t kw,
                               bool pool, ir_window *out, dla_error *err);
+
+/* slice.c (docs/compiler.md "Slice and Split"). Output k of a Slice / Split node: the window's first
+ * index and length per axis of its input (ONNX clamping: negative starts/ends count from the end,
+ * INT64_MAX ends clamp). DLA_ERR_UNSUPPORTED with *why set when the parameters are not constants or a
+ * step is not 1 (legality names the rule); DLA_ERR_INVALID for a malformed node. */
+dla_status ir_slice_window(const ir_graph *g, const ir_node *n, int k, int64_t *start, int64_t *len, const char **why);
+/* Shape inference of Slice / Split over an activation (fold_shapes.c). */
+dla_status ir_slice_infer(ir_graph *g, ir_node *n, dla_error *err);
+/* ir_canonicalize: a legal Slice / Split of a 4-D activation -> one IR_OP_SLICE node per used output. */
+dla_status ir_slice_canonicalize(ir_graph *g, int ni, dla_error *err);
+/* After legality (GPU nodes known), before partition: each IR_OP_SLICE stays a view (view_of) or gets
+ * a copy (SDP pass-through, or a one-hot 1x1 conv for channels off a surface boundary). */
+dla_status ir_lower_slices(ir_graph *g, const dla_config *cfg, dla_precision prec, dla_error *err);
+/* The tensor holding t's bytes when t is a slice view, else t. */
+int ir_slice_root(const ir_graph *g, int t);
+/* quantize.c: views take their holder's precision and scale, copies their view's scale. */
+void ir_slice_sync(ir_graph *g);
+/* memory_plan.c: a read of t at layer i keeps a view's holder alive; after placement, views get the
+ * holder's region, strides and the window's offset. */
+void ir_slice_extend_lifetime(ir_graph *g, int t, int layer);
+dla_status ir_slice_place_views(ir_graph *g, int atom, dla_error *err);
+/* Reference: the window of x (NCHW, dims id) into y (dims od). */
+void ir_slice_forward(const ir_node *n, const float *x, const int64_t id[4], float *y, const int64_t od[4]);
 
 /* Helpers shared by passes. */
 int ir_fraction_bits(void); /* F of docs/datapath.md */

@@ -353,7 +353,8 @@ static void check_slice(const ir_graph *g, const ir_node *n, msgbuf *m)
             }
         }
     }
-    add(m, "TensorRT runs this %s on the DLA, but dlasim does not model slicing yet (rule slice.unit), ", n->op_type);
+    /* Everything else was canonicalised (slice.c) except an empty window. */
+    add(m, "an output of this %s is empty or its input is no activation (rule slice.empty), ", n->op_type);
 }
 
 /* An in-place channel Concat (canonicalize.c): every input must be a distinct tensor that a DLA

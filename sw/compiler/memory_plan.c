@@ -151,6 +151,7 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
                 r->last_layer = i;
             if (r->concat_of >= 0 && g->tensors[r->concat_of].last_layer < i)
                 g->tensors[r->concat_of].last_layer = i;
+            ir_slice_extend_lifetime(g, reads[k], i); /* a slice view keeps its holder alive */
         }
     }
     size_t concat_inputs = 0; /* freed concats also record their inputs (below) */
@@ -217,6 +218,7 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
         }
     }
     g->activations_bytes = peak;
+    st = ir_slice_place_views(g, atom, err);
 done:
     free(live);
     free(hist);

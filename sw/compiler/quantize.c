@@ -575,6 +575,7 @@ static dla_status quantize_once(ir_graph *g, const dla_compile_opts *opts, int *
             *reads[r] = conv;
         }
     }
+    ir_slice_sync(g); /* slice views in their holder's precision (conversions above read them as such) */
     for (int i = 0; i < g->n_inputs; i++) {
         ir_tensor *t = &g->tensors[g->inputs[i]];
         t->scale = t->prec == DLA_PRECISION_INT8 ? tensor_scale(t) : 1.0f;
@@ -599,6 +600,7 @@ static dla_status quantize_once(ir_graph *g, const dla_compile_opts *opts, int *
             o->scale = net == DLA_PRECISION_INT8 ? act_scale(o->absmax) : 1.0f;
             continue;
         }
+        ir_slice_sync(g); /* slice views read at their holder's scale, copies keep it */
         st = l->convert                      ? quantize_convert(g, l, err)
              : l->prec == DLA_PRECISION_INT8 ? quantize_int8(g, l, err)
                                              : quantize_fp16(g, l, err);

@@ -365,6 +365,7 @@ dla_status ir_reference_forward_observe(ir_graph *g, const float *const *inputs,
         case IR_OP_POOL: pool_forward(&n->pool, xb, id, yb, od); break;
         case IR_OP_RUBIK: ir_rubik_forward(n, xb, id, yb, od); break;
         case IR_OP_LRN: ir_lrn_forward(n, xb, id, yb); break;
+        case IR_OP_SLICE: ir_slice_forward(n, xb, id, yb, od); break;
         case IR_OP_SCALE: {
             const float *m = n->scale_mul >= 0 ? g->tensors[n->scale_mul].f : NULL;
             const float *a = n->scale_add >= 0 ? g->tensors[n->scale_add].f : NULL;

@@ -50,8 +50,8 @@ static bool image_mode(const ir_graph *g, const ir_layer *l, const dla_config *c
         is_input = ir_resolve(g, g->outputs[i]) != l->in;
     for (int i = 0; i < g->n_layers && is_input; i++) {
         const ir_layer *o = &g->layers[i];
-        if (o != l &&
-            ((o->in >= 0 && ir_resolve(g, o->in) == l->in) || (o->ew_in >= 0 && ir_resolve(g, o->ew_in) == l->in)))
+        if (o != l && ((o->in >= 0 && ir_slice_root(g, ir_resolve(g, o->in)) == l->in) ||
+                       (o->ew_in >= 0 && ir_slice_root(g, ir_resolve(g, o->ew_in)) == l->in))) /* slice views too */
             is_input = false;
     }
     return is_input;

@@ -204,6 +204,10 @@ def run_node(node, ins, opset=13):
         return np.take(x, ins[1].astype(np.int64), axis=a.get("axis", 0))
     if op == "Concat":
         return np.concatenate(ins, axis=a["axis"])
+    if op == "Slice":
+        return slice_node(x, ins, a)
+    if op == "Split":
+        return split_node(node, x, ins, a)
     if op == "Cast":
         return x.astype(ONNX_TO_NUMPY[a["to"]])
     if op == "ConvTranspose":
@@ -214,6 +218,45 @@ def run_node(node, ins, opset=13):
             return resize_linear(node, x, ins, a)
         return resize_nearest(node, x, ins, a)
     raise Fp32Error(f"node '{node.name}': op {op} not supported by fp32_ref")
+
+
+def slice_node(x, ins, a):
+    """ONNX Slice: starts/ends/axes/steps from inputs (opset 10+) or attributes (opset 1-9); Python's
+    slice().indices() clamps exactly as the ONNX definition does (negative = from the end, then into
+    range; INT64_MAX = to the end)."""
+    if len(ins) >= 3:
+        starts, ends = [int(v) for v in ins[1]], [int(v) for v in ins[2]]
+        axes = [int(v) for v in ins[3]] if len(ins) > 3 and ins[3] is not None else list(range(len(starts)))
+        steps = [int(v) for v in ins[4]] if len(ins) > 4 and ins[4] is not None else [1] * len(starts)
+    else:
+        starts, ends = a["starts"], a["ends"]
+        axes, steps = a.get("axes", list(range(len(starts)))), [1] * len(starts)
+    index = [slice(None)] * x.ndim
+    for s, e, ax, st in zip(starts, ends, axes, steps):
+        index[ax] = slice(s, e, st)
+    return x[tuple(index)]
+
+
+def split_node(node, x, ins, a):
+    """ONNX Split: sizes from the attribute (opset < 13) or input (13+), else num_outputs parts of
+    ceil(dim / n) (opset 18), else equal parts. Returns one array per output."""
+    axis = a.get("axis", 0) % x.ndim
+    dim, n = x.shape[axis], len(node.output)
+    if "split" in a:
+        sizes = list(a["split"])
+    elif len(ins) > 1 and ins[1] is not None:
+        sizes = [int(v) for v in ins[1]]
+    elif "num_outputs" in a:
+        each = -(-dim // n)
+        sizes = [min(each, max(dim - k * each, 0)) for k in range(n)]
+    else:
+        if dim % n:
+            raise Fp32Error(f"Split '{node.name}': {dim} does not split into {n} equal parts")
+        sizes = [dim // n] * n
+    if sum(sizes) != dim or len(sizes) != n:
+        raise Fp32Error(f"Split '{node.name}': sizes {sizes} do not cover {dim} with {n} outputs")
+    bounds = np.cumsum([0] + sizes)
+    return tuple(np.take(x, np.arange(bounds[k], bounds[k + 1]), axis=axis) for k in range(n))
 
 
 def conv_transpose(x, w, b, a, name):
@@ -352,7 +395,11 @@ def execute(model, inputs):
             y = run_node(node, ins, opset)
         except (KeyError, ValueError, IndexError) as e:
             raise Fp32Error(f"node '{node.name}' ({node.op_type}): {e}") from e
-        env[node.output[0]] = y
+        if isinstance(y, tuple):  # several outputs (Split)
+            for name, v in zip(node.output, y):
+                env[name] = v
+        else:
+            env[node.output[0]] = y
     return {o.name: np.asarray(env[o.name], dtype=np.float32) for o in g.output}
 
 
