@@ -58,3 +58,20 @@ dlasim_tiling_test(batch orin-agx-64gb "4x32x1x1 +int8 +flatten \\+ fc")
 dlasim_cli_test(NAME tiling_batch_one_op REQUIRES tiling_models ARGS --exit 0 --stdout "k=4x4x16->32 .* batch=4\\("
   -- sh -c "\"$0\" compile \"$1\" -o \"$2\" >/dev/null && \"$0\" inspect \"$2\""
   ${DLASIM_BIN} ${TIL}/tiling_batch.onnx ${TIL}/tiling_batch_inspect.dlal)
+
+# Importer features no zoo network exercises (tests/system/tiny_import.py): constant Transpose and Cast
+# folded into weights, MatMul and Gemm (transB, alpha, beta) as FC layers, GlobalMaxPool split into
+# stages, an opset-7 network (BatchNormalization-7), grouped dilated Conv with asymmetric pads, ceil_mode
+# MaxPool and padding-counting AveragePool: bit-exact against the INT8 reference, and within 5 % of the
+# range of the FP32 reference (measured 0.3-1.7 %), which a wrong fold (a transposed weight, a lost
+# alpha or beta) exceeds.
+set(IMP ${WORK}/import_features)
+add_test(NAME cli.make_import_models COMMAND ${DLASIM_PYTHON} -B ${CMAKE_CURRENT_SOURCE_DIR}/tiny_import.py --out-dir ${IMP})
+set_tests_properties(cli.make_import_models PROPERTIES FIXTURES_SETUP import_models)
+foreach(net transpose_const cast_const matmul gemm_alpha_beta global_max_pool opset7 conv_shapes pool_modes)
+  add_test(NAME functional.import_${net}.orin-agx-64gb
+    COMMAND ${FUNC} ${DLASIM_BIN} ${DLASIM_PYTHON} ${REFDIR} ${IMP}/import_${net}.onnx orin-agx-64gb ${WORK}/func_import_${net} 0.05)
+  set_tests_properties(functional.import_${net}.orin-agx-64gb PROPERTIES FIXTURES_REQUIRED import_models
+    ENVIRONMENT "DLASIM_CONFIG_DIR=${PROJECT_SOURCE_DIR}/configs;ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=0"
+    TIMEOUT 900)
+endforeach()
