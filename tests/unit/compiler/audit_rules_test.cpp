@@ -388,3 +388,37 @@ TEST(AuditRulesTest, ConcatOfDifferentHeightsIsRefusedByConcatDims)
         },
         "cat", "concat.dims", "equal N, H and W");
 }
+
+// cbuf.fit at its limit. nv_small-like (32 banks x 512 entries of 8 B), 8 INT8 channels: one entry per
+// pixel, so an input row of W pixels is W entries. The 3x3 weights (8 x 8 x 9 = 576 B) take 1 bank;
+// one output row needs 3 input rows in the other 31 banks = 15872 entries: W = 5290 gives 15870
+// (fits, partial-H), W = 5291 gives 15873 (refused, naming the rows, entries and banks).
+TEST(AuditRulesTest, CbufFitAtTheLastInputRowWidthThatFitsAndOnePast)
+{
+    dla_config cfg = nv_small_like();
+    auto compile = [&](int64_t w, std::string &msg) {
+        ScratchDir dir;
+        tb_model *m = tb_create(17);
+        const int64_t in[4] = {1, 8, 4, w};
+        tb_input(m, "x", 4, in);
+        add_conv(m, "wide", "x", "y", 8, 8, 3, 3, 1, 1, w_small);
+        tb_output(m, "y");
+        std::string p = dir.file("wide.onnx");
+        EXPECT_EQ(tb_save(m, p.c_str()), 0);
+        tb_destroy(m);
+        dla_compile_opts o = opts_for(&cfg);
+        dla_loadable *ld = nullptr;
+        dla_error err{};
+        dla_status st = dla_compile_onnx(p.c_str(), &o, &ld, &err);
+        dla_loadable_destroy(ld);
+        msg = err.msg;
+        return st;
+    };
+    std::string msg;
+    EXPECT_EQ(compile(5290, msg), DLA_OK) << msg;
+    EXPECT_EQ(compile(5291, msg), DLA_ERR_UNSUPPORTED);
+    EXPECT_NE(msg.find("layer 'wide': 3 input rows of 5291 CBUF entries each do not fit next to the smallest weight "
+                       "set (1 banks) in 32 banks of 512 entries (rule cbuf.fit)"),
+              std::string::npos)
+        << msg;
+}
