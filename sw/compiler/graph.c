@@ -375,13 +375,13 @@ dla_status ir_topo_order(const ir_graph *g, int **order_out, int *n_out, dla_err
     bool *done = calloc(nn, sizeof(bool));
     int *cur = malloc(nn * sizeof(int)), *next = malloc(nn * sizeof(int));
     int *first = calloc(nt + 1, sizeof(int)); /* readers of tensor t: rdr[first[t] .. first[t + 1]) */
-    int *rdr = NULL;
     size_t edges = 0;
     for (int i = 0; i < g->n_nodes; i++)
         if (g->nodes[i].kind != IR_OP_DEAD)
             edges += (size_t)g->nodes[i].n_in;
-    rdr = malloc((edges + 1) * sizeof(int));
-    if (!indeg || !order || !done || !cur || !next || !first || !rdr) {
+    int *rdr = malloc((edges + 1) * sizeof(int));
+    int *fill = malloc(nt * sizeof(int)); /* next free slot of each tensor's readers */
+    if (!indeg || !order || !done || !cur || !next || !first || !rdr || !fill) {
         free(indeg);
         free(order);
         free(done);
@@ -389,6 +389,7 @@ dla_status ir_topo_order(const ir_graph *g, int **order_out, int *n_out, dla_err
         free(next);
         free(first);
         free(rdr);
+        free(fill);
         return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (topological order)", g->path);
     }
     int alive = 0, count = 0, n_cur = 0, n_next = 0;
@@ -411,17 +412,6 @@ dla_status ir_topo_order(const ir_graph *g, int **order_out, int *n_out, dla_err
     }
     for (size_t t = 0; t < nt; t++)
         first[t + 1] += first[t];
-    int *fill = malloc(nt * sizeof(int));
-    if (!fill) {
-        free(indeg);
-        free(order);
-        free(done);
-        free(cur);
-        free(next);
-        free(first);
-        free(rdr);
-        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (topological order)", g->path);
-    }
     memcpy(fill, first, nt * sizeof(int));
     /* one entry per (reader, input slot) in node order: a node reading t twice is decremented twice */
     for (int i = 0; i < g->n_nodes; i++) {
