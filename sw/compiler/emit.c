@@ -10,6 +10,11 @@
 
 #include "graph.h"
 
+typedef struct war_seg {
+    uint64_t lo, hi;
+    int latest[DLA_OP_KIND_COUNT];
+} war_seg;
+
 typedef struct emitter {
     ir_graph *g;
     const dla_config *cfg;
@@ -19,6 +24,10 @@ typedef struct emitter {
     dla_precision prec;
     /* last op index per (tensor, image, engine) that wrote / read it; -1 none */
     int *wr, *rd;
+    /* WAR hazards: the activation bytes as sorted disjoint segments, each with the latest op per
+     * engine to wait for before overwriting it (the freed spans g->freed[0..n_ins) merged in) */
+    war_seg *segs, *tmp;
+    int n_segs, cap_segs, n_ins;
 } emitter;
 
 #define SLOT(e, t, n, k) ((((size_t)(t) * (size_t)(e)->N) + (size_t)(n)) * DLA_OP_KIND_COUNT + (size_t)(k))
@@ -71,19 +80,103 @@ static void deps_raw(const emitter *e, int *latest, int t, int n)
         dep_take(latest, &e->wr[SLOT(e, t, n, 0)]);
 }
 
+static bool seg_put(war_seg *out, int *n, uint64_t lo, uint64_t hi, const int *a, const int *b)
+{
+    if (lo >= hi)
+        return false;
+    war_seg s = {lo, hi, {0}};
+    for (int k = 0; k < DLA_OP_KIND_COUNT; k++)
+        s.latest[k] = b && b[k] > a[k] ? b[k] : a[k];
+    /* merge with an adjacent segment that waits for the same ops: the map stays as small as the
+     * number of distinct placements */
+    if (*n > 0 && out[*n - 1].hi == lo && !memcmp(out[*n - 1].latest, s.latest, sizeof s.latest)) {
+        out[*n - 1].hi = hi;
+        return true;
+    }
+    out[(*n)++] = s;
+    return true;
+}
+
+/* Merge the freed span [lo, hi) whose overwriting must wait for v into the segment map. */
+static dla_status war_insert(emitter *e, uint64_t lo, uint64_t hi, const int *v, dla_error *err)
+{
+    if (2 * e->n_segs + 3 > e->cap_segs) { /* a span adds a gap beside each segment and splits two */
+        int cap = 2 * e->n_segs + 64;
+        war_seg *a = realloc(e->segs, (size_t)cap * sizeof *a);
+        if (a)
+            e->segs = a;
+        war_seg *b = a ? realloc(e->tmp, (size_t)cap * sizeof *b) : NULL;
+        if (!b)
+            return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (emission)", e->g->base);
+        e->tmp = b;
+        e->cap_segs = cap;
+    }
+    war_seg *out = e->tmp;
+    int n = 0;
+    uint64_t pos = lo; /* [pos, hi) not yet written out */
+    for (int i = 0; i < e->n_segs; i++) {
+        const war_seg *s = &e->segs[i];
+        if (s->hi <= lo || s->lo >= hi) {
+            if (s->lo >= hi && pos < hi) {
+                seg_put(out, &n, pos, hi, v, NULL);
+                pos = hi;
+            }
+            seg_put(out, &n, s->lo, s->hi, s->latest, NULL);
+            continue;
+        }
+        uint64_t a = s->lo > lo ? s->lo : lo, b = s->hi < hi ? s->hi : hi;
+        seg_put(out, &n, s->lo, lo, s->latest, NULL);
+        seg_put(out, &n, pos, a, v, NULL);
+        seg_put(out, &n, a, b, s->latest, v);
+        seg_put(out, &n, hi, s->hi, s->latest, NULL);
+        pos = b;
+    }
+    seg_put(out, &n, pos, hi, v, NULL);
+    e->tmp = e->segs;
+    e->segs = out;
+    e->n_segs = n;
+    return DLA_OK;
+}
+
 /* Writing t overwrites the bytes of earlier tensors: wait for their readers (which already waited
- * for their writers), or for their writers when nothing read them. */
-static void deps_war(const emitter *e, int *latest, int t)
+ * for their writers), or for their writers when nothing read them — per engine the latest over every
+ * freed span overlapping t's range and every image. Spans are merged into the map in the order they
+ * were freed, by the time the first tensor placed after them is written; their readers all come
+ * earlier in layer order, so the op indices are final. A span freed after t was placed was live
+ * with t and never overlaps it (memory_plan.c), so the map may already hold it. */
+static dla_status deps_war(emitter *e, int *latest, int t, dla_error *err)
 {
     const ir_tensor *x = &e->g->tensors[t];
-    for (int w = 0; w < x->n_war; w++)
+    if (x->war_size == 0)
+        return DLA_OK;
+    for (; e->n_ins < x->war_freed; e->n_ins++) {
+        const ir_span *f = &e->g->freed[e->n_ins];
+        int v[DLA_OP_KIND_COUNT];
+        for (int k = 0; k < DLA_OP_KIND_COUNT; k++)
+            v[k] = -1;
         for (int n = 0; n < e->N; n++) {
-            const int *rd = &e->rd[SLOT(e, x->war[w], n, 0)];
+            const int *rd = &e->rd[SLOT(e, f->tensor, n, 0)];
             bool read = false;
             for (int k = 0; k < DLA_OP_KIND_COUNT; k++)
                 read |= rd[k] >= 0;
-            dep_take(latest, read ? rd : &e->wr[SLOT(e, x->war[w], n, 0)]);
+            dep_take(v, read ? rd : &e->wr[SLOT(e, f->tensor, n, 0)]);
         }
+        dla_status st = war_insert(e, f->off, f->off + f->size, v, err);
+        if (st != DLA_OK)
+            return st;
+    }
+    const uint64_t lo = x->war_off, hi = x->war_off + x->war_size;
+    int a = 0, b = e->n_segs; /* first segment ending after lo */
+    while (a < b) {
+        int m = a + (b - a) / 2;
+        if (e->segs[m].hi <= lo)
+            a = m + 1;
+        else
+            b = m;
+    }
+    for (int i = a; i < e->n_segs && e->segs[i].lo < hi; i++)
+        dep_take(latest, e->segs[i].latest);
+    return DLA_OK;
 }
 
 static dla_status push_op(emitter *e, dla_lop *op, const int *latest, uint32_t *index, dla_error *err)
@@ -247,7 +340,8 @@ static dla_status emit_conv_layer(emitter *e, ir_layer *l, uint32_t li, dla_erro
             sdp->ew.operand = surface(e, l->ew_in, n, t->k0, t->kn, t->out_row0, t->out_rows);
         init_latest(latest);
         deps_raw(e, latest, l->ew_in, n);
-        deps_war(e, latest, l->out);
+        if ((st = deps_war(e, latest, l->out, err)) != DLA_OK)
+            return st;
         if ((st = push_op(e, &op, latest, &sdp_idx, err)) != DLA_OK || (st = attach_lut(e, l, sdp_idx, err)) != DLA_OK)
             return st;
         note(e, e->rd, l->ew_in, n, DLA_OP_SDP, sdp_idx);
@@ -270,7 +364,9 @@ static dla_status emit_other_layer(emitter *e, ir_layer *l, uint32_t li, dla_err
         init_latest(latest);
         deps_raw(e, latest, l->in, n);
         deps_raw(e, latest, l->ew_in, n);
-        deps_war(e, latest, l->out);
+        dla_status wst = deps_war(e, latest, l->out, err);
+        if (wst != DLA_OK)
+            return wst;
         if (l->kind == IR_LAYER_POOL) {
             const ir_pool *p = &g->nodes[l->pool_node].pool;
             op.kind = DLA_OP_PDP;
@@ -591,6 +687,8 @@ dla_status ir_emit(ir_graph *g, const dla_compile_opts *opts, dla_loadable **out
     free(img);
     free(e.wr);
     free(e.rd);
+    free(e.segs);
+    free(e.tmp);
     free(first_op);
     free(num_ops);
     *out = ld;
@@ -601,6 +699,8 @@ fail:
     free(img);
     free(e.wr);
     free(e.rd);
+    free(e.segs);
+    free(e.tmp);
     dla_loadable_destroy(e.ld);
     return st;
 }

@@ -47,7 +47,6 @@ void ir_graph_destroy(ir_graph *g)
         free(g->tensors[i].name);
         free(g->tensors[i].f);
         free(g->tensors[i].i);
-        free(g->tensors[i].war);
     }
     for (int i = 0; i < g->n_nodes; i++) {
         ir_node *n = &g->nodes[i];
@@ -68,6 +67,7 @@ void ir_graph_destroy(ir_graph *g)
         free_layer(&g->layers[i]);
     free(g->layers);
     free(g->segments);
+    free(g->freed);
     free(g->tensors);
     free(g->nodes);
     free(g->inputs);
@@ -337,19 +337,64 @@ const char *ir_shape_str(const ir_tensor *t, char *buf, size_t size)
     return buf;
 }
 
+/* Binary min-heap of node indices (ir_topo_order's ready lists). */
+static void heap_push(int *h, int *n, int v)
+{
+    int i = (*n)++;
+    for (; i > 0 && h[(i - 1) / 2] > v; i = (i - 1) / 2)
+        h[i] = h[(i - 1) / 2];
+    h[i] = v;
+}
+
+static int heap_pop(int *h, int *n)
+{
+    int top = h[0], v = h[--*n], i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= v)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n > 0)
+        h[i] = v;
+    return top;
+}
+
 dla_status ir_topo_order(const ir_graph *g, int **order_out, int *n_out, dla_error *err)
 {
-    /* Kahn's algorithm keeping file order among ready nodes (stable, deterministic). */
-    int *indeg = calloc((size_t)g->n_nodes + 1, sizeof(int));
-    int *order = malloc(((size_t)g->n_nodes + 1) * sizeof(int));
-    bool *done = calloc((size_t)g->n_nodes + 1, sizeof(bool));
-    if (!indeg || !order || !done) {
+    /* Kahn's algorithm keeping file order among ready nodes (stable, deterministic): passes over the
+     * nodes in file order, each taking every node that is ready when the pass reaches it. A node made
+     * ready behind the pass waits for the next pass; ready lists are min-heaps and each tensor's
+     * readers are indexed once, so the order costs O(E log N) instead of a scan of all nodes per node. */
+    size_t nn = (size_t)g->n_nodes + 1, nt = (size_t)g->n_tensors + 1;
+    int *indeg = calloc(nn, sizeof(int));
+    int *order = malloc(nn * sizeof(int));
+    bool *done = calloc(nn, sizeof(bool));
+    int *cur = malloc(nn * sizeof(int)), *next = malloc(nn * sizeof(int));
+    int *first = calloc(nt + 1, sizeof(int)); /* readers of tensor t: rdr[first[t] .. first[t + 1]) */
+    size_t edges = 0;
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].kind != IR_OP_DEAD)
+            edges += (size_t)g->nodes[i].n_in;
+    int *rdr = malloc((edges + 1) * sizeof(int));
+    int *fill = malloc(nt * sizeof(int)); /* next free slot of each tensor's readers */
+    if (!indeg || !order || !done || !cur || !next || !first || !rdr || !fill) {
         free(indeg);
         free(order);
         free(done);
+        free(cur);
+        free(next);
+        free(first);
+        free(rdr);
+        free(fill);
         return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (topological order)", g->path);
     }
-    int alive = 0, count = 0;
+    int alive = 0, count = 0, n_cur = 0, n_next = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         const ir_node *n = &g->nodes[i];
         if (n->kind == IR_OP_DEAD) {
@@ -361,37 +406,82 @@ dla_status ir_topo_order(const ir_graph *g, int **order_out, int *n_out, dla_err
             int t = n->in[j];
             if (t >= 0 && g->tensors[t].producer >= 0 && g->nodes[g->tensors[t].producer].kind != IR_OP_DEAD)
                 indeg[i]++;
+            if (t >= 0 && t < g->n_tensors)
+                first[t + 1]++;
         }
+        if (indeg[i] == 0)
+            heap_push(cur, &n_cur, i);
     }
-    bool progress = true;
-    while (progress && count < alive) {
-        progress = false;
-        for (int i = 0; i < g->n_nodes; i++) {
-            if (done[i] || indeg[i] > 0)
-                continue;
+    for (size_t t = 0; t < nt; t++)
+        first[t + 1] += first[t];
+    memcpy(fill, first, nt * sizeof(int));
+    /* one entry per (reader, input slot) in node order: a node reading t twice is decremented twice */
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (n->kind == IR_OP_DEAD)
+            continue;
+        for (int j = 0; j < n->n_in; j++)
+            if (n->in[j] >= 0 && n->in[j] < g->n_tensors)
+                rdr[fill[n->in[j]]++] = i;
+    }
+    free(fill);
+    while (n_cur > 0) {
+        int pos = -1; /* where this pass is */
+        while (n_cur > 0) {
+            int i = heap_pop(cur, &n_cur);
+            pos = i;
             done[i] = true;
             order[count++] = i;
-            progress = true;
             const ir_node *n = &g->nodes[i];
             for (int o = 0; o < n->n_out; o++) {
                 int t = n->out[o];
-                if (t < 0)
+                if (t < 0 || t >= g->n_tensors)
                     continue;
-                for (int c = 0; c < g->n_nodes; c++) {
-                    const ir_node *m = &g->nodes[c];
-                    if (done[c])
-                        continue;
-                    for (int j = 0; j < m->n_in; j++)
-                        if (m->in[j] == t)
-                            indeg[c]--;
+                for (int r = first[t]; r < first[t + 1]; r++) {
+                    int c = rdr[r];
+                    if (done[c] || indeg[c]-- != 1)
+                        continue; /* ready only when the last producer is done */
+                    if (c > pos)
+                        heap_push(cur, &n_cur, c);
+                    else
+                        heap_push(next, &n_next, c);
                 }
             }
         }
+        int *swap = cur;
+        cur = next;
+        next = swap;
+        n_cur = n_next;
+        n_next = 0;
+    }
+    int in_cycle = -1; /* walk up unfinished producers from an unfinished node: after `alive` steps, on the cycle */
+    for (int i = 0; i < g->n_nodes && count < alive && in_cycle < 0; i++)
+        if (!done[i])
+            in_cycle = i;
+    for (int step = 0; step < alive && in_cycle >= 0; step++) {
+        const ir_node *n = &g->nodes[in_cycle];
+        int up = -1;
+        for (int j = 0; j < n->n_in && up < 0; j++) {
+            int t = n->in[j];
+            if (t >= 0 && t < g->n_tensors && g->tensors[t].producer >= 0 && !done[g->tensors[t].producer])
+                up = g->tensors[t].producer;
+        }
+        if (up < 0)
+            break;
+        in_cycle = up;
     }
     free(indeg);
     free(done);
+    free(cur);
+    free(next);
+    free(first);
+    free(rdr);
     if (count < alive) {
         free(order);
+        if (in_cycle >= 0)
+            return dla_error_set(err, DLA_ERR_INVALID,
+                                 "%s: the graph has a cycle through node '%s' (%s) (ONNX graphs must be acyclic)",
+                                 g->path, g->nodes[in_cycle].name, g->nodes[in_cycle].op_type);
         return dla_error_set(err, DLA_ERR_INVALID, "%s: the graph has a cycle (ONNX graphs must be acyclic)", g->path);
     }
     *order_out = order;

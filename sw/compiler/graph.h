@@ -60,7 +60,6 @@ typedef struct ir_tensor {
     uint64_t batch_stride;
     int64_t bytes;               /* all batch images */
     int first_layer, last_layer; /* lifetime in layer order (memory planning) */
-    int *war, n_war;             /* earlier tensors whose bytes this one overwrites (WAR hazards) */
     int loadable_tensor;         /* index in the loadable's tensors[], -1 if none */
     dla_precision prec;          /* quantize.c: storage precision of an activation (INT8 or FP16) */
     bool pixel;                  /* tiling.c: network input read by an image-input conv, stored as pixels */
@@ -76,6 +75,11 @@ typedef struct ir_tensor {
     /* slice.c: a slice copied to dense bytes (SDP pass-through or one-hot 1x1 conv) from the view
      * copy_of: it keeps that view's INT8 scale so the copy is exact; -1 if none. */
     int copy_of;
+    /* WAR hazards (memory_plan.c): the byte range this tensor is placed in (a concat slice: its
+     * concat's) and how many of g->freed were freed before it was placed; emit.c makes its writer
+     * wait for the readers of every freed span overlapping the range. war_size 0: none. */
+    uint64_t war_off, war_size;
+    int war_freed;
 } ir_tensor;
 
 typedef enum ir_attr_type {
@@ -261,6 +265,12 @@ typedef struct ir_segment {
     int first_node, last_node;
 } ir_segment;
 
+/* memory_plan.c: a tensor's bytes in the activations region, freed after its last reader. */
+typedef struct ir_span {
+    uint64_t off, size;
+    int tensor;
+} ir_span;
+
 typedef struct ir_graph {
     char *path;       /* the ONNX file, for messages */
     const char *base; /* its basename */
@@ -280,6 +290,8 @@ typedef struct ir_graph {
     int n_layers;
     /* memory_plan.c */
     uint64_t weights_bytes, activations_bytes;
+    ir_span *freed; /* activation spans in the order they were freed (WAR hazards, emit.c) */
+    int n_freed;
     /* partition.c */
     bool gpu_fallback; /* illegal nodes become GPU layers instead of an error */
     ir_segment *segments;

@@ -1,7 +1,8 @@
 /* Memory planning: NVDLA feature layout for every tensor in memory, the regions (one WEIGHTS, one
  * INPUT per network input, one OUTPUT per network output, one ACTIVATIONS), weight and SDP operand
- * offsets, and first-fit placement of intermediates by lifetime, recording which earlier tensors
- * each placement overwrites so emission can add the write-after-read dependencies. */
+ * offsets, and first-fit placement of intermediates by lifetime, recording the freed spans in order
+ * and, per placement, its range and how many spans were freed before it, so emission can add the
+ * write-after-read dependencies (emit.c) without a quadratic list of overwritten tensors. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,24 +26,7 @@ static void feature_layout(ir_tensor *t, int atom, int bpe)
     t->bytes = (int64_t)(d[0] * (int64_t)t->batch_stride);
 }
 
-typedef struct span {
-    uint64_t off, size;
-    int tensor;
-} span;
-
-static dla_status add_war(ir_graph *g, int t, int earlier, dla_error *err)
-{
-    ir_tensor *x = &g->tensors[t];
-    for (int i = 0; i < x->n_war; i++)
-        if (x->war[i] == earlier)
-            return DLA_OK;
-    int *w = realloc(x->war, (size_t)(x->n_war + 1) * sizeof(int));
-    if (!w)
-        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (memory plan)", g->base);
-    x->war = w;
-    x->war[x->n_war++] = earlier;
-    return DLA_OK;
-}
+typedef ir_span span;
 
 static int cmp_span(const void *a, const void *b)
 {
@@ -68,11 +52,9 @@ static dla_status place_slice(ir_graph *g, int ti, int atom, int bpe, dla_error 
     t->surface_stride = c->surface_stride;
     t->batch_stride = c->batch_stride;
     t->bytes = c->bytes;
-    for (int k = 0; k < c->n_war; k++) {
-        dla_status st = add_war(g, ti, c->war[k], err);
-        if (st != DLA_OK)
-            return st;
-    }
+    t->war_off = c->war_off; /* writing the slice overwrites what writing the concat would */
+    t->war_size = c->war_size;
+    t->war_freed = c->war_freed;
     return DLA_OK;
 }
 
@@ -159,7 +141,9 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
         if (g->nodes[i].kind == IR_OP_CONCAT)
             concat_inputs += (size_t)g->nodes[i].n_in;
     span *live = calloc((size_t)g->n_layers + 1, sizeof *live);
-    span *hist = calloc((size_t)g->n_layers + 1 + concat_inputs, sizeof *hist);
+    free(g->freed);
+    g->n_freed = 0;
+    span *hist = g->freed = calloc((size_t)g->n_layers + 1 + concat_inputs, sizeof *hist);
     int n_live = 0, n_hist = 0;
     uint64_t peak = 0;
     if (!live || !hist) {
@@ -193,10 +177,11 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
             if (off + size > peak)
                 peak = off + size;
             live[n_live++] = (span){off, size, ti};
-            for (int k = 0; k < n_hist; k++)
-                if (hist[k].off < off + size && off < hist[k].off + hist[k].size)
-                    if ((st = add_war(g, ti, hist[k].tensor, err)) != DLA_OK)
-                        goto done;
+            /* The spans freed so far that overlap [off, off + size) are the WAR hazards; a span freed
+             * later was live together with t, so it never overlaps (emit.c relies on this). */
+            t->war_off = off;
+            t->war_size = size;
+            t->war_freed = n_hist;
         }
         if (slice >= 0 && (st = place_slice(g, slice, atom, ir_bpe(g->tensors[slice].prec), err)) != DLA_OK)
             goto done;
@@ -219,8 +204,8 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
     }
     g->activations_bytes = peak;
     st = ir_slice_place_views(g, atom, err);
+    g->n_freed = n_hist;
 done:
     free(live);
-    free(hist);
     return st;
 }

@@ -494,7 +494,10 @@ static dla_status import_inputs_with(ir_graph *g, const Onnx__GraphProto *gp, in
         const Onnx__ValueInfoProto *vi = gp->input[i];
         if (!vi->name || !vi->name[0])
             return dla_error_set(err, DLA_ERR_INVALID, "%s: graph input %zu has no name", g->base, i);
-        if (ir_tensor_find(g, vi->name) >= 0)
+        int known = ir_tensor_find(g, vi->name);
+        if (known >= 0 && g->tensors[known].is_input)
+            return dla_error_set(err, DLA_ERR_INVALID, "%s: graph input '%s' is listed twice", g->base, vi->name);
+        if (known >= 0)
             continue; /* also an initializer: a constant */
         const Onnx__TypeProto *tp = vi->type;
         if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
@@ -573,6 +576,11 @@ static dla_status import_inputs_with(ir_graph *g, const Onnx__GraphProto *gp, in
         }
         g->inputs[g->n_inputs++] = idx;
     }
+    if (g->n_inputs == 0 && gp->n_input > 0)
+        return dla_error_set(err, DLA_ERR_INVALID,
+                             "%s: the graph has no non-constant input: every graph input (the first is '%s') is also "
+                             "an initializer, which makes it a constant (as TensorRT treats it)",
+                             g->base, gp->input[0]->name);
     if (g->n_inputs == 0)
         return dla_error_set(err, DLA_ERR_INVALID, "%s: the graph has no non-constant input", g->base);
     for (int k = 0; k < n_specs; k++)

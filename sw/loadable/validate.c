@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dla/loadable.h"
@@ -23,7 +24,8 @@ uint32_t dla_loadable_bpe(uint32_t precision)
 typedef struct vctx {
     const dla_loadable *l;
     dla_error *err;
-    char where[320]; /* "op 3 (sdp, layer 1 'conv1')" */
+    char where[320];      /* "op 3 (sdp, layer 1 'conv1')" */
+    const int64_t *child; /* per op: fused_child's answer, indexed once (NULL: scan) */
 } vctx;
 
 #define FAIL(v, ...) return fail_at(v, __VA_ARGS__)
@@ -166,13 +168,35 @@ static uint64_t window_out(uint64_t in, uint64_t pad_lo, uint64_t pad_hi, uint64
 }
 
 /* The only child op whose fused_parent is `index`; -1 if none, -2 if several. */
-static int64_t fused_child(const dla_loadable *l, uint32_t index)
+static int64_t fused_child_scan(const dla_loadable *l, uint32_t index)
 {
     int64_t child = -1;
     for (uint32_t j = index + 1; j < l->num_ops; ++j)
         if (l->ops[j].fused_parent == (int32_t)index)
             child = child == -1 ? (int64_t)j : -2;
     return child;
+}
+
+/* fused_child_scan for every op at once (a scan per op is quadratic in the op count); NULL when out
+ * of memory, and the scan is used instead. */
+static int64_t *fused_children(const dla_loadable *l)
+{
+    int64_t *c = malloc(((size_t)l->num_ops + 1) * sizeof *c);
+    if (!c)
+        return NULL;
+    for (uint32_t i = 0; i < l->num_ops; ++i)
+        c[i] = -1;
+    for (uint32_t j = 0; j < l->num_ops; ++j) {
+        int32_t p = l->ops[j].fused_parent;
+        if (p >= 0 && (uint32_t)p < j) /* the scan looks after the parent only */
+            c[p] = c[p] == -1 ? (int64_t)j : -2;
+    }
+    return c;
+}
+
+static int64_t fused_child(const vctx *v, uint32_t index)
+{
+    return v->child ? v->child[index] : fused_child_scan(v->l, index);
 }
 
 static dla_status check_stage(vctx *v, const char *name, const dla_lsdp_stage *s, uint32_t channels)
@@ -267,7 +291,7 @@ static dla_status check_conv(vctx *v, uint32_t index, const dla_lconv *c)
              c->weight_banks, l->cbuf_banks);
     if (!c->entry_per_slice || !c->fetch_grain)
         FAIL(v, "entry_per_slice %u and fetch_grain %u must be >= 1", c->entry_per_slice, c->fetch_grain);
-    int64_t child = fused_child(l, index);
+    int64_t child = fused_child(v, index);
     if (child < 0)
         FAIL(v, "conv has %s SDP consumer (exactly one SDP op with fused_parent %u is required)",
              child == -1 ? "no" : "more than one", index);
@@ -293,7 +317,7 @@ static dla_status check_sdp(vctx *v, uint32_t index, const dla_lop *op)
              s->src.region, op->fused_parent);
     if (has_parent && s->src.region != -1)
         FAIL(v, "fused SDP must take its input on the fly (src.region -1)");
-    int64_t child = fused_child(l, index);
+    int64_t child = fused_child(v, index);
     if (child == -2)
         FAIL(v, "more than one op is fused after this SDP");
     if ((s->dst.region == -1) != (child >= 0))
@@ -644,11 +668,17 @@ dla_status dla_loadable_validate(const dla_loadable *l, dla_error *err)
         if (st != DLA_OK)
             return st;
     }
+    int64_t *children = fused_children(l);
+    v.child = children;
     for (uint32_t i = 0; i < l->num_ops; ++i) {
         dla_status st = check_op(&v, i);
-        if (st != DLA_OK)
+        if (st != DLA_OK) {
+            free(children);
             return st;
+        }
     }
+    free(children);
+    v.child = NULL;
     dla_status lst = check_luts(&v);
     if (lst != DLA_OK)
         return lst;

@@ -159,6 +159,10 @@ def run_node(node, ins, opset=13):
         return pool(x, a, "avg")
     if op == "GlobalAveragePool":
         return x.mean(axis=tuple(range(2, x.ndim)), keepdims=True)
+    if op == "GlobalMaxPool":
+        return x.max(axis=tuple(range(2, x.ndim)), keepdims=True)
+    if op == "Transpose":
+        return np.transpose(x, a.get("perm", list(range(x.ndim))[::-1]))
     if op == "ReduceMean":
         axes = _axes(node, a, ins, 1)
         return x.mean(axis=tuple(axes) if axes is not None else None, keepdims=bool(a.get("keepdims", 1)))
