@@ -103,8 +103,19 @@ typedef enum ir_kind {
     IR_OP_CONCAT, /* channel Concat of 4-D activations: producers write into its output in place */
     IR_OP_LUT,    /* y = f(x) by the SDP Y-stage lookup table (lut.c): node lut_fn says which f */
     IR_OP_MUL,    /* element-wise product of two activations of equal shape (SDP EW MUL) */
-    IR_OP_RUBIK   /* RUBIK contract of a lowered deconvolution / nearest Resize (deconv.c) */
+    IR_OP_RUBIK,  /* RUBIK contract of a lowered deconvolution / nearest Resize (deconv.c) */
+    IR_OP_PRELU,  /* LeakyRelu / PRelu with constant slopes: SDP X-stage PReLU (sdp_ops.c) */
+    IR_OP_EW_ALU  /* Max / Min / Sub of two equal-shaped activations, Abs: SDP EW ALU (sdp_ops.c) */
 } ir_kind;
+
+/* What an IR_OP_EW_ALU node / a layer's EW ALU computes (sdp_ops.c); IR_EW_NONE: Add or Mul as before. */
+typedef enum ir_ew_fn {
+    IR_EW_NONE = 0,
+    IR_EW_MAX,
+    IR_EW_MIN,
+    IR_EW_SUB, /* in[0] - in[1]: SUM with the operand converted by a negative scale */
+    IR_EW_ABS  /* Max(x, -x): the EW stage reads the layer's own input again, negated */
+} ir_ew_fn;
 
 /* Functions the SDP lookup table computes (lut.c, docs/compiler.md "Lookup-table activations"). */
 typedef enum ir_lut_fn {
@@ -151,6 +162,8 @@ typedef struct ir_node {
      * e.g. a free view). */
     bool gpu;
     int segment;
+    int prelu_slope; /* IR_OP_PRELU: constant tensor of C per-channel slopes (sdp_ops.c) */
+    int ew_fn;       /* IR_OP_EW_ALU: ir_ew_fn */
 } ir_node;
 
 typedef enum ir_layer_kind {
@@ -212,6 +225,11 @@ typedef struct ir_layer {
     bool sparse;     /* sparsity.c: 2:4 compressed weights */
     bool image;      /* tiling.c: image-input conv (its input tensor is pixel; weights channel-extended) */
     int gpu_node;    /* IR_LAYER_GPU: the node */
+    /* sdp_ops.c (docs/compiler.md "PReLU, Max, Min, Sub and Abs on the SDP") */
+    bool prelu;       /* PReLU in the BN stage, after bias / scale */
+    int prelu_slope;  /* when prelu: constant tensor of C slopes */
+    int ew_fn;        /* ir_ew_fn of the EW operand (IR_EW_NONE: the Add / Mul above) */
+    uint32_t bn_table_bytes; /* > 0: l->operands holds BN's own K {alu, mul} pairs after BS's (K * 4 bytes) */
 } ir_layer;
 
 /* A maximal run of nodes on one device in topological order (partition.c): a DLA subgraph
@@ -320,6 +338,25 @@ const char *ir_lut_name(int fn);
 double ir_lut_input_step(int fn);
 /* INT8: build l->lut for output scale s_out and set the output converter (lut.c). */
 dla_status ir_lut_quantize(ir_graph *g, ir_layer *l, float s_out, dla_error *err);
+/* sdp_ops.c: LeakyRelu / PRelu with constant per-tensor or per-channel slopes -> IR_OP_PRELU; Max / Min
+ * / Sub of two equal-shaped activations and Abs -> IR_OP_EW_ALU (after ir_lut_canonicalize). */
+dla_status ir_sdp_ops_canonicalize(ir_graph *g, dla_error *err);
+/* Fusion: absorb node n (the single reader of l's output) into l's SDP pass; false if it cannot. */
+bool ir_sdp_ops_absorb(const ir_graph *g, ir_layer *l, const ir_node *n, const bool *available);
+/* Fusion: a fresh SDP layer for an IR_OP_PRELU / IR_OP_EW_ALU node; the layer's type name. */
+void ir_sdp_ops_layer(const ir_graph *g, ir_layer *l, const ir_node *n);
+void ir_sdp_ops_layer_type(ir_layer *l);
+/* Quantisation: PReLU and EW ALU settings on top of the layer's SDP template (INT8 or FP16). */
+dla_status ir_sdp_ops_quantize(ir_graph *g, ir_layer *l, dla_error *err);
+/* Float forward of an IR_OP_PRELU / IR_OP_EW_ALU node (reference executor). */
+void ir_sdp_ops_forward(const ir_graph *g, const ir_node *n, float *const *buf, float *y, const int64_t od[4]);
+/* INT8 PReLU slopes as a 16-bit multiplier and one shift in [0, max_shift] (x < 0: rshr(x * q, shift)):
+ * the shift with the smallest max |q / 2^shift - slope| (ties: the smaller shift); false when a slope
+ * is not finite or does not fit 16 bits even at shift 0. */
+bool ir_prelu_slope_quantize(const float *slope, int n, int max_shift, int16_t *q, int *shift, double *max_err);
+/* canonicalize.c: a constant broadcastable to a rank-r activation along its channel axis only (ONNX
+ * broadcasting: trailing dims aligned) as C floats; false otherwise. */
+bool ir_const_per_channel(const ir_tensor *c, int r, int64_t C, float *out);
 dla_status ir_fuse(ir_graph *g, dla_error *err);
 dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool track_absmax, float **outputs,
                                 dla_error *err);

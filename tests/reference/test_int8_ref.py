@@ -273,11 +273,12 @@ class LoadableReaderTest(unittest.TestCase):
         # sdp = 2*36 + 8 + 2*56 + ew(4+36+8*4 = 72) + 12 = 276 (the largest member: conv is 180, pdp 120,
         # cdp 88); op = common (5*4 + 8*4 + 8 = 60) + 276 = 336.
         # loadable 1.1 appends data_format and pixel_format (4 + 4) to tensor and conv; 1.2 appends
-        # batch, src_batch_stride, dst_batch_stride (4 + 8 + 8) to conv, still smaller than sdp.
+        # batch, src_batch_stride, dst_batch_stride (4 + 8 + 8) to conv, still smaller than sdp; 1.3
+        # appends the BS and BN mul_prelu flags (4 + 4) to sdp: 284, op 344.
         self.assertEqual([L.struct_size(n) for n in ("region", "surface", "tensor", "layer", "target")],
                          [36, 36, 184 + 8, 168, 224])
-        self.assertEqual([L.struct_size(n) for n in ("conv", "sdp", "pdp", "cdp")], [180 + 8 + 20, 276, 120, 88])
-        self.assertEqual(L.OP_RECORD_BYTES, 336)
+        self.assertEqual([L.struct_size(n) for n in ("conv", "sdp", "pdp", "cdp")], [180 + 8 + 20, 276 + 8, 120, 88])
+        self.assertEqual(L.OP_RECORD_BYTES, 336 + 8)
 
     def test_malformed_files_are_refused_with_the_reason(self):
         good = bytearray(L.serialise(tiny_loadable(np.random.default_rng(6))[0]))
