@@ -413,8 +413,8 @@ static void explain_onnx(const ir_graph *g, const dla_config *cfg, const ir_node
             add(m, "only %s of two equal-shaped activations runs on dlasim's SDP (EW ALU); a constant or broadcast "
                    "operand is not supported (rule eltwise.maxmin_operands), ", op);
         else
-            add(m, "only Sum, Sub or Mul of two equal-shaped activations, or a per-channel constant operand, runs on "
-                   "dlasim's SDP (rule eltwise.operands), ");
+            add(m, "only Sum or Mul of two equal-shaped activations, Sub of two equal-shaped activations, or a "
+                   "per-channel constant operand, runs on dlasim's SDP (rule eltwise.operands), ");
     } else if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool"))
         add(m, "pooling with dilation, indices output or a non-4-D input is not supported (rule pool.attributes), ");
     else if (!strcmp(op, "Sigmoid") || !strcmp(op, "Tanh")) {

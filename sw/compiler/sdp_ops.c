@@ -304,7 +304,7 @@ static dla_status quantize_ew(ir_graph *g, ir_layer *l, dla_error *err)
         sdp->bs.enable = 1;
         sdp->bs.mul_enable = 1;
         sdp->bs.mul_src = DLA_OPERAND_PER_LAYER;
-        sdp->bs.mul_operand = ir_f32_to_f16(-1.0f);
+        sdp->bs.mul_operand = (int16_t)ir_f32_to_f16(-1.0f); /* binary16 bits, sign-extended like every operand */
         sdp->bs.operand_region = -1;
         if (l->ew_fn == IR_EW_SUB) { /* a - b = (-b) + a: read b as the source, a as the operand */
             int a = l->in;

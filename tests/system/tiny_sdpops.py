@@ -13,6 +13,12 @@ Sub and Abs on the SDP"). --net picks one:
   sub_offline    Sub(3x3 conv, 1x1 conv): the subtrahend is the later conv: an offline SDP op
   abs            conv + Abs: an offline SDP op reading the conv output twice, Max(x, -x)
   abs_relu_max   Abs of a conv, ReLU, Max with another conv (Abs then a fused Max)
+Nets at and past the remaining limits (docs/dla-rules.md):
+  prelu_hw_slope PRelu with a 1x10x12 slope (per element, not per channel): refused, prelu.slope_shape
+  max_const      Max of a conv and a per-channel constant: refused, eltwise.maxmin_operands
+  max_bcast      Max of a 16-channel conv and a 1-channel conv (broadcast): refused, eltwise.maxmin_operands
+  leaky_limit    LeakyRelu(alpha 32767): the largest slope the 16-bit multiplier holds (shift 0)
+  leaky_past     LeakyRelu(alpha 32768): one past it, refused, prelu.slope_range
 Channel counts and sizes are small so that a functional run takes seconds."""
 
 import argparse
@@ -58,6 +64,15 @@ def build(net):
     elif net == "abs_relu_max":
         a = b.relu(b.node("Abs", [b.conv(x, 16, 3, pad=1, gain=2.0)], SHAPE))
         y = b.node("Max", [b.conv(x, 16, 1, gain=2.0), a], SHAPE)
+    elif net == "prelu_hw_slope":
+        slope = np.full((1, 10, 12), 0.1, dtype=np.float32)
+        y = b.node("PRelu", [b.conv(x, 16, 3, pad=1), b.init("slope", slope)], SHAPE)
+    elif net == "max_const":
+        y = b.node("Max", [b.conv(x, 16, 3, pad=1), b.init("floor", np.full((1, 16, 1, 1), 0.5, np.float32))], SHAPE)
+    elif net == "max_bcast":
+        y = b.node("Max", [b.conv(x, 16, 3, pad=1), b.conv(x, 1, 1)], SHAPE)
+    elif net in ("leaky_limit", "leaky_past"):
+        y = b.node("LeakyRelu", [b.conv(x, 16, 3, pad=1)], SHAPE, alpha=32767.0 if net == "leaky_limit" else 32768.0)
     else:
         raise SystemExit(f"unknown net {net}")
     b.output(y, "output")
