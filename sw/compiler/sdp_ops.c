@@ -239,7 +239,8 @@ static dla_status quantize_prelu(ir_graph *g, ir_layer *l, dla_error *err)
     dla_lsdp_stage *bs = &l->sdp.bs, *bn = &l->sdp.bn;
     if (bn->enable && (bn->mul_enable || (fp16 && l->clip)))
         return qerr(g, l, err,
-                    "PReLU needs the BN stage's multiplier, which this layer already uses (rule act.prelu_stage)");
+                    "PReLU needs the BN stage, which this layer already uses (FP16: for a Clip after the PReLU) "
+                    "(rule act.prelu_stage)");
     int16_t *q = malloc((size_t)K * sizeof(int16_t));
     if (!q)
         return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (quantisation)", g->base);
