@@ -238,7 +238,8 @@ dla_status ir_fuse(ir_graph *g, dla_error *err)
             break;
         case IR_OP_RUBIK: l->kind = IR_LAYER_RUBIK; break;
         case IR_OP_PRELU:
-        case IR_OP_EW_ALU: ir_sdp_ops_layer(g, l, n); break;
+        case IR_OP_EW_ALU:
+        case IR_OP_X_ALU: ir_sdp_ops_layer(g, l, n); break;
         default:
             st = dla_error_set(err, DLA_ERR_INTERNAL, "%s: node '%s': unexpected kind %d in fusion", g->base, n->name,
                                (int)n->kind);

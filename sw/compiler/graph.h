@@ -105,7 +105,8 @@ typedef enum ir_kind {
     IR_OP_MUL,    /* element-wise product of two activations of equal shape (SDP EW MUL) */
     IR_OP_RUBIK,  /* RUBIK contract of a lowered deconvolution / nearest Resize (deconv.c) */
     IR_OP_PRELU,  /* LeakyRelu / PRelu with constant slopes: SDP X-stage PReLU (sdp_ops.c) */
-    IR_OP_EW_ALU  /* Max / Min / Sub of two equal-shaped activations, Abs: SDP EW ALU (sdp_ops.c) */
+    IR_OP_EW_ALU, /* Max / Min / Sub of two equal-shaped activations, Abs: SDP EW ALU (sdp_ops.c) */
+    IR_OP_X_ALU   /* Max / Min of an activation and a per-tensor / per-channel constant: BN ALU (sdp_ops.c) */
 } ir_kind;
 
 /* What an IR_OP_EW_ALU node / a layer's EW ALU computes (sdp_ops.c); IR_EW_NONE: Add or Mul as before. */
@@ -162,8 +163,8 @@ typedef struct ir_node {
      * e.g. a free view). */
     bool gpu;
     int segment;
-    int prelu_slope; /* IR_OP_PRELU: constant tensor of C per-channel slopes (sdp_ops.c) */
-    int ew_fn;       /* IR_OP_EW_ALU: ir_ew_fn */
+    int sdp_const; /* IR_OP_PRELU: constant tensor of C slopes; IR_OP_X_ALU: of C operands (sdp_ops.c) */
+    int ew_fn;     /* IR_OP_EW_ALU, IR_OP_X_ALU (MAX / MIN only): ir_ew_fn */
 } ir_node;
 
 typedef enum ir_layer_kind {
@@ -228,6 +229,8 @@ typedef struct ir_layer {
     /* sdp_ops.c (docs/compiler.md "PReLU, Max, Min, Sub and Abs on the SDP") */
     bool prelu;       /* PReLU in the BN stage, after bias / scale */
     int prelu_slope;  /* when prelu: constant tensor of C slopes */
+    int xalu_fn;      /* IR_EW_MAX / IR_EW_MIN with a constant in BN's ALU (before the PReLU), IR_EW_NONE */
+    int xalu_const;   /* when xalu_fn: constant tensor of C operands */
     int ew_fn;        /* ir_ew_fn of the EW operand (IR_EW_NONE: the Add / Mul above) */
     uint32_t bn_table_bytes; /* > 0: l->operands holds BN's own K {alu, mul} pairs after BS's (K * 4 bytes) */
 } ir_layer;
@@ -339,7 +342,8 @@ double ir_lut_input_step(int fn);
 /* INT8: build l->lut for output scale s_out and set the output converter (lut.c). */
 dla_status ir_lut_quantize(ir_graph *g, ir_layer *l, float s_out, dla_error *err);
 /* sdp_ops.c: LeakyRelu / PRelu with constant per-tensor or per-channel slopes -> IR_OP_PRELU; Max / Min
- * / Sub of two equal-shaped activations and Abs -> IR_OP_EW_ALU (after ir_lut_canonicalize). */
+ * / Sub of two equal-shaped activations and Abs -> IR_OP_EW_ALU; Max / Min of an activation and a
+ * per-tensor / per-channel constant -> IR_OP_X_ALU (after ir_lut_canonicalize). */
 dla_status ir_sdp_ops_canonicalize(ir_graph *g, dla_error *err);
 /* Fusion: absorb node n (the single reader of l's output) into l's SDP pass; false if it cannot. */
 bool ir_sdp_ops_absorb(const ir_graph *g, ir_layer *l, const ir_node *n, const bool *available);
@@ -348,7 +352,7 @@ void ir_sdp_ops_layer(const ir_graph *g, ir_layer *l, const ir_node *n);
 void ir_sdp_ops_layer_type(ir_layer *l);
 /* Quantisation: PReLU and EW ALU settings on top of the layer's SDP template (INT8 or FP16). */
 dla_status ir_sdp_ops_quantize(ir_graph *g, ir_layer *l, dla_error *err);
-/* Float forward of an IR_OP_PRELU / IR_OP_EW_ALU node (reference executor). */
+/* Float forward of an IR_OP_PRELU / IR_OP_EW_ALU / IR_OP_X_ALU node (reference executor). */
 void ir_sdp_ops_forward(const ir_graph *g, const ir_node *n, float *const *buf, float *y, const int64_t od[4]);
 /* INT8 PReLU slopes as a 16-bit multiplier and one shift in [0, max_shift] (x < 0: rshr(x * q, shift)):
  * the shift with the smallest max |q / 2^shift - slope| (ties: the smaller shift); false when a slope

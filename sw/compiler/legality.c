@@ -410,8 +410,9 @@ static void explain_onnx(const ir_graph *g, const dla_config *cfg, const ir_node
         else if (!f->sdp_ew)
             add(m, "the target's SDP has no element-wise stage (rule feature.sdp_ew), ");
         else if (!strcmp(op, "Max") || !strcmp(op, "Min"))
-            add(m, "only %s of two equal-shaped activations runs on dlasim's SDP (EW ALU); a constant or broadcast "
-                   "operand is not supported (rule eltwise.maxmin_operands), ", op);
+            add(m, "only %s of two equal-shaped activations (EW ALU) or of an activation and a per-tensor / "
+                   "per-channel constant (BN ALU) runs on dlasim's SDP; broadcasting is not supported (rule "
+                   "eltwise.maxmin_operands), ", op);
         else
             add(m, "only Sum or Mul of two equal-shaped activations, Sub of two equal-shaped activations, or a "
                    "per-channel constant operand, runs on dlasim's SDP (rule eltwise.operands), ");

@@ -20,12 +20,13 @@ static const ir_tensor *act_in(const ir_graph *g, const ir_node *n, int k, int64
     return !t->is_const && t->rank >= 0 && ir_nchw(t, d) ? t : NULL;
 }
 
-/* The node's per-channel slopes as a new constant tensor of C floats (the original stays untouched:
- * another node may read it); false when the slope is not per-tensor / per-channel. */
-static dla_status prelu_slopes(ir_graph *g, int ni, bool *ok, dla_error *err)
+/* The per-channel constant of node ni (LeakyRelu: alpha; else input ci, a constant broadcastable along
+ * the channel axis of activation input xi) as a new tensor of C floats in sdp_const (the original stays
+ * untouched: another node may read it); *ok false when it is not per-tensor / per-channel. */
+static dla_status channel_const(ir_graph *g, int ni, int xi, int ci, bool *ok, dla_error *err)
 {
     int64_t d[4];
-    const ir_tensor *x = act_in(g, &g->nodes[ni], 0, d);
+    const ir_tensor *x = act_in(g, &g->nodes[ni], xi, d);
     *ok = false;
     if (!x)
         return DLA_OK;
@@ -34,13 +35,13 @@ static dla_status prelu_slopes(ir_graph *g, int ni, bool *ok, dla_error *err)
     if (!v)
         return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (node '%s')", g->base, g->nodes[ni].name);
     const ir_node *n = &g->nodes[ni];
-    if (!strcmp(n->op_type, "LeakyRelu")) {
+    if (ci < 0) {
         float alpha = ir_attr_float(n, "alpha", 0.01f); /* ONNX default */
         for (int64_t k = 0; k < d[1]; k++)
             v[k] = alpha;
         *ok = true;
     } else {
-        const ir_tensor *s = n->n_in >= 2 && n->in[1] >= 0 ? &g->tensors[n->in[1]] : NULL;
+        const ir_tensor *s = ci < n->n_in && n->in[ci] >= 0 ? &g->tensors[n->in[ci]] : NULL;
         *ok = s && s->is_const && s->f && ir_const_per_channel(s, rank, d[1], v);
     }
     dla_status st = DLA_OK;
@@ -48,10 +49,10 @@ static dla_status prelu_slopes(ir_graph *g, int ni, bool *ok, dla_error *err)
         char name[300];
         int idx = -1;
         int64_t dims[1] = {d[1]};
-        snprintf(name, sizeof name, "%.240s:prelu_slope", n->name);
+        snprintf(name, sizeof name, "%.240s:sdp_operand", n->name);
         if ((st = ir_const_new_f(g, name, 1, dims, &idx, err)) == DLA_OK) {
             memcpy(g->tensors[idx].f, v, (size_t)d[1] * sizeof(float));
-            g->nodes[ni].prelu_slope = idx;
+            g->nodes[ni].sdp_const = idx;
         }
     }
     free(v);
@@ -72,18 +73,32 @@ dla_status ir_sdp_ops_canonicalize(ir_graph *g, dla_error *err)
             continue;
         const char *op = n->op_type;
         int64_t d[4];
+        bool maxmin = !strcmp(op, "Max") || !strcmp(op, "Min");
         if (!strcmp(op, "LeakyRelu") || !strcmp(op, "PRelu")) {
             bool ok = false;
-            st = prelu_slopes(g, ni, &ok, err);
+            st = channel_const(g, ni, 0, !strcmp(op, "PRelu") ? 1 : -1, &ok, err);
             n = &g->nodes[ni]; /* ir_const_new_f may have moved the arrays */
             if (st == DLA_OK && ok) {
                 n->kind = IR_OP_PRELU;
-                n->n_in = 1; /* the slope now lives in prelu_slope */
+                n->n_in = 1; /* the slope now lives in sdp_const */
             }
-        } else if (!strcmp(op, "Max") || !strcmp(op, "Min") || !strcmp(op, "Sub")) {
+        } else if (maxmin && n->n_in == 2 && n->in[0] >= 0 && n->in[1] >= 0 &&
+                   g->tensors[n->in[0]].is_const != g->tensors[n->in[1]].is_const) {
+            /* Max / Min with a constant: BN's ALU with a per-layer or per-kernel operand */
+            int ci = g->tensors[n->in[0]].is_const ? 0 : 1;
+            bool ok = false;
+            st = channel_const(g, ni, 1 - ci, ci, &ok, err);
+            n = &g->nodes[ni];
+            if (st == DLA_OK && ok) {
+                n->in[0] = n->in[1 - ci];
+                n->n_in = 1;
+                n->kind = IR_OP_X_ALU;
+                n->ew_fn = !strcmp(op, "Max") ? IR_EW_MAX : IR_EW_MIN;
+            }
+        } else if (maxmin || !strcmp(op, "Sub")) {
             int64_t e[4];
             if (n->n_in != 2 || !same_shape(act_in(g, n, 0, d), act_in(g, n, 1, e)))
-                continue; /* constants (canonicalize.c folds Sub by one), broadcasting, 3+ inputs: legality */
+                continue; /* Sub by a constant: a scale (canonicalize.c); broadcasting, 3+ inputs: legality */
             n->kind = IR_OP_EW_ALU;
             n->ew_fn = !strcmp(op, "Max") ? IR_EW_MAX : !strcmp(op, "Min") ? IR_EW_MIN : IR_EW_SUB;
         } else if (!strcmp(op, "Abs") && act_in(g, n, 0, d)) {
@@ -105,13 +120,23 @@ dla_status ir_sdp_ops_canonicalize(ir_graph *g, dla_error *err)
 
 bool ir_sdp_ops_absorb(const ir_graph *g, ir_layer *l, const ir_node *n, const bool *available)
 {
+    if (n->kind == IR_OP_X_ALU) {
+        /* BN's ALU runs before its MUL (a PReLU may follow, not precede) and before any ReLU moved into
+         * BN; an SDP scale keeps BN's ALU for its shift. */
+        if (l->xalu_fn || l->prelu || l->relu || l->relu_before_ew || l->clip || l->lut_fn || l->ew_in >= 0 ||
+            l->scale_mul >= 0 || l->scale_add >= 0)
+            return false;
+        l->xalu_fn = n->ew_fn;
+        l->xalu_const = n->sdp_const;
+        return true;
+    }
     if (n->kind == IR_OP_PRELU) {
         /* BN after BS (bias / requantisation); nothing but a later ReLU / EW / LUT may already be there,
          * and a ReLU before the PReLU would have to stay before it (it cannot: see quantisation). */
         if (l->prelu || l->relu || l->relu_before_ew || l->clip || l->lut_fn || l->ew_in >= 0)
             return false;
         l->prelu = true;
-        l->prelu_slope = n->prelu_slope;
+        l->prelu_slope = n->sdp_const;
         return true;
     }
     if (n->kind != IR_OP_EW_ALU || n->ew_fn == IR_EW_ABS)
@@ -132,7 +157,12 @@ void ir_sdp_ops_layer(const ir_graph *g, ir_layer *l, const ir_node *n)
     l->kind = IR_LAYER_SDP;
     if (n->kind == IR_OP_PRELU) {
         l->prelu = true;
-        l->prelu_slope = n->prelu_slope;
+        l->prelu_slope = n->sdp_const;
+        return;
+    }
+    if (n->kind == IR_OP_X_ALU) {
+        l->xalu_fn = n->ew_fn;
+        l->xalu_const = n->sdp_const;
         return;
     }
     l->in = ir_resolve(g, n->in[0]);
@@ -151,18 +181,29 @@ static const char *ew_name(int fn)
     }
 }
 
+/* Stage order: conv / scale, BN ALU constant, PReLU, EW operand, LUT ("conv+prelu", "maxc+prelu+sub"). */
 void ir_sdp_ops_layer_type(ir_layer *l)
 {
-    if (!l->prelu && !l->ew_fn)
+    if (!l->prelu && !l->ew_fn && !l->xalu_fn)
         return;
+    const char *part[5] = {l->kind == IR_LAYER_CONV                 ? (strncmp(l->type, "fc", 2) ? "conv" : "fc")
+                           : l->scale_mul >= 0 || l->scale_add >= 0 ? "scale"
+                                                                    : NULL,
+                           l->xalu_fn == IR_EW_MAX   ? "maxc"
+                           : l->xalu_fn == IR_EW_MIN ? "minc"
+                                                     : NULL,
+                           l->prelu ? "prelu" : NULL,
+                           l->ew_in < 0 ? NULL
+                           : l->ew_fn   ? ew_name(l->ew_fn)
+                           : l->ew_mul  ? "mul"
+                                        : "add",
+                           l->lut_fn ? ir_lut_name(l->lut_fn) : NULL};
     char t[sizeof l->type];
-    if (l->kind == IR_LAYER_CONV)
-        snprintf(t, sizeof t, "%s%s%s%s%s", strncmp(l->type, "fc", 2) ? "conv" : "fc", l->prelu ? "+prelu" : "",
-                 l->ew_fn ? "+" : "", ew_name(l->ew_fn), l->lut_fn ? "+lut" : "");
-    else if (l->ew_fn)
-        snprintf(t, sizeof t, "%s%s", l->prelu ? "prelu+" : "", ew_name(l->ew_fn));
-    else
-        snprintf(t, sizeof t, "%s", l->ew_in >= 0 ? (l->ew_mul ? "prelu+mul" : "prelu+add") : "prelu");
+    size_t used = 0;
+    t[0] = '\0';
+    for (int i = 0; i < 5; i++)
+        if (part[i] && used < sizeof t)
+            used += (size_t)snprintf(t + used, sizeof t - used, "%s%s", used ? "+" : "", part[i]);
     memcpy(l->type, t, sizeof t);
 }
 
@@ -205,11 +246,12 @@ static dla_status qerr(const ir_graph *g, const ir_layer *l, dla_error *err, con
     return dla_error_set(err, DLA_ERR_UNSUPPORTED, "%s: layer '%s': %s", g->base, l->name, what);
 }
 
-/* BN's per-kernel operands {alu, mul}: BN shares BS's table unless both need their own (bn_table). */
-static dla_status bn_table(ir_graph *g, ir_layer *l, int K, const int16_t *mul, dla_error *err)
+/* BN's per-kernel operands {alu, mul} (NULL: that half is 0 or, for a scale's shift, kept): BN shares
+ * BS's table unless BS reads one too, then BN gets its own K pairs after BS's (bn_table_bytes). */
+static dla_status bn_table(ir_graph *g, ir_layer *l, int K, const int16_t *alu, const int16_t *mul, dla_error *err)
 {
     dla_lsdp_stage *bn = &l->sdp.bn;
-    bool bn_alu_mem = bn->alu_enable && bn->alu_src == DLA_OPERAND_PER_KERNEL;
+    bool keep_alu = !alu && bn->alu_enable && bn->alu_src == DLA_OPERAND_PER_KERNEL;
     bool bs_mem = l->sdp.bs.enable && ((l->sdp.bs.alu_enable && l->sdp.bs.alu_src == DLA_OPERAND_PER_KERNEL) ||
                                        (l->sdp.bs.mul_enable && l->sdp.bs.mul_src == DLA_OPERAND_PER_KERNEL));
     int16_t *t = calloc((size_t)K * 4, sizeof(int16_t));
@@ -220,60 +262,110 @@ static dla_status bn_table(ir_graph *g, ir_layer *l, int K, const int16_t *mul, 
     /* the table BN reads: the second half when BS keeps the first, else the first */
     int16_t *bnt = bs_mem ? t + 2 * K : t;
     for (int k = 0; k < K; k++) {
-        bnt[2 * k] = bn_alu_mem && l->operands ? l->operands[2 * k] : 0;
-        bnt[2 * k + 1] = mul[k];
+        bnt[2 * k] = alu ? alu[k] : keep_alu && l->operands ? l->operands[2 * k] : 0;
+        bnt[2 * k + 1] = mul ? mul[k] : 0;
     }
     free(l->operands);
     l->operands = t;
     l->bn_table_bytes = bs_mem ? (uint32_t)K * 4u : 0u;
-    bn->mul_src = DLA_OPERAND_PER_KERNEL;
+    if (alu)
+        bn->alu_src = DLA_OPERAND_PER_KERNEL;
+    if (mul)
+        bn->mul_src = DLA_OPERAND_PER_KERNEL;
     bn->operand_region = 0;
     return DLA_OK;
 }
 
-static dla_status quantize_prelu(ir_graph *g, ir_layer *l, dla_error *err)
+static bool all_equal(const int16_t *v, int n)
 {
-    const int K = (int)g->tensors[l->out].dims[1];
-    const float *sl = g->tensors[l->prelu_slope].f;
-    bool fp16 = l->sdp.in_precision == DLA_PRECISION_FP16;
-    dla_lsdp_stage *bs = &l->sdp.bs, *bn = &l->sdp.bn;
-    if (bn->enable && (bn->mul_enable || (fp16 && l->clip)))
-        return qerr(g, l, err,
-                    "PReLU needs the BN stage, which this layer already uses (FP16: for a Clip after the PReLU) "
-                    "(rule act.prelu_stage)");
-    int16_t *q = malloc((size_t)K * sizeof(int16_t));
-    if (!q)
-        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (quantisation)", g->base);
-    int shift = 0;
+    for (int k = 1; k < n; k++)
+        if (v[k] != v[0])
+            return false;
+    return true;
+}
+
+/* The constant of a Max / Min in BN's ALU operand units: INT8 round(c / unit * 2^F) stored >> shift
+ * (the ALU shifts it back: operand << alu_shift), the smallest shift that fits 16 bits; FP16 binary16. */
+static dla_status xalu_operands(ir_graph *g, ir_layer *l, int K, bool fp16, int16_t *a, int *shift, dla_error *err)
+{
+    const float *c = g->tensors[l->xalu_const].f;
+    *shift = 0;
+    for (int k = 0; k < K; k++)
+        if (!isfinite(c[k]))
+            return qerr(g, l, err, "Max / Min constant is not finite (rule eltwise.maxmin_operands)");
     if (fp16) {
         for (int k = 0; k < K; k++)
-            q[k] = (int16_t)ir_f32_to_f16(sl[k]);
-    } else if (!ir_prelu_slope_quantize(sl, K, PRELU_SHIFT_MAX, q, &shift, NULL)) {
-        free(q);
-        return qerr(g, l, err,
-                    "PReLU slope is not finite or beyond the 16-bit multiplier's +-32767 (rule prelu.slope_range)");
+            a[k] = (int16_t)ir_f32_to_f16(c[k]);
+        return DLA_OK;
     }
-    bool per_tensor = true;
-    for (int k = 1; k < K; k++)
-        per_tensor = per_tensor && q[k] == q[0];
+    /* v's units: the output scale, or the LUT's input step when a LUT follows (quantize.c) */
+    double unit = l->lut_fn ? ir_lut_input_step(l->lut_fn) : (double)g->tensors[l->out].scale;
+    const double lim = ldexp(1.0, 40); /* beyond every 32-bit v: clamping changes no comparison */
+    double mx = 0;
+    for (int k = 0; k < K; k++)
+        mx = fmax(mx, fmin(fabs(c[k] / unit * ldexp(1.0, ir_fraction_bits())), lim));
+    while (*shift < 63 && ldexp(mx, -*shift) >= OPERAND_MAX + 0.5)
+        (*shift)++;
+    for (int k = 0; k < K; k++) {
+        double v = fmax(-lim, fmin(lim, c[k] / unit * ldexp(1.0, ir_fraction_bits())));
+        a[k] = (int16_t)llround(ldexp(v, -*shift));
+    }
+    return DLA_OK;
+}
+
+/* BN (X2): ALU = the Max / Min constant, MUL = the PReLU (NVDLA's order: ALU, MUL, ReLU). */
+static dla_status quantize_bn(ir_graph *g, ir_layer *l, dla_error *err)
+{
+    const int K = (int)g->tensors[l->out].dims[1];
+    bool fp16 = l->sdp.in_precision == DLA_PRECISION_FP16;
+    dla_lsdp_stage *bs = &l->sdp.bs, *bn = &l->sdp.bn;
+    if (bn->enable && (bn->mul_enable || (l->xalu_fn && bn->alu_enable) || (fp16 && l->clip)))
+        return qerr(g, l, err,
+                    "PReLU / Max / Min with a constant need the BN stage, which this layer already uses (FP16: "
+                    "for a Clip after them) (rule sdp.bn_stage)");
+    int16_t *q = calloc((size_t)K * 2, sizeof(int16_t)), *a = q + K;
+    if (!q)
+        return dla_error_set(err, DLA_ERR_NOMEM, "%s: out of memory (quantisation)", g->base);
+    int shift = 0, ash = 0;
+    dla_status st = DLA_OK;
+    if (l->prelu && fp16) {
+        for (int k = 0; k < K; k++)
+            q[k] = (int16_t)ir_f32_to_f16(g->tensors[l->prelu_slope].f[k]);
+    } else if (l->prelu &&
+               !ir_prelu_slope_quantize(g->tensors[l->prelu_slope].f, K, PRELU_SHIFT_MAX, q, &shift, NULL)) {
+        st = qerr(g, l, err,
+                  "PReLU slope is not finite or beyond the 16-bit multiplier's +-32767 (rule prelu.slope_range)");
+    }
+    if (st == DLA_OK && l->xalu_fn)
+        st = xalu_operands(g, l, K, fp16, a, &ash, err);
+    if (st != DLA_OK) {
+        free(q);
+        return st;
+    }
     if (!bn->enable) {
         bn->enable = 1;
-        bn->alu_enable = 0;
         bn->operand_region = -1;
     }
-    bn->mul_enable = 1;
-    bn->mul_prelu = 1;
-    bn->mul_shift = (uint32_t)shift;
-    dla_status st = DLA_OK;
-    if (per_tensor) {
+    bool alu_table = l->xalu_fn && !all_equal(a, K), mul_table = l->prelu && !all_equal(q, K);
+    if (l->xalu_fn) {
+        bn->alu_enable = 1;
+        bn->alu_op = l->xalu_fn == IR_EW_MAX ? DLA_ALU_MAX : DLA_ALU_MIN;
+        bn->alu_shift = (uint32_t)ash;
+        bn->alu_src = DLA_OPERAND_PER_LAYER;
+        bn->alu_operand = a[0];
+    }
+    if (l->prelu) {
+        bn->mul_enable = 1;
+        bn->mul_prelu = 1;
+        bn->mul_shift = (uint32_t)shift;
         bn->mul_src = DLA_OPERAND_PER_LAYER;
         bn->mul_operand = q[0];
-    } else {
-        st = bn_table(g, l, K, q, err);
     }
+    if (alu_table || mul_table)
+        st = bn_table(g, l, K, alu_table ? a : NULL, mul_table ? q : NULL, err);
     free(q);
-    /* A ReLU fused here came after the PReLU (fusion never puts a PReLU after a ReLU): BN's ReLU runs
-     * after its MUL, BS's would run before it. */
+    /* A ReLU fused here came after the constant Max / Min and the PReLU (fusion puts neither after a
+     * ReLU): BN's ReLU runs after its ALU and MUL, BS's would run before them. */
     if (bs->relu) {
         bs->relu = 0;
         bn->relu = 1;
@@ -298,10 +390,10 @@ static dla_status quantize_ew(ir_graph *g, ir_layer *l, dla_error *err)
                     sdp->bs.mul_src == DLA_OPERAND_PER_LAYER && !sdp->bn.enable && !l->prelu;
     if (fp16) {
         bool idle = !sdp->bs.alu_enable && !sdp->bs.mul_enable && !sdp->bs.relu && !sdp->bn.enable;
-        if (l->kind != IR_LAYER_SDP || !idle || l->prelu)
+        if (l->kind != IR_LAYER_SDP || !idle || l->prelu || l->xalu_fn)
             return qerr(g, l, err,
-                        "Sub fused after a conv in FP16: the FP16 EW stage has no converter to negate the "
-                        "operand (compile in INT8; rule eltwise.sub_fp16)");
+                        "Sub fused after a conv (or a PReLU / constant Max / Min) in FP16: the FP16 EW stage "
+                        "has no converter to negate the operand (compile in INT8; rule eltwise.sub_fp16)");
         sdp->bs.enable = 1;
         sdp->bs.mul_enable = 1;
         sdp->bs.mul_src = DLA_OPERAND_PER_LAYER;
@@ -337,8 +429,8 @@ dla_status ir_sdp_ops_quantize(ir_graph *g, ir_layer *l, dla_error *err)
     dla_status st = DLA_OK;
     if (l->ew_fn && l->ew_in >= 0)
         st = quantize_ew(g, l, err);
-    if (st == DLA_OK && l->prelu)
-        st = quantize_prelu(g, l, err);
+    if (st == DLA_OK && (l->prelu || l->xalu_fn))
+        st = quantize_bn(g, l, err);
     return st;
 }
 
@@ -350,10 +442,18 @@ void ir_sdp_ops_forward(const ir_graph *g, const ir_node *n, float *const *buf, 
     int64_t hw = od[2] * od[3];
     const float *x = buf[ir_resolve(g, n->in[0])];
     if (n->kind == IR_OP_PRELU) {
-        const float *s = g->tensors[n->prelu_slope].f;
+        const float *s = g->tensors[n->sdp_const].f;
         for (size_t e = 0; e < cnt; e++) {
             int64_t c = ((int64_t)e / hw) % od[1];
             y[e] = x[e] < 0.0f ? x[e] * s[c] : x[e];
+        }
+        return;
+    }
+    if (n->kind == IR_OP_X_ALU) {
+        const float *c = g->tensors[n->sdp_const].f;
+        for (size_t e = 0; e < cnt; e++) {
+            float v = c[((int64_t)e / hw) % od[1]];
+            y[e] = n->ew_fn == IR_EW_MAX ? fmaxf(x[e], v) : fminf(x[e], v);
         }
         return;
     }

@@ -13,9 +13,11 @@ Sub and Abs on the SDP"). --net picks one:
   sub_offline    Sub(3x3 conv, 1x1 conv): the subtrahend is the later conv: an offline SDP op
   abs            conv + Abs: an offline SDP op reading the conv output twice, Max(x, -x)
   abs_relu_max   Abs of a conv, ReLU, Max with another conv (Abs then a fused Max)
+  max_const      Max(conv, 16 per-channel constants 1x16x1x1): BN ALU MAX with a per-kernel operand
+  min_const_prelu  Min(conv, 1.5) then PRelu (16 slopes): BN ALU MIN (per-layer), then BN's PReLU MUL
 Nets at and past the remaining limits (docs/dla-rules.md):
   prelu_hw_slope PRelu with a 1x10x12 slope (per element, not per channel): refused, prelu.slope_shape
-  max_const      Max of a conv and a per-channel constant: refused, eltwise.maxmin_operands
+  max_const_hw   Max of a conv and a per-element constant (1x16x10x12): refused, eltwise.maxmin_operands
   max_bcast      Max of a 16-channel conv and a 1-channel conv (broadcast): refused, eltwise.maxmin_operands
   leaky_limit    LeakyRelu(alpha 32767): the largest slope the 16-bit multiplier holds (shift 0)
   leaky_past     LeakyRelu(alpha 32768): one past it, refused, prelu.slope_range
@@ -68,7 +70,14 @@ def build(net):
         slope = np.full((1, 10, 12), 0.1, dtype=np.float32)
         y = b.node("PRelu", [b.conv(x, 16, 3, pad=1), b.init("slope", slope)], SHAPE)
     elif net == "max_const":
-        y = b.node("Max", [b.conv(x, 16, 3, pad=1), b.init("floor", np.full((1, 16, 1, 1), 0.5, np.float32))], SHAPE)
+        floor = np.linspace(-2.0, 1.0, 16, dtype=np.float32).reshape(1, 16, 1, 1)
+        y = b.node("Max", [b.conv(x, 16, 3, pad=1, gain=2.0), b.init("floor", floor)], SHAPE)
+    elif net == "min_const_prelu":
+        m = b.node("Min", [b.init("ceil", np.array(1.5, dtype=np.float32)), b.conv(x, 16, 3, pad=1, gain=2.0)], SHAPE)
+        y = b.node("PRelu", [m, b.init("slope", SLOPES.reshape(16, 1, 1))], SHAPE)
+    elif net == "max_const_hw":
+        y = b.node("Max", [b.conv(x, 16, 3, pad=1), b.init("floor", np.full((1, 16, 10, 12), 0.5, np.float32))],
+                   SHAPE)
     elif net == "max_bcast":
         y = b.node("Max", [b.conv(x, 16, 3, pad=1), b.conv(x, 1, 1)], SHAPE)
     elif net in ("leaky_limit", "leaky_past"):

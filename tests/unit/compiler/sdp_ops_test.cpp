@@ -48,6 +48,14 @@ int16_t blob16(const dla_loadable *ld, uint64_t off)
     return (int16_t)(uint16_t)(p[0] | p[1] << 8);
 }
 
+float out_scale(const dla_loadable *ld)
+{
+    for (uint32_t i = 0; i < ld->num_tensors; i++)
+        if (ld->tensors[i].role == DLA_TENSOR_OUTPUT)
+            return ld->tensors[i].scale;
+    return 0.0f;
+}
+
 // Two convs of x ("a": 3x3, "b": 1x1, both 8 channels) and `op` of them in the order given.
 std::string two_convs(ScratchDir &dir, const char *file, const char *op, const char *ins)
 {
@@ -311,16 +319,16 @@ TEST(SdpOpsTest, Fp16AbsNegatesInBsAndSubAfterAConvIsRefusedNamingTheRule)
     EXPECT_NE(std::string(err.msg).find("rule eltwise.sub_fp16"), std::string::npos) << err.msg;
 }
 
-TEST(SdpOpsTest, MaxOfABroadcastOrConstantOperandIsRefusedNamingTheRule)
+TEST(SdpOpsTest, MaxWithAPerElementConstantIsRefusedNamingTheRule)
 {
     ScratchDir dir;
     tb_model *m = tb_create(17);
     const int64_t in[4] = {1, 4, 8, 8};
     tb_input(m, "x", 4, in);
     add_conv(m, "ca", "x", "a", 8, 4, 3, 3, 1, 1, w_small);
-    const float v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    const int64_t d[4] = {1, 8, 1, 1};
-    tb_init_f32(m, "floor", 4, d, v, true);
+    std::vector<float> v(8 * 8 * 8, 0.25f);
+    const int64_t d[4] = {1, 8, 8, 8}; // one value per element, not per channel
+    tb_init_f32(m, "floor", 4, d, v.data(), true);
     tb_node(m, "Max", "maxc", "a,floor", "y");
     tb_output(m, "y");
     std::string p = save(dir, m, "maxc.onnx");
@@ -331,6 +339,57 @@ TEST(SdpOpsTest, MaxOfABroadcastOrConstantOperandIsRefusedNamingTheRule)
               std::string::npos)
         << err.msg;
     EXPECT_NE(std::string(err.msg).find("(rule eltwise.maxmin_operands)"), std::string::npos) << err.msg;
+}
+
+TEST(SdpOpsTest, MaxWithAConstantIsBnAluMaxInOutputUnitsBeforeAPrelu)
+{
+    // Max(conv, 0.5) then LeakyRelu(0.25): BN's ALU MAX with a per-layer operand of 0.5 in the pass's
+    // units (output scale / 2^F, F = 8), then BN's PReLU MUL (0.25 = 1 >> 2). Per-channel constants
+    // use BN's own table (alu halves) after BS's.
+    ScratchDir dir;
+    std::string p = conv_then(dir, "maxc.onnx", [](tb_model *m) {
+        const float half[1] = {0.5f};
+        tb_init_f32(m, "half", 0, nullptr, half, true);
+        tb_node(m, "Max", "maxc", "half,c", "mx");
+        int n = tb_node(m, "LeakyRelu", "leaky", "mx", "y");
+        tb_attr_float(m, n, "alpha", 0.25f);
+    });
+    Compiled c;
+    dla_error err{};
+    ASSERT_EQ(compile(p, &c, &err), DLA_OK) << err.msg;
+    ASSERT_EQ(c.ld->num_ops, 2u);
+    const dla_lsdp &s = c.ld->ops[1].u.sdp;
+    EXPECT_EQ(s.bn.alu_enable, 1u);
+    EXPECT_EQ(s.bn.alu_op, uint32_t(DLA_ALU_MAX));
+    EXPECT_EQ(s.bn.alu_src, uint32_t(DLA_OPERAND_PER_LAYER));
+    EXPECT_EQ(s.bn.mul_prelu, 1u);
+    EXPECT_EQ(s.bn.mul_operand, 1);
+    EXPECT_EQ(s.bn.mul_shift, 2u);
+    const float sy = out_scale(c.ld);
+    ASSERT_GT(sy, 0.0f);
+    // operand << alu_shift is 0.5 / sy * 2^8 rounded (to a multiple of 2^alu_shift)
+    double real = std::ldexp((double)s.bn.alu_operand, (int)s.bn.alu_shift) / 256.0 * sy;
+    EXPECT_NEAR(real, 0.5, std::ldexp((double)sy / 512.0, (int)s.bn.alu_shift));
+
+    std::string pc = conv_then(dir, "maxcc.onnx", [](tb_model *m) {
+        const float fl[8] = {-4, -3, -2, -1, 0, 1, 2, 3};
+        const int64_t d[4] = {1, 8, 1, 1};
+        tb_init_f32(m, "fl", 4, d, fl, true);
+        tb_node(m, "Min", "minc", "c,fl", "y");
+    });
+    Compiled cc;
+    ASSERT_EQ(compile(pc, &cc, &err), DLA_OK) << err.msg;
+    const dla_lsdp &t = cc.ld->ops[1].u.sdp;
+    EXPECT_EQ(t.bn.alu_op, uint32_t(DLA_ALU_MIN));
+    EXPECT_EQ(t.bn.alu_src, uint32_t(DLA_OPERAND_PER_KERNEL));
+    EXPECT_EQ(t.bn.mul_enable, 0u);
+    EXPECT_EQ(t.bn.operand_offset, t.bs.operand_offset + 8 * 4);
+    const float ty = out_scale(cc.ld);
+    for (int k = 0; k < 8; k++) {
+        double want = (k - 4) / (double)ty * 256.0;
+        double got = std::ldexp((double)blob16(cc.ld, t.bn.operand_offset + 4 * (uint64_t)k), (int)t.bn.alu_shift);
+        EXPECT_NEAR(got, want, std::ldexp(0.5, (int)t.bn.alu_shift)) << k;
+    }
 }
 
 // ---- float reference ----------------------------------------------------------------------------------
