@@ -108,8 +108,8 @@ def sdp_fp(v, sdp, bs_k=(None, None), bn_k=(None, None), ew_operand=None, what="
     """The FP pipeline on binary32 v: BS, BN, EW (MUL by the binary32 register operand, then the ALU with
     the binary16 operand cube, then ReLU), output as binary16 (out FP16) or sat_8(round half even)."""
     v = np.asarray(v, dtype=F32)
-    v = sdp_stage_fp(v, sdp.bs, *bs_k, what=f"{what} BS", prelu=sdp.get("bs_mul_prelu", 0))
-    v = sdp_stage_fp(v, sdp.bn, *bn_k, what=f"{what} BN", prelu=sdp.get("bn_mul_prelu", 0))
+    v = sdp_stage_fp(v, sdp.bs, *bs_k, what=f"{what} BS", prelu=getattr(sdp, "bs_mul_prelu", 0))
+    v = sdp_stage_fp(v, sdp.bn, *bn_k, what=f"{what} BN", prelu=getattr(sdp, "bn_mul_prelu", 0))
     ew = sdp.ew
     if ew.enable:
         if ew.mul_enable:

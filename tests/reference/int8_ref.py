@@ -245,8 +245,8 @@ def sdp_int8(v, sdp, bs_k=(None, None), bn_k=(None, None), ew_operand=None, what
     """The whole SDP on v (K, H, W): BS, BN, EW, LUT (when the op has one), output converter -> INT8
     values (int64 array)."""
     v = np.asarray(v, dtype=np.int64)
-    v = sdp_stage(v, sdp.bs, *bs_k, what=f"{what} BS", prelu=sdp.get("bs_mul_prelu", 0))
-    v = sdp_stage(v, sdp.bn, *bn_k, what=f"{what} BN", prelu=sdp.get("bn_mul_prelu", 0))
+    v = sdp_stage(v, sdp.bs, *bs_k, what=f"{what} BS", prelu=getattr(sdp, "bs_mul_prelu", 0))
+    v = sdp_stage(v, sdp.bn, *bn_k, what=f"{what} BN", prelu=getattr(sdp, "bn_mul_prelu", 0))
     v = sdp_ew(v, sdp.ew, ew_operand, what=what)
     if lut is not None:
         v = sdp_lut(v, lut, f"{what} LUT")
