@@ -701,7 +701,7 @@ TEST(LoadableTest, RubikContractRoundTripsAndItsShapeAndFormatVersionAreChecked)
     dla_error err{};
     ASSERT_EQ(dla_loadable_validate(c.l, &err), DLA_OK) << err.msg;
     std::vector<uint8_t> b = serialize(c.l);
-    EXPECT_EQ(b[6] | b[7] << 8, 2); // format 1.2
+    EXPECT_EQ(b[6] | b[7] << 8, 3); // written as the current format, 1.3 (RUBIK needs >= 1.2)
     dla_loadable *r = nullptr;
     ASSERT_EQ(dla_loadable_read_buffer(b.data(), b.size(), "r.dlal", &r, &err), DLA_OK) << err.msg;
     ASSERT_EQ(r->num_ops, 4u);
