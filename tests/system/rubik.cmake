@@ -22,7 +22,7 @@ foreach(net deconv resize2 resize4 concat)
 endforeach()
 
 # The loadable carries one RUBIK contract per upsampling, after the convolution it reads.
-dlasim_cli_test(NAME rubik_op_in_loadable REQUIRES rbk_concat ARGS --exit 0 --stdout "loadable format 1.2"
+dlasim_cli_test(NAME rubik_op_in_loadable REQUIRES rbk_concat ARGS --exit 0 --stdout "loadable format 1.3"
   --stdout "rubik layer=" --stdout "contract stride=2x2"
   -- sh -c "\"$0\" compile \"$1\" -o \"$2\" >/dev/null && exec \"$0\" inspect \"$2\""
   ${DLASIM_BIN} ${WORK}/rbk_concat.onnx ${WORK}/rbk_concat.dlal)
