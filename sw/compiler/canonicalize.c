@@ -697,7 +697,14 @@ dla_status ir_canonicalize(ir_graph *g, dla_error *err)
         st = ir_lut_canonicalize(g, err);
     if (st == DLA_OK) /* LRN -> the CDP (lrn.c) */
         st = ir_lrn_canonicalize(g, err);
+    if (st == DLA_OK) /* LeakyRelu / PRelu, Max / Min / Sub of two activations, Abs (sdp_ops.c) */
+        st = ir_sdp_ops_canonicalize(g, err);
     if (st == DLA_OK)
         remove_dead(g);
     return st;
+}
+
+bool ir_const_per_channel(const ir_tensor *c, int r, int64_t C, float *out)
+{
+    return per_channel(c, r, C, out);
 }

@@ -231,6 +231,8 @@ static void fill_sdp_operands(dla_lsdp *sdp, const ir_layer *l)
              (st[k]->mul_enable && st[k]->mul_src == DLA_OPERAND_PER_KERNEL))) {
             st[k]->operand_region = 0;
             st[k]->operand_offset = l->operand_offset;
+            if (k == 1) /* BN's own table after BS's K pairs, if it has one (sdp_ops.c) */
+                st[k]->operand_offset += l->bn_table_bytes;
         } else {
             st[k]->operand_region = -1;
             st[k]->operand_offset = 0;
@@ -440,7 +442,7 @@ static dla_status build_weights(emitter *e, uint8_t **out, dla_error *err)
         ir_layer *l = &g->layers[i];
         if (l->operands) {
             int K = (int)g->tensors[l->out].dims[1];
-            for (int k = 0; k < 2 * K; k++) {
+            for (int k = 0; k < 2 * K + (int)(l->bn_table_bytes / 2); k++) {
                 uint16_t v = (uint16_t)l->operands[k];
                 img[l->operand_offset + 2 * (uint64_t)k] = (uint8_t)(v & 0xFF);
                 img[l->operand_offset + 2 * (uint64_t)k + 1] = (uint8_t)(v >> 8);

@@ -48,6 +48,8 @@ static dla_status absorb_sdp_chain(ir_graph *g, ir_layer *l, bool *absorbed, con
         } else if (n->kind == IR_OP_LUT && !l->relu && !l->lut_fn) {
             /* NVDLA's Y stage ends with the LUT: it takes the X and EW stages' result (lut.c). */
             l->lut_fn = n->lut_fn;
+        } else if (ir_sdp_ops_absorb(g, l, n, available)) {
+            /* PReLU in BN, or Max / Min / Sub on the EW ALU (sdp_ops.c) */
         } else if (n->kind == IR_OP_RELU && !l->relu) {
             l->relu = true;
         } else if (n->kind == IR_OP_CLIP && !l->relu && l->ew_in < 0) {
@@ -58,7 +60,7 @@ static dla_status absorb_sdp_chain(ir_graph *g, ir_layer *l, bool *absorbed, con
             return DLA_OK;
         }
         /* A ReLU before the Add moves into the BS stage. */
-        if (n->kind == IR_OP_ADD && l->relu) {
+        if ((n->kind == IR_OP_ADD || n->kind == IR_OP_EW_ALU) && l->relu) {
             l->relu = false;
             l->relu_before_ew = true;
         }
@@ -241,6 +243,9 @@ dla_status ir_fuse(ir_graph *g, dla_error *err)
             break;
         case IR_OP_RUBIK: l->kind = IR_LAYER_RUBIK; break;
         case IR_OP_LRN: l->kind = IR_LAYER_CDP; break;
+        case IR_OP_PRELU:
+        case IR_OP_EW_ALU:
+        case IR_OP_X_ALU: ir_sdp_ops_layer(g, l, n); break;
         default:
             st = dla_error_set(err, DLA_ERR_INTERNAL, "%s: node '%s': unexpected kind %d in fusion", g->base, n->name,
                                (int)n->kind);
@@ -275,6 +280,7 @@ dla_status ir_fuse(ir_graph *g, dla_error *err)
                      : l->scale_mul >= 0 || l->scale_add >= 0 ? "scale"
                                                               : "act");
         }
+        ir_sdp_ops_layer_type(l);
     }
 done:
     free(order);

@@ -120,7 +120,10 @@ typedef enum ir_kind {
     IR_OP_MUL,    /* element-wise product of two activations of equal shape (SDP EW MUL) */
     IR_OP_RUBIK,  /* RUBIK contract of a lowered deconvolution / nearest Resize (deconv.c) */
     IR_OP_LRN,    /* LRN across channels on the CDP (lrn.c); attributes size, alpha, beta, bias as in ONNX */
-    IR_OP_SLICE   /* one window of Slice / Split (slice.c): a view of its input, no op, no bytes */
+    IR_OP_SLICE,  /* one window of Slice / Split (slice.c): a view of its input, no op, no bytes */
+    IR_OP_PRELU,  /* LeakyRelu / PRelu with constant slopes: SDP X-stage PReLU (sdp_ops.c) */
+    IR_OP_EW_ALU, /* Max / Min / Sub of two equal-shaped activations, Abs: SDP EW ALU (sdp_ops.c) */
+    IR_OP_X_ALU   /* Max / Min of an activation and a per-tensor / per-channel constant: BN ALU (sdp_ops.c) */
 } ir_kind;
 
 /* Steps of a lowered Softmax (softmax.c, docs/compiler.md "Softmax"): they fix the LUT shifts and
@@ -136,6 +139,15 @@ typedef enum ir_softmax_role {
     IR_SOFTMAX_EXPLO,   /* the part of exp(x + L - m2) that rounds to 0 in e, on a 127x finer scale */
     IR_SOFTMAX_SUMLO    /* its channel sum (a 1x1 conv), added to the sum of e in the -log layer */
 } ir_softmax_role;
+
+/* What an IR_OP_EW_ALU node / a layer's EW ALU computes (sdp_ops.c); IR_EW_NONE: Add or Mul as before. */
+typedef enum ir_ew_fn {
+    IR_EW_NONE = 0,
+    IR_EW_MAX,
+    IR_EW_MIN,
+    IR_EW_SUB, /* in[0] - in[1]: SUM with the operand converted by a negative scale */
+    IR_EW_ABS  /* Max(x, -x): the EW stage reads the layer's own input again, negated */
+} ir_ew_fn;
 
 /* Functions the SDP lookup table computes (lut.c, docs/compiler.md "Lookup-table activations"). */
 typedef enum ir_lut_fn {
@@ -192,6 +204,8 @@ typedef struct ir_node {
     int softmax_role;
     int softmax_x;
     int64_t slice_start[4]; /* IR_OP_SLICE: first N, C, H, W index of the window in its input (slice.c) */
+    int sdp_const; /* IR_OP_PRELU: constant tensor of C slopes; IR_OP_X_ALU: of C operands (sdp_ops.c) */
+    int ew_fn;     /* IR_OP_EW_ALU, IR_OP_X_ALU (MAX / MIN only): ir_ew_fn */
 } ir_node;
 
 typedef enum ir_layer_kind {
@@ -255,6 +269,13 @@ typedef struct ir_layer {
     bool image;      /* tiling.c: image-input conv (its input tensor is pixel; weights channel-extended) */
     int gpu_node;    /* IR_LAYER_GPU: the node */
     dla_lcdp cdp;    /* IR_LAYER_CDP: window, attributes, converters (lrn.c); surfaces filled at emission */
+    /* sdp_ops.c (docs/compiler.md "PReLU, Max, Min, Sub and Abs on the SDP") */
+    bool prelu;       /* PReLU in the BN stage, after bias / scale */
+    int prelu_slope;  /* when prelu: constant tensor of C slopes */
+    int xalu_fn;      /* IR_EW_MAX / IR_EW_MIN with a constant in BN's ALU (before the PReLU), IR_EW_NONE */
+    int xalu_const;   /* when xalu_fn: constant tensor of C operands */
+    int ew_fn;        /* ir_ew_fn of the EW operand (IR_EW_NONE: the Add / Mul above) */
+    uint32_t bn_table_bytes; /* > 0: l->operands holds BN's own K {alu, mul} pairs after BS's (K * 4 bytes) */
 } ir_layer;
 
 /* A maximal run of nodes on one device in topological order (partition.c): a DLA subgraph
@@ -398,6 +419,26 @@ dla_status ir_lrn_canonicalize(ir_graph *g, dla_error *err);
 void ir_lrn_forward(const ir_node *n, const float *x, const int64_t d[4], float *y);
 dla_status ir_lrn_quantize(ir_graph *g, ir_layer *l, float s_in, float s_out, dla_error *err);
 const char *ir_lrn_illegal(const ir_graph *g, const ir_node *n, const dla_config *cfg, char *buf, size_t size);
+/* sdp_ops.c: LeakyRelu / PRelu with constant per-tensor or per-channel slopes -> IR_OP_PRELU; Max / Min
+ * / Sub of two equal-shaped activations and Abs -> IR_OP_EW_ALU; Max / Min of an activation and a
+ * per-tensor / per-channel constant -> IR_OP_X_ALU (after ir_lut_canonicalize). */
+dla_status ir_sdp_ops_canonicalize(ir_graph *g, dla_error *err);
+/* Fusion: absorb node n (the single reader of l's output) into l's SDP pass; false if it cannot. */
+bool ir_sdp_ops_absorb(const ir_graph *g, ir_layer *l, const ir_node *n, const bool *available);
+/* Fusion: a fresh SDP layer for an IR_OP_PRELU / IR_OP_EW_ALU node; the layer's type name. */
+void ir_sdp_ops_layer(const ir_graph *g, ir_layer *l, const ir_node *n);
+void ir_sdp_ops_layer_type(ir_layer *l);
+/* Quantisation: PReLU and EW ALU settings on top of the layer's SDP template (INT8 or FP16). */
+dla_status ir_sdp_ops_quantize(ir_graph *g, ir_layer *l, dla_error *err);
+/* Float forward of an IR_OP_PRELU / IR_OP_EW_ALU / IR_OP_X_ALU node (reference executor). */
+void ir_sdp_ops_forward(const ir_graph *g, const ir_node *n, float *const *buf, float *y, const int64_t od[4]);
+/* INT8 PReLU slopes as a 16-bit multiplier and one shift in [0, max_shift] (x < 0: rshr(x * q, shift)):
+ * the shift with the smallest max |q / 2^shift - slope| (ties: the smaller shift); false when a slope
+ * is not finite or does not fit 16 bits even at shift 0. */
+bool ir_prelu_slope_quantize(const float *slope, int n, int max_shift, int16_t *q, int *shift, double *max_err);
+/* canonicalize.c: a constant broadcastable to a rank-r activation along its channel axis only (ONNX
+ * broadcasting: trailing dims aligned) as C floats; false otherwise. */
+bool ir_const_per_channel(const ir_tensor *c, int r, int64_t C, float *out);
 dla_status ir_fuse(ir_graph *g, dla_error *err);
 dla_status ir_reference_forward(ir_graph *g, const float *const *inputs, bool track_absmax, float **outputs,
                                 dla_error *err);

@@ -411,9 +411,13 @@ static void explain_onnx(const ir_graph *g, const dla_config *cfg, const ir_node
                 target_gen(cfg));
         else if (!f->sdp_ew)
             add(m, "the target's SDP has no element-wise stage (rule feature.sdp_ew), ");
+        else if (!strcmp(op, "Max") || !strcmp(op, "Min"))
+            add(m, "only %s of two equal-shaped activations (EW ALU) or of an activation and a per-tensor / "
+                   "per-channel constant (BN ALU) runs on dlasim's SDP; broadcasting is not supported (rule "
+                   "eltwise.maxmin_operands), ", op);
         else
-            add(m, "only Sum or Mul of two equal-shaped activations, or a per-channel constant operand, runs on "
-                   "dlasim's SDP (rule eltwise.operands), ");
+            add(m, "only Sum or Mul of two equal-shaped activations, Sub of two equal-shaped activations, or a "
+                   "per-channel constant operand, runs on dlasim's SDP (rule eltwise.operands), ");
     } else if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool"))
         add(m, "pooling with dilation, indices output or a non-4-D input is not supported (rule pool.attributes), ");
     else if (!strcmp(op, "Sigmoid") || !strcmp(op, "Tanh")) {
@@ -425,13 +429,14 @@ static void explain_onnx(const ir_graph *g, const dla_config *cfg, const ir_node
         const ir_tensor *slope = input_of(g, n, 1);
         if (!strcmp(op, "PRelu") && (!slope || !slope->is_const))
             add(m, "the PReLU slope must be a build-time constant (rule prelu.slope), ");
-        else
-            add(m,
-                "TensorRT runs %s on the DLA (SDP PReLU), but dlasim's SDP model has no PReLU yet (rule "
-                "act.prelu), ",
-                op);
+        else if (!strcmp(op, "PRelu") && input_of(g, n, 0) && !input_of(g, n, 0)->is_const &&
+                 ir_nchw(input_of(g, n, 0), (int64_t[4]){0}))
+            add(m, "the PReLU slope must be per-tensor or per-channel (shape 1, Cx1x1, 1xCx1x1 for N x C x H x W) "
+                   "(rule prelu.slope_shape), ");
+        else /* sdp_ops.c converts every other LeakyRelu / PRelu of an activation cube */
+            add(m, "the input is not an N x C x H x W or N x C activation (rule act.rank), ");
     } else if (!strcmp(op, "Abs"))
-        add(m, "TensorRT runs Abs on the DLA (unary), but dlasim's SDP model has no ABS yet (rule unary.abs), ");
+        add(m, "the input is not an N x C x H x W or N x C activation (rule act.rank), ");
     else if (!strcmp(op, "Equal") || ((!strcmp(op, "Greater") || !strcmp(op, "Less")) && dla2(cfg)))
         add(m,
             "TensorRT runs %s on the DLA in INT8 with a Cast right after, but dlasim's SDP model has no compare "
@@ -551,6 +556,10 @@ dla_status ir_check_legality(ir_graph *g, const dla_config *cfg, FILE *report, d
                 add(one, "the target's SDP has no element-wise stage (rule feature.sdp_ew), ");
             break;
         case IR_OP_MUL: /* TensorRT ElementWise PROD: the SDP EW MUL with the operand read per element */
+            if (!cfg->core.features.sdp_ew)
+                add(one, "the target's SDP has no element-wise stage (rule feature.sdp_ew), ");
+            break;
+        case IR_OP_EW_ALU: /* Max / Min / Sub of two activations, Abs = Max(x, -x) (sdp_ops.c) */
             if (!cfg->core.features.sdp_ew)
                 add(one, "the target's SDP has no element-wise stage (rule feature.sdp_ew), ");
             break;

@@ -110,7 +110,7 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
         }
         if (l->operands) {
             l->operand_offset = woff;
-            woff = align_up(woff + (uint64_t)g->tensors[l->out].dims[1] * 4u, PLACE_ALIGN);
+            woff = align_up(woff + (uint64_t)g->tensors[l->out].dims[1] * 4u + l->bn_table_bytes, PLACE_ALIGN);
         }
     }
     g->weights_bytes = woff;

@@ -261,6 +261,11 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
             return st;
         sdp->ew.relu = l->relu;
     }
+    if (l->prelu || l->ew_fn || l->xalu_fn) { /* BN PReLU and Max / Min constant, EW Max / Min / Sub / Abs */
+        dla_status st = ir_sdp_ops_quantize(g, l, err);
+        if (st != DLA_OK)
+            return st;
+    }
     if (l->lut_fn)
         return ir_lut_quantize(g, l, s_out, err);
     return DLA_OK;
@@ -358,6 +363,8 @@ static dla_status quantize_fp16(ir_graph *g, ir_layer *l, dla_error *err)
         ew->cvt_scale = 1;
         ew->relu = l->relu;
     }
+    if (l->prelu || l->ew_fn || l->xalu_fn) /* BN PReLU and Max / Min constant, EW Max / Min / Sub / Abs */
+        return ir_sdp_ops_quantize(g, l, err);
     return DLA_OK;
 }
 

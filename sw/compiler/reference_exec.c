@@ -399,6 +399,9 @@ dla_status ir_reference_forward_observe(ir_graph *g, const float *const *inputs,
             for (size_t e = 0; e < cnt; e++)
                 yb[e] = fminf(fmaxf(xb[e], n->clip_lo), n->clip_hi);
             break;
+        case IR_OP_PRELU:
+        case IR_OP_EW_ALU:
+        case IR_OP_X_ALU: ir_sdp_ops_forward(g, n, buf, yb, od); break;
         default: break;
         }
         if (track_absmax) {

@@ -51,7 +51,7 @@ static void print_stage(FILE *out, const char *name, const dla_lsdp_stage *s)
     if (s->alu_enable)
         fprintf(out, "<<%u", s->alu_shift);
     if (s->mul_enable) {
-        fprintf(out, "%smul=%s", s->alu_enable ? " " : "",
+        fprintf(out, "%s%s=%s", s->alu_enable ? " " : "", s->mul_prelu ? "prelu" : "mul",
                 s->mul_src == DLA_OPERAND_PER_KERNEL ? "per-kernel" : "per-layer");
         if (s->mul_src != DLA_OPERAND_PER_KERNEL)
             fprintf(out, " %d", s->mul_operand);

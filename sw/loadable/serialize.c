@@ -258,6 +258,9 @@ static void io_sdp(codec *c, dla_lsdp *s)
     io_i32(c, &s->out_cvt_offset);
     io_i32(c, &s->out_cvt_scale);
     io_u32(c, &s->out_cvt_shift);
+    /* 1.3: appended after the 1.2 fields so that their offsets stay put */
+    io_u32(c, &s->bs.mul_prelu);
+    io_u32(c, &s->bn.mul_prelu);
 }
 
 static void io_pdp(codec *c, dla_lpdp *p)

@@ -206,6 +206,9 @@ static dla_status check_stage(vctx *v, const char *name, const dla_lsdp_stage *s
     if (s->alu_op > DLA_ALU_SUM || s->alu_src > DLA_OPERAND_PER_KERNEL || s->mul_src > DLA_OPERAND_PER_KERNEL)
         FAIL(v, "SDP %s stage: alu_op %u / alu_src %u / mul_src %u out of range (alu_op 0..2, sources 0..1)", name,
              s->alu_op, s->alu_src, s->mul_src);
+    if (s->mul_prelu > 1 || (s->mul_prelu && !s->mul_enable))
+        FAIL(v, "SDP %s stage: mul_prelu %u, expected 0, or 1 with mul_enable 1 (PReLU is a mode of the MUL)", name,
+             s->mul_prelu);
     int per_kernel = (s->alu_enable && s->alu_src == DLA_OPERAND_PER_KERNEL) ||
                      (s->mul_enable && s->mul_src == DLA_OPERAND_PER_KERNEL);
     if (per_kernel) {

@@ -80,8 +80,9 @@ def _relu_fp(v):
     return np.where(v > 0, v, F32(0)).astype(F32)
 
 
-def sdp_stage_fp(v, st, alu_k=None, mul_k=None, what="sdp"):
-    """FP X stage on binary32 v (K, H, W): ALU with the binary16 operand, MUL, ReLU; shifts unused."""
+def sdp_stage_fp(v, st, alu_k=None, mul_k=None, what="sdp", prelu=0):
+    """FP X stage on binary32 v (K, H, W): ALU with the binary16 operand, MUL, ReLU; shifts unused.
+    prelu (loadable 1.3): the MUL applies only to v < 0 (-0 and NaN pass, as NVDLA's compare)."""
     if not st.enable:
         return v
     K = v.shape[0]
@@ -98,7 +99,8 @@ def sdp_stage_fp(v, st, alu_k=None, mul_k=None, what="sdp"):
     if st.alu_enable:
         v = _alu_fp(st.alu_op, v, operand(st.alu_src, st.alu_operand, alu_k, "alu"), what)
     if st.mul_enable:
-        v = (v * operand(st.mul_src, st.mul_operand, mul_k, "mul")).astype(F32)
+        scaled = (v * operand(st.mul_src, st.mul_operand, mul_k, "mul")).astype(F32)
+        v = np.where(v < 0, scaled, v).astype(F32) if prelu else scaled
     return _relu_fp(v) if st.relu else v
 
 
@@ -106,8 +108,8 @@ def sdp_fp(v, sdp, bs_k=(None, None), bn_k=(None, None), ew_operand=None, what="
     """The FP pipeline on binary32 v: BS, BN, EW (MUL by the binary32 register operand, then the ALU with
     the binary16 operand cube, then ReLU), output as binary16 (out FP16) or sat_8(round half even)."""
     v = np.asarray(v, dtype=F32)
-    v = sdp_stage_fp(v, sdp.bs, *bs_k, what=f"{what} BS")
-    v = sdp_stage_fp(v, sdp.bn, *bn_k, what=f"{what} BN")
+    v = sdp_stage_fp(v, sdp.bs, *bs_k, what=f"{what} BS", prelu=getattr(sdp, "bs_mul_prelu", 0))
+    v = sdp_stage_fp(v, sdp.bn, *bn_k, what=f"{what} BN", prelu=getattr(sdp, "bn_mul_prelu", 0))
     ew = sdp.ew
     if ew.enable:
         if ew.mul_enable:

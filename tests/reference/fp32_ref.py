@@ -143,6 +143,18 @@ def run_node(node, ins, opset=13):
         sq = sum(pad[:, k:k + x.shape[1]] for k in range(size))
         d = (a.get("bias", 1.0) + a.get("alpha", 1e-4) / size * sq) ** a.get("beta", 0.75)
         return (x.astype(np.float64) / d).astype(x.dtype)
+    if op == "LeakyRelu":  # ONNX: x if x >= 0 else alpha * x (alpha defaults to 0.01)
+        return np.where(x < 0, x * np.float32(a.get("alpha", 0.01)), x).astype(x.dtype)
+    if op == "PRelu":  # the slope broadcasts to x unidirectionally (numpy rules, trailing axes aligned)
+        return np.where(x < 0, x * ins[1], x).astype(x.dtype)
+    if op == "Abs":
+        return np.abs(x)
+    if op in ("Max", "Min"):  # variadic, numpy broadcasting
+        f = np.maximum if op == "Max" else np.minimum
+        y = ins[0]
+        for q in ins[1:]:
+            y = f(y, q)
+        return y
     if op == "Clip":
         lo = ins[1] if len(ins) > 1 and ins[1] is not None else a.get("min", -np.inf)
         hi = ins[2] if len(ins) > 2 and ins[2] is not None else a.get("max", np.inf)

@@ -91,9 +91,10 @@ def conv_int8(x, w, stride=(1, 1), dilation=(1, 1), pads=(0, 0, 0, 0), pad_value
     return sat(rshr(acc, clip_truncate), 32)
 
 
-def sdp_stage(v, st, alu_k=None, mul_k=None, what="sdp"):
+def sdp_stage(v, st, alu_k=None, mul_k=None, what="sdp", prelu=0):
     """X1 (BS) / X2 (BN) stage on v (K, H, W); alu_k / mul_k: per-kernel operands (K,) when the stage's
-    source is PER_KERNEL. Order: ALU, MUL, ReLU, sat_32."""
+    source is PER_KERNEL. Order: ALU, MUL, ReLU, sat_32. prelu (loadable 1.3, NVDLA's *_MUL_PRELU):
+    the MUL multiplies and shifts only the negative values; zero and positive values pass untouched."""
     if not st.enable:
         return v
     K = v.shape[0]
@@ -112,7 +113,8 @@ def sdp_stage(v, st, alu_k=None, mul_k=None, what="sdp"):
         v = _alu(st.alu_op, v, a, what)
     if st.mul_enable:
         m = operand(st.mul_src, st.mul_operand, mul_k, "mul")
-        v = rshr(checked_mul(v, m, f"{what} MUL"), st.mul_shift)
+        scaled = rshr(checked_mul(v, m, f"{what} MUL"), st.mul_shift)
+        v = np.where(v < 0, scaled, v) if prelu else scaled
     if st.relu:
         v = np.maximum(v, 0)
     return sat(v, 32)
@@ -326,8 +328,8 @@ def sdp_int8(v, sdp, bs_k=(None, None), bn_k=(None, None), ew_operand=None, what
     """The whole SDP on v (K, H, W): BS, BN, EW, LUT (when the op has one), output converter -> INT8
     values (int64 array)."""
     v = np.asarray(v, dtype=np.int64)
-    v = sdp_stage(v, sdp.bs, *bs_k, what=f"{what} BS")
-    v = sdp_stage(v, sdp.bn, *bn_k, what=f"{what} BN")
+    v = sdp_stage(v, sdp.bs, *bs_k, what=f"{what} BS", prelu=getattr(sdp, "bs_mul_prelu", 0))
+    v = sdp_stage(v, sdp.bn, *bn_k, what=f"{what} BN", prelu=getattr(sdp, "bn_mul_prelu", 0))
     v = sdp_ew(v, sdp.ew, ew_operand, what=what)
     if lut is not None:
         v = sdp_lut(v, lut, f"{what} LUT")

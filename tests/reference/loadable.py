@@ -9,7 +9,7 @@ import zlib
 
 MAGIC = 0x4C414C44
 VERSION_MAJOR = 1
-VERSION_MINOR = 3  # 1.1: optional SEGMENTS and GPU_LAYERS (GPU fallback); 1.2: optional LUTS, conv batch fields, mixed INT8/FP16 precisions, RUBIK ops; 1.3: CDP ops (converters, LUT in LUTS)
+VERSION_MINOR = 3  # 1.1: optional SEGMENTS and GPU_LAYERS (GPU fallback); 1.2: optional LUTS, conv batch fields, mixed INT8/FP16 precisions, RUBIK ops; 1.3: CDP ops (converters, LUT in LUTS), SDP PReLU flags
 HEADER_BYTES = 64
 SECTION_ENTRY_BYTES = 24
 LNAME_MAX = 128
@@ -67,7 +67,8 @@ STRUCTS = {
     "sdp_ew": _fields("enable:u32 operand:surface cvt_offset:i32 cvt_scale:i32 cvt_shift:u32 alu_op:u32 "
                       "mul_enable:u32 mul_operand:i32 mul_shift:u32 relu:u32"),
     "sdp": _fields("src:surface dst:surface in_precision:u32 out_precision:u32 bs:sdp_stage bn:sdp_stage "
-                   "ew:sdp_ew out_cvt_offset:i32 out_cvt_scale:i32 out_cvt_shift:u32"),
+                   "ew:sdp_ew out_cvt_offset:i32 out_cvt_scale:i32 out_cvt_shift:u32 "
+                   "bs_mul_prelu:u32 bn_mul_prelu:u32"),  # 1.3: the stages' PReLU flags, after the 1.2 fields
     "pdp": _fields("src:surface dst:surface method:u32 kernel_w:u32 kernel_h:u32 stride_x:u32 stride_y:u32 "
                    "pad_left:u32 pad_right:u32 pad_top:u32 pad_bottom:u32 pad_value:i32 count_include_pad:u32 "
                    "split_num:u32"),

@@ -76,6 +76,16 @@ class Fp16RefTest(unittest.TestCase):
         got = R.pdp_fp16(z, L.POOL_MAX, (2, 1), (1, 1), (0, 0, 0, 0), 0x7C00, 1, (1, 1))
         self.assertEqual(got.view(np.uint16)[0, 0, 0], 0x8000)  # the first of equal values stays
 
+    def test_sdp_fp_prelu_multiplies_only_negative_values(self):
+        # MUL_PRELU in the FP pipeline: v < 0 -> v * m (binary16 m = 0x3800 = 0.5); -0.0 and positives pass.
+        st = L.zero_record("sdp_stage")
+        st.update(enable=1, mul_enable=1, mul_src=L.OPERAND_PER_LAYER, mul_operand=0x3800)
+        v = np.array([[[-2.0, -0.0, 3.0]]], dtype=np.float32)
+        got = R.sdp_stage_fp(v, st, prelu=1)
+        self.assertEqual(got.tolist(), [[[-1.0, -0.0, 3.0]]])
+        self.assertTrue(np.signbit(got[0, 0, 1]))
+        self.assertEqual(R.sdp_stage_fp(v, st).tolist(), [[[-1.0, -0.0, 1.5]]])
+
     def test_sdp_fp_output_int8_rounds_half_even(self):
         class St:
             enable = 0

@@ -212,6 +212,26 @@ class PrimitiveTest(unittest.TestCase):
                 want = n_conv(x.tolist(), w.tolist(), sx, sy, dx, dy, pl, pt, pv, oh, ow, tr)
                 self.assertEqual(got.tolist(), want)
 
+    def test_sdp_prelu_multiplies_and_shifts_only_negative_values(self):
+        # NVDLA MUL_PRELU (loadable 1.3): x < 0 -> rshr(x * m, s); x >= 0 passes unmultiplied, unshifted.
+        # m = 3, s = 1: -5 -> -15 / 2 = -7.5 -> -8 (away from zero); -1 -> -1.5 -> -2; 0, 3, 7 pass.
+        # Without PReLU 3 -> 9 / 2 = 4.5 -> 5 and 7 -> 10.5 -> 11.
+        st = L.zero_record("sdp_stage")
+        st.update(enable=1, mul_enable=1, mul_src=L.OPERAND_PER_LAYER, mul_operand=3, mul_shift=1)
+        v = np.array([[[-5, -1, 0, 3, 7]]])
+        self.assertEqual(R.sdp_stage(v, st, prelu=1).tolist(), [[[-8, -2, 0, 3, 7]]])
+        self.assertEqual(R.sdp_stage(v, st).tolist(), [[[-8, -2, 0, 5, 11]]])
+        # Per-kernel slopes 2 and -1 (shift 0): channel 0 doubles its negatives, channel 1 negates them.
+        st.update(mul_src=L.OPERAND_PER_KERNEL, mul_shift=0)
+        v2 = np.array([[[-3, 4]], [[-3, 4]]])
+        self.assertEqual(R.sdp_stage(v2, st, None, [2, -1], prelu=1).tolist(), [[[-6, 4]], [[3, 4]]])
+        # Through sdp_int8 the record's bn_mul_prelu flag selects it.
+        sdp = L.zero_record("sdp")
+        sdp.bn = st
+        sdp.bn.update(mul_src=L.OPERAND_PER_LAYER, mul_operand=3, mul_shift=1)
+        sdp.update(out_cvt_scale=1, bn_mul_prelu=1)
+        self.assertEqual(R.sdp_int8(v, sdp).tolist(), [[[-8, -2, 0, 3, 7]]])
+
     def test_sdp_matches_naive_per_element_including_saturation(self):
         rng = np.random.default_rng(3)
         for trial in range(40):
@@ -323,12 +343,13 @@ class LoadableReaderTest(unittest.TestCase):
         # cdp 88); op = common (5*4 + 8*4 + 8 = 60) + 276 = 336.
         # loadable 1.1 appends data_format and pixel_format (4 + 4) to tensor and conv; 1.2 appends
         # batch, src_batch_stride, dst_batch_stride (4 + 8 + 8) to conv, still smaller than sdp; 1.3
-        # appends the CDP's six converter fields and two scales (8 * 4) to cdp: 120, the op record unchanged.
+        # appends the CDP's six converter fields and two scales (8 * 4) to cdp: 120; and the BS and BN
+        # mul_prelu flags (4 + 4) to sdp: 284, the largest member, so the op record is 344.
         self.assertEqual([L.struct_size(n) for n in ("region", "surface", "tensor", "layer", "target")],
                          [36, 36, 184 + 8, 168, 224])
         self.assertEqual([L.struct_size(n) for n in ("conv", "sdp", "pdp", "cdp")],
-                         [180 + 8 + 20, 276, 120, 88 + 32])
-        self.assertEqual(L.OP_RECORD_BYTES, 336)
+                         [180 + 8 + 20, 276 + 8, 120, 88 + 32])
+        self.assertEqual(L.OP_RECORD_BYTES, 336 + 8)
 
     def test_malformed_files_are_refused_with_the_reason(self):
         good = bytearray(L.serialise(tiny_loadable(np.random.default_rng(6))[0]))

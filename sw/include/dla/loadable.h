@@ -19,7 +19,7 @@ extern "C" {
 #define DLA_LOADABLE_VERSION_MAJOR 1u
 #define DLA_LOADABLE_VERSION_MINOR                                                                                     \
     3u /* 1.1: image-input tensor formats; GPU-fallback SEGMENTS, GPU_LAYERS; 1.2: LUTS, conv batch,                   \
-         per-op and per-tensor precisions that may differ from the network's, RUBIK ops; 1.3: CDP (LRN) ops */
+         per-op and per-tensor precisions that may differ from the network's, RUBIK ops; 1.3: CDP (LRN) ops, SDP PReLU */
 #define DLA_LNAME_MAX 128
 #define DLA_MAX_OP_DEPS 8
 
@@ -168,6 +168,9 @@ typedef struct dla_lsdp_stage {
     uint32_t relu;
     int32_t operand_region; /* -1 when both operands are per-layer */
     uint64_t operand_offset;
+    /* 1.3: the MUL is NVDLA's PReLU (BS/BN_MUL_PRELU): only negative values are multiplied and
+     * shifted, non-negative ones pass (needs mul_enable). Serialized after the SDP's out_cvt_shift. */
+    uint32_t mul_prelu;
 } dla_lsdp_stage;
 
 /* SDP Y (EW) stage: per-element operand read from memory by the E-RDMA. */

@@ -221,15 +221,16 @@ std::vector<uint8_t> serialize(const dla_loadable *l)
 //   REGION  = 4 + 4 + 8 + 4 + 8 + 8                                    = 36
 //   TENSOR  = 128 + 7*4 + 8 + 4 + 4 + 8 + 4 + 2*4 (1.1: data/pixel format) = 192
 //   LAYER   = 128 + 32 + 8                                             = 168
-//   SURFACE = 4 + 8 + 6*4 = 36; SDP stage = 56; EW = 72; SDP = 2*36 + 8 + 2*56 + 72 + 12 = 276 (largest)
-//   OP      = 5*4 + 8*4 + 8 + 276                                      = 336
+//   SURFACE = 4 + 8 + 6*4 = 36; SDP stage = 56; EW = 72; SDP = 2*36 + 8 + 2*56 + 72 + 12
+//             + 2*4 (1.3: bs/bn mul_prelu)                             = 284 (largest)
+//   OP      = 5*4 + 8*4 + 8 + 284                                      = 344
 TEST(LoadableTest, RecordSizesMatchTheDocumentedFieldLists)
 {
     EXPECT_EQ(dla_loadable_record_bytes(1), 224u);
     EXPECT_EQ(dla_loadable_record_bytes(2), 36u);
     EXPECT_EQ(dla_loadable_record_bytes(3), 192u);
     EXPECT_EQ(dla_loadable_record_bytes(4), 168u);
-    EXPECT_EQ(dla_loadable_record_bytes(5), 336u);
+    EXPECT_EQ(dla_loadable_record_bytes(5), 344u);
 }
 
 TEST(LoadableTest, Crc32MatchesTheStandardCheckValue)
@@ -268,9 +269,9 @@ TEST(LoadableTest, HeaderFieldsAtDocumentedOffsets)
     Chain c;
     std::vector<uint8_t> b = serialize(c.l);
     // Layout: header 64 + table 6*24 = 208; TARGET [208,432); REGIONS 3*36 = 108 -> [432,540), next at 544;
-    // TENSORS 2*192 = 384 -> [544,928); LAYERS 168 -> [928,1096); OPS 3*336 = 1008 -> [1096,2104);
-    // BLOB 1216 -> [2104,3320).
-    const uint64_t file_size = 3320;
+    // TENSORS 2*192 = 384 -> [544,928); LAYERS 168 -> [928,1096); OPS 3*344 = 1032 -> [1096,2128);
+    // BLOB 1216 -> [2128,3344).
+    const uint64_t file_size = 3344;
     ASSERT_EQ(b.size(), file_size);
     EXPECT_EQ(std::string(b.begin(), b.begin() + 4), "DLAL");
     EXPECT_EQ(rd32(b, 0), 0x4C414C44u);
@@ -286,7 +287,7 @@ TEST(LoadableTest, HeaderFieldsAtDocumentedOffsets)
         EXPECT_EQ(b[i], 0) << "reserved header byte " << i;
     const uint64_t expect[6][3] = {// count, offset, size
                                    {1, 208, 224}, {3, 432, 108},   {2, 544, 384},
-                                   {1, 928, 168}, {3, 1096, 1008}, {1216, 2104, 1216}};
+                                   {1, 928, 168}, {3, 1096, 1032}, {1216, 2128, 1216}};
     for (int s = 0; s < 6; ++s) {
         size_t e = 64 + 24 * s;
         EXPECT_EQ(rd32(b, e), uint32_t(s + 1)) << "section " << s;
@@ -295,13 +296,13 @@ TEST(LoadableTest, HeaderFieldsAtDocumentedOffsets)
         EXPECT_EQ(rd64(b, e + 16), expect[s][2]) << "section " << s;
     }
     // Fields inside records: TARGET atomic_c at 208+64; region 0 size (u64) at 432+8;
-    // op 1 fused_parent (i32) at 1096+336+12; op 2 (PDP) pad_value: 60 common + 2*36 surfaces + 9*4 = +168.
+    // op 1 fused_parent (i32) at 1096+344+12; op 2 (PDP) pad_value: 60 common + 2*36 surfaces + 9*4 = +168.
     EXPECT_EQ(rd32(b, 208 + 64), 8u);
     EXPECT_EQ(std::string(reinterpret_cast<const char *>(&b[208])), "nv_small");
     EXPECT_EQ(rd64(b, 432 + 8), 1216u);
-    EXPECT_EQ(rd32(b, 1096 + 336 + 12), 0u);
-    EXPECT_EQ(rd32(b, 1096 + 2 * 336 + 168), uint32_t(-128));
-    EXPECT_EQ(b[2104 + 5], uint8_t(5 * 7 + 1)); // blob copied verbatim
+    EXPECT_EQ(rd32(b, 1096 + 344 + 12), 0u);
+    EXPECT_EQ(rd32(b, 1096 + 2 * 344 + 168), uint32_t(-128));
+    EXPECT_EQ(b[2128 + 5], uint8_t(5 * 7 + 1)); // blob copied verbatim
 }
 
 TEST(LoadableTest, RoundTripPreservesEveryField)
@@ -368,7 +369,7 @@ TEST(LoadableTest, TruncatedFileIsRejected)
     dla_error err{};
     EXPECT_EQ(dla_loadable_read_buffer(b.data(), b.size() - 1, "t.dlal", &r, &err), DLA_ERR_FORMAT);
     EXPECT_EQ(r, nullptr);
-    EXPECT_NE(std::string(err.msg).find("t.dlal: header says file_size 3320 but the file is 3319 bytes"),
+    EXPECT_NE(std::string(err.msg).find("t.dlal: header says file_size 3344 but the file is 3343 bytes"),
               std::string::npos)
         << err.msg;
     EXPECT_EQ(dla_loadable_read_buffer(b.data(), 40, "t.dlal", &r, &err), DLA_ERR_FORMAT);
@@ -402,7 +403,7 @@ TEST(LoadableTest, FlippedPayloadByteFailsTheChecksum)
 {
     Chain c;
     std::vector<uint8_t> b = serialize(c.l);
-    b[2104 + 100] ^= 0x01; // one bit of the weights
+    b[2128 + 100] ^= 0x01; // one bit of the weights
     dla_loadable *r = nullptr;
     dla_error err{};
     EXPECT_EQ(dla_loadable_read_buffer(b.data(), b.size(), "f.dlal", &r, &err), DLA_ERR_FORMAT);
