@@ -417,6 +417,9 @@ TEST(DlaRulesTest, SoftmaxOverASpatialAxisOrFlattenedOrNot4DStaysRefusedWithItsD
     expect_rule(one_node(
                     dir, "Softmax", 4, d, [](tb_model *, int) {}, "", 13),
                 dla2_like(), "softmax.spatial", "spatial axis 3");
+    // Axis 0 is the batch: TensorRT's DLA softmax runs over C or a spatial axis only.
+    expect_rule(one_node(dir, "Softmax", 4, d, [](tb_model *m, int n) { tb_attr_int(m, n, "axis", 0); }), dla2_like(),
+                "softmax.axis", "axis 0: the DLA's softmax runs over C or a spatial axis");
     const int64_t d3[3] = {1, 16, 8};
     expect_rule(one_node(dir, "Softmax", 3, d3, [](tb_model *m, int n) { tb_attr_int(m, n, "axis", 1); }), dla2_like(),
                 "softmax.rank", "the input is 3-D");

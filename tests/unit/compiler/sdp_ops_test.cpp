@@ -392,6 +392,38 @@ TEST(SdpOpsTest, MaxWithAConstantIsBnAluMaxInOutputUnitsBeforeAPrelu)
     }
 }
 
+TEST(SdpOpsTest, PreluWithAnActivationAsSlopeIsRefusedNamingTheRule)
+{
+    // PRelu(a, b) with b computed by a conv: the SDP's PReLU multiplier is a per-layer or per-kernel
+    // operand fixed at build time, so a slope that changes per inference has no mapping.
+    ScratchDir dir;
+    Compiled c;
+    dla_error err{};
+    EXPECT_EQ(compile(two_convs(dir, "preluvar.onnx", "PRelu", "a,b"), &c, &err), DLA_ERR_UNSUPPORTED);
+    EXPECT_NE(std::string(err.msg).find("node 'op' (PRelu)"), std::string::npos) << err.msg;
+    EXPECT_NE(std::string(err.msg).find("(rule prelu.slope)"), std::string::npos) << err.msg;
+}
+
+TEST(SdpOpsTest, Fp16ClipAfterAPreluInTheSamePassIsRefusedNamingTheBnStageRule)
+{
+    // FP16: the PReLU takes BN's MUL and the Clip(0, 6) needs BN's ALU MIN after it (FP16 has no
+    // output-converter clamp), but NVDLA's BN order is ALU then MUL: no single pass computes
+    // min(prelu(v), 6), so the layer is refused with the rule.
+    ScratchDir dir;
+    std::string p = conv_then(dir, "preluclip.onnx", [](tb_model *m) {
+        int n = tb_node(m, "LeakyRelu", "leaky", "c", "l");
+        tb_attr_float(m, n, "alpha", 0.25f);
+        const float lo[1] = {0.0f}, hi[1] = {6.0f};
+        tb_init_f32(m, "lo", 0, nullptr, lo, true);
+        tb_init_f32(m, "hi", 0, nullptr, hi, true);
+        tb_node(m, "Clip", "clip", "l,lo,hi", "y");
+    });
+    Compiled c;
+    dla_error err{};
+    EXPECT_EQ(compile(p, &c, &err, DLA_PRECISION_FP16), DLA_ERR_UNSUPPORTED) << err.msg;
+    EXPECT_NE(std::string(err.msg).find("(rule sdp.bn_stage)"), std::string::npos) << err.msg;
+}
+
 // ---- float reference ----------------------------------------------------------------------------------
 
 TEST(SdpOpsTest, ReferenceExecutorComputesPreluPerChannelAndAbs)
