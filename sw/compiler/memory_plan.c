@@ -153,6 +153,9 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
                 g->tensors[r->concat_of].last_layer = i;
         }
     }
+    /* on-chip SRAM first (sram_plan.c): what it places has a region, so the loop below skips it */
+    if ((st = ir_sram_plan(g, atom, act_region + 1, err)) != DLA_OK)
+        return st;
     size_t concat_inputs = 0; /* freed concats also record their inputs (below) */
     for (int i = 0; i < g->n_nodes; i++)
         if (g->nodes[i].kind == IR_OP_CONCAT)
@@ -221,4 +224,14 @@ done:
     free(live);
     free(hist);
     return st;
+}
+
+void ir_feature_layout(ir_tensor *t, int atom)
+{
+    feature_layout(t, atom, ir_bpe(t->prec));
+}
+
+dla_status ir_add_war(ir_graph *g, int t, int earlier, dla_error *err)
+{
+    return add_war(g, t, earlier, err);
 }
