@@ -90,7 +90,8 @@ static void write_report(const ir_graph *g, const dla_compile_opts *opts, const 
             g->n_layers, ld->num_ops, (unsigned long long)macs,
             (unsigned long long)(g->batch > 0 ? macs / (uint64_t)g->batch : macs), (unsigned long long)g->weights_bytes,
             (unsigned long long)g->activations_bytes);
-    fprintf(f, "sram: %llu of %lld pool bytes planned, %d intermediate tensor%s on chip (~%llu DRAM bytes saved per "
+    fprintf(f,
+            "sram: %llu of %lld pool bytes planned, %d intermediate tensor%s on chip (~%llu DRAM bytes saved per "
             "inference)\n",
             (unsigned long long)g->sram_bytes, (long long)g->sram_pool_bytes, g->sram_tensors,
             g->sram_tensors == 1 ? "" : "s", (unsigned long long)g->sram_saved_bytes);
