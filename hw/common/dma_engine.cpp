@@ -11,6 +11,10 @@ DmaEngine::DmaEngine(const std::string &stats_prefix, MemoryPort &port, const Co
     : port_(port), clock_(clock), params_(params),
       read_bytes_(stats.declare(stats_prefix + ".dram_read_bytes", "bytes", "bytes read from memory")),
       write_bytes_(stats.declare(stats_prefix + ".dram_write_bytes", "bytes", "bytes written to memory")),
+      onchip_read_bytes_(
+          stats.declare(stats_prefix + ".onchip_read_bytes", "bytes", "bytes read from the core's on-chip SRAM")),
+      onchip_write_bytes_(
+          stats.declare(stats_prefix + ".onchip_write_bytes", "bytes", "bytes written to the core's on-chip SRAM")),
       requests_(stats.declare(stats_prefix + ".requests", "requests", "memory requests issued")),
       stall_cycles_(
           stats.declare(stats_prefix + ".stall_cycles", "cycles", "cycles blocked on outstanding limit or interface"))
@@ -57,7 +61,9 @@ sc_core::sc_time DmaEngine::transfer(bool write, uint64_t addr, uint64_t bytes, 
         in_flight_.push_back(t);
         last_done_ = std::max(last_done_, t);
         requests_ += 1;
-        if (write) {
+        if (port_.on_chip(a, n)) {
+            (write ? onchip_write_bytes_ : onchip_read_bytes_) += n;
+        } else if (write) {
             write_bytes_ += n;
             op_write_bytes_ += n;
         } else {

@@ -23,6 +23,7 @@ struct DmaParams {
 class DmaEngine {
   public:
     // stats_prefix: e.g. "dla0.cdma.dat"; declares <prefix>.dram_read_bytes/.dram_write_bytes/.requests/.stall_cycles
+    // and <prefix>.onchip_read_bytes/.onchip_write_bytes (requests to the core's SRAM: MemoryPort::on_chip)
     DmaEngine(const std::string &stats_prefix, MemoryPort &port, const CoreClock &clock, const DmaParams &params,
               StatsRegistry &stats);
 
@@ -35,7 +36,7 @@ class DmaEngine {
     // Wait until every issued request has completed; returns cycles waited.
     uint64_t drain();
 
-    // Per-op counters (reset by the unit at op start).
+    // Per-op counters (reset by the unit at op start); bytes are DRAM bytes (SRAM ones are not counted).
     void reset_op_counters();
     uint64_t op_read_bytes() const { return op_read_bytes_; }
     uint64_t op_write_bytes() const { return op_write_bytes_; }
@@ -51,6 +52,8 @@ class DmaEngine {
     sc_core::sc_time last_done_ = sc_core::SC_ZERO_TIME;
     Counter &read_bytes_;
     Counter &write_bytes_;
+    Counter &onchip_read_bytes_;
+    Counter &onchip_write_bytes_;
     Counter &requests_;
     Counter &stall_cycles_;
     uint64_t op_read_bytes_ = 0, op_write_bytes_ = 0, op_stall_cycles_ = 0;

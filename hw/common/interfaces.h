@@ -40,6 +40,14 @@ class MemoryPort {
     // data (functional mode: data != nullptr; read fills it, write consumes it), and returns the
     // simulation time at which the read data has fully arrived / the write is done.
     virtual sc_core::sc_time access(const MemAccess &req, void *data) = 0;
+    // Whether [addr, addr+bytes) is the core's on-chip SRAM (CVIF) rather than DRAM: DMA engines
+    // count the two apart (DRAM traffic and energy must not include SRAM bytes).
+    virtual bool on_chip(uint64_t addr, uint64_t bytes) const
+    {
+        (void)addr;
+        (void)bytes;
+        return false;
+    }
 };
 
 // A block of registers on CSB (one per unit).

@@ -223,6 +223,10 @@ class Mcif : public sc_core::sc_module {
       public:
         Port(Mcif &mcif, int client) : mcif_(mcif), client_(client) {}
         sc_core::sc_time access(const MemAccess &req, void *data) override { return mcif_.access(client_, req, data); }
+        bool on_chip(uint64_t addr, uint64_t bytes) const override
+        {
+            return mcif_.sram_ && mcif_.sram_->params().window.contains(addr, bytes);
+        }
 
       private:
         Mcif &mcif_;

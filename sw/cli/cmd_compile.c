@@ -39,6 +39,9 @@ static const char compile_help[] =
     "  --layer-precision=NODE:int8|fp16[,...]\n"
     "                        per-layer precision (also --layerPrecisions=): INT8 network with FP16\n"
     "                        layers; boundaries are converted by SDP ops\n"
+    "  --sram-pool BYTES     on-chip SRAM the compiler may place intermediate tensors in (suffix K, M,\n"
+    "                        G; 0: none; default: the config's memory.sram.size_bytes; trtexec's\n"
+    "                        --memPoolSize=dlaSRAM:N)\n"
     "  -v, --verbose         print the compile report\n";
 
 int cli_load_config(const cli_options *opts, dla_config **cfg)
@@ -118,6 +121,7 @@ int cli_load_network(const cli_options *opts, const char *path, const dla_config
     copts.calib_cache = opts->calib_cache;
     copts.calib_cache_out = opts->calib_cache_out;
     copts.layer_precision = opts->layer_precision;
+    copts.sram_pool_bytes = opts->sram_pool_given ? opts->sram_pool_bytes : DLA_SRAM_POOL_CONFIG;
     if (dla_compile_onnx(path, &copts, out, &err) != DLA_OK) {
         cli_error(opts, "%s", err.msg);
         return CLI_EXIT_ERROR;

@@ -55,6 +55,7 @@ static dla_status job_loadable(const dla_sweep_job *job, const dla_config *cfg, 
     copts.precision = job->precision;
     copts.batch = job->batch;
     copts.sparsity = job->sparsity;
+    copts.sram_pool_bytes = DLA_SRAM_POOL_CONFIG; /* as dlasim compile / run: the point's whole SRAM */
     dla_status st = dla_compile_onnx(job->onnx_path, &copts, out, err);
     if (st != DLA_OK || !job->loadable_cache[0])
         return st;

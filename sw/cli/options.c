@@ -3,6 +3,7 @@
 
 #include "dla/driver.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,6 +60,28 @@ bool cli_parse_sparsity(const char *text, dla_sparsity *out)
             return true;
         }
     return false;
+}
+
+bool cli_parse_bytes(const char *text, int64_t *out)
+{
+    char *end = NULL;
+    if (!text || !isdigit((unsigned char)text[0]))
+        return false;
+    errno = 0;
+    unsigned long long n = strtoull(text, &end, 10);
+    if (errno || end == text)
+        return false;
+    int shift = 0;
+    if (*end == 'K' || *end == 'M' || *end == 'G') {
+        shift = *end == 'K' ? 10 : *end == 'M' ? 20 : 30;
+        end++;
+        if (strcmp(end, "iB") == 0)
+            end += 2;
+    }
+    if (*end || n > (1ull << 40) >> shift) /* at most 1 TiB */
+        return false;
+    *out = (int64_t)(n << shift);
+    return true;
 }
 
 bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *opts)
@@ -171,6 +194,17 @@ bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *
                                  matches(a, "--layerPrecisions") ? "--layerPrecisions" : "--layer-precision", opts)))
                 return false;
             opts->layer_precision = v; /* checked against the layers by the compiler */
+        } else if ((allowed & CLI_FLAG_PRECISION) && matches(a, "--sram-pool")) {
+            if (!(v = flag_value(argc, argv, &i, "--sram-pool", opts)))
+                return false;
+            if (!cli_parse_bytes(v, &opts->sram_pool_bytes)) {
+                cli_error(opts,
+                          "--sram-pool: expected a byte count, optionally with a base-2 suffix K, M or G (e.g. 1M; 0 "
+                          "disables the pool), got '%s'",
+                          v);
+                return false;
+            }
+            opts->sram_pool_given = true;
         } else if ((allowed & CLI_FLAG_OUTPUT) && (strcmp(a, "-o") == 0 || matches(a, "--output"))) {
             if (!(v = flag_value(argc, argv, &i, a[1] == 'o' ? "-o" : "--output", opts)))
                 return false;

@@ -76,11 +76,16 @@ typedef struct cli_options {
     const char *calib_cache;
     const char *calib_cache_out;
     const char *layer_precision; /* --layer-precision */
+    int64_t sram_pool_bytes;     /* --sram-pool (trtexec: --memPoolSize=dlaSRAM:N) */
+    bool sram_pool_given;        /* false: the config's SRAM size (DLA_SRAM_POOL_CONFIG) */
 } cli_options;
 
 /* Parses argv[first..argc) for the flags in `allowed`. On a usage error prints one line to stderr
  * and returns false. */
 bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *opts);
+
+/* A byte count with an optional base-2 suffix K, M, G (or KiB, MiB, GiB), at most 1 TiB. */
+bool cli_parse_bytes(const char *text, int64_t *out);
 
 /* "disable" | "enable" | "force" (TensorRT's --sparsity values); false for anything else. */
 bool cli_parse_sparsity(const char *text, dla_sparsity *out);

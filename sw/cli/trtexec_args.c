@@ -295,13 +295,32 @@ static int check_mem_pools(trt_args *a, const char *v)
         size_t slen = (size_t)(p + len - colon - 1);
         memcpy(size, colon + 1, slen);
         size[slen] = '\0';
-        if (slen > 0 && strchr("BKMG", size[slen - 1]))
+        double unit = 1024.0 * 1024.0; /* MiB without a suffix */
+        if (slen > 0 && strchr("BKMG", size[slen - 1])) {
+            char u = size[slen - 1];
+            unit = u == 'B' ? 1.0 : u == 'K' ? 1024.0 : u == 'M' ? 1024.0 * 1024.0 : 1024.0 * 1024.0 * 1024.0;
             size[slen - 1] = '\0';
+        }
         double mib = 0;
         if (!parse_double(size, 0, 1e9, &mib) || mib <= 0) {
             cli_error(&a->o, "--memPoolSize: size '%.*s' is not a positive number of MiB (or with B, K, M, G)",
                       (int)slen, colon + 1);
             return CLI_EXIT_USAGE;
+        }
+        if ((size_t)(colon - p) == strlen("dlaSRAM") && strncmp(p, "dlaSRAM", 7) == 0) {
+            /* the managed SRAM pool the compiler plans (docs/trtexec.md); TensorRT documents a power of
+             * two of at least 4 KiB (orin-facts §3) */
+            double bytes = mib * unit;
+            uint64_t b = bytes >= 1.0 && bytes <= (double)(1ull << 40) ? (uint64_t)bytes : 0;
+            if ((double)b != bytes || b < 4096 || (b & (b - 1)) != 0) {
+                cli_error(&a->o,
+                          "--memPoolSize=dlaSRAM:%.*s: the managed SRAM pool must be a power of two of at least 4 KiB "
+                          "(TensorRT's rule), got %.0f bytes",
+                          (int)slen, colon + 1, bytes);
+                return CLI_EXIT_ERROR;
+            }
+            a->o.sram_pool_bytes = (int64_t)b;
+            a->o.sram_pool_given = true;
         }
         p = end ? end + 1 : p + len;
     }
@@ -397,8 +416,8 @@ static int handle(trt_args *a, const trt_flag *f, const char *v)
         rc = check_mem_pools(a, v);
         if (rc == CLI_EXIT_OK)
             trt_note(a,
-                     "--memPoolSize=%s: ignored: the compiler plans memory itself; the SRAM size is the config's "
-                     "memory.sram.size_bytes (change it with --set)",
+                     "--memPoolSize=%s: the dlaSRAM pool (if given) bounds the on-chip SRAM the compiler plans; the "
+                     "other pools are ignored (dlasim plans DRAM itself)",
                      v);
         break;
     case F_WORKSPACE: {

@@ -93,6 +93,11 @@ static void write_report(const ir_graph *g, const dla_compile_opts *opts, const 
             g->n_layers, ld->num_ops, (unsigned long long)macs,
             (unsigned long long)(g->batch > 0 ? macs / (uint64_t)g->batch : macs), (unsigned long long)g->weights_bytes,
             (unsigned long long)g->activations_bytes);
+    fprintf(f,
+            "sram: %llu of %lld pool bytes planned, %d intermediate tensor%s on chip (~%llu DRAM bytes saved per "
+            "inference)\n",
+            (unsigned long long)g->sram_bytes, (long long)g->sram_pool_bytes, g->sram_tensors,
+            g->sram_tensors == 1 ? "" : "s", (unsigned long long)g->sram_saved_bytes);
     if (opts->sparsity != DLA_SPARSITY_DISABLE) {
         int convs = 0, sparse = 0;
         for (int i = 0; i < g->n_layers; i++) {
@@ -133,11 +138,16 @@ dla_status dla_compile_onnx(const char *onnx_path, const dla_compile_opts *opts,
     if (opts->batch < 0 || opts->calibration_samples < 0)
         return dla_error_set(err, DLA_ERR_INVALID, "%s: batch (%d) and calibration_samples (%d) must be >= 0",
                              onnx_path, opts->batch, opts->calibration_samples);
+    int64_t sram_pool = 0;
+    dla_status st = ir_sram_pool_bytes(onnx_path, opts, &sram_pool, err);
+    if (st != DLA_OK)
+        return st;
     ir_graph *g = NULL;
-    dla_status st = ir_import_onnx_shapes(onnx_path, opts->batch, opts->shapes, &g, err);
+    st = ir_import_onnx_shapes(onnx_path, opts->batch, opts->shapes, &g, err);
     if (st != DLA_OK)
         return st;
     g->gpu_fallback = opts->allow_gpu_fallback;
+    g->sram_pool_bytes = sram_pool;
     for (int i = 0; i < g->n_inputs; i++) {
         int64_t d[4];
         if (!ir_nchw(&g->tensors[g->inputs[i]], d)) {

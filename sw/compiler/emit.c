@@ -647,6 +647,11 @@ dla_status ir_emit(ir_graph *g, const dla_compile_opts *opts, dla_loadable **out
             goto fail;
     if ((st = add_region(&e, DLA_REGION_ACTIVATIONS, g->activations_bytes, 0, 0, err)) != DLA_OK)
         goto fail;
+    if (g->sram_bytes) { /* sram_plan.c: the intermediates on chip, right after ACTIVATIONS */
+        if ((st = add_region(&e, DLA_REGION_ACTIVATIONS, g->sram_bytes, 0, 0, err)) != DLA_OK)
+            goto fail;
+        ld->regions[ld->num_regions - 1].domain = DLA_DOMAIN_SRAM;
+    }
     for (int i = 0; i < g->n_inputs; i++)
         if ((st = add_io_tensor(&e, g->inputs[i], DLA_TENSOR_INPUT, err)) != DLA_OK)
             goto fail;

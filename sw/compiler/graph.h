@@ -319,6 +319,11 @@ typedef struct ir_graph {
     int n_segments;
     bool calib_from_cache; /* calib.c: INT8 scales were read from a calibration cache */
     bool prec_assigned;    /* quantize.c: ir_check_layer_precision set the layers' precisions */
+    /* sram_plan.c: the on-chip SRAM pool (docs/compiler.md "On-chip SRAM") */
+    int64_t sram_pool_bytes;   /* bytes of the core's SRAM the plan may use (0: none), set before ir_memory_plan */
+    uint64_t sram_bytes;       /* the SRAM region's size (0: no SRAM region) */
+    int sram_tensors;          /* intermediate tensors placed there */
+    uint64_t sram_saved_bytes; /* estimated DRAM bytes per inference they save (one write + their reads) */
 } ir_graph;
 
 /* graph.c: construction and queries. */
@@ -476,6 +481,13 @@ uint32_t ir_entry_per_slice(int64_t C, int64_t W, const dla_config *cfg, dla_pre
 dla_status ir_sparsity_select(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
 dla_status ir_tile(ir_graph *g, const dla_config *cfg, dla_precision prec, dla_error *err);
 dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec, dla_error *err);
+/* memory_plan.c, for sram_plan.c: the NVDLA feature layout of a tensor (strides and bytes). */
+void ir_feature_layout(ir_tensor *t, int atom);
+/* sram_plan.c: the pool the options ask for (DLA_SRAM_POOL_CONFIG: the core's SRAM; more than the
+ * target's SRAM is refused), and the placement of intermediates into SRAM region `region` (called by
+ * ir_memory_plan once lifetimes are known; the DRAM plan skips what it placed). */
+dla_status ir_sram_pool_bytes(const char *onnx_path, const dla_compile_opts *opts, int64_t *pool, dla_error *err);
+dla_status ir_sram_plan(ir_graph *g, int atom, int region, dla_error *err);
 dla_status ir_emit(ir_graph *g, const dla_compile_opts *opts, dla_loadable **out, dla_error *err);
 
 /* Window geometry of a Conv or pooling node on an HxW input (pads from pads/auto_pad, ceil_mode

@@ -9,6 +9,9 @@
 #include "graph.h"
 
 #define PLACE_ALIGN 128 /* weights are padded to 128 B (docs/datapath.md); tensors share the rule */
+/* WAR spans of the SRAM region sit above every DRAM activation offset in the one span map emit.c keeps
+ * (activations are capped far below 2^56 bytes by the graph limits) */
+#define SRAM_WAR_KEY (UINT64_C(1) << 56)
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -136,6 +139,9 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
             ir_slice_extend_lifetime(g, reads[k], i); /* a slice view keeps its holder alive */
         }
     }
+    /* on-chip SRAM first (sram_plan.c): what it places has a region, so the loop below skips it */
+    if ((st = ir_sram_plan(g, atom, act_region + 1, err)) != DLA_OK)
+        return st;
     size_t concat_inputs = 0; /* freed concats also record their inputs (below) */
     for (int i = 0; i < g->n_nodes; i++)
         if (g->nodes[i].kind == IR_OP_CONCAT)
@@ -182,6 +188,15 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
             t->war_off = off;
             t->war_size = size;
             t->war_freed = n_hist;
+        } else if (t->region == act_region + 1 && t->war_size == 0) {
+            /* Placed in SRAM by sram_plan.c (its packer keeps tensors live together apart, as first fit
+             * does): record its span here, in layer order, in a key range of its own so that emit.c's
+             * one span map never matches SRAM bytes against DRAM bytes. */
+            uint64_t key = SRAM_WAR_KEY + t->offset, size = align_up((uint64_t)t->bytes, PLACE_ALIGN);
+            live[n_live++] = (span){key, size, ti};
+            t->war_off = key;
+            t->war_size = size;
+            t->war_freed = n_hist;
         }
         if (slice >= 0 && (st = place_slice(g, slice, atom, ir_bpe(g->tensors[slice].prec), err)) != DLA_OK)
             goto done;
@@ -208,4 +223,9 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
 done:
     free(live);
     return st;
+}
+
+void ir_feature_layout(ir_tensor *t, int atom)
+{
+    feature_layout(t, atom, ir_bpe(t->prec));
 }

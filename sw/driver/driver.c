@@ -107,6 +107,30 @@ static uint64_t align_up(uint64_t v, uint64_t a)
     return (v + a - 1) & ~(a - 1);
 }
 
+/* The loadables resident on a core share its SRAM (each compiled with its own pool, TensorRT's
+ * dlaSRAM): name them and what each holds when the next does not fit. */
+static dla_status sram_overflow(const dla_driver *d, uint32_t region, uint64_t used, dla_error *err)
+{
+    char held[512] = "";
+    size_t n = 0;
+    for (const dla_driver *o = d->opts.after; o && n + 1 < sizeof held; o = o->opts.after) {
+        uint64_t bytes = 0;
+        for (uint32_t k = 0; k < o->l->num_regions; k++)
+            if (o->l->regions[k].domain == DLA_DOMAIN_SRAM)
+                bytes += o->l->regions[k].size;
+        int w = snprintf(held + n, sizeof held - n, "%s'%s' %llu B", n ? ", " : "", o->l->network,
+                         (unsigned long long)bytes);
+        n = w > 0 && (size_t)w < sizeof held - n ? n + (size_t)w : sizeof held - 1;
+    }
+    return dla_error_set(err, DLA_ERR_LIMIT,
+                         "network '%s': region %u (%llu bytes of on-chip SRAM) does not fit in core %d's %llu-byte "
+                         "SRAM: %llu bytes are in use before it%s%s%s; the loadables on one core share its SRAM: "
+                         "compile with a smaller --sram-pool (trtexec --memPoolSize=dlaSRAM:N)",
+                         d->l->network, region, (unsigned long long)d->l->regions[region].size, d->opts.core,
+                         (unsigned long long)dla_platform_sram_size(d->p), (unsigned long long)used,
+                         held[0] ? " (networks loaded before: " : "", held, held[0] ? ")" : "");
+}
+
 static dla_status place_regions(dla_driver *d, dla_error *err)
 {
     const dla_loadable *l = d->l;
@@ -135,6 +159,8 @@ static dla_status place_regions(dla_driver *d, dla_error *err)
                                  i, (unsigned long long)r->size, d->cfg->name);
         uint64_t a = r->alignment > atom ? r->alignment : atom;
         uint64_t at = align_up(next[dom], a);
+        if (dom == DLA_DOMAIN_SRAM && (at < next[dom] || at > end[dom] || r->size > end[dom] - at))
+            return sram_overflow(d, i, next[dom] - dla_platform_sram_base(d->p), err);
         if (at < next[dom] || at > end[dom] || r->size > end[dom] - at)
             return dla_error_set(
                 err, DLA_ERR_LIMIT,

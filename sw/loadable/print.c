@@ -1,6 +1,7 @@
 /* Human-readable dump of a loadable for `dlasim inspect`: header, target, regions, tensors, layers,
  * then one line per op with its key parameters. */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "dla/loadable.h"
@@ -160,6 +161,38 @@ static void print_op(FILE *out, const dla_loadable *l, uint32_t i)
     fputc('\n', out);
 }
 
+static bool in_sram(const dla_loadable *l, const dla_lsurface *s)
+{
+    return s->region >= 0 && (uint32_t)s->region < l->num_regions && l->regions[s->region].domain == DLA_DOMAIN_SRAM;
+}
+
+/* Which layers' outputs live in on-chip SRAM (the compiler's SRAM pool, docs/compiler.md): the
+ * layers whose ops write an SRAM surface, each named once. */
+static void print_sram(FILE *out, const dla_loadable *l)
+{
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < l->num_regions; ++i)
+        if (l->regions[i].domain == DLA_DOMAIN_SRAM)
+            bytes += l->regions[i].size;
+    if (!bytes)
+        return;
+    fprintf(out, "sram      %" PRIu64 " bytes; outputs of these layers live there:\n", bytes);
+    uint32_t last = UINT32_MAX;
+    for (uint32_t i = 0; i < l->num_ops; ++i) {
+        const dla_lop *op = &l->ops[i];
+        const dla_lsurface *dst = op->kind == DLA_OP_SDP     ? &op->u.sdp.dst
+                                  : op->kind == DLA_OP_PDP   ? &op->u.pdp.dst
+                                  : op->kind == DLA_OP_CDP   ? &op->u.cdp.dst
+                                  : op->kind == DLA_OP_RUBIK ? &op->u.rubik.dst
+                                                             : NULL;
+        if (!dst || !in_sram(l, dst) || op->layer == last || op->layer >= l->num_layers)
+            continue;
+        last = op->layer;
+        fprintf(out, "  layer %u %s @r%d+%" PRIu64 "\n", op->layer, l->layers[op->layer].name, dst->region,
+                dst->offset);
+    }
+}
+
 void dla_loadable_print(const dla_loadable *l, FILE *out)
 {
     fprintf(out, "loadable format %u.%u\n", DLA_LOADABLE_VERSION_MAJOR, DLA_LOADABLE_VERSION_MINOR);
@@ -187,6 +220,7 @@ void dla_loadable_print(const dla_loadable *l, FILE *out)
             fprintf(out, " pixel_format=%u (%u B/pixel)", t->pixel_format, dla_pixel_bytes(t->pixel_format));
         fputc('\n', out);
     }
+    print_sram(out, l);
     fprintf(out, "layers    %u\n", l->num_layers);
     for (uint32_t i = 0; i < l->num_layers; ++i)
         fprintf(out, "  [%3u] %-10s %s (%" PRIu64 " MACs)\n", i, l->layers[i].type, l->layers[i].name,

@@ -780,7 +780,8 @@ static uint64_t compile_key(const dla_config *cfg, const char *onnx, dla_precisi
                    f->cdp,
                    f->rubik,
                    f->max_batch,
-                   c->cmac_point_split};
+                   c->cmac_point_split,
+                   cfg->memory.sram_size_bytes}; /* the default SRAM pool (sram_plan.c) */
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         h = hash_i64(h, v[i]);
     return h;

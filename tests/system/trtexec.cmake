@@ -13,7 +13,8 @@ dlasim_cli_test(NAME trtexec_resnet50_nvidia FIXTURE trt_r50_engine ARGS --exit 
   --stdout "^\\[I\\] GPU Compute Time: " --stdout "^\\[I\\] Total GPU Compute Time: "
   --stdout "---------- Layers Running on DLA ----------"
   --stdout "^\\[I\\] \\[TRT\\] \\[DlaLayer\\] \\{ForeignNode\\[Conv_0\\.\\.\\.Conv_173\\]\\}$"
-  --stdout "---------- Layers Running on GPU ----------" --stdout "^\\[V\\] dlasim: --memPoolSize=dlaSRAM:1: ignored"
+  --stdout "---------- Layers Running on GPU ----------" --stdout "^\\[V\\] dlasim: --memPoolSize=dlaSRAM:1: the dlaSRAM pool"
+  --stdout "^sram: [0-9]+ of 1048576 pool bytes planned"
   --stdout "^&&&& PASSED" --rm ${WORK}/trt_r50.engine --exists ${WORK}/trt_r50.engine
   -- ${TRT} --onnx=${ZOO}/resnet50.onnx --useDLACore=0 --int8 --memPoolSize=dlaSRAM:1 --inputIOFormats=int8:dla_hwc4
   --outputIOFormats=int8:chw32 --shapes=input:2x3x224x224 --saveEngine=${WORK}/trt_r50.engine --iterations=100

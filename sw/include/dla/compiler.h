@@ -53,7 +53,14 @@ typedef struct dla_compile_opts {
      * any ONNX node fused into it. An INT8 network may run FP16 layers (docs/compiler.md "Mixed
      * precision"); int8 entries need an INT8 network. */
     const char *layer_precision;
+    /* On-chip SRAM pool (TensorRT's --memPoolSize=dlaSRAM:N; docs/compiler.md "On-chip SRAM"): bytes of
+     * the core's SRAM the compiler may place intermediate activations in. 0 (zero-initialised): none,
+     * everything in DRAM; DLA_SRAM_POOL_CONFIG: the target's memory.sram.size_bytes (the CLI default);
+     * more than memory.sram.size_bytes is refused. */
+    int64_t sram_pool_bytes;
 } dla_compile_opts;
+
+#define DLA_SRAM_POOL_CONFIG (-1)
 
 /* Compile an ONNX file. Layers the DLA cannot run fail with an error naming each of them and the
  * rule, or with allow_gpu_fallback become GPU segments of the loadable. *out owned by the caller. */

@@ -1515,3 +1515,89 @@ TEST(DriverTest, CdpOpWithADifferentLutWaitsForTheRunningOneToComplete)
         EXPECT_EQ(cdp_lut_writes(lg, 0, size_t(first_irq)), seed ? 338u : 676u) << "seed " << seed;
     }
 }
+
+// ---- on-chip SRAM regions (the compiler's SRAM pool, docs/compiler.md "On-chip SRAM") ----
+
+// two_layer_net with its activations region (index 2) in SRAM, act_bytes long.
+void two_layer_net_sram(Net &n, uint64_t act_bytes)
+{
+    two_layer_net(n);
+    n.l->regions[2].domain = DLA_DOMAIN_SRAM;
+    n.l->regions[2].size = act_bytes;
+}
+
+TEST(SramTest, SramRegionGoesToTheSramWindowAndItsSurfacesAreProgrammedAsCvif)
+{
+    // The activations region is the first (only) SRAM region: at the SRAM base 0x40000000 (the
+    // fake platform's window, as hw/platform's). conv0's SDP writes it with DST_RAM_TYPE 0 (CV) and
+    // conv1's CDMA reads it with DAIN_RAM_TYPE 0; the network input and output stay in DRAM (type 1).
+    // DRAM regions skip it: weights 2368 B at 0x80000000, input at 0x80000A00, output at 0x80000D00.
+    Net n;
+    two_layer_net_sram(n, 768);
+    Rig r;
+    r.cfg.memory.sram_size_bytes = 4096;
+    dla_platform_destroy(r.p);
+    ASSERT_EQ(dla_platform_create(&r.cfg, nullptr, nullptr, &r.p, nullptr), DLA_OK);
+    r.load(n.l);
+    r.run();
+    long s0 = r.find('W', NVDLA_SDP_D_DST_BASE_ADDR_LOW, 0x40000000);
+    ASSERT_GE(s0, 0);
+    EXPECT_GE(r.find('W', NVDLA_SDP_D_DST_DMA_CFG, 0), 0); // CV
+    long c1 = r.find('W', NVDLA_CDMA_D_DAIN_ADDR_LOW_0, 0x40000000);
+    ASSERT_GE(c1, 0);
+    EXPECT_GE(r.find('W', NVDLA_CDMA_D_DAIN_RAM_TYPE, 0), 0);             // conv1 reads SRAM
+    EXPECT_GE(r.find('W', NVDLA_CDMA_D_DAIN_ADDR_LOW_0, 0x80000A00), 0);  // conv0 reads the DRAM input
+    EXPECT_GE(r.find('W', NVDLA_SDP_D_DST_BASE_ADDR_LOW, 0x80000D00), 0); // conv1's SDP: DRAM output
+    EXPECT_GE(r.find('W', NVDLA_SDP_D_DST_DMA_CFG, 1), 0);
+}
+
+// Network A holds 3072 B of a 4096-B SRAM; B's SRAM region starts at the next 256-B boundary, 3072:
+// 1024 B fit exactly (ends at 4096), 1280 B are refused, naming B, the SRAM size, what is in use and A.
+dla_status load_second(uint64_t second_bytes, dla_error *err)
+{
+    Net a, b;
+    two_layer_net_sram(a, 3072);
+    two_layer_net_sram(b, second_bytes);
+    std::strcpy(a.l->network, "first");
+    std::strcpy(b.l->network, "second");
+    Rig r;
+    r.cfg.memory.sram_size_bytes = 4096;
+    dla_platform_destroy(r.p);
+    EXPECT_EQ(dla_platform_create(&r.cfg, nullptr, nullptr, &r.p, nullptr), DLA_OK);
+    r.load(a.l);
+    dla_driver *second = nullptr;
+    dla_driver_opts o{};
+    o.after = r.d;
+    dla_status st = dla_driver_create(&r.cfg, b.l, r.p, &o, &second, err);
+    dla_driver_destroy(second);
+    return st;
+}
+
+TEST(SramTest, SecondLoadableFillingTheSramExactlyIsAccepted)
+{
+    dla_error err{};
+    EXPECT_EQ(load_second(1024, &err), DLA_OK) << err.msg;
+}
+
+TEST(SramTest, LoadablesOverflowingTheCoresSramAreRefusedNamingEach)
+{
+    dla_error err{};
+    ASSERT_EQ(load_second(1280, &err), DLA_ERR_LIMIT);
+    std::string m = err.msg;
+    EXPECT_NE(m.find("network 'second'"), std::string::npos) << m;
+    EXPECT_NE(m.find("1280 bytes of on-chip SRAM"), std::string::npos) << m;
+    EXPECT_NE(m.find("4096-byte SRAM"), std::string::npos) << m;
+    EXPECT_NE(m.find("3072 bytes are in use"), std::string::npos) << m;
+    EXPECT_NE(m.find("'first' 3072 B"), std::string::npos) << m;
+    EXPECT_NE(m.find("--sram-pool"), std::string::npos) << m;
+}
+
+TEST(SramTest, SramRegionOnAConfigWithoutSramIsRefused)
+{
+    Net n;
+    two_layer_net_sram(n, 768);
+    Rig r; // small_config(): memory.sram_size_bytes 0
+    dla_error err{};
+    EXPECT_EQ(dla_driver_create(&r.cfg, n.l, r.p, nullptr, &r.d, &err), DLA_ERR_UNSUPPORTED);
+    EXPECT_NE(std::string(err.msg).find("on-chip SRAM"), std::string::npos) << err.msg;
+}

@@ -18,6 +18,7 @@ struct dla_platform {
     uint64_t falcon = 0, cycles = 0;
     double falcon_mhz = 1000;
     std::vector<FakeGpuWork> gpu;
+    uint64_t sram_size = 0; // the config's memory.sram_size_bytes (the real platform's SRAM window)
 };
 
 struct dla_controller {
@@ -78,12 +79,14 @@ uint64_t fake_falcon_cycles(const dla_platform *p)
 
 extern "C" {
 
-dla_status dla_platform_create(const dla_config *, const dla_power_mode *mode, const dla_platform_opts *,
+dla_status dla_platform_create(const dla_config *cfg, const dla_power_mode *mode, const dla_platform_opts *,
                                dla_platform **out, dla_error *)
 {
     *out = new (std::nothrow) dla_platform();
     if (*out && mode && mode->falcon_clock_mhz > 0)
         (*out)->falcon_mhz = mode->falcon_clock_mhz;
+    if (*out && cfg && cfg->memory.sram_size_bytes > 0)
+        (*out)->sram_size = uint64_t(cfg->memory.sram_size_bytes);
     return *out ? DLA_OK : DLA_ERR_NOMEM;
 }
 void dla_platform_destroy(dla_platform *p)
@@ -102,9 +105,9 @@ uint64_t dla_platform_sram_base(const dla_platform *)
 {
     return 0x40000000ull;
 }
-uint64_t dla_platform_sram_size(const dla_platform *)
+uint64_t dla_platform_sram_size(const dla_platform *p)
 {
-    return 0;
+    return p->sram_size;
 }
 
 dla_status dla_platform_mem_write(dla_platform *p, uint64_t addr, const void *data, size_t size, dla_error *err)

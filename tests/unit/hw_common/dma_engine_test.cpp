@@ -62,3 +62,51 @@ TEST(DmaEngineTest, OutstandingLimitThrottlesIssue)
     EXPECT_EQ(h.done_cycle, 97u);
     EXPECT_EQ(h.dma.op_read_bytes(), 640u);
 }
+
+namespace {
+
+// Reports [0x40000000, 0x40010000) as the core's on-chip SRAM (as the MCIF does for its SRAM window).
+class SplitMemory : public FixedLatencyMemory {
+  public:
+    using FixedLatencyMemory::FixedLatencyMemory;
+    bool on_chip(uint64_t addr, uint64_t bytes) const override
+    {
+        return addr >= 0x40000000u && addr + bytes <= 0x40010000u;
+    }
+};
+
+SC_MODULE(SplitHarness)
+{
+    CoreClock clk{1000.0};
+    StatsRegistry stats;
+    SplitMemory mem{clk, 32};
+    DmaEngine dma;
+    SC_CTOR(SplitHarness) : dma("t.dma", mem, clk, DmaParams{64, 4, 0}, stats)
+    {
+        SC_THREAD(run);
+    }
+    void run()
+    {
+        dma.read(0x80000000u, 640, nullptr);  // DRAM
+        dma.write(0x40000000u, 256, nullptr); // SRAM
+        dma.read(0x40000100u, 128, nullptr);  // SRAM
+        dma.write(0x80001000u, 64, nullptr);  // DRAM
+        dma.drain();
+    }
+};
+
+} // namespace
+
+TEST(DmaEngineTest, SramBytesAreCountedApartFromDramBytes)
+{
+    // DRAM: 640 B read, 64 B written; SRAM: 128 B read, 256 B written. The per-op counters (the
+    // perf registers' DRAM bytes) hold DRAM bytes only.
+    SplitHarness h("h");
+    sc_core::sc_start();
+    EXPECT_EQ(h.stats.find("t.dma.dram_read_bytes")->value, 640u);
+    EXPECT_EQ(h.stats.find("t.dma.dram_write_bytes")->value, 64u);
+    EXPECT_EQ(h.stats.find("t.dma.onchip_read_bytes")->value, 128u);
+    EXPECT_EQ(h.stats.find("t.dma.onchip_write_bytes")->value, 256u);
+    EXPECT_EQ(h.dma.op_read_bytes(), 640u);
+    EXPECT_EQ(h.dma.op_write_bytes(), 64u);
+}

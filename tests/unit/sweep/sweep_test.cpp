@@ -204,6 +204,19 @@ TEST(SweepPointsTest, OnlyCompileAffectingKeysSplitTheLoadableCache)
     EXPECT_NE(a.job_key, b.job_key);
 }
 
+TEST(SweepPointsTest, SramSizeSplitsTheLoadableCacheItsBandwidthDoesNot)
+{
+    // The default SRAM pool is memory.sram.size_bytes (sram_plan.c), so the size changes the loadable;
+    // the SRAM bandwidth only changes timing: 2 sizes x 2 bandwidths = 4 points, 2 compiles.
+    Parsed p;
+    parse(spec_text("{\"key\": \"memory.sram.size_bytes\", \"values\": [524288, 1048576]},"
+                    "{\"key\": \"memory.sram.bandwidth_gbps\", \"values\": [51.2, 102.4]}"),
+          p);
+    ASSERT_EQ(p.st, DLA_OK) << p.err.msg;
+    EXPECT_EQ(dla_sweep_num_points(p.spec), 4u);
+    EXPECT_EQ(dla_sweep_num_compile_keys(p.spec), 2u);
+}
+
 TEST(SweepPointsTest, LatinHypercubeHitsEveryStratumOfEachAxisOnce)
 {
     // 10 samples: on each axis, sample i lies in stratum [lo + s (hi-lo)/10, lo + (s+1) (hi-lo)/10) for a
