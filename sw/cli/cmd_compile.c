@@ -39,6 +39,7 @@ static const char compile_help[] =
     "  --layer-precision=NODE:int8|fp16[,...]\n"
     "                        per-layer precision (also --layerPrecisions=): INT8 network with FP16\n"
     "                        layers; boundaries are converted by SDP ops\n"
+    "  --no-hfuse            no horizontal fusion of sibling convolutions (A/B comparisons)\n"
     "  -v, --verbose         print the compile report\n";
 
 int cli_load_config(const cli_options *opts, dla_config **cfg)
@@ -118,6 +119,7 @@ int cli_load_network(const cli_options *opts, const char *path, const dla_config
     copts.calib_cache = opts->calib_cache;
     copts.calib_cache_out = opts->calib_cache_out;
     copts.layer_precision = opts->layer_precision;
+    copts.no_hfuse = opts->no_hfuse;
     if (dla_compile_onnx(path, &copts, out, &err) != DLA_OK) {
         cli_error(opts, "%s", err.msg);
         return CLI_EXIT_ERROR;

@@ -171,6 +171,8 @@ bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *
                                  matches(a, "--layerPrecisions") ? "--layerPrecisions" : "--layer-precision", opts)))
                 return false;
             opts->layer_precision = v; /* checked against the layers by the compiler */
+        } else if ((allowed & CLI_FLAG_PRECISION) && strcmp(a, "--no-hfuse") == 0) {
+            opts->no_hfuse = true;
         } else if ((allowed & CLI_FLAG_OUTPUT) && (strcmp(a, "-o") == 0 || matches(a, "--output"))) {
             if (!(v = flag_value(argc, argv, &i, a[1] == 'o' ? "-o" : "--output", opts)))
                 return false;

@@ -76,6 +76,7 @@ typedef struct cli_options {
     const char *calib_cache;
     const char *calib_cache_out;
     const char *layer_precision; /* --layer-precision */
+    bool no_hfuse;               /* --no-hfuse: no horizontal fusion of sibling convs */
 } cli_options;
 
 /* Parses argv[first..argc) for the flags in `allowed`. On a usage error prints one line to stderr

@@ -80,6 +80,9 @@ static void write_report(const ir_graph *g, const dla_compile_opts *opts, const 
         if (g->tensors[l->out].concat_of >= 0)
             fprintf(f, " | into concat %s at channel %d", g->tensors[g->tensors[l->out].concat_of].name,
                     g->tensors[l->out].concat_c0);
+        for (int k = 0; k < l->n_hslices; k++) /* hfuse.c */
+            fprintf(f, "%s%s at channel %d", k ? ", " : " | hfused: ", g->tensors[l->hslices[k]].name,
+                    g->tensors[l->hslices[k]].concat_c0);
         if (g->tensors[l->out].prec == DLA_PRECISION_INT8 && l->kind != IR_LAYER_GPU)
             fprintf(f, " | out scale %.6g", g->tensors[l->out].scale);
         fprintf(f, "\n");
@@ -149,7 +152,7 @@ dla_status dla_compile_onnx(const char *onnx_path, const dla_compile_opts *opts,
         (st = ir_fuse(g, err)) != DLA_OK || (st = ir_check_layer_precision(g, opts, err)) != DLA_OK ||
         (st = ir_sparsity_select(g, opts, err)) != DLA_OK ||
         (opts->precision == DLA_PRECISION_INT8 && (st = ir_calibration(g, opts, err)) != DLA_OK) ||
-        (st = ir_quantize(g, opts, err)) != DLA_OK || (st = ir_tile(g, cfg, opts->precision, err)) != DLA_OK ||
+        (st = ir_hfuse(g, opts, err)) != DLA_OK || (st = ir_quantize(g, opts, err)) != DLA_OK || (st = ir_tile(g, cfg, opts->precision, err)) != DLA_OK ||
         (st = ir_memory_plan(g, cfg, opts->precision, err)) != DLA_OK || (st = ir_emit(g, opts, out, err)) != DLA_OK)
         goto done;
     if ((st = ir_calib_cache_save(g, opts, err)) != DLA_OK) {

@@ -53,6 +53,9 @@ typedef struct dla_compile_opts {
      * any ONNX node fused into it. An INT8 network may run FP16 layers (docs/compiler.md "Mixed
      * precision"); int8 entries need an INT8 network. */
     const char *layer_precision;
+    /* Turn off horizontal fusion of sibling convolutions (docs/compiler.md "Horizontal fusion"; CLI
+     * --no-hfuse), for A/B comparisons. */
+    bool no_hfuse;
 } dla_compile_opts;
 
 /* Compile an ONNX file. Layers the DLA cannot run fail with an error naming each of them and the
