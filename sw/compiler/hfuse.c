@@ -327,17 +327,18 @@ dla_status ir_hfuse(ir_graph *g, const dla_compile_opts *opts, dla_error *err)
         /* compatibility classes, each around its first member; merging shifts later layers down, so the
          * classes are taken from the back */
         while (n >= 2 && st == DLA_OK) {
+            const int head = sib[0]; /* sib[0] is overwritten by the first mismatching member */
             int m = 0, rest = 0;
-            set[m++] = sib[0];
+            set[m++] = head;
             for (int k = 1; k < n; k++) {
-                const char *why = mismatch(g, &g->layers[sib[0]], &g->layers[sib[k]]);
+                const char *why = mismatch(g, &g->layers[head], &g->layers[sib[k]]);
                 if (!why) {
                     set[m++] = sib[k];
                     continue;
                 }
                 if (opts->report)
                     fprintf(opts->report, "hfuse: not merged '%s' and '%s' (siblings on '%s'): %s\n",
-                            g->layers[sib[0]].name, g->layers[sib[k]].name, g->tensors[x].name, why);
+                            g->layers[head].name, g->layers[sib[k]].name, g->tensors[x].name, why);
                 sib[rest++] = sib[k];
             }
             if (m >= 2) {

@@ -296,3 +296,26 @@ TEST(HfuseTest, Int8SlicesKeepTheirOwnScalesThroughPerKernelMultipliers)
     }
     ir_graph_destroy(g);
 }
+
+TEST(HfuseTest, AMismatchingFirstSiblingDoesNotStandInForTheOthers)
+{
+    ScratchDir dir;
+    // Sibling 0 has stride 2, siblings 1 and 2 stride 1 (their readers stride 2, so all sums are 3x3):
+    // 1 and 2 merge (stride 1, slices r1 at 0 and r2 at 32), 0 stays a layer of its own.
+    std::string p = siblings_net(dir, "first.onnx", 32, 6, 6, {{32, 2, true}, {32, 1, true, 2}, {32, 1, true, 2}});
+    dla_config cfg = orin_hfuse();
+    std::string rep;
+    ir_graph *g = fuse_and_hfuse(p, cfg, &rep);
+    ASSERT_NE(g, nullptr);
+    const ir_layer *l = merged_layer(g);
+    ASSERT_NE(l, nullptr) << rep;
+    EXPECT_EQ(g->nodes[l->conv_node].conv.sy, 1);
+    ASSERT_EQ(l->n_hslices, 2);
+    EXPECT_STREQ(g->tensors[l->hslices[0]].name, "r1");
+    EXPECT_STREQ(g->tensors[l->hslices[1]].name, "r2");
+    EXPECT_EQ(count_conv_layers(g), 5); // s0, s1+s2, three heads
+    EXPECT_NE(rep.find("hfuse: not merged 's0 + relu0' and 's2 + relu2' (siblings on 'x'): different strides"),
+              std::string::npos)
+        << rep;
+    ir_graph_destroy(g);
+}
