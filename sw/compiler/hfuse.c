@@ -34,17 +34,17 @@ static const char *ineligible(const ir_graph *g, const ir_layer *l)
 {
     const ir_tensor *y = &g->tensors[l->out];
     if (g->nodes[l->conv_node].conv.groups != 1)
-        return "a grouped convolution";
+        return "a grouped convolution (rule hfuse.groups)";
     if (l->ew_in >= 0)
-        return "an element-wise operand in its SDP (the operand would have to be one tensor)";
+        return "an element-wise operand in its SDP, which would have to be one tensor (rule hfuse.ew)";
     if (y->is_output)
-        return "its output is a network output (an output region of its own)";
+        return "its output is a network output, with a region of its own (rule hfuse.output)";
     if (y->concat_of >= 0)
-        return "its output is already a Concat input written in place";
+        return "its output is already a Concat input written in place (rule hfuse.concat)";
     for (int i = 0; i < g->n_layers; i++) {
         const ir_layer *o = &g->layers[i];
         if (o->kind == IR_LAYER_GPU && (o->in == l->out || o->ew_in == l->out))
-            return "a GPU-fallback layer reads its output";
+            return "a GPU-fallback layer reads its output (rule hfuse.gpu)";
     }
     return NULL;
 }
@@ -68,15 +68,15 @@ static const char *mismatch(const ir_graph *g, const ir_layer *a, const ir_layer
     if (a->sparse != b->sparse)
         return "different sparsity modes";
     if (a->relu != b->relu || a->relu_before_ew != b->relu_before_ew)
-        return "a ReLU on one only (the SDP's ReLU is per layer)";
+        return "a ReLU on one only, and the SDP's ReLU is per layer (rule hfuse.relu)";
     if (a->clip != b->clip || (a->clip && a->clip_hi != b->clip_hi))
         return "different clips";
     if (a->lut_fn != b->lut_fn)
         return "different lookup-table activations (one LUT per layer)";
     if (a->lut_fn && a->prec == DLA_PRECISION_INT8 &&
         ir_tensor_scale(&g->tensors[a->out]) != ir_tensor_scale(&g->tensors[b->out]))
-        return "a lookup-table activation with different INT8 output scales (the LUT's output converter is per "
-               "layer)";
+        return "a lookup-table activation with different INT8 output scales, and the LUT's output converter is "
+               "per layer (rule hfuse.lut_scale)";
     return NULL;
 }
 
