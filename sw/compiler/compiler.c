@@ -152,7 +152,8 @@ dla_status dla_compile_onnx(const char *onnx_path, const dla_compile_opts *opts,
         (st = ir_fuse(g, err)) != DLA_OK || (st = ir_check_layer_precision(g, opts, err)) != DLA_OK ||
         (st = ir_sparsity_select(g, opts, err)) != DLA_OK ||
         (opts->precision == DLA_PRECISION_INT8 && (st = ir_calibration(g, opts, err)) != DLA_OK) ||
-        (st = ir_hfuse(g, opts, err)) != DLA_OK || (st = ir_quantize(g, opts, err)) != DLA_OK || (st = ir_tile(g, cfg, opts->precision, err)) != DLA_OK ||
+        (st = ir_hfuse(g, opts, err)) != DLA_OK || (st = ir_quantize(g, opts, err)) != DLA_OK ||
+        (st = ir_tile(g, cfg, opts->precision, err)) != DLA_OK ||
         (st = ir_memory_plan(g, cfg, opts->precision, err)) != DLA_OK || (st = ir_emit(g, opts, out, err)) != DLA_OK)
         goto done;
     if ((st = ir_calib_cache_save(g, opts, err)) != DLA_OK) {
