@@ -42,6 +42,7 @@ static const char compile_help[] =
     "  --sram-pool BYTES     on-chip SRAM the compiler may place intermediate tensors in (suffix K, M,\n"
     "                        G; 0: none; default: the config's memory.sram.size_bytes; trtexec's\n"
     "                        --memPoolSize=dlaSRAM:N)\n"
+    "  --no-hfuse            no horizontal fusion of sibling convolutions (A/B comparisons)\n"
     "  -v, --verbose         print the compile report\n";
 
 int cli_load_config(const cli_options *opts, dla_config **cfg)
@@ -122,6 +123,7 @@ int cli_load_network(const cli_options *opts, const char *path, const dla_config
     copts.calib_cache_out = opts->calib_cache_out;
     copts.layer_precision = opts->layer_precision;
     copts.sram_pool_bytes = opts->sram_pool_given ? opts->sram_pool_bytes : DLA_SRAM_POOL_CONFIG;
+    copts.no_hfuse = opts->no_hfuse;
     if (dla_compile_onnx(path, &copts, out, &err) != DLA_OK) {
         cli_error(opts, "%s", err.msg);
         return CLI_EXIT_ERROR;

@@ -205,6 +205,8 @@ bool cli_parse(int argc, char **argv, int first, unsigned allowed, cli_options *
                 return false;
             }
             opts->sram_pool_given = true;
+        } else if ((allowed & CLI_FLAG_PRECISION) && strcmp(a, "--no-hfuse") == 0) {
+            opts->no_hfuse = true;
         } else if ((allowed & CLI_FLAG_OUTPUT) && (strcmp(a, "-o") == 0 || matches(a, "--output"))) {
             if (!(v = flag_value(argc, argv, &i, a[1] == 'o' ? "-o" : "--output", opts)))
                 return false;

@@ -78,6 +78,7 @@ typedef struct cli_options {
     const char *layer_precision; /* --layer-precision */
     int64_t sram_pool_bytes;     /* --sram-pool (trtexec: --memPoolSize=dlaSRAM:N) */
     bool sram_pool_given;        /* false: the config's SRAM size (DLA_SRAM_POOL_CONFIG) */
+    bool no_hfuse;               /* --no-hfuse: no horizontal fusion of sibling convs */
 } cli_options;
 
 /* Parses argv[first..argc) for the flags in `allowed`. On a usage error prints one line to stderr

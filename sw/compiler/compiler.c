@@ -83,6 +83,9 @@ static void write_report(const ir_graph *g, const dla_compile_opts *opts, const 
         if (l->in >= 0 && g->tensors[l->in].view_of >= 0) /* slice.c: a window read in place */
             fprintf(f, " | reads a view of %s at c %d, h %d, w %d", g->tensors[ir_slice_root(g, l->in)].name,
                     g->tensors[l->in].view_c0, g->tensors[l->in].view_h0, g->tensors[l->in].view_w0);
+        for (int k = 0; k < l->n_hslices; k++) /* hfuse.c */
+            fprintf(f, "%s%s at channel %d", k ? ", " : " | hfused: ", g->tensors[l->hslices[k]].name,
+                    g->tensors[l->hslices[k]].concat_c0);
         if (g->tensors[l->out].prec == DLA_PRECISION_INT8 && l->kind != IR_LAYER_GPU)
             fprintf(f, " | out scale %.6g", g->tensors[l->out].scale);
         fprintf(f, "\n");
@@ -164,7 +167,8 @@ dla_status dla_compile_onnx(const char *onnx_path, const dla_compile_opts *opts,
         (st = ir_fuse(g, err)) != DLA_OK || (st = ir_check_layer_precision(g, opts, err)) != DLA_OK ||
         (st = ir_sparsity_select(g, opts, err)) != DLA_OK ||
         (opts->precision == DLA_PRECISION_INT8 && (st = ir_calibration(g, opts, err)) != DLA_OK) ||
-        (st = ir_quantize(g, opts, err)) != DLA_OK || (st = ir_tile(g, cfg, opts->precision, err)) != DLA_OK ||
+        (st = ir_hfuse(g, opts, err)) != DLA_OK || (st = ir_quantize(g, opts, err)) != DLA_OK ||
+        (st = ir_tile(g, cfg, opts->precision, err)) != DLA_OK ||
         (st = ir_memory_plan(g, cfg, opts->precision, err)) != DLA_OK || (st = ir_emit(g, opts, out, err)) != DLA_OK)
         goto done;
     if ((st = ir_calib_cache_save(g, opts, err)) != DLA_OK) {

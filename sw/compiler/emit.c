@@ -347,8 +347,11 @@ static dla_status emit_conv_layer(emitter *e, ir_layer *l, uint32_t li, dla_erro
         if ((st = push_op(e, &op, latest, &sdp_idx, err)) != DLA_OK || (st = attach_lut(e, l, sdp_idx, err)) != DLA_OK)
             return st;
         note(e, e->rd, l->ew_in, n, DLA_OP_SDP, sdp_idx);
-        for (int m = n; m < n + nb; m++)
+        for (int m = n; m < n + nb; m++) {
             note(e, e->wr, l->out, m, DLA_OP_SDP, sdp_idx);
+            for (int h = 0; h < l->n_hslices; h++) /* hfuse.c: readers of a slice wait for the merged conv */
+                note(e, e->wr, l->hslices[h], m, DLA_OP_SDP, sdp_idx);
+        }
     }
     return DLA_OK;
 }

@@ -37,6 +37,7 @@ static void free_layer(ir_layer *l)
     free(l->qweights);
     free(l->tiles);
     free(l->lut);
+    free(l->hslices);
 }
 
 void ir_graph_destroy(ir_graph *g)

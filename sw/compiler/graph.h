@@ -276,6 +276,11 @@ typedef struct ir_layer {
     int xalu_const;   /* when xalu_fn: constant tensor of C operands */
     int ew_fn;        /* ir_ew_fn of the EW operand (IR_EW_NONE: the Add / Mul above) */
     uint32_t bn_table_bytes; /* > 0: l->operands holds BN's own K {alu, mul} pairs after BS's (K * 4 bytes) */
+    /* hfuse.c: a horizontally merged conv (sibling convs of one input as one): the siblings' output
+     * tensors, each a channel slice of out (concat_of == out, concat_c0 its first channel); NULL if
+     * not merged. */
+    int *hslices;
+    int n_hslices;
 } ir_layer;
 
 /* A maximal run of nodes on one device in topological order (partition.c): a DLA subgraph
@@ -473,6 +478,14 @@ dla_status ir_calib_cache_read(ir_graph *g, const char *path, dla_error *err);
 dla_status ir_calib_cache_save(const ir_graph *g, const dla_compile_opts *opts, dla_error *err);
 dla_status ir_calib_cache_write(const ir_graph *g, const char *path, const char *algo, dla_error *err);
 dla_status ir_quantize(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
+/* quantize.c: the INT8 scale quantisation gives a tensor (its calibrated scale, else absmax / 127). */
+float ir_tensor_scale(const ir_tensor *t);
+/* hfuse.c (after calibration, before ir_quantize): horizontal fusion of sibling convs reading one
+ * tensor into one conv whose output channels are the siblings' outputs (docs/compiler.md "Horizontal
+ * fusion"); the decisions go to opts->report. */
+dla_status ir_hfuse(ir_graph *g, const dla_compile_opts *opts, dla_error *err);
+/* The slice tensor of a merged layer holding output channel k, -1 for a zero-padding channel. */
+int ir_hfuse_slice_of(const ir_graph *g, const ir_layer *l, int k);
 /* Per-layer precisions (quantize.c): every layer gets the network's precision, then the entries of
  * opts->layer_precision (each must name a node of a DLA layer). */
 dla_status ir_check_layer_precision(ir_graph *g, const dla_compile_opts *opts, dla_error *err);

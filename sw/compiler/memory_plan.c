@@ -146,6 +146,8 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
     for (int i = 0; i < g->n_nodes; i++)
         if (g->nodes[i].kind == IR_OP_CONCAT)
             concat_inputs += (size_t)g->nodes[i].n_in;
+    for (int i = 0; i < g->n_layers; i++) /* and merged convs their slices (hfuse.c) */
+        concat_inputs += (size_t)g->layers[i].n_hslices;
     span *live = calloc((size_t)g->n_layers + 1, sizeof *live);
     free(g->freed);
     g->n_freed = 0;
@@ -200,6 +202,11 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
         }
         if (slice >= 0 && (st = place_slice(g, slice, atom, ir_bpe(g->tensors[slice].prec), err)) != DLA_OK)
             goto done;
+        for (int k = 0; k < g->layers[i].n_hslices; k++) { /* hfuse.c: the siblings' outputs inside this one */
+            int h = g->layers[i].hslices[k];
+            if ((st = place_slice(g, h, atom, ir_bpe(g->tensors[h].prec), err)) != DLA_OK)
+                goto done;
+        }
         /* free what this layer was the last to read (and dead outputs) */
         for (int k = 0; k < n_live;) {
             if (g->tensors[live[k].tensor].last_layer <= i) {
@@ -210,6 +217,10 @@ dla_status ir_memory_plan(ir_graph *g, const dla_config *cfg, dla_precision prec
                     for (int j = 0; j < cn->n_in; j++)
                         hist[n_hist++] = (span){live[k].off, live[k].size, cn->in[j]};
                 }
+                for (int j = 0; j < g->n_layers; j++) /* a merged conv's slices, likewise (hfuse.c) */
+                    if (g->layers[j].out == live[k].tensor)
+                        for (int h = 0; h < g->layers[j].n_hslices; h++)
+                            hist[n_hist++] = (span){live[k].off, live[k].size, g->layers[j].hslices[h]};
                 hist[n_hist++] = live[k];
                 live[k] = live[--n_live];
             } else {

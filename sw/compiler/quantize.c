@@ -27,6 +27,24 @@ static float tensor_scale(const ir_tensor *t)
     return t->calib_scale > 0.0f ? t->calib_scale : act_scale(t->absmax);
 }
 
+float ir_tensor_scale(const ir_tensor *t)
+{
+    return tensor_scale(t);
+}
+
+/* A horizontally merged conv (hfuse.c): each sibling's slice keeps its own scale (the per-kernel
+ * multiplier requantises each channel to it, a clip's is the clip's); the merged tensor takes the first
+ * slice's, which a LUT's per-layer output converter serves (hfuse merges LUT siblings of equal scales
+ * only). */
+static void hfuse_slice_scales(ir_graph *g, const ir_layer *l, ir_tensor *y)
+{
+    for (int s = 0; s < l->n_hslices; s++) {
+        ir_tensor *t = &g->tensors[l->hslices[s]];
+        t->scale = l->clip ? y->scale : tensor_scale(t);
+    }
+    y->scale = g->tensors[l->hslices[0]].scale;
+}
+
 static int64_t rshr64(int64_t x, int s)
 {
     return s == 0 ? x : (x + ((int64_t)1 << (s - 1))) >> s;
@@ -120,6 +138,8 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
                                  l->clip ? "clip max / 127" : "pooling keeps its input's", (double)sc);
         y->scale = sc;
     }
+    if (l->n_hslices)
+        hfuse_slice_scales(g, l, y);
     if (l->kind == IR_LAYER_CDP) /* LRN: the CDP's converters and table (lrn.c) */
         return ir_lrn_quantize(g, l, sx, y->scale, err);
     /* With a LUT the stages before it produce the LUT input v = x / step * 2^F (lut.c); the output
@@ -161,7 +181,8 @@ static dla_status quantize_int8(ir_graph *g, ir_layer *l, dla_error *err)
                 long v = lround(w->f[k * per_k + e] / sw);
                 q[k * per_k + e] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
             }
-            M[k] = (double)sx * sw / sy;
+            int slice = l->n_hslices && !l->lut_fn ? ir_hfuse_slice_of(g, l, k) : -1;
+            M[k] = (double)sx * sw / (slice >= 0 ? g->tensors[slice].scale : sy);
             double b = bias ? bias[k] / ((double)sx * sw) : 0.0;
             if (!(fabs(b) < 4.0e18))
                 b = b > 0 ? 4.0e18 : -4.0e18;
@@ -555,6 +576,10 @@ static dla_status quantize_once(ir_graph *g, const dla_compile_opts *opts, int *
         if (l->prec == DLA_PRECISION_FP16)
             l->sparse = false; /* 2:4 sparse weights are INT8 only */
         g->tensors[ir_resolve(g, l->out)].prec = l->prec;
+        for (int k = 0; k < l->n_hslices; k++) { /* hfuse.c: the slices of a merged conv's output */
+            g->tensors[l->hslices[k]].prec = l->prec;
+            g->tensors[l->hslices[k]].scale = 1.0f; /* FP16; INT8 scales are set by quantize_int8 */
+        }
         if (g->tensors[l->out].concat_of >= 0)
             g->tensors[g->tensors[l->out].concat_of].prec = l->prec;
     }

@@ -58,6 +58,9 @@ typedef struct dla_compile_opts {
      * everything in DRAM; DLA_SRAM_POOL_CONFIG: the target's memory.sram.size_bytes (the CLI default);
      * more than memory.sram.size_bytes is refused. */
     int64_t sram_pool_bytes;
+    /* Turn off horizontal fusion of sibling convolutions (docs/compiler.md "Horizontal fusion"; CLI
+     * --no-hfuse), for A/B comparisons. */
+    bool no_hfuse;
 } dla_compile_opts;
 
 #define DLA_SRAM_POOL_CONFIG (-1)
