@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,6 +15,15 @@ dla_status dla_output_begin(dla_output *o, const char *path, dla_error *err)
     o->path = o->tmp = NULL;
     if (!path || !*path)
         return dla_error_set(err, DLA_ERR_INVALID, "output: empty file name");
+    /* The rename would replace a device, FIFO or directory by a regular file (as root, `-o /dev/null`
+     * turned /dev/null into a file): only regular files (or new names) are outputs. */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return dla_error_set(err, DLA_ERR_INVALID,
+                             "%s: exists and is not a regular file (a device, FIFO or directory); dlasim writes "
+                             "every output to a temporary file renamed into place, which would replace it: give "
+                             "the path of a regular file",
+                             path);
     size_t n = strlen(path) + 32;
     o->path = strdup(path);
     o->tmp = malloc(n);
