@@ -30,9 +30,11 @@ foreach(net cslice unequal output concat)
 endforeach()
 
 # Views emit no op: the H slice adds no layer (2 layers: the two convs), and the second conv reads the
-# first's output 2 rows (2 x 384 B on Orin) in.
+# first's output 2 rows (2 x 384 B on Orin) in. That output is the only intermediate, so the SRAM pool
+# (sram_plan.c, 1 MiB on Orin) holds it at offset 0 of the SRAM region r4 (after weights, input, output
+# and the DRAM activations).
 dlasim_cli_test(NAME slice_view_no_op REQUIRES slice_h ARGS --exit 0 --stdout "layers    2"
-  --stdout "conv layer=1 deps=1 src=12x8x64 int8 @r3\\+768 ls=384 ss=4608"
+  --stdout "conv layer=1 deps=1 src=12x8x64 int8 @r4\\+768 ls=384 ss=4608"
   -- sh -c "\"$0\" compile \"$1\" -o \"$2\" >/dev/null && exec \"$0\" inspect \"$2\""
   ${DLASIM_BIN} ${WORK}/slice_h.onnx ${WORK}/slice_h.dlal)
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dla/trace.h"
@@ -248,13 +250,23 @@ TEST(TraceTest, WriteIntoMissingDirectoryFailsWithoutLeavingTempFile)
 
 TEST(TraceTest, FailedRenameRemovesTempFileAndKeepsTarget)
 {
-    // The target is a non-empty directory: the temp file gets written, then rename() must fail.
+    // A non-empty directory takes the target's name after the writer checked the path (an existing
+    // directory is refused up front, OutputFileTest) and created its temp file; the test commit delay
+    // holds the rename back until it is there. The temp file gets written, then rename() must fail.
     fs::path dir = test_dir();
     fs::path target = dir / "run.h5";
-    fs::create_directories(target / "keep");
     ResultPtr r(make_sample_result());
+    ASSERT_EQ(setenv("DLASIM_TEST_COMMIT_DELAY_MS", "1000", 1), 0);
+    std::thread blocker([&] {
+        for (int ms = 0; ms < 20000 && temp_files(dir).empty(); ms++) /* bounded: never hangs */
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        fs::create_directories(target / "keep");
+    });
     dla_error err{};
-    EXPECT_EQ(dla_trace_write(target.c_str(), r.r, &err), DLA_ERR_IO);
+    dla_status st = dla_trace_write(target.c_str(), r.r, &err);
+    blocker.join();
+    unsetenv("DLASIM_TEST_COMMIT_DELAY_MS");
+    EXPECT_EQ(st, DLA_ERR_IO);
     EXPECT_NE(std::string(err.msg).find("rename"), std::string::npos) << err.msg;
     EXPECT_TRUE(temp_files(dir).empty());
     EXPECT_TRUE(fs::is_directory(target / "keep"));
