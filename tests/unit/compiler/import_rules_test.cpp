@@ -25,14 +25,6 @@ dla_config dla1_like()
     return c;
 }
 
-std::string save(ScratchDir &dir, tb_model *m, const char *name)
-{
-    std::string p = dir.file(name);
-    EXPECT_EQ(tb_save(m, p.c_str()), 0);
-    tb_destroy(m);
-    return p;
-}
-
 // Runs import..legality; returns the status and leaves the message in msg.
 dla_status legality_of(const std::string &path, const dla_config &cfg, std::string &msg)
 {

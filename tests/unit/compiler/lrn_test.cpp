@@ -8,14 +8,6 @@ using namespace dlatest;
 
 namespace {
 
-std::string save(ScratchDir &dir, tb_model *m, const char *name)
-{
-    std::string p = dir.file(name);
-    EXPECT_EQ(tb_save(m, p.c_str()), 0);
-    tb_destroy(m);
-    return p;
-}
-
 // x (in) -> LRN(size, alpha, beta, bias) -> y, optionally behind a conv 4->32 3x3.
 std::string lrn_net(ScratchDir &dir, const int64_t in[4], int size, float alpha, float beta, float bias,
                     bool conv = false)

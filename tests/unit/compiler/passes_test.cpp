@@ -6,14 +6,6 @@ using namespace dlatest;
 
 namespace {
 
-std::string save(ScratchDir &dir, tb_model *m, const char *name)
-{
-    std::string p = dir.file(name);
-    EXPECT_EQ(tb_save(m, p.c_str()), 0);
-    tb_destroy(m);
-    return p;
-}
-
 const ir_layer *layer_named(const ir_graph *g, const std::string &name)
 {
     for (int i = 0; i < g->n_layers; i++)

@@ -9,14 +9,6 @@ using namespace dlatest;
 
 namespace {
 
-std::string save(ScratchDir &dir, tb_model *m, const char *name)
-{
-    std::string p = dir.file(name);
-    EXPECT_EQ(tb_save(m, p.c_str()), 0);
-    tb_destroy(m);
-    return p;
-}
-
 ir_graph *fused(const std::string &p, const dla_config *cfg)
 {
     dla_error err{};

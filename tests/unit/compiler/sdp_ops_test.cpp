@@ -10,14 +10,6 @@ using namespace dlatest;
 
 namespace {
 
-std::string save(ScratchDir &dir, tb_model *m, const char *name)
-{
-    std::string p = dir.file(name);
-    EXPECT_EQ(tb_save(m, p.c_str()), 0);
-    tb_destroy(m);
-    return p;
-}
-
 // conv 4->8 3x3 on 1x4x8x8 ("c"), then the tail built by `tail` from "c" (and "x") to output "y".
 template <typename F> std::string conv_then(ScratchDir &dir, const char *file, F tail)
 {

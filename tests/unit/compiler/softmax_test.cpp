@@ -9,14 +9,6 @@ using namespace dlatest;
 
 namespace {
 
-std::string save(ScratchDir &dir, tb_model *m, const char *name)
-{
-    std::string p = dir.file(name);
-    EXPECT_EQ(tb_save(m, p.c_str()), 0);
-    tb_destroy(m);
-    return p;
-}
-
 // conv 4->8 3x3 on 1x4x6x6, then Softmax over axis 1 (opset 17).
 std::string conv_softmax(ScratchDir &dir)
 {

@@ -125,6 +125,15 @@ inline void add_conv(tb_model *m, const char *name, const char *in, const char *
     tb_attr_int(m, n, "group", group);
 }
 
+// Writes model m to `name` in dir, destroys it and returns the path.
+inline std::string save(ScratchDir &dir, tb_model *m, const char *name)
+{
+    std::string p = dir.file(name);
+    EXPECT_EQ(tb_save(m, p.c_str()), 0);
+    tb_destroy(m);
+    return p;
+}
+
 inline float w_small(int k, int c, int r, int s)
 {
     return 0.01f * (float)(((k * 7 + c * 3 + r * 5 + s) % 11) - 5);
