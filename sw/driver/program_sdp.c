@@ -28,7 +28,8 @@ static void emit_stage(drv_builder *b, uint32_t delta, const dla_lsdp_stage *s)
     drv_emit(b, NVDLA_SDP_D_DP_BS_CFG + delta,
              FLD(b, NVDLA_SDP_D_DP_BS_CFG, BS_BYPASS, !on) | FLD(b, NVDLA_SDP_D_DP_BS_CFG, BS_ALU_BYPASS, !alu) |
                  FLD(b, NVDLA_SDP_D_DP_BS_CFG, BS_ALU_ALGO, alu ? s->alu_op : 0) |
-                 FLD(b, NVDLA_SDP_D_DP_BS_CFG, BS_MUL_BYPASS, !mul) | FLD(b, NVDLA_SDP_D_DP_BS_CFG, BS_MUL_PRELU, mul && s->mul_prelu) |
+                 FLD(b, NVDLA_SDP_D_DP_BS_CFG, BS_MUL_BYPASS, !mul) |
+                 FLD(b, NVDLA_SDP_D_DP_BS_CFG, BS_MUL_PRELU, mul && s->mul_prelu) |
                  FLD(b, NVDLA_SDP_D_DP_BS_CFG, BS_RELU_BYPASS, !(on && s->relu)));
     drv_emit(b, NVDLA_SDP_D_DP_BS_ALU_CFG + delta,
              FLD(b, NVDLA_SDP_D_DP_BS_ALU_CFG, BS_ALU_SRC, alu_mem) |

@@ -17,9 +17,10 @@ extern "C" {
 
 #define DLA_LOADABLE_MAGIC 0x4C414C44u /* "DLAL" read as little-endian u32 */
 #define DLA_LOADABLE_VERSION_MAJOR 1u
-#define DLA_LOADABLE_VERSION_MINOR                                                                                     \
-    3u /* 1.1: image-input tensor formats; GPU-fallback SEGMENTS, GPU_LAYERS; 1.2: LUTS, conv batch,                   \
-         per-op and per-tensor precisions that may differ from the network's, RUBIK ops; 1.3: CDP (LRN) ops, SDP PReLU */
+/* Minor versions: 1.1 image-input tensor formats, GPU-fallback SEGMENTS and GPU_LAYERS; 1.2 LUTS, conv
+ * batch, per-op and per-tensor precisions that may differ from the network's, RUBIK ops; 1.3 CDP (LRN)
+ * ops, SDP PReLU flags. */
+#define DLA_LOADABLE_VERSION_MINOR 3u
 #define DLA_LNAME_MAX 128
 #define DLA_MAX_OP_DEPS 8
 
@@ -233,7 +234,7 @@ typedef struct dla_lcdp {
     uint32_t in_cvt_shift;                 /* DATIN_SHIFTER, 0..31 */
     int32_t out_cvt_offset, out_cvt_scale; /* DATOUT_OFFSET (signed 25-bit for INT8), DATOUT_SCALE (int16) */
     uint32_t out_cvt_shift;                /* DATOUT_SHIFTER, 0..63 */
-    float src_scale, dst_scale; /* the INT8 scales the LUT and converters were built for (informational) */
+    float src_scale, dst_scale;            /* the INT8 scales the LUT and converters were built for (informational) */
 } dla_lcdp;
 
 typedef enum dla_rubik_mode {
