@@ -20,8 +20,7 @@
 enum {
     PHASE_KERNEL_MAX = 32,
     PHASE_PAD_MAX = 31,
-    CONTRACT_STRIDE_MAX = 32,
-    DECONV_MAPS_MAX = 8192 /* TensorRT's deconvolution output maps (legality.c deconv.output_maps) */
+    CONTRACT_STRIDE_MAX = 32
 };
 
 /* One spatial axis of a lowered deconvolution (docs/compiler.md "Deconvolution and Resize"). */
@@ -156,8 +155,8 @@ static bool deconv_plan(const ir_graph *g, const ir_node *n, axis_plan *ay, axis
     /* TensorRT's output-map limit applies to the ConvTranspose itself: left unlowered, legality.c names
      * deconv.output_maps on the node, not conv.output_maps on its phase convolution */
     snprintf(why, wlen, "%lld output maps, DLA allows 1..%d (rule deconv.output_maps)", (long long)w->dims[1],
-             DECONV_MAPS_MAX);
-    if (w->dims[1] > DECONV_MAPS_MAX)
+             IR_TRT_OUTPUT_MAPS_MAX);
+    if (w->dims[1] > IR_TRT_OUTPUT_MAPS_MAX)
         return false;
     snprintf(why, wlen, "groups %lld: deconvolution needs groups 1 (rule deconv.groups)",
              (long long)ir_attr_int(n, "group", 1));

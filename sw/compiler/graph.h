@@ -104,6 +104,10 @@ typedef struct ir_attr {
     int tensor; /* IR_ATTR_TENSOR: a constant tensor of the graph */
 } ir_attr;
 
+/* TensorRT's output-map limit of convolutions and deconvolutions on the DLA (rules conv.output_maps,
+ * deconv.output_maps): legality.c checks it, deconv.c leaves a larger ConvTranspose unlowered. */
+#define IR_TRT_OUTPUT_MAPS_MAX 8192
+
 /* Canonical node kinds (canonicalize.c); everything else stays IR_OP_ONNX with its op_type. */
 typedef enum ir_kind {
     IR_OP_ONNX = 0, /* not (yet) canonical: op_type says what it is */
@@ -204,8 +208,8 @@ typedef struct ir_node {
     int softmax_role;
     int softmax_x;
     int64_t slice_start[4]; /* IR_OP_SLICE: first N, C, H, W index of the window in its input (slice.c) */
-    int sdp_const; /* IR_OP_PRELU: constant tensor of C slopes; IR_OP_X_ALU: of C operands (sdp_ops.c) */
-    int ew_fn;     /* IR_OP_EW_ALU, IR_OP_X_ALU (MAX / MIN only): ir_ew_fn */
+    int sdp_const;          /* IR_OP_PRELU: constant tensor of C slopes; IR_OP_X_ALU: of C operands (sdp_ops.c) */
+    int ew_fn;              /* IR_OP_EW_ALU, IR_OP_X_ALU (MAX / MIN only): ir_ew_fn */
 } ir_node;
 
 typedef enum ir_layer_kind {
@@ -270,11 +274,11 @@ typedef struct ir_layer {
     int gpu_node;    /* IR_LAYER_GPU: the node */
     dla_lcdp cdp;    /* IR_LAYER_CDP: window, attributes, converters (lrn.c); surfaces filled at emission */
     /* sdp_ops.c (docs/compiler.md "PReLU, Max, Min, Sub and Abs on the SDP") */
-    bool prelu;       /* PReLU in the BN stage, after bias / scale */
-    int prelu_slope;  /* when prelu: constant tensor of C slopes */
-    int xalu_fn;      /* IR_EW_MAX / IR_EW_MIN with a constant in BN's ALU (before the PReLU), IR_EW_NONE */
-    int xalu_const;   /* when xalu_fn: constant tensor of C operands */
-    int ew_fn;        /* ir_ew_fn of the EW operand (IR_EW_NONE: the Add / Mul above) */
+    bool prelu;              /* PReLU in the BN stage, after bias / scale */
+    int prelu_slope;         /* when prelu: constant tensor of C slopes */
+    int xalu_fn;             /* IR_EW_MAX / IR_EW_MIN with a constant in BN's ALU (before the PReLU), IR_EW_NONE */
+    int xalu_const;          /* when xalu_fn: constant tensor of C operands */
+    int ew_fn;               /* ir_ew_fn of the EW operand (IR_EW_NONE: the Add / Mul above) */
     uint32_t bn_table_bytes; /* > 0: l->operands holds BN's own K {alu, mul} pairs after BS's (K * 4 bytes) */
     /* hfuse.c: a horizontally merged conv (sibling convs of one input as one): the siblings' output
      * tensors, each a channel slice of out (concat_of == out, concat_c0 its first channel); NULL if

@@ -14,7 +14,7 @@ enum {
     RULE_CONV_STRIDE_MAX = 8,
     RULE_CONV_PAD_MAX = 31,
     RULE_CONV_DILATION_MAX = 32,
-    RULE_CONV_MAPS_MAX = 8192,
+    RULE_CONV_MAPS_MAX = IR_TRT_OUTPUT_MAPS_MAX,
     RULE_CONV_GROUPS_MAX = 8192,
     RULE_POOL_WINDOW_MAX = 8,
     RULE_POOL_STRIDE_MAX = 16,
@@ -412,9 +412,11 @@ static void explain_onnx(const ir_graph *g, const dla_config *cfg, const ir_node
         else if (!f->sdp_ew)
             add(m, "the target's SDP has no element-wise stage (rule feature.sdp_ew), ");
         else if (!strcmp(op, "Max") || !strcmp(op, "Min"))
-            add(m, "only %s of two equal-shaped activations (EW ALU) or of an activation and a per-tensor / "
-                   "per-channel constant (BN ALU) runs on dlasim's SDP; broadcasting is not supported (rule "
-                   "eltwise.maxmin_operands), ", op);
+            add(m,
+                "only %s of two equal-shaped activations (EW ALU) or of an activation and a per-tensor / "
+                "per-channel constant (BN ALU) runs on dlasim's SDP; broadcasting is not supported (rule "
+                "eltwise.maxmin_operands), ",
+                op);
         else
             add(m, "only Sum or Mul of two equal-shaped activations, Sub of two equal-shaped activations, or a "
                    "per-channel constant operand, runs on dlasim's SDP (rule eltwise.operands), ");
