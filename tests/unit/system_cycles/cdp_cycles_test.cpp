@@ -14,6 +14,7 @@
 #include <cstdio>
 
 #include "assumed_timing.h"
+#include "one_op_net.h"
 #include "dla/config.h"
 #include "dla/driver.h"
 #include "dla/loadable.h"
@@ -24,43 +25,11 @@ namespace {
 // A W x H x 32 INT8 LRN (one 32-channel surface of 32-B atoms) from DRAM to DRAM, with a LUT.
 dla_loadable *cdp_net(const dla_config &cfg, uint32_t W, uint32_t H, uint32_t window)
 {
-    dla_loadable *l = dla_loadable_create();
-    std::snprintf(l->target_config, sizeof l->target_config, "%s", cfg.name);
-    std::snprintf(l->network, sizeof l->network, "cdp_cycles");
-    l->atomic_c = uint32_t(cfg.core.atomic_c);
-    l->atomic_k = uint32_t(cfg.core.atomic_k);
-    l->memory_atomic_bytes = uint32_t(cfg.core.memory_atomic_bytes);
-    l->cbuf_banks = uint32_t(cfg.core.cbuf_banks);
-    l->cbuf_entries_per_bank = uint32_t(cfg.core.cbuf_entries_per_bank);
-    l->cbuf_entry_bytes = uint32_t(cfg.core.cbuf_entry_bytes);
-    l->precision = DLA_PRECISION_INT8;
-    l->batch = 1;
-    const uint32_t C = 32, line = W * 32;
-    for (uint32_t kind : {uint32_t(DLA_REGION_INPUT), uint32_t(DLA_REGION_OUTPUT)}) {
-        dla_lregion r{};
-        r.kind = kind;
-        r.size = uint64_t(line) * H;
-        r.alignment = 4096;
-        EXPECT_EQ(dla_loadable_add_region(l, &r, nullptr), DLA_OK);
-    }
-    dla_llayer y{};
-    std::snprintf(y.name, sizeof y.name, "LRN_0");
-    std::snprintf(y.type, sizeof y.type, "lrn");
-    EXPECT_EQ(dla_loadable_add_layer(l, &y, nullptr), DLA_OK);
     dla_lop op{};
     op.kind = DLA_OP_CDP;
     op.fused_parent = -1;
     dla_lcdp &c = op.u.cdp;
-    for (int k = 0; k < 2; ++k) {
-        dla_lsurface &s = k ? c.dst : c.src;
-        s.region = k;
-        s.width = W;
-        s.height = H;
-        s.channels = C;
-        s.line_stride = line;
-        s.surface_stride = line * H;
-        s.precision = DLA_PRECISION_INT8;
-    }
+    dla_loadable *l = cycles::one_op_net(cfg, "cdp_cycles", "LRN_0", "lrn", W, H, &c.src, &c.dst);
     c.local_size = window;
     c.in_cvt_scale = c.out_cvt_scale = 1;
     uint32_t idx = 0;

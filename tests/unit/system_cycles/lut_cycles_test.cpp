@@ -9,6 +9,7 @@
 #include "dla/driver.h"
 #include "dla/loadable.h"
 #include "dla/platform.h"
+#include "one_op_net.h"
 
 namespace {
 
@@ -16,43 +17,12 @@ namespace {
 // the LUT when lut is set.
 dla_loadable *sdp_net(const dla_config &cfg, bool lut)
 {
-    dla_loadable *l = dla_loadable_create();
-    std::snprintf(l->target_config, sizeof l->target_config, "%s", cfg.name);
-    std::snprintf(l->network, sizeof l->network, "lut_cycles");
-    l->atomic_c = uint32_t(cfg.core.atomic_c);
-    l->atomic_k = uint32_t(cfg.core.atomic_k);
-    l->memory_atomic_bytes = uint32_t(cfg.core.memory_atomic_bytes);
-    l->cbuf_banks = uint32_t(cfg.core.cbuf_banks);
-    l->cbuf_entries_per_bank = uint32_t(cfg.core.cbuf_entries_per_bank);
-    l->cbuf_entry_bytes = uint32_t(cfg.core.cbuf_entry_bytes);
-    l->precision = DLA_PRECISION_INT8;
-    l->batch = 1;
-    const uint32_t W = 16, H = 8, C = 32, line = W * 32;
-    for (uint32_t kind : {uint32_t(DLA_REGION_INPUT), uint32_t(DLA_REGION_OUTPUT)}) {
-        dla_lregion r{};
-        r.kind = kind;
-        r.size = uint64_t(line) * H;
-        r.alignment = 4096;
-        EXPECT_EQ(dla_loadable_add_region(l, &r, nullptr), DLA_OK);
-    }
-    dla_llayer y{};
-    std::snprintf(y.name, sizeof y.name, "Sigmoid_0");
-    std::snprintf(y.type, sizeof y.type, "sigmoid");
-    EXPECT_EQ(dla_loadable_add_layer(l, &y, nullptr), DLA_OK);
+    const uint32_t W = 16, H = 8;
     dla_lop op{};
     op.kind = DLA_OP_SDP;
     op.fused_parent = -1;
     dla_lsdp &s = op.u.sdp;
-    for (int k = 0; k < 2; ++k) {
-        dla_lsurface &c = k ? s.dst : s.src;
-        c.region = k;
-        c.width = W;
-        c.height = H;
-        c.channels = C;
-        c.line_stride = line;
-        c.surface_stride = line * H;
-        c.precision = DLA_PRECISION_INT8;
-    }
+    dla_loadable *l = cycles::one_op_net(cfg, "lut_cycles", "Sigmoid_0", "sigmoid", W, H, &s.src, &s.dst);
     s.in_precision = s.out_precision = DLA_PRECISION_INT8;
     s.bs.operand_region = s.bn.operand_region = -1;
     s.out_cvt_scale = 1;
